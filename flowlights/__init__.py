@@ -1,0 +1,43 @@
+"""flowlights: multi-agent reinforcement learning for SUMO traffic lights.
+
+Importing the package starts nothing (no SUMO, no Ray); the heavy modules load on first use.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["parallel_env", "rllib_env", "gym_env", "make_env", "__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flowlights.envs.traffic_light_env import TrafficLightEnv
+
+
+def make_env(**kwargs: Any) -> "TrafficLightEnv":
+    """Build the multi-agent traffic-light environment (a PettingZoo ParallelEnv).
+
+    Takes the scenario (``sumocfg=``, ``net_file=``/``route_file=`` or ``scenario=`` a bundled
+    name) and any field of ``SumoParams`` or ``EnvParams`` as keyword arguments.
+    """
+    from flowlights.envs.factory import make_env as _make
+
+    return _make(**kwargs)
+
+
+def parallel_env(**kwargs: Any) -> "TrafficLightEnv":
+    """PettingZoo ParallelEnv over the controlled traffic lights (same arguments as make_env)."""
+    return make_env(**kwargs)
+
+
+def rllib_env(**kwargs: Any):
+    """The same environment as an RLlib ``MultiAgentEnv`` (needs the ``[rllib]`` extra)."""
+    from flowlights.envs.rllib_env import RLlibMultiEnv
+
+    return RLlibMultiEnv(kwargs)
+
+
+def gym_env(**kwargs: Any):
+    """The same environment for ONE traffic light as a Gymnasium ``Env``."""
+    from flowlights.envs.gym_env import SingleLightEnv
+
+    return SingleLightEnv(**kwargs)

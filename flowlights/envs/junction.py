@@ -1,0 +1,50 @@
+"""JunctionView: what observation and reward functions see of one controlled light."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from flowlights.signals.machine import PhaseMachine
+
+VEHICLE_SPACE = 7.5  # metres a vehicle occupies in a queue (length + gap), as in sumo-rl
+
+
+@dataclass
+class JunctionView:
+    """Indices of a light's lanes in the sensor's arrays, its lane geometry, its machine and neighbours.
+
+    ``in_idx``/``out_idx``: incoming / outgoing lanes; ``move_in``/``move_out``: one entry per
+    movement (link index) pointing at its incoming and outgoing lane.
+    """
+
+    tls_id: str
+    machine: PhaseMachine
+    step_length: float
+    in_idx: np.ndarray
+    out_idx: np.ndarray
+    move_in: np.ndarray
+    move_out: np.ndarray
+    in_length: np.ndarray
+    in_speed_limit: np.ndarray
+    out_length: np.ndarray
+    neighbours: list[PhaseMachine] = field(default_factory=list)
+    max_neighbours: int = 4
+    max_greens: int = 1
+    nearest_k: int = 2
+
+    @property
+    def n_greens(self) -> int:
+        return len(self.machine.greens)
+
+    def __post_init__(self) -> None:
+        self.in_capacity = np.maximum(self.in_length / VEHICLE_SPACE, 1.0)
+        self.out_capacity = np.maximum(self.out_length / VEHICLE_SPACE, 1.0)
+        self.move_in_pos = _positions(self.in_idx, self.move_in)
+        self.move_out_pos = _positions(self.out_idx, self.move_out)
+
+
+def _positions(lanes: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """Where each of ``picks`` stands in ``lanes`` (both are indices into the sensor's arrays)."""
+    where = {int(lane): k for k, lane in enumerate(lanes)}
+    return np.array([where[int(i)] for i in picks], dtype=int)

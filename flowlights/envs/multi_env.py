@@ -1,0 +1,153 @@
+"""MultiEnv: Flow's multi-agent base class on PettingZoo's ParallelEnv, with ONE step/reset.
+
+Subclasses define, for one agent, ``observation_space(agent)`` and ``action_space(agent)``;
+and, for all agents at once (dicts keyed by traffic-light id), ``_apply_rl_actions``,
+``get_state`` and ``compute_reward``. The base runs SUMO, hands actions to the
+SignalController (which alone writes light states), advances ``delta_time`` seconds, and
+ends the episode at the end of the time window or when no vehicle is left.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+from pettingzoo import ParallelEnv
+
+from flowlights.errors import ConfigError, SimulationError
+from flowlights.networks.network_file import NetworkFile
+from flowlights.networks.topology import NetTopology, read_net
+from flowlights.params import EnvParams, SumoParams
+from flowlights.signals.controller import SignalController
+from flowlights.signals.timing import Timing, to_steps
+from flowlights.sim.simulation import SumoSimulation
+from flowlights.sim.statistics import episode_metrics
+
+
+def select_lights(topology: NetTopology, tls_ids: Optional[list[str]], net_name: str) -> list[str]:
+    """The controlled lights: all, or the given ids, each checked against the network."""
+    known = list(topology.lights)
+    if not known:
+        raise ConfigError(f"network {net_name!r} has no traffic light to control; give a network with traffic lights.")
+    if tls_ids is None:
+        return known
+    for tls in tls_ids:
+        if tls in topology.lights:
+            continue
+        sample = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "")
+        if tls in topology.junction_types:
+            raise ConfigError(
+                f"junction {tls!r} has no traffic light (its type is {topology.junction_types[tls]!r}); "
+                f"traffic lights in {net_name!r}: {sample}."
+            )
+        raise ConfigError(f"unknown junction id {tls!r} in tls_ids; traffic lights in {net_name!r}: {sample}.")
+    return list(dict.fromkeys(tls_ids))
+
+
+class MultiEnv(ParallelEnv):
+    """Base of flowlights' environments: SUMO life cycle, safe signal control, episode flow."""
+
+    metadata = {"name": "flowlights_v0", "render_modes": [], "is_parallelizable": True}
+
+    def __init__(self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams) -> None:
+        self.scenario = scenario
+        self.sim_params = sim_params
+        self.env_params = env_params
+        self.topology = read_net(scenario.net_file)
+        self.possible_agents = select_lights(self.topology, env_params.tls_ids, scenario.name)
+        self.agents: list[str] = []
+        self.sim = SumoSimulation(scenario, sim_params)
+        step = sim_params.step_length
+        timing = Timing.from_seconds(env_params.yellow, env_params.all_red, env_params.min_green, env_params.max_green, step)
+        self.controller = SignalController(
+            {tls: self.topology.lights[tls].states for tls in self.possible_agents}, timing, env_params.action_mode
+        )
+        self.delta_steps = max(1, to_steps(env_params.delta_time, step))
+        self.warmup_steps = to_steps(sim_params.warmup, step)
+        self.episode_steps = to_steps(self.sim.end - self.sim.begin, step)
+        if self.warmup_steps >= self.episode_steps:
+            raise ConfigError(f"warmup={sim_params.warmup!r} s leaves no time before end={self.sim.end!r}; shorten it.")
+        self._next_seed = int(sim_params.seed)
+        self._steps_done = 0
+        self._last_metrics: Optional[dict[str, float]] = None
+
+    # -- hooks for subclasses ------------------------------------------------------------
+    def _apply_rl_actions(self, rl_actions: dict[str, Any]) -> None:
+        """Default: pass each light's action to the signal controller."""
+        self.controller.apply(rl_actions)
+
+    def get_state(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def compute_reward(self, rl_actions: dict[str, Any], **kwargs: Any) -> dict[str, float]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _on_reset(self) -> None:
+        """Called once SUMO runs and the controller has taken over, before the first state."""
+
+    def _infos(self) -> dict[str, dict]:
+        return {a: {} for a in self.agents}
+
+    # -- PettingZoo API -------------------------------------------------------------------
+    def reset(self, seed: Optional[int] = None, options: Optional[dict] = None) -> tuple[dict, dict]:
+        """Start (or reload) SUMO for a new episode; ``seed`` fixes SUMO's seed (else the next one)."""
+        if seed is not None:
+            self._next_seed = int(seed)
+        episode_seed, self._next_seed = self._next_seed, self._next_seed + 1
+        self.sim.start(episode_seed)
+        for _ in range(self.warmup_steps):
+            self.sim.step()
+        self._steps_done = self.warmup_steps
+        self._last_metrics = None
+        self.controller.take_over(self.sim.api)
+        self.agents = list(self.possible_agents)
+        self._on_reset()
+        return self.get_state(), self._infos()
+
+    def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        if not self.agents:
+            raise ConfigError("step() called after the episode ended (or before reset()); call reset() first.")
+        self._check_actions(actions)
+        self._apply_rl_actions(actions)
+        try:
+            for _ in range(min(self.delta_steps, self.episode_steps - self._steps_done)):
+                self.sim.step()
+                self.controller.tick()
+                self._steps_done += 1
+            observations = self.get_state()
+            rewards = self.compute_reward(actions)
+            truncated = self._steps_done >= self.episode_steps
+            terminated = not truncated and self.sim.api.simulation.getMinExpectedNumber() == 0
+        except SimulationError:
+            self.agents = []
+            raise
+        infos = self._infos()
+        if truncated or terminated:
+            self._last_metrics = episode_metrics(self.sim.api)
+            for info in infos.values():
+                info["episode_metrics"] = dict(self._last_metrics)
+        terminations = {a: terminated for a in self.agents}
+        truncations = {a: truncated for a in self.agents}
+        if truncated or terminated:
+            self.agents = []
+        return observations, rewards, terminations, truncations, infos
+
+    def _check_actions(self, actions: dict[str, Any]) -> None:
+        for agent, action in actions.items():
+            if agent not in self.agents:
+                raise ConfigError(f"action for {agent!r}, which is not an agent now; agents: {', '.join(self.agents[:10])}.")
+            space = self.action_space(agent)
+            if not space.contains(np.int64(action) if np.ndim(action) == 0 else action):
+                raise ConfigError(f"action {action!r} for {agent!r} is outside its action space {space}.")
+
+    def metrics(self) -> dict[str, float]:
+        """Episode metrics so far (or of the episode that just ended) from SUMO's own statistics."""
+        if self.sim.running and self.agents:
+            return episode_metrics(self.sim.api)
+        if self._last_metrics is not None:
+            return dict(self._last_metrics)
+        raise ConfigError("no metrics yet: call reset() and step() first.")
+
+    def close(self) -> None:
+        """Stop SUMO; no SUMO process is left behind."""
+        self.sim.close()
+        self.agents = []

@@ -1,0 +1,136 @@
+"""TrafficLightEnv: the generic multi-intersection environment, one agent per controlled light.
+
+Observations and rewards come from the registries in ``flowlights.observations`` and
+``flowlights.rewards``; lane data comes from one SUMO subscription per watched lane.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from flowlights.envs.junction import JunctionView
+from flowlights.envs.multi_env import MultiEnv
+from flowlights.networks.network_file import NetworkFile
+from flowlights.observations import get_features
+from flowlights.params import EnvParams, SumoParams
+from flowlights.rewards import NEEDS_VEHICLE_IDS, get_reward
+from flowlights.sim.lanes import LaneMeasures, LaneSensor
+
+
+class TrafficLightEnv(MultiEnv):
+    """Every controlled traffic light is an agent; see EnvParams for what it sees and does."""
+
+    def __init__(self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams) -> None:
+        super().__init__(scenario, sim_params, env_params)
+        self.features = get_features(env_params.observation)
+        self.reward_fn = get_reward(env_params.reward)
+        lights = [self.topology.lights[t] for t in self.possible_agents]
+        lanes = list(dict.fromkeys(l for light in lights for l in light.incoming_lanes + light.outgoing_lanes))
+        need_ids = any(f.needs_vehicle_ids for f in self.features) or env_params.reward in NEEDS_VEHICLE_IDS
+        self.sensor = LaneSensor(lanes, need_ids=need_ids)
+        self.views = {t: self._make_view(t) for t in self.possible_agents}
+        self.neighbour_ids = {t: [n for n in self.topology.neighbours(t) if n in self.views] for t in self.possible_agents}
+        for tls, view in self.views.items():
+            view.neighbours = [self.controller.machines[n] for n in self.neighbour_ids[tls]]
+        self._build_spaces()
+        self._measures: LaneMeasures | None = None
+        self._memory: dict[str, dict] = {}
+
+    def _make_view(self, tls: str) -> JunctionView:
+        light, lanes, index = self.topology.lights[tls], self.topology.lanes, self.sensor.index
+        moves = [pair for i in sorted(light.links) for pair in light.links[i][:1]]
+        p = self.env_params
+        return JunctionView(
+            tls_id=tls,
+            machine=self.controller.machines[tls],
+            step_length=self.sim_params.step_length,
+            in_idx=np.array([index[l] for l in light.incoming_lanes], dtype=int),
+            out_idx=np.array([index[l] for l in light.outgoing_lanes], dtype=int),
+            move_in=np.array([index[i] for i, _ in moves], dtype=int),
+            move_out=np.array([index[o] for _, o in moves], dtype=int),
+            in_length=np.array([lanes[l].length for l in light.incoming_lanes]),
+            in_speed_limit=np.array([max(lanes[l].speed, 0.1) for l in light.incoming_lanes]),
+            out_length=np.array([lanes[l].length for l in light.outgoing_lanes]),
+            max_neighbours=p.max_neighbors,
+            max_greens=max(len(m.greens) for m in self.controller.machines.values()),
+            nearest_k=p.nearest_vehicles,
+        )
+
+    # -- spaces ---------------------------------------------------------------------------
+    def _build_spaces(self) -> None:
+        p = self.env_params
+        sizes = {t: [f.size(v) for f in self.features] for t, v in self.views.items()}
+        n_actions = {t: self.controller.machines[t].n_actions for t in self.possible_agents}
+        width = max(sum(s) for s in sizes.values())
+        max_actions = max(n_actions.values())
+        self._obs_width: dict[str, int] = {}
+        self._obs_spaces: dict[str, spaces.Space] = {}
+        self._act_spaces: dict[str, spaces.Space] = {}
+        for tls in self.possible_agents:
+            low = np.concatenate([np.full(s, f.low) for f, s in zip(self.features, sizes[tls])])
+            high = np.concatenate([np.full(s, f.high) for f, s in zip(self.features, sizes[tls])])
+            if p.pad_observations:
+                low = np.concatenate([low, np.zeros(width - low.size)])
+                high = np.concatenate([high, np.zeros(width - high.size)])
+            self._obs_width[tls] = low.size
+            box = spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
+            n = max_actions if p.pad_observations else n_actions[tls]
+            self._act_spaces[tls] = spaces.Discrete(n)
+            if p.action_mask:
+                mask = spaces.Box(0, 1, shape=(n,), dtype=np.int8)
+                self._obs_spaces[tls] = spaces.Dict({"observation": box, "action_mask": mask})
+            else:
+                self._obs_spaces[tls] = box
+
+    def observation_space(self, agent: str) -> spaces.Space:
+        return self._obs_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Space:
+        return self._act_spaces[agent]
+
+    # -- Flow hooks -------------------------------------------------------------------------
+    def _on_reset(self) -> None:
+        self.sensor.subscribe(self.sim.api)
+        self._measures = self.sensor.read(self.sim.api)
+        self._memory = {t: {} for t in self.possible_agents}
+        self.compute_reward({})  # primes rewards defined as changes
+
+    def _apply_rl_actions(self, rl_actions: dict[str, Any]) -> None:
+        """Actions beyond a light's own count (padded action spaces) are ignored."""
+        machines = self.controller.machines
+        self.controller.apply({t: int(a) for t, a in rl_actions.items() if int(a) < machines[t].n_actions})
+
+    def get_state(self) -> dict[str, Any]:
+        self._measures = self.sensor.read(self.sim.api)
+        obs: dict[str, Any] = {}
+        for tls in self.agents:
+            view = self.views[tls]
+            vector = np.concatenate([f.fn(view, self._measures) for f in self.features])
+            width = self._obs_width[tls]
+            if vector.size < width:
+                vector = np.concatenate([vector, np.zeros(width - vector.size)])
+            vector = vector.astype(np.float32)
+            obs[tls] = {"observation": vector, "action_mask": self._mask(tls)} if self.env_params.action_mask else vector
+        return obs
+
+    def _mask(self, tls: str) -> np.ndarray:
+        own = self.controller.machines[tls].action_mask()
+        n = self._act_spaces[tls].n
+        return own if own.size == n else np.concatenate([own, np.zeros(n - own.size, dtype=np.int8)])
+
+    def compute_reward(self, rl_actions: dict[str, Any], **kwargs: Any) -> dict[str, float]:
+        assert self._measures is not None
+        local = {t: self.reward_fn(self.views[t], self._measures, self._memory[t]) for t in self.possible_agents}
+        w = self.env_params.neighbor_weight
+        if w == 0.0:
+            return {t: local[t] for t in self.agents}
+        mixed = {}
+        for tls in self.agents:
+            near = [local[n] for n in self.neighbour_ids[tls]]
+            mixed[tls] = (1 - w) * local[tls] + w * float(np.mean(near)) if near else local[tls]
+        return mixed
+
+    def _infos(self) -> dict[str, dict]:
+        return {t: {"action_mask": self._mask(t)} for t in self.agents}

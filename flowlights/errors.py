@@ -1,0 +1,13 @@
+"""Exceptions flowlights raises; each message names the bad value and how to fix it."""
+
+
+class FlowlightsError(Exception):
+    """Base class of flowlights' own errors."""
+
+
+class ConfigError(FlowlightsError, ValueError):
+    """A parameter, file or scenario given by the user cannot be used."""
+
+
+class SimulationError(FlowlightsError, RuntimeError):
+    """SUMO failed or stopped while running; the next ``reset()`` starts a fresh one."""

@@ -1,0 +1,109 @@
+"""Read what the environment needs from a .net.xml without starting SUMO.
+
+Traffic lights (their links and programs), lanes (length, speed, edge) and junction types.
+The spaces of every agent must be known at construction, before any simulation runs.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flowlights.errors import ConfigError
+from flowlights.networks.network_file import open_xml
+
+
+@dataclass(frozen=True)
+class Lane:
+    id: str
+    edge: str
+    length: float
+    speed: float
+
+
+@dataclass
+class TrafficLight:
+    """A SUMO traffic light: its program's states and, per link index, (in lane, out lane)."""
+
+    id: str
+    states: list[str] = field(default_factory=list)
+    links: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def incoming_lanes(self) -> list[str]:
+        """Controlled incoming lanes, each once, in link order."""
+        return list(dict.fromkeys(i for idx in sorted(self.links) for i, _ in self.links[idx]))
+
+    @property
+    def outgoing_lanes(self) -> list[str]:
+        return list(dict.fromkeys(o for idx in sorted(self.links) for _, o in self.links[idx]))
+
+
+@dataclass
+class NetTopology:
+    lanes: dict[str, Lane]
+    lights: dict[str, TrafficLight]
+    junction_types: dict[str, str]
+    edge_ends: dict[str, tuple[str, str]]  # edge id -> (from junction, to junction)
+
+    def neighbours(self, tls_id: str, max_hops: int = 3) -> list[str]:
+        """Lights reachable within ``max_hops`` edges (either direction) without crossing another light."""
+        owner = {j: t for t, light in self.lights.items() for j in self._junctions_of(light)}
+        adjacency: dict[str, set[str]] = {}
+        for f, t in self.edge_ends.values():
+            adjacency.setdefault(f, set()).add(t)
+            adjacency.setdefault(t, set()).add(f)
+        frontier = self._junctions_of(self.lights[tls_id])
+        seen, found = set(frontier), set()
+        for _ in range(max_hops):
+            nxt = set()
+            for junction in frontier:
+                for other in adjacency.get(junction, ()):
+                    if other in seen:
+                        continue
+                    seen.add(other)
+                    if owner.get(other, tls_id) != tls_id:
+                        found.add(owner[other])
+                    else:
+                        nxt.add(other)
+            frontier = nxt
+        return sorted(found)
+
+    def _junctions_of(self, light: TrafficLight) -> set[str]:
+        return {self.edge_ends[self.lanes[lane].edge][1] for lane in light.incoming_lanes}
+
+
+def read_net(path: Path) -> NetTopology:
+    """Parse lanes, traffic lights and junctions of a SUMO network file."""
+    lanes: dict[str, Lane] = {}
+    lights: dict[str, TrafficLight] = {}
+    junction_types: dict[str, str] = {}
+    edge_ends: dict[str, tuple[str, str]] = {}
+    try:
+        with open_xml(path) as fh:
+            root = ET.parse(fh).getroot()
+    except ET.ParseError as exc:
+        raise ConfigError(f"net file {str(path)!r} is not valid XML ({exc}); is it a SUMO .net.xml?") from exc
+    if root.tag != "net":
+        raise ConfigError(f"net file {str(path)!r} is not a SUMO network (root <{root.tag}>, expected <net>).")
+    for edge in root.iter("edge"):
+        if edge.get("function") == "internal":
+            continue
+        eid = edge.get("id", "")
+        edge_ends[eid] = (edge.get("from", ""), edge.get("to", ""))
+        for lane in edge.iter("lane"):
+            lanes[lane.get("id", "")] = Lane(lane.get("id", ""), eid, float(lane.get("length", 1)), float(lane.get("speed", 13.89)))
+    for tl in root.iter("tlLogic"):
+        if tl.get("id") in lights:  # several programs: keep the first (SUMO's default)
+            continue
+        lights[tl.get("id", "")] = TrafficLight(tl.get("id", ""), [p.get("state", "") for p in tl.iter("phase")])
+    for con in root.iter("connection"):
+        tl_id = con.get("tl")
+        if tl_id is None or tl_id not in lights:
+            continue
+        in_lane = f"{con.get('from')}_{con.get('fromLane')}"
+        out_lane = f"{con.get('to')}_{con.get('toLane')}"
+        lights[tl_id].links.setdefault(int(con.get("linkIndex", 0)), []).append((in_lane, out_lane))
+    for junction in root.iter("junction"):
+        junction_types[junction.get("id", "")] = junction.get("type", "")
+    return NetTopology(lanes, lights, junction_types, edge_ends)

@@ -1,0 +1,126 @@
+"""Observation features: a registry of named functions, each giving one block of a light's vector.
+
+An observation is the concatenation of the features named in ``EnvParams.observation``.
+Add your own with ``@register_observation("name", size=lambda view: ...)``; values must stay
+within the declared [low, high] bounds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from flowlights.envs.junction import JunctionView
+from flowlights.errors import ConfigError
+from flowlights.sim.lanes import LaneMeasures
+
+FeatureFn = Callable[[JunctionView, LaneMeasures], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    fn: FeatureFn
+    size: Callable[[JunctionView], int]
+    low: float
+    high: float
+    needs_vehicle_ids: bool = False
+
+
+OBSERVATIONS: dict[str, Feature] = {}
+
+
+def register_observation(name: str, size: Callable[[JunctionView], int], low: float = 0.0, high: float = 1.0,
+                         needs_vehicle_ids: bool = False) -> Callable[[FeatureFn], FeatureFn]:
+    """Decorator adding a feature to the registry under ``name``."""
+    def wrap(fn: FeatureFn) -> FeatureFn:
+        OBSERVATIONS[name] = Feature(name, fn, size, low, high, needs_vehicle_ids)
+        return fn
+    return wrap
+
+
+def get_features(names: Sequence[str]) -> list[Feature]:
+    unknown = [n for n in names if n not in OBSERVATIONS]
+    if unknown:
+        raise ConfigError(f"unknown observation {unknown[0]!r}; registered: {', '.join(sorted(OBSERVATIONS))}.")
+    return [OBSERVATIONS[n] for n in names]
+
+
+def _one_hot(index: int, width: int) -> np.ndarray:
+    out = np.zeros(width)
+    if 0 <= index < width:
+        out[index] = 1.0
+    return out
+
+
+@register_observation("phase", size=lambda v: v.n_greens)
+def phase(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """One-hot of the current green (the one being left during a transition)."""
+    return _one_hot(view.machine.green, view.n_greens)
+
+
+@register_observation("min_green", size=lambda v: 1)
+def min_green(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """1 once the current green has lasted its minimum (a switch is allowed)."""
+    return np.array([1.0 if view.machine.can_switch else 0.0])
+
+
+@register_observation("time_in_phase", size=lambda v: 1)
+def time_in_phase(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Time in the current green over max green (or 120 s when unbounded), capped at 1."""
+    timing = view.machine.timing
+    cap = timing.max_green if timing.max_green else 120.0 / view.step_length
+    return np.array([min(view.machine.green_steps / cap, 1.0)])
+
+
+@register_observation("density", size=lambda v: len(v.in_idx))
+def density(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Vehicles on each incoming lane over the lane's capacity."""
+    return np.minimum(m.count[view.in_idx] / view.in_capacity, 1.0)
+
+
+@register_observation("queue", size=lambda v: len(v.in_idx))
+def queue(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Halting vehicles on each incoming lane over the lane's capacity."""
+    return np.minimum(m.halting[view.in_idx] / view.in_capacity, 1.0)
+
+
+@register_observation("speed", size=lambda v: len(v.in_idx))
+def speed(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Mean speed on each incoming lane over its limit (1 on an empty lane)."""
+    return np.clip(m.speed[view.in_idx] / view.in_speed_limit, 0.0, 1.0)
+
+
+@register_observation("pressure", size=lambda v: len(v.move_in), low=-1.0)
+def pressure(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per movement: fill of its incoming lane minus fill of its outgoing lane."""
+    fill_in = m.count[view.move_in] / view.in_capacity[view.move_in_pos]
+    fill_out = m.count[view.move_out] / view.out_capacity[view.move_out_pos]
+    return np.clip(fill_in - fill_out, -1.0, 1.0)
+
+
+@register_observation("neighbours", size=lambda v: v.max_neighbours * v.max_greens)
+def neighbours(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """The nearest lights' current greens, one-hot each, padded to a fixed width."""
+    blocks = [_one_hot(n.green, view.max_greens) for n in view.neighbours[: view.max_neighbours]]
+    blocks += [np.zeros(view.max_greens)] * (view.max_neighbours - len(blocks))
+    return np.concatenate(blocks)
+
+
+@register_observation("nearest_vehicles", size=lambda v: 2 * v.nearest_k * len(v.in_idx), needs_vehicle_ids=True)
+def nearest_vehicles(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Flow's features: per incoming lane, the k vehicles nearest the stop line — their
+    distance to it over the lane length and their speed over the limit (1, 0 when absent)."""
+    k = view.nearest_k
+    out = np.zeros((len(view.in_idx), 2, k))
+    out[:, 0, :] = 1.0
+    vehicle = m.api.vehicle
+    assert m.ids is not None
+    for row, lane in enumerate(view.in_idx):
+        ids = m.ids[lane][-k:][::-1]  # SUMO lists a lane's vehicles from its start to its end
+        for j, vid in enumerate(ids):
+            length, limit = view.in_length[row], view.in_speed_limit[row]
+            out[row, 0, j] = min(max((length - vehicle.getLanePosition(vid)) / length, 0.0), 1.0)
+            out[row, 1, j] = min(max(vehicle.getSpeed(vid) / limit, 0.0), 1.0)
+    return out.reshape(-1)

@@ -1,0 +1,127 @@
+"""Flow-style parameter objects: what SUMO runs (SumoParams) and how the agents act (EnvParams).
+
+Both are plain dataclasses, validated on construction, serialisable with ``dataclasses.asdict``
+so that a run can be written out and replayed exactly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Optional, Sequence
+
+from flowlights.errors import ConfigError
+
+BACKENDS = ("libsumo", "traci")
+ACTION_MODES = ("phase", "switch")
+
+
+@dataclass
+class SumoParams:
+    """How SUMO is started.
+
+    begin/end: simulated window in seconds (None = the scenario's own, else 0 and 3600).
+    warmup: seconds run under the lights' own programs before the agents take over.
+    time_to_teleport: SUMO's --time-to-teleport (-1 disables teleports).
+    sumo_args: extra command-line options, e.g. ``["--additional-files", "x.add.xml"]``.
+    """
+
+    backend: str = "libsumo"
+    gui: bool = False
+    step_length: float = 1.0
+    seed: int = 0
+    begin: Optional[float] = None
+    end: Optional[float] = None
+    warmup: float = 0.0
+    time_to_teleport: float = 300.0
+    sumo_args: Sequence[str] = field(default_factory=list)
+    tripinfo_output: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend={self.backend!r} is unknown; use one of {BACKENDS}.")
+        if self.gui and self.backend != "traci":
+            raise ConfigError("gui=True needs backend='traci' (sumo-gui cannot run through libsumo).")
+        if not self.step_length > 0:
+            raise ConfigError(f"step_length={self.step_length!r} must be > 0 seconds, e.g. 1.0.")
+        if self.warmup < 0:
+            raise ConfigError(f"warmup={self.warmup!r} must be >= 0 seconds.")
+        if self.begin is not None and self.end is not None and self.end <= self.begin:
+            raise ConfigError(f"end={self.end!r} must be later than begin={self.begin!r}.")
+        if isinstance(self.sumo_args, str):
+            raise ConfigError(f"sumo_args={self.sumo_args!r} must be a list of strings, e.g. ['--additional-files', 'x.add.xml'].")
+        self.sumo_args = [str(a) for a in self.sumo_args]
+
+
+@dataclass
+class EnvParams:
+    """How the agents act and what they see.
+
+    delta_time: seconds between decisions (>= yellow + all_red).
+    yellow/all_red: transition between two greens; min_green/max_green: green bounds
+    (max_green None disables it). action_mode: "phase" (choose the next green) or
+    "switch" (Flow's keep=0 / switch=1). observation: names from ``flowlights.observations``;
+    reward: a name from ``flowlights.rewards``; neighbor_weight mixes the neighbours' mean
+    reward in. pad_observations: one common shape for every light (shared policies).
+    action_mask: observations become {"observation", "action_mask"} dicts.
+    tls_ids: the traffic lights to control (None = all); the rest keep their SUMO program.
+    """
+
+    delta_time: float = 5.0
+    yellow: float = 3.0
+    all_red: float = 2.0
+    min_green: float = 5.0
+    max_green: Optional[float] = 60.0
+    action_mode: str = "phase"
+    observation: Sequence[str] = ("phase", "min_green", "density", "queue")
+    reward: str = "wait"
+    neighbor_weight: float = 0.0
+    pad_observations: bool = False
+    action_mask: bool = False
+    tls_ids: Optional[Sequence[str]] = None
+    max_neighbors: int = 4
+    nearest_vehicles: int = 2
+
+    def __post_init__(self) -> None:
+        if not self.yellow > 0:
+            raise ConfigError(f"yellow={self.yellow!r}: a yellow of > 0 s is required (safety), e.g. 3.")
+        if self.all_red < 0:
+            raise ConfigError(f"all_red={self.all_red!r} must be >= 0 s (0 disables the all-red clearance).")
+        if not self.min_green > 0:
+            raise ConfigError(f"min_green={self.min_green!r} must be > 0 s, e.g. 5.")
+        if self.max_green is not None and self.max_green < self.min_green:
+            raise ConfigError(
+                f"min_green={self.min_green!r} is larger than max_green={self.max_green!r}; "
+                "lower min_green, raise max_green, or set max_green=None."
+            )
+        if self.delta_time < self.yellow + self.all_red:
+            raise ConfigError(
+                f"delta_time={self.delta_time!r} is shorter than yellow + all_red = "
+                f"{self.yellow + self.all_red!r} s; raise delta_time or shorten the transition."
+            )
+        if self.action_mode not in ACTION_MODES:
+            raise ConfigError(f"action_mode={self.action_mode!r} is unknown; use one of {ACTION_MODES}.")
+        if isinstance(self.observation, str):
+            self.observation = (self.observation,)
+        self.observation = tuple(self.observation)
+        if not 0.0 <= self.neighbor_weight <= 1.0:
+            raise ConfigError(f"neighbor_weight={self.neighbor_weight!r} must be within [0, 1].")
+        if self.tls_ids is not None:
+            if isinstance(self.tls_ids, str):
+                self.tls_ids = [self.tls_ids]
+            self.tls_ids = [str(t) for t in self.tls_ids]
+            if not self.tls_ids:
+                raise ConfigError("tls_ids=[] controls no light; give at least one id or None for all.")
+
+
+def split_kwargs(kwargs: dict[str, Any], *classes: type) -> list[dict[str, Any]]:
+    """Distribute keyword arguments over dataclasses by field name; unknown names raise."""
+    names = [{f.name for f in fields(c)} for c in classes]
+    parts: list[dict[str, Any]] = [{} for _ in classes]
+    for key, value in kwargs.items():
+        for part, allowed in zip(parts, names):
+            if key in allowed:
+                part[key] = value
+                break
+        else:
+            allowed_all = sorted(set().union(*names))
+            raise ConfigError(f"unknown argument {key!r}; allowed: {', '.join(allowed_all)}.")
+    return parts

@@ -1,0 +1,72 @@
+"""Reward functions: a registry of named functions giving one light's reward for one decision.
+
+Each takes the light's JunctionView, the current LaneMeasures and a per-light ``memory`` dict
+that persists over the episode (for rewards defined as changes). Add your own with
+``@register_reward("name")``. ``EnvParams.neighbor_weight`` mixes in the neighbours' mean.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from flowlights.envs.junction import JunctionView
+from flowlights.errors import ConfigError
+from flowlights.sim.lanes import LaneMeasures
+
+RewardFn = Callable[[JunctionView, LaneMeasures, dict], float]
+REWARDS: dict[str, RewardFn] = {}
+NEEDS_VEHICLE_IDS = {"throughput"}
+
+
+def register_reward(name: str) -> Callable[[RewardFn], RewardFn]:
+    """Decorator adding a reward function to the registry under ``name``."""
+    def wrap(fn: RewardFn) -> RewardFn:
+        REWARDS[name] = fn
+        return fn
+    return wrap
+
+
+def get_reward(name: str) -> RewardFn:
+    if name not in REWARDS:
+        raise ConfigError(f"unknown reward {name!r}; registered: {', '.join(sorted(REWARDS))}.")
+    return REWARDS[name]
+
+
+@register_reward("queue")
+def queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Minus the number of halting vehicles on the incoming lanes."""
+    return -float(m.halting[view.in_idx].sum())
+
+
+@register_reward("wait")
+def wait(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Decrease of the total waiting time on the incoming lanes since the last decision (sumo-rl's default)."""
+    now = float(m.waiting[view.in_idx].sum()) / 100.0
+    before = memory.get("wait", now)
+    memory["wait"] = now
+    return before - now
+
+
+@register_reward("delay")
+def delay(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Minus the delay rate: vehicles times (1 - speed / limit) summed over the incoming lanes."""
+    lanes = view.in_idx
+    loss = m.count[lanes] * (1.0 - np.clip(m.speed[lanes] / view.in_speed_limit, 0.0, 1.0))
+    return -float(loss.sum())
+
+
+@register_reward("pressure")
+def pressure(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Minus |vehicles on incoming lanes - vehicles on outgoing lanes| (max-pressure's quantity)."""
+    return -abs(float(m.count[view.in_idx].sum() - m.count[view.out_idx].sum()))
+
+
+@register_reward("throughput")
+def throughput(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Vehicles that left the incoming lanes since the last decision (seen on them then, not now)."""
+    assert m.ids is not None
+    now = {vid for lane in view.in_idx for vid in m.ids[lane]}
+    before = memory.get("ids", now)
+    memory["ids"] = now
+    return float(len(before - now))

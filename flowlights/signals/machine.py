@@ -1,0 +1,121 @@
+"""PhaseMachine: the timing state machine of one light, counted in whole simulation steps.
+
+green -> (request, after min green) -> yellow -> all-red -> next green. Max green forces a
+switch to the next green in program order. Requests the rules forbid are ignored; the action
+mask says in advance which requests would be taken. Pure Python: SignalController writes the
+resulting states to SUMO.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from flowlights.signals.phases import clearance_state, yellow_state
+from flowlights.signals.timing import Timing
+
+GREEN, YELLOW, ALL_RED = "green", "yellow", "all_red"
+
+
+class PhaseMachine:
+    """Which signal state one traffic light shows, step by step."""
+
+    def __init__(self, greens: list[str], timing: Timing, action_mode: str = "phase") -> None:
+        self.greens = greens
+        self.timing = timing
+        self.action_mode = action_mode
+        self.adopt(greens[0])
+
+    @property
+    def n_actions(self) -> int:
+        return len(self.greens) if self.action_mode == "phase" else 2
+
+    # -- state ------------------------------------------------------------------------
+    def adopt(self, state: str) -> None:
+        """Take over from whatever the light shows; a non-green state is cleared to green 0."""
+        self.green_steps = 0
+        self.elapsed = 0
+        if state in self.greens:
+            self.green = self.greens.index(state)
+            self.stage, self.target, self.state = GREEN, None, state
+        else:
+            self.green = 0
+            self._begin_transition(0, from_state=state)
+
+    @property
+    def can_switch(self) -> bool:
+        return self.stage == GREEN and self.green_steps >= self.timing.min_green
+
+    @property
+    def must_switch(self) -> bool:
+        t = self.timing
+        return self.stage == GREEN and len(self.greens) > 1 and t.max_green is not None and self.green_steps >= t.max_green
+
+    @property
+    def in_transition(self) -> bool:
+        return self.stage != GREEN
+
+    # -- agent side ---------------------------------------------------------------------
+    def target_of(self, action: int) -> int:
+        """Green index an action asks for."""
+        if self.action_mode == "phase":
+            return int(action)
+        return (self.green + 1) % len(self.greens) if int(action) == 1 else self.green
+
+    def request(self, action: int) -> bool:
+        """Ask for a green; True if a transition started. Forbidden requests are ignored."""
+        target = self.target_of(action)
+        if target == self.green or not self.can_switch:
+            return False
+        self._begin_transition(target, from_state=self.greens[self.green])
+        return True
+
+    def action_mask(self) -> np.ndarray:
+        """1 for every action the rules would take now (the current green always counts)."""
+        mask = np.zeros(self.n_actions, dtype=np.int8)
+        if self.action_mode == "phase":
+            if self.stage != GREEN:
+                mask[self.target] = 1
+            elif self.can_switch:
+                mask[:] = 1
+                if self.must_switch:
+                    mask[self.green] = 0
+            else:
+                mask[self.green] = 1
+        else:
+            mask[0] = 0 if self.must_switch else 1
+            mask[1] = 1 if self.can_switch else 0
+        return mask
+
+    # -- clock ------------------------------------------------------------------------
+    def tick(self) -> bool:
+        """One simulation step has passed; True if the state to show changed."""
+        self.elapsed += 1
+        t = self.timing
+        if self.stage == GREEN:
+            self.green_steps += 1
+            if self.must_switch:
+                self._begin_transition((self.green + 1) % len(self.greens), from_state=self.greens[self.green])
+                return True
+            return False
+        if self.stage == YELLOW and self.elapsed >= t.yellow:
+            if t.all_red > 0:
+                self.stage, self.elapsed = ALL_RED, 0
+                self.state = clearance_state(self.state, self.greens[self.target])
+                return True
+            return self._enter_target()
+        if self.stage == ALL_RED and self.elapsed >= t.all_red:
+            return self._enter_target()
+        return False
+
+    def _begin_transition(self, target: int, from_state: str) -> None:
+        self.stage, self.target, self.elapsed = YELLOW, target, 0
+        self.state = yellow_state(from_state, self.greens[target])
+
+    def _enter_target(self) -> bool:
+        assert self.target is not None
+        self.green, self.target = self.target, None
+        self.stage, self.elapsed, self.green_steps = GREEN, 0, 0
+        self.state = self.greens[self.green]
+        return True
+
+    def time_in_green(self, step_length: float) -> float:
+        return self.green_steps * step_length

@@ -1,0 +1,163 @@
+"""One SUMO run: build the command line, start/reload, step, detect a crash, close.
+
+libsumo (default) runs SUMO inside this process, so only one libsumo simulation can run per
+process; TraCI runs SUMO as a child process per connection, which allows several
+simulations side by side and sumo-gui.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Any, Optional
+
+from flowlights.errors import ConfigError, SimulationError
+from flowlights.params import SumoParams
+from flowlights.networks.network_file import NetworkFile
+from flowlights.sim.sumo_home import sumo_binary
+
+_labels = itertools.count()
+_libsumo_owner: Optional[int] = None  # id() of the SumoSimulation that holds libsumo
+
+
+def _seconds(value: float) -> str:
+    return f"{float(value):g}"
+
+
+def _merge_additional(own: list[str], extra: list[str]) -> tuple[list[str], list[str]]:
+    """Pull ``--additional-files``/``-a`` out of the extra args so SUMO sees a single list."""
+    rest: list[str] = []
+    files = list(own)
+    it = iter(extra)
+    for arg in it:
+        if arg in ("-a", "--additional-files"):
+            files.extend(v for v in next(it, "").split(",") if v)
+        elif arg.startswith("--additional-files="):
+            files.extend(v for v in arg.split("=", 1)[1].split(",") if v)
+        else:
+            rest.append(arg)
+    return files, rest
+
+
+class SumoSimulation:
+    """A SUMO simulation of one scenario, restartable, through libsumo or TraCI."""
+
+    def __init__(self, scenario: NetworkFile, params: SumoParams) -> None:
+        self.scenario = scenario
+        self.params = params
+        self.begin = params.begin if params.begin is not None else scenario.begin
+        self.end = params.end if params.end is not None else scenario.end
+        if self.end <= self.begin:
+            raise ConfigError(f"end={self.end!r} must be later than begin={self.begin!r}.")
+        self.api: Any = None
+        self._label: Optional[str] = None
+        self._broken = False
+
+    # -- command line -------------------------------------------------------------------
+    def command(self, seed: int) -> list[str]:
+        """The full SUMO command line for one run with this seed."""
+        p, s = self.params, self.scenario
+        additional, extra = _merge_additional(list(s.additional_files), list(p.sumo_args))
+        cmd = [
+            sumo_binary("sumo-gui" if p.gui else "sumo"),
+            "--net-file", str(s.net_file),
+            "--route-files", ",".join(str(r) for r in s.route_files),
+            "--begin", _seconds(self.begin),
+            "--end", _seconds(self.end),
+            "--step-length", _seconds(p.step_length),
+            "--seed", str(int(seed)),
+            "--time-to-teleport", _seconds(p.time_to_teleport),
+            "--no-step-log", "true",
+            "--no-warnings", "true",
+            "--device.tripinfo.probability", "1",  # trip statistics for episode_metrics, silently
+        ]
+        if additional:
+            cmd += ["--additional-files", ",".join(str(a) for a in additional)]
+        if p.tripinfo_output:
+            cmd += ["--tripinfo-output", str(p.tripinfo_output)]
+        if p.gui:
+            cmd += ["--start", "true", "--quit-on-end", "true"]
+        return cmd + extra
+
+    # -- life cycle -----------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.api is not None
+
+    def start(self, seed: int) -> None:
+        """Start SUMO, or reload the running one (faster), for a new episode."""
+        cmd = self.command(seed)
+        if self.running and not self._broken:
+            try:
+                self.api.load(cmd[1:])
+                return
+            except Exception:  # a failed reload: start afresh below
+                self.close()
+        self.close()
+        self._broken = False
+        try:
+            if self.params.backend == "libsumo":
+                self._start_libsumo(cmd)
+            else:
+                self._start_traci(cmd)
+        except (ConfigError, SimulationError):
+            raise
+        except Exception as exc:
+            self.close()
+            raise SimulationError(f"SUMO failed to start ({self.params.backend}): {exc}. Command: {' '.join(cmd)}") from exc
+
+    def _start_libsumo(self, cmd: list[str]) -> None:
+        global _libsumo_owner
+        if _libsumo_owner is not None and _libsumo_owner != id(self):
+            raise ConfigError(
+                "libsumo runs one simulation per process and another flowlights environment is "
+                "running in this one; close() it first, or use backend='traci' for several at once."
+            )
+        import libsumo
+
+        _libsumo_owner = id(self)
+        libsumo.start(cmd)
+        self.api = libsumo
+
+    def _start_traci(self, cmd: list[str]) -> None:
+        import traci
+
+        self._label = f"flowlights-{os.getpid()}-{next(_labels)}"
+        traci.start(cmd, label=self._label, stdout=None)
+        self.api = traci.getConnection(self._label)
+
+    def step(self) -> None:
+        """Advance SUMO by one step; a failure becomes a SimulationError and marks SUMO dead."""
+        try:
+            self.api.simulationStep()
+        except Exception as exc:
+            self._broken = True
+            raise SimulationError(
+                f"SUMO stopped while stepping ({self.params.backend}, scenario {self.scenario.name}): "
+                f"{type(exc).__name__}: {exc}. The episode ended; reset() starts a fresh SUMO."
+            ) from exc
+
+    @property
+    def time(self) -> float:
+        return float(self.api.simulation.getTime())
+
+    @property
+    def process(self) -> Any:
+        """The SUMO child process (TraCI backend only), e.g. to check it has ended."""
+        return getattr(self.api, "_process", None)
+
+    def close(self) -> None:
+        """Stop SUMO; with TraCI, wait for the child process to end."""
+        global _libsumo_owner
+        api, self.api = self.api, None
+        if api is None:
+            return
+        process = getattr(api, "_process", None)
+        try:
+            api.close()
+        except Exception:
+            pass
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        if self.params.backend == "libsumo" and _libsumo_owner == id(self):
+            _libsumo_owner = None
