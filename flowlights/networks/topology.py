@@ -45,6 +45,7 @@ class NetTopology:
     lights: dict[str, TrafficLight]
     junction_types: dict[str, str]
     edge_ends: dict[str, tuple[str, str]]  # edge id -> (from junction, to junction)
+    junction_xy: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def neighbours(self, tls_id: str, max_hops: int = 3) -> list[str]:
         """Lights reachable within ``max_hops`` edges (either direction) without crossing another light."""
@@ -78,6 +79,7 @@ def read_net(path: Path) -> NetTopology:
     lanes: dict[str, Lane] = {}
     lights: dict[str, TrafficLight] = {}
     junction_types: dict[str, str] = {}
+    junction_xy: dict[str, tuple[float, float]] = {}
     edge_ends: dict[str, tuple[str, str]] = {}
     try:
         with open_xml(path) as fh:
@@ -106,4 +108,5 @@ def read_net(path: Path) -> NetTopology:
         lights[tl_id].links.setdefault(int(con.get("linkIndex", 0)), []).append((in_lane, out_lane))
     for junction in root.iter("junction"):
         junction_types[junction.get("id", "")] = junction.get("type", "")
-    return NetTopology(lanes, lights, junction_types, edge_ends)
+        junction_xy[junction.get("id", "")] = (float(junction.get("x", 0)), float(junction.get("y", 0)))
+    return NetTopology(lanes, lights, junction_types, edge_ends, junction_xy)

@@ -1,0 +1,36 @@
+"""Regenerate the bundled scenarios in networks/ with flowlights' own GridNetwork and InFlows.
+
+    python scripts/make_networks.py [--out networks]
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from flowlights.networks import ArterialNetwork, GridNetwork
+from flowlights.networks.scenario_writer import write_scenario
+
+BUNDLED = {
+    # name: (network, vehicles per hour per entry road, west-east factor)
+    "single": (GridNetwork(rows=1, cols=1, lanes=2, turn_lanes=1), 500.0, 1.0),
+    "grid2x2": (GridNetwork(rows=2, cols=2), 300.0, 1.0),
+    "grid4x4": (GridNetwork(rows=4, cols=4), 250.0, 1.0),
+    "arterial1x4": (ArterialNetwork(), 200.0, 3.0),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "networks")
+    args = parser.parse_args()
+    for name, (network, rate, factor) in BUNDLED.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            net = network.build(Path(tmp))
+            demand = network.demand(net, vehs_per_hour=rate, main_axis_factor=factor)
+            cfg = write_scenario(args.out / name, name, net, demand)
+        print(f"wrote {cfg}")
+
+
+if __name__ == "__main__":
+    main()
