@@ -1,0 +1,74 @@
+"""The environments follow PettingZoo's, Gymnasium's and RLlib's contracts."""
+from __future__ import annotations
+
+import pytest
+from gymnasium.utils.env_checker import check_env
+from pettingzoo.test import parallel_api_test
+
+import flowlights
+from conftest import resco_cfg
+
+
+@pytest.mark.parametrize("options", [{}, {"action_mask": True}, {"action_mode": "switch", "observation": ["phase", "time_in_phase", "pressure", "neighbours", "speed"]}])
+def test_parallel_api_on_bundled_grid(options):
+    env = flowlights.parallel_env(scenario="grid2x2", end=300, **options)
+    try:
+        parallel_api_test(env, num_cycles=80)
+    finally:
+        env.close()
+
+
+def test_parallel_api_padded_on_mixed_junctions():
+    env = flowlights.parallel_env(sumocfg=resco_cfg("cologne8"), end=25200 + 300, pad_observations=True, action_mask=True)
+    try:
+        shapes = {env.observation_space(a)["observation"].shape for a in env.possible_agents}
+        actions = {env.action_space(a).n for a in env.possible_agents}
+        assert len(shapes) == 1 and len(actions) == 1
+        unpadded = flowlights.parallel_env(sumocfg=resco_cfg("cologne8"))
+        assert len({unpadded.observation_space(a).shape for a in unpadded.possible_agents}) > 1
+        parallel_api_test(env, num_cycles=40)
+    finally:
+        env.close()
+
+
+def test_gymnasium_single_light():
+    env = flowlights.gym_env(scenario="single", end=300)
+    try:
+        check_env(env, skip_render_check=True)
+        obs, _ = env.reset(seed=0)
+        assert env.observation_space.contains(obs)
+    finally:
+        env.close()
+
+
+def test_gymnasium_refuses_several_lights_and_names_the_fix():
+    with pytest.raises(flowlights.errors.ConfigError, match=r"tls_ids=\["):
+        flowlights.gym_env(scenario="grid2x2")
+    env = flowlights.gym_env(scenario="grid2x2", tls_ids=["A0"], end=120)
+    try:
+        env.reset(seed=0)
+        assert env.action_space.n >= 2
+    finally:
+        env.close()
+
+
+def test_rllib_multi_agent_env():
+    pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+    from ray.rllib.env.multi_agent_env import MultiAgentEnv
+    from ray.rllib.utils.pre_checks.env import check_multiagent_environments
+
+    env = flowlights.rllib_env(scenario="grid2x2", end=100)
+    try:
+        assert isinstance(env, MultiAgentEnv)
+        check_multiagent_environments(env)
+        obs, _ = env.reset(seed=1)
+        assert set(obs) == set(env.possible_agents)
+        done, steps = False, 0
+        while not done:
+            obs, rewards, terms, truncs, infos = env.step({a: env.action_spaces[a].sample() for a in env.agents})
+            done = terms["__all__"] or truncs["__all__"]
+            steps += 1
+        assert steps == 20 and truncs["__all__"]
+        assert env.metrics()["sim_time"] == 100
+    finally:
+        env.close()
