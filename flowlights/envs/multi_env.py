@@ -137,7 +137,8 @@ class MultiEnv(ParallelEnv):
                 raise ConfigError(f"action for {agent!r}, which is not an agent now; agents: {', '.join(self.agents[:10])}.")
             space = self.action_space(agent)
             if not space.contains(np.int64(action) if np.ndim(action) == 0 else action):
-                raise ConfigError(f"action {action!r} for {agent!r} is outside its action space {space}.")
+                valid = f"; valid actions: 0..{space.n - 1}" if hasattr(space, "n") else ""
+                raise ConfigError(f"action {action} for {agent!r} is outside its action space {space}{valid}.")
 
     def metrics(self) -> dict[str, float]:
         """Episode metrics so far (or of the episode that just ended) from SUMO's own statistics."""

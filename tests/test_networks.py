@@ -1,0 +1,102 @@
+"""Generated networks (grid, spider, random) and demand (InFlows, random trips) run end to end,
+with the safety checks on what SUMO ran."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import flowlights
+from conftest import read_tls_states, run_random_episode, tls_recorder
+from flowlights.errors import ConfigError
+from flowlights.networks import GridNetwork, InFlows, RandomNetwork, RandomTrips, SpiderNetwork
+from flowlights.networks.scenario_writer import write_scenario
+from flowlights.networks.topology import read_net
+from test_signal_safety import check_light
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLOWLIGHTS_CACHE", str(tmp_path / "cache"))
+
+
+def arms(net_file) -> Counter:
+    """How many lights have 3, 4, 5 ... incoming roads."""
+    topo = read_net(net_file)
+    return Counter(len({topo.lanes[l].edge for l in light.incoming_lanes}) for light in topo.lights.values())
+
+
+def run_checked(tmp_path, **kwargs):
+    args, out = tls_recorder(tmp_path)
+    env = flowlights.parallel_env(sumo_args=args, **kwargs)
+    try:
+        decisions = run_random_episode(env, seed=2)
+        metrics = env.metrics()
+    finally:
+        env.close()
+    records = read_tls_states(out)
+    for tls in env.possible_agents:
+        check_light(tls, records[tls], env.topology.lights[tls].states, env)
+    return env, decisions, metrics
+
+
+@pytest.mark.parametrize("rows, cols, lanes", [(2, 3, 1), (3, 2, 2)])
+def test_grid_network_with_inflows(tmp_path, rows, cols, lanes):
+    grid = GridNetwork(rows=rows, cols=cols, lanes=lanes, length=150)
+    net = grid.build()
+    assert grid.build() == net, "a second build reuses the cached network"
+    topo = read_net(net)
+    assert len(topo.lights) == rows * cols
+    assert {len(l.links) for l in topo.lights.values()} and all(
+        sum(1 for lane in topo.lanes.values() if lane.edge == e) == lanes for e in topo.edge_ends
+    )
+    assert arms(net) == Counter({4: rows * cols})
+    cfg = write_scenario(tmp_path / "scn", "g", net, grid.demand(net, vehs_per_hour=400), end=600)
+    env, decisions, metrics = run_checked(tmp_path, sumocfg=cfg)
+    assert decisions == 120 and metrics["arrived"] > 50
+
+
+def test_spider_network_with_random_trips(tmp_path):
+    net = SpiderNetwork(arms=5, circles=2, lanes=2).build()
+    counts = arms(net)
+    assert counts[5] >= 1 and counts[4] >= 1, f"expected 4- and 5-arm lights, got {counts}"
+    trips = RandomTrips(period=2.0, seed=1, end=400).write(net, tmp_path / "trips.rou.xml")
+    env, decisions, metrics = run_checked(tmp_path, net_file=net, route_file=trips, end=400)
+    assert metrics["arrived"] > 20
+
+
+def test_random_network_with_three_to_five_arms(tmp_path):
+    net = RandomNetwork(iterations=40, seed=4).build()
+    counts = arms(net)
+    assert counts[3] >= 1 and counts[4] + counts[5] >= 1, f"expected 3-arm and bigger lights, got {counts}"
+    trips = RandomTrips(period=2.0, seed=2, end=400).write(net, tmp_path / "trips.rou.xml")
+    env, decisions, metrics = run_checked(tmp_path, net_file=net, route_file=trips, end=400, pad_observations=True)
+    assert len({env.observation_space(a).shape for a in env.possible_agents}) == 1
+    assert metrics["arrived"] > 10
+
+
+def test_inflows_probability_and_bad_values(tmp_path):
+    grid = GridNetwork(rows=1, cols=1)
+    net = grid.build()
+    flows = InFlows().add("left0A0", to="A0right0", probability=0.2).add("bottom0A0", to="A0top0", vehs_per_hour=360, end=300)
+    text = flows.write(tmp_path / "f.rou.xml").read_text()
+    assert 'probability="0.2"' in text and 'vehsPerHour="360"' in text
+    with pytest.raises(ConfigError, match="exactly one of vehs_per_hour= or probability="):
+        InFlows().add("left0A0", to="A0right0")
+    with pytest.raises(ConfigError, match=r"probability=1.5 must be within"):
+        InFlows().add("left0A0", to="A0right0", probability=1.5)
+    with pytest.raises(ConfigError, match="InFlows is empty"):
+        InFlows().write(tmp_path / "x.rou.xml")
+    env = flowlights.parallel_env(net_file=net, route_file=tmp_path / "f.rou.xml", end=300)
+    try:
+        run_random_episode(env)
+        assert env.metrics()["arrived"] > 30
+    finally:
+        env.close()
+
+
+def test_bad_grid_parameters():
+    with pytest.raises(ConfigError, match=r"rows=0, cols=2"):
+        GridNetwork(rows=0, cols=2)
+    with pytest.raises(ConfigError, match=r"lanes=0 must be >= 1"):
+        GridNetwork(lanes=0)
