@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from flowlights.networks.network_file import resco_dir
+
 REPO = Path(__file__).resolve().parents[1]
-RESCO = Path(os.environ.get("FLOWLIGHTS_RESCO", REPO.parent / "shared" / "scenarios" / "resco"))
+RESCO = resco_dir()
 RESCO_NAMES = ["grid4x4", "arterial4x4", "cologne1", "cologne3", "cologne8", "ingolstadt1", "ingolstadt7", "ingolstadt21"]
 
 

@@ -94,8 +94,8 @@ class MultiEnv(ParallelEnv):
             self._next_seed = int(seed)
         episode_seed, self._next_seed = self._next_seed, self._next_seed + 1
         self.sim.start(episode_seed)
-        for _ in range(self.warmup_steps):
-            self.sim.step()
+        if self.warmup_steps:
+            self.sim.step(self.warmup_steps)
         self._steps_done = self.warmup_steps
         self._last_metrics = None
         self.controller.take_over(self.sim.api)
@@ -109,10 +109,13 @@ class MultiEnv(ParallelEnv):
         self._check_actions(actions)
         self._apply_rl_actions(actions)
         try:
-            for _ in range(min(self.delta_steps, self.episode_steps - self._steps_done)):
-                self.sim.step()
-                self.controller.tick()
-                self._steps_done += 1
+            remaining = min(self.delta_steps, self.episode_steps - self._steps_done)
+            while remaining > 0:  # run SUMO in chunks up to the next light change or decision
+                steps = int(min(remaining, self.controller.steps_to_event()))
+                self.sim.step(steps)
+                self.controller.advance(steps)
+                self._steps_done += steps
+                remaining -= steps
             observations = self.get_state()
             rewards = self.compute_reward(actions)
             truncated = self._steps_done >= self.episode_steps
@@ -139,6 +142,11 @@ class MultiEnv(ParallelEnv):
             if not space.contains(np.int64(action) if np.ndim(action) == 0 else action):
                 valid = f"; valid actions: 0..{space.n - 1}" if hasattr(space, "n") else ""
                 raise ConfigError(f"action {action} for {agent!r} is outside its action space {space}{valid}.")
+
+    @property
+    def sim_seconds(self) -> float:
+        """Simulated seconds since ``begin`` in the current episode (warm-up included)."""
+        return self._steps_done * self.sim_params.step_length
 
     def metrics(self) -> dict[str, float]:
         """Episode metrics so far (or of the episode that just ended) from SUMO's own statistics."""

@@ -6,6 +6,7 @@ files before SUMO ever sees them, so a bad path fails at construction with a cle
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -17,6 +18,11 @@ from flowlights.errors import ConfigError
 PathLike = Union[str, Path]
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "networks"
 _DEMAND = re.compile(rb"<(vehicle|flow|trip|person|personFlow|container)[\s>]")
+
+
+def resco_dir() -> Path:
+    """RESCO's scenarios: $FLOWLIGHTS_RESCO, else ../shared/scenarios/resco beside the checkout."""
+    return Path(os.environ.get("FLOWLIGHTS_RESCO", BUNDLED_DIR.parents[1] / "shared" / "scenarios" / "resco"))
 
 
 def open_xml(path: Path) -> IO[bytes]:

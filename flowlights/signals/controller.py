@@ -36,11 +36,16 @@ class SignalController:
             if machine.request(action):
                 self.api.trafficlight.setRedYellowGreenState(tls, machine.state)
 
-    def tick(self) -> None:
-        """Call after every simulation step: advance timers, write the states that changed."""
+    def steps_to_event(self) -> float:
+        """Steps until some light must change its state by itself (inf if none will)."""
+        return min(m.steps_to_event() for m in self.machines.values())
+
+    def advance(self, steps: int = 1) -> None:
+        """Call after SUMO ran ``steps`` steps (at most ``steps_to_event()``): advance the timers
+        and write the states that changed."""
         set_state = self.api.trafficlight.setRedYellowGreenState
         for tls, machine in self.machines.items():
-            if machine.tick():
+            if machine.advance(steps):
                 set_state(tls, machine.state)
 
     def action_masks(self) -> dict[str, np.ndarray]:

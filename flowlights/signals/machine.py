@@ -22,6 +22,8 @@ class PhaseMachine:
         self.greens = greens
         self.timing = timing
         self.action_mode = action_mode
+        self._yellow: dict[tuple[str, int], str] = {}  # transition states, derived once
+        self._clearance: dict[tuple[str, int], str] = {}
         self.adopt(greens[0])
 
     @property
@@ -86,6 +88,26 @@ class PhaseMachine:
         return mask
 
     # -- clock ------------------------------------------------------------------------
+    def steps_to_event(self) -> float:
+        """Steps until the state changes by itself (end of yellow/all-red, max green); inf if never."""
+        t = self.timing
+        if self.stage == YELLOW:
+            return t.yellow - self.elapsed
+        if self.stage == ALL_RED:
+            return t.all_red - self.elapsed
+        if t.max_green is None or len(self.greens) < 2:
+            return float("inf")
+        return max(t.max_green - self.green_steps, 1)
+
+    def advance(self, steps: int) -> bool:
+        """``steps`` simulation steps have passed, at most ``steps_to_event()`` of them;
+        True if the state to show changed (only possible on the last step)."""
+        if steps > 1:
+            self.elapsed += steps - 1
+            if self.stage == GREEN:
+                self.green_steps += steps - 1
+        return self.tick() if steps > 0 else False
+
     def tick(self) -> bool:
         """One simulation step has passed; True if the state to show changed."""
         self.elapsed += 1
@@ -99,7 +121,10 @@ class PhaseMachine:
         if self.stage == YELLOW and self.elapsed >= t.yellow:
             if t.all_red > 0:
                 self.stage, self.elapsed = ALL_RED, 0
-                self.state = clearance_state(self.state, self.greens[self.target])
+                key = (self.state, self.target)
+                if key not in self._clearance:
+                    self._clearance[key] = clearance_state(self.state, self.greens[self.target])
+                self.state = self._clearance[key]
                 return True
             return self._enter_target()
         if self.stage == ALL_RED and self.elapsed >= t.all_red:
@@ -108,7 +133,10 @@ class PhaseMachine:
 
     def _begin_transition(self, target: int, from_state: str) -> None:
         self.stage, self.target, self.elapsed = YELLOW, target, 0
-        self.state = yellow_state(from_state, self.greens[target])
+        key = (from_state, target)
+        if key not in self._yellow:
+            self._yellow[key] = yellow_state(from_state, self.greens[target])
+        self.state = self._yellow[key]
 
     def _enter_target(self) -> bool:
         assert self.target is not None

@@ -51,6 +51,7 @@ class SumoSimulation:
         self.api: Any = None
         self._label: Optional[str] = None
         self._broken = False
+        self._steps = 0
 
     # -- command line -------------------------------------------------------------------
     def command(self, seed: int) -> list[str]:
@@ -86,6 +87,7 @@ class SumoSimulation:
     def start(self, seed: int) -> None:
         """Start SUMO, or reload the running one (faster), for a new episode."""
         cmd = self.command(seed)
+        self._steps = 0
         if self.running and not self._broken:
             try:
                 self.api.load(cmd[1:])
@@ -125,10 +127,12 @@ class SumoSimulation:
         traci.start(cmd, label=self._label, stdout=None)
         self.api = traci.getConnection(self._label)
 
-    def step(self) -> None:
-        """Advance SUMO by one step; a failure becomes a SimulationError and marks SUMO dead."""
+    def step(self, steps: int = 1) -> None:
+        """Advance SUMO by ``steps`` steps in one call (subscriptions are computed once, at the
+        end); a failure becomes a SimulationError and marks SUMO dead."""
+        self._steps += steps
         try:
-            self.api.simulationStep()
+            self.api.simulationStep(self.begin + self._steps * self.params.step_length)
         except Exception as exc:
             self._broken = True
             raise SimulationError(

@@ -1,0 +1,103 @@
+"""The ``flowlights`` command: ``run`` episodes, ``bench`` speed against plain sumo, ``netgen`` grids."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from flowlights.errors import FlowlightsError
+
+
+def _scenario_kwargs(value: str) -> dict:
+    path = Path(value)
+    return {"sumocfg": str(path)} if path.suffix == ".sumocfg" else {"scenario": value}
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from flowlights.run_episode import format_table, run_episodes
+
+    kwargs = _scenario_kwargs(args.scenario)
+    if args.end is not None:
+        kwargs["end"] = args.end
+    results = run_episodes(policy=args.policy, episodes=args.episodes, seed=args.seed, out=args.out,
+                           backend=args.backend, delta_time=args.delta_time, **kwargs)
+    print(format_table(results))
+    if args.out:
+        print(f"wrote {args.out / 'metrics.json'}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from flowlights.bench import bench_scenario, format_results
+
+    from flowlights.networks.network_file import resco_dir
+
+    scenarios = args.scenarios
+    if not scenarios:
+        resco_grid = resco_dir() / "grid4x4" / "grid4x4.sumocfg"
+        scenarios = ["grid4x4"] + ([str(resco_grid)] if resco_grid.is_file() else [])
+    results = []
+    for scenario in scenarios:
+        results.append(bench_scenario(scenario, repeats=args.repeats, backend=args.backend, **_scenario_kwargs(scenario)))
+        print(format_results(results[-1:]).splitlines()[-1], file=sys.stderr)
+    print(format_results(results))
+    return 0
+
+
+def cmd_netgen(args: argparse.Namespace) -> int:
+    from flowlights.networks import GridNetwork
+    from flowlights.networks.scenario_writer import write_scenario
+
+    grid = GridNetwork(rows=args.rows, cols=args.cols, lanes=args.lanes, length=args.length)
+    net = grid.build()
+    cfg = write_scenario(args.out, args.out.name, net, grid.demand(net, vehs_per_hour=args.vehs_per_hour, end=args.end), end=args.end)
+    print(f"wrote {cfg}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flowlights", description="Multi-agent RL for SUMO traffic lights.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run episodes with a simple policy and print SUMO's metrics")
+    run.add_argument("--scenario", default="grid4x4", help="bundled name, .sumocfg, or folder holding one (default grid4x4)")
+    run.add_argument("--policy", default="random", choices=["random", "keep"])
+    run.add_argument("--episodes", type=int, default=1)
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
+    run.add_argument("--delta-time", type=float, default=5.0)
+    run.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
+    run.add_argument("--out", type=Path, default=None, help="folder for metrics.json")
+    run.set_defaults(func=cmd_run)
+
+    bench = sub.add_parser("bench", help="simulated s per wall s beside plain sumo on the same scenario")
+    bench.add_argument("scenarios", nargs="*", help="bundled names or .sumocfg paths (default: bundled grid4x4 "
+                       "and RESCO grid4x4 when ../shared is there)")
+    bench.add_argument("--repeats", type=int, default=3)
+    bench.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
+    bench.set_defaults(func=cmd_bench)
+
+    netgen = sub.add_parser("netgen", help="write a grid scenario folder (net, flows, .sumocfg)")
+    netgen.add_argument("--rows", type=int, default=2)
+    netgen.add_argument("--cols", type=int, default=2)
+    netgen.add_argument("--lanes", type=int, default=1)
+    netgen.add_argument("--length", type=float, default=200.0)
+    netgen.add_argument("--vehs-per-hour", type=float, default=300.0)
+    netgen.add_argument("--end", type=float, default=3600.0)
+    netgen.add_argument("--out", type=Path, required=True)
+    netgen.set_defaults(func=cmd_netgen)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FlowlightsError as exc:
+        print(f"flowlights: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
