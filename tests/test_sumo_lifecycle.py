@@ -82,3 +82,36 @@ def test_episode_end_and_metrics_in_final_infos():
         assert final["sim_time"] == 100 and final["arrived"] > 0 and final["mean_travel_time"] > 0
     finally:
         env.close()
+
+
+def test_import_starts_nothing_and_needs_no_sumo_home():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, flowlights\n"
+        "assert not {'libsumo', 'traci', 'ray', 'sumolib'} & set(sys.modules), sorted(sys.modules)\n"
+        "env = flowlights.parallel_env(scenario='single', end=30)\n"
+        "env.reset(seed=0)\n"
+        "while env.agents: env.step({a: 0 for a in env.agents})\n"
+        "print(env.metrics()['sim_time'])\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "SUMO_HOME"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environ, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("30.0")
+
+
+def test_warmup_runs_the_programs_first():
+    env = flowlights.parallel_env(scenario="grid2x2", end=200, warmup=60, delta_time=10)
+    try:
+        env.reset(seed=0)
+        assert env.sim.time == 60 and env.sim_seconds == 60
+        assert env.sim.api.vehicle.getIDCount() > 0, "vehicles entered during the warm-up"
+        steps = 0
+        while env.agents:
+            env.step({a: 0 for a in env.agents})
+            steps += 1
+        assert steps == 14 and env.metrics()["sim_time"] == 200
+    finally:
+        env.close()
