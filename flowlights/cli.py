@@ -1,4 +1,5 @@
-"""The ``flowlights`` command: ``run`` episodes, ``bench`` speed against plain sumo, ``netgen`` grids."""
+"""The ``flowlights`` command: ``evaluate`` controllers, ``compare`` runs, ``bench`` speed against
+plain sumo, ``netgen`` grids."""
 from __future__ import annotations
 
 import argparse
@@ -14,17 +15,24 @@ def _scenario_kwargs(value: str) -> dict:
     return {"sumocfg": str(path)} if path.suffix == ".sumocfg" else {"scenario": value}
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from flowlights.run_episode import format_table, run_episodes
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from flowlights.evaluation.evaluate import evaluate, format_report
 
-    kwargs = _scenario_kwargs(args.scenario)
-    if args.end is not None:
-        kwargs["end"] = args.end
-    results = run_episodes(policy=args.policy, episodes=args.episodes, seed=args.seed, out=args.out,
-                           backend=args.backend, delta_time=args.delta_time, **kwargs)
-    print(format_table(results))
+    kwargs = {"end": args.end} if args.end is not None else {}
+    report = evaluate(args.scenario, args.controller, episodes=args.episodes, seed=args.seed, out=args.out,
+                      backend=args.backend, delta_time=args.delta_time, time_to_teleport=args.time_to_teleport, **kwargs)
+    print(format_report(report))
     if args.out:
-        print(f"wrote {args.out / 'metrics.json'}")
+        print(f"wrote {args.out / 'metrics.json'} and {args.out / 'episodes.csv'}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from flowlights.evaluation.compare import compare_chart, compare_table, load_reports
+
+    reports = load_reports(args.folders)
+    print(compare_table(reports))
+    print(f"wrote {compare_chart(reports, args.out)}")
     return 0
 
 
@@ -60,16 +68,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flowlights", description="Multi-agent RL for SUMO traffic lights.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run episodes with a simple policy and print SUMO's metrics")
-    run.add_argument("--scenario", default="grid4x4", help="bundled name, .sumocfg, or folder holding one (default grid4x4)")
-    run.add_argument("--policy", default="random", choices=["random", "keep"])
-    run.add_argument("--episodes", type=int, default=1)
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
-    run.add_argument("--delta-time", type=float, default=5.0)
-    run.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
-    run.add_argument("--out", type=Path, default=None, help="folder for metrics.json")
-    run.set_defaults(func=cmd_run)
+    ev = sub.add_parser("evaluate", help="run a controller for episodes; print and write its metrics")
+    ev.add_argument("--scenario", default="grid4x4", help="bundled name, .sumocfg, or folder holding one (default grid4x4)")
+    ev.add_argument("--controller", default="max_pressure",
+                    help="fixed, webster, actuated, delay_based, max_pressure, sotl or random (default max_pressure)")
+    ev.add_argument("--episodes", type=int, default=1)
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
+    ev.add_argument("--delta-time", type=float, default=5.0)
+    ev.add_argument("--time-to-teleport", type=float, default=-1.0, help="SUMO's; -1 (default, as RESCO) disables")
+    ev.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
+    ev.add_argument("--out", type=Path, default=None, help="folder for metrics.json, episodes.csv and SUMO outputs")
+    ev.set_defaults(func=cmd_evaluate)
+
+    cmp = sub.add_parser("compare", help="one table and one bar chart from several evaluate --out folders")
+    cmp.add_argument("folders", nargs="+", type=Path)
+    cmp.add_argument("--out", type=Path, default=Path("compare.png"), help="bar chart PNG (default compare.png)")
+    cmp.set_defaults(func=cmd_compare)
 
     bench = sub.add_parser("bench", help="simulated s per wall s beside plain sumo on the same scenario")
     bench.add_argument("scenarios", nargs="*", help="bundled names or .sumocfg paths (default: bundled grid4x4 "

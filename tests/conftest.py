@@ -25,6 +25,7 @@ def resco_cfg(name: str) -> Path:
 
 def tls_recorder(folder: Path) -> tuple[list[str], Path]:
     """sumo_args that make SUMO itself write every light's state at every step, and that file."""
+    folder.mkdir(parents=True, exist_ok=True)
     out = folder / "tls_states.xml"
     add = folder / "record.add.xml"
     add.write_text(f'<additional>\n  <timedEvent type="SaveTLSStates" dest="{out}"/>\n</additional>\n')

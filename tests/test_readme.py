@@ -12,14 +12,15 @@ README = (REPO / "README.md").read_text()
 
 
 def test_main_job_command_quick_variant(tmp_path):
-    command = re.search(r"pip install -e \. && (flowlights run [^\n`]*)", README).group(1)
-    assert command == "flowlights run --scenario grid4x4"
+    command = re.search(r"pip install -e \. && (flowlights evaluate [^\n`]*)", README).group(1)
+    assert command == "flowlights evaluate --scenario grid4x4 --controller max_pressure"
     args = command.split()[1:] + ["--end", "300", "--out", str(tmp_path)]
     done = subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "mean_travel_time" in done.stdout and "100%" in done.stderr
-    episode = json.loads((tmp_path / "metrics.json").read_text())["episodes"][0]
-    assert episode["sim_time"] == 300 and episode["arrived"] > 50
+    report = json.loads((tmp_path / "metrics.json").read_text())
+    assert report["controller"] == "max_pressure" and report["settings"]["end"] == 300
+    assert report["episodes"][0]["throughput"] > 50
 
 
 def test_test_command_is_what_ci_runs():

@@ -67,6 +67,7 @@ class MultiEnv(ParallelEnv):
         if self.warmup_steps >= self.episode_steps:
             raise ConfigError(f"warmup={sim_params.warmup!r} s leaves no time before end={self.sim.end!r}; shorten it.")
         self._next_seed = int(sim_params.seed)
+        self.episode_seed = self._next_seed
         self._steps_done = 0
         self._last_metrics: Optional[dict[str, float]] = None
 
@@ -92,13 +93,13 @@ class MultiEnv(ParallelEnv):
         """Start (or reload) SUMO for a new episode; ``seed`` fixes SUMO's seed (else the next one)."""
         if seed is not None:
             self._next_seed = int(seed)
-        episode_seed, self._next_seed = self._next_seed, self._next_seed + 1
-        self.sim.start(episode_seed)
+        self.episode_seed, self._next_seed = self._next_seed, self._next_seed + 1
+        self.sim.start(self.episode_seed)
         if self.warmup_steps:
             self.sim.step(self.warmup_steps)
         self._steps_done = self.warmup_steps
         self._last_metrics = None
-        self.controller.take_over(self.sim.api)
+        self.controller.take_over(self.sim.api, self.sim_params.step_length)
         self.agents = list(self.possible_agents)
         self._on_reset()
         return self.get_state(), self._infos()

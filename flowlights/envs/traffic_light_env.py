@@ -90,6 +90,12 @@ class TrafficLightEnv(MultiEnv):
     def action_space(self, agent: str) -> spaces.Space:
         return self._act_spaces[agent]
 
+    @property
+    def measures(self) -> LaneMeasures:
+        """The lane measurements taken at the last decision (for controllers and rewards)."""
+        assert self._measures is not None, "call reset() first"
+        return self._measures
+
     # -- Flow hooks -------------------------------------------------------------------------
     def _on_reset(self) -> None:
         self.sensor.subscribe(self.sim.api)

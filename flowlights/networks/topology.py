@@ -27,7 +27,12 @@ class TrafficLight:
 
     id: str
     states: list[str] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)  # seconds, one per state
     links: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def green_durations(self, greens: list[str]) -> list[float]:
+        """Program duration of each of ``greens`` (its first occurrence in the program)."""
+        return [self.durations[self.states.index(g)] for g in greens]
 
     @property
     def incoming_lanes(self) -> list[str]:
@@ -98,7 +103,10 @@ def read_net(path: Path) -> NetTopology:
     for tl in root.iter("tlLogic"):
         if tl.get("id") in lights:  # several programs: keep the first (SUMO's default)
             continue
-        lights[tl.get("id", "")] = TrafficLight(tl.get("id", ""), [p.get("state", "") for p in tl.iter("phase")])
+        phases = list(tl.iter("phase"))
+        lights[tl.get("id", "")] = TrafficLight(
+            tl.get("id", ""), [p.get("state", "") for p in phases], [float(p.get("duration", 0)) for p in phases]
+        )
     for con in root.iter("connection"):
         tl_id = con.get("tl")
         if tl_id is None or tl_id not in lights:

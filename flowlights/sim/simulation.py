@@ -6,6 +6,8 @@ simulations side by side and sumo-gui.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import os
 from typing import Any, Optional
@@ -114,7 +116,8 @@ class SumoSimulation:
                 "libsumo runs one simulation per process and another flowlights environment is "
                 "running in this one; close() it first, or use backend='traci' for several at once."
             )
-        import libsumo
+        with contextlib.redirect_stdout(io.StringIO()):  # libsumo prints a pyarrow notice on import
+            import libsumo
 
         _libsumo_owner = id(self)
         libsumo.start(cmd)

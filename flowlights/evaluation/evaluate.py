@@ -1,0 +1,63 @@
+"""``flowlights evaluate``: several episodes of one controller on one scenario, summarised and
+written as metrics.json (means, stds, every episode, exact settings) and episodes.csv."""
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+from flowlights.baselines import make_controller
+from flowlights.baselines.base import Controller
+from flowlights.errors import ConfigError
+from flowlights.evaluation.episode import METRICS, run_controller_episode
+
+
+def summarise(episodes: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {
+        key: {"mean": statistics.fmean(e[key] for e in episodes),
+              "std": statistics.pstdev(e[key] for e in episodes) if len(episodes) > 1 else 0.0}
+        for key in METRICS
+    }
+
+
+def evaluate(scenario: str, controller: str | Controller = "max_pressure", episodes: int = 1, seed: int = 0,
+             out: Optional[Path] = None, progress: bool = True, **env_kwargs: Any) -> dict[str, Any]:
+    """Evaluate a controller (a name or a Controller) on seeds seed..seed+episodes-1."""
+    if episodes < 1:
+        raise ConfigError(f"episodes={episodes!r} must be >= 1.")
+    ctrl = make_controller(controller) if isinstance(controller, str) else controller
+    where = {"sumocfg": scenario} if str(scenario).endswith(".sumocfg") else {"scenario": scenario}
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(out) if out else Path(tmp)
+        for k in range(episodes):
+            results.append(run_controller_episode(ctrl, seed + k, workdir / "sumo", progress, **where, **env_kwargs))
+    report = {
+        "controller": ctrl.name,
+        "scenario": str(scenario),
+        "settings": {"episodes": episodes, "seed": seed, **{k: v for k, v in env_kwargs.items()}, **ctrl.env_overrides},
+        "summary": summarise(results),
+        "episodes": results,
+    }
+    if out is not None:
+        write_report(report, Path(out))
+    return report
+
+
+def write_report(report: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(report, indent=2, default=str))
+    with open(out / "episodes.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(report["episodes"][0]))
+        writer.writeheader()
+        writer.writerows(report["episodes"])
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [f"{report['controller']} on {report['scenario']} ({report['settings']['episodes']} episode(s))"]
+    for key, stats in report["summary"].items():
+        lines.append(f"  {key:18s} {stats['mean']:10.2f} ± {stats['std']:.2f}")
+    return "\n".join(lines)

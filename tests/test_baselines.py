@@ -1,0 +1,115 @@
+"""Baseline controllers: safety on what SUMO ran, a measured max-pressure win on unbalanced
+demand, Webster's plan, and metrics that agree with SUMO's tripinfo file."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import read_tls_states, resco_cfg, tls_recorder
+from flowlights.baselines import CONTROLLERS, make_controller
+from flowlights.baselines.webster import webster_greens
+from flowlights.evaluation.episode import run_controller_episode
+from flowlights.evaluation.tripinfo import read_tripinfos
+from flowlights.networks import GridNetwork
+from flowlights.networks.scenario_writer import write_scenario
+from test_signal_safety import check_light
+
+
+class Recording:
+    """Wraps a controller to keep the env for inspection after the episode."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.env_overrides = inner, inner.name, inner.env_overrides
+
+    def reset(self, env):
+        self.env = env
+        self.inner.reset(env)
+
+    def act(self, env, obs):
+        return self.inner.act(env, obs)
+
+
+@pytest.mark.parametrize("name", sorted(CONTROLLERS))
+def test_each_controller_respects_the_safety_rules(tmp_path, name):
+    args, out = tls_recorder(tmp_path)
+    ctrl = Recording(make_controller(name))
+    metrics = run_controller_episode(ctrl, seed=1, workdir=tmp_path / "w", progress=False,
+                                     scenario="grid2x2", end=900, sumo_args=args)
+    env = ctrl.env
+    records = read_tls_states(out)
+    for tls in env.possible_agents:
+        check_light(tls, records[tls], env.topology.lights[tls].states, env)
+        assert len({s for _, s in records[tls]}) >= 3, f"{name}: {tls} never switched"
+    assert metrics["throughput"] > 300
+
+
+def test_sumo_logic_controllers_on_a_resco_scenario(tmp_path):
+    cfg = resco_cfg("cologne3")
+    for name in ("actuated", "max_pressure"):
+        args, out = tls_recorder(tmp_path / name)
+        ctrl = Recording(make_controller(name))
+        run_controller_episode(ctrl, seed=0, workdir=tmp_path / name, progress=False, sumocfg=cfg, end=25200 + 900,
+                               sumo_args=args)
+        records = read_tls_states(out)
+        for tls in ctrl.env.possible_agents:
+            check_light(tls, records[tls], ctrl.env.topology.lights[tls].states, ctrl.env)
+
+
+@pytest.fixture(scope="module")
+def unbalanced_grid(tmp_path_factory):
+    """2x2 grid: 700 veh/h per west-east entry, 100 veh/h per south-north entry."""
+    folder = tmp_path_factory.mktemp("unbalanced")
+    grid = GridNetwork(rows=2, cols=2)
+    net = grid.build(folder / "net")
+    demand = grid.demand(net, vehs_per_hour=100, main_axis_factor=7.0, straight_share=0.9, end=1800)
+    return write_scenario(folder / "scn", "unbalanced", net, demand, end=1800)
+
+
+def test_max_pressure_beats_the_fixed_plan_on_unbalanced_demand(tmp_path, unbalanced_grid):
+    delays = {}
+    for name in ("fixed", "max_pressure"):
+        runs = [run_controller_episode(make_controller(name), seed=s, workdir=tmp_path / name, progress=False,
+                                       sumocfg=unbalanced_grid) for s in (0, 1)]
+        delays[name] = sum(r["mean_delay"] for r in runs) / len(runs)
+    assert delays["max_pressure"] < 0.8 * delays["fixed"], delays
+
+
+def test_webster_gives_the_busy_approach_more_green(unbalanced_grid):
+    import flowlights
+    from flowlights.baselines.webster import WebsterPlan
+
+    env = flowlights.parallel_env(sumocfg=unbalanced_grid)
+    plan = WebsterPlan().green_times(env)
+    for tls, greens in plan.items():
+        states = env.controller.machines[tls].greens
+        light = env.topology.lights[tls]
+        # greens that serve the busy west-east approaches must get the longer times
+        we = [i for i, s in enumerate(states)
+              if any(s[idx] in "Gg" and _horizontal(env, lane) for idx, pairs in light.links.items() for lane, _ in pairs)]
+        ns = [i for i in range(len(states)) if i not in we]
+        assert we and ns and min(greens[i] for i in we) > max(greens[i] for i in ns), (tls, greens)
+    assert webster_greens([0.0, 0.0], 10, 5)[0] == webster_greens([0.0, 0.0], 10, 5)[1] >= 5
+    assert webster_greens([0.4, 0.1], 10, 5)[0] > 3 * webster_greens([0.4, 0.1], 10, 5)[1]
+
+
+def _horizontal(env, lane) -> bool:
+    f, t = env.topology.edge_ends[env.topology.lanes[lane].edge]
+    (x0, y0), (x1, y1) = env.topology.junction_xy[f], env.topology.junction_xy[t]
+    return abs(x1 - x0) > abs(y1 - y0)
+
+
+def test_episode_metrics_agree_with_tripinfo(tmp_path):
+    metrics = run_controller_episode(make_controller("max_pressure"), seed=3, workdir=tmp_path, progress=False,
+                                     scenario="grid2x2", end=900, time_to_teleport=-1)
+    trips = read_tripinfos(tmp_path / "tripinfo_seed3.xml")
+    finished = [t for t in trips if float(t["arrival"]) >= 0]
+    assert len(finished) == metrics["throughput"] > 200
+    mean = lambda rows, key: sum(float(r[key]) for r in rows) / len(rows)  # noqa: E731
+    assert metrics["mean_travel_time"] == pytest.approx(mean(finished, "duration"), abs=0.01)
+    assert metrics["mean_delay"] == pytest.approx(mean(finished, "timeLoss"), abs=0.01)
+    assert metrics["mean_waiting_time"] == pytest.approx(mean(finished, "waitingTime"), abs=0.01)
+    unfinished = len(trips) - len(finished)
+    assert unfinished == metrics["in_network"]
+    resco = (sum(float(t["timeLoss"]) + float(t["departDelay"]) for t in trips)) / len(trips)
+    if metrics["never_departed"] == 0:
+        assert metrics["resco_delay"] == pytest.approx(resco, abs=1e-6)
+    assert metrics["resco_delay"] >= resco - 1e-6

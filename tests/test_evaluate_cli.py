@@ -1,0 +1,54 @@
+"""``flowlights evaluate`` and ``flowlights compare`` as a user runs them."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def flowlights(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_evaluate_writes_metrics_and_compare_draws_a_chart(tmp_path):
+    folders = []
+    for controller in ("fixed", "max_pressure"):
+        out = tmp_path / controller
+        done = flowlights("evaluate", "--scenario", "grid2x2", "--controller", controller, "--episodes", "2",
+                          "--seed", "4", "--end", "600", "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        assert "mean_delay" in done.stdout and "100%" in done.stderr
+        report = json.loads((out / "metrics.json").read_text())
+        assert report["controller"] == controller and report["settings"]["seed"] == 4
+        assert [e["seed"] for e in report["episodes"]] == [4, 5]
+        delays = [e["mean_delay"] for e in report["episodes"]]
+        assert report["summary"]["mean_delay"]["mean"] == pytest.approx(sum(delays) / 2)
+        with open(out / "episodes.csv") as fh:
+            rows = list(csv.DictReader(fh))
+        assert len(rows) == 2 and float(rows[1]["mean_delay"]) == pytest.approx(delays[1])
+        folders.append(str(out))
+    chart = tmp_path / "cmp.png"
+    done = flowlights("compare", *folders, "--out", str(chart))
+    assert done.returncode == 0, done.stderr
+    assert "fixed @ grid2x2" in done.stdout and "max_pressure @ grid2x2" in done.stdout
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--controller", "smart"], "unknown controller 'smart'; use one of actuated, delay_based, fixed, max_pressure, random, sotl, webster"),
+    (["--scenario", "nowhere/x.sumocfg"], "sumocfg 'nowhere/x.sumocfg' does not exist"),
+    (["--scenario", "EMPTY"], "holds 0 .sumocfg files; it needs exactly one"),
+])
+def test_evaluate_bad_input(tmp_path, args, message):
+    args = [str(tmp_path) if a == "EMPTY" else a for a in args]
+    done = flowlights("evaluate", *args, "--end", "60")
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def test_compare_needs_evaluation_folders(tmp_path):
+    done = flowlights("compare", str(tmp_path))
+    assert done.returncode == 2 and "holds no metrics.json" in done.stderr
