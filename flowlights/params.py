@@ -5,6 +5,7 @@ so that a run can be written out and replayed exactly.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional, Sequence
 
@@ -57,7 +58,7 @@ class EnvParams:
 
     delta_time: seconds between decisions (>= yellow + all_red).
     yellow/all_red: transition between two greens; min_green/max_green: green bounds
-    (max_green None disables it). action_mode: "phase" (choose the next green) or
+    (max_green None or inf disables it). action_mode: "phase" (choose the next green) or
     "switch" (Flow's keep=0 / switch=1). observation: names from ``flowlights.observations``;
     reward: a name from ``flowlights.rewards``; neighbor_weight mixes the neighbours' mean
     reward in. pad_observations: one common shape for every light (shared policies).
@@ -81,6 +82,8 @@ class EnvParams:
     nearest_vehicles: int = 2
 
     def __post_init__(self) -> None:
+        if self.max_green is not None and math.isinf(self.max_green):
+            self.max_green = None
         if not self.yellow > 0:
             raise ConfigError(f"yellow={self.yellow!r}: a yellow of > 0 s is required (safety), e.g. 3.")
         if self.all_red < 0:

@@ -144,8 +144,8 @@ def resolve_scenario(
 ) -> NetworkFile:
     """Turn the user's way of naming a scenario into a checked NetworkFile.
 
-    ``scenario`` may be a bundled name (see ``bundled_scenarios()``), a .sumocfg, or a folder
-    holding exactly one .sumocfg; otherwise give ``sumocfg`` or ``net_file`` + ``route_file``.
+    ``scenario`` may be a bundled name (see ``bundled_scenarios()``), ``"resco:NAME"``, a
+    .sumocfg, or a folder holding exactly one .sumocfg; otherwise give ``sumocfg`` or ``net_file`` + ``route_file``.
     """
     given = [n for n, v in (("scenario", scenario), ("sumocfg", sumocfg), ("net_file", net_file)) if v is not None]
     if len(given) != 1:
@@ -169,6 +169,8 @@ def resolve_scenario(
 
 
 def _find_sumocfg(scenario: PathLike) -> Path:
+    if str(scenario).startswith("resco:"):  # a RESCO scenario by name, wherever ../shared is
+        scenario = resco_dir() / str(scenario)[len("resco:"):]
     path = Path(scenario)
     if path.suffix == ".sumocfg":
         return path
