@@ -1,4 +1,4 @@
-"""The ``flowlights`` command: ``evaluate`` controllers, ``compare`` runs, ``bench`` speed against
+"""The ``flowlights`` command: ``train`` with RLlib, ``evaluate`` controllers, ``compare`` runs, ``bench`` speed against
 plain sumo, ``netgen`` grids."""
 from __future__ import annotations
 
@@ -19,7 +19,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from flowlights.evaluation.evaluate import evaluate, format_report
 
     kwargs = {"end": args.end} if args.end is not None else {}
-    report = evaluate(args.scenario, args.controller, episodes=args.episodes, seed=args.seed, out=args.out,
+    controller = args.controller
+    scenario = args.scenario
+    if args.checkpoint:
+        from flowlights.training.trained_policy import TrainedPolicy
+
+        controller = TrainedPolicy(args.checkpoint)
+        if args.end is None and controller.scenario_kwargs.get("end") is not None:
+            kwargs["end"] = controller.scenario_kwargs["end"]  # the episode length it was trained on
+    elif scenario is None:
+        scenario = "grid4x4"
+    report = evaluate(scenario, controller, episodes=args.episodes, seed=args.seed, out=args.out,
                       backend=args.backend, delta_time=args.delta_time, time_to_teleport=args.time_to_teleport, **kwargs)
     print(format_report(report))
     if args.out:
@@ -33,6 +43,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     reports = load_reports(args.folders)
     print(compare_table(reports))
     print(f"wrote {compare_chart(reports, args.out)}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from flowlights.training.train import TrainSettings, train
+
+    settings = TrainSettings(iterations=args.iterations, timesteps=args.timesteps, minutes=args.minutes,
+                             num_env_runners=args.num_env_runners, checkpoint_freq=args.checkpoint_freq,
+                             seed=args.seed, algorithm=args.algorithm, ray_address=args.ray_address)
+    run_dir = train(args.exp_config, settings, out=args.out, resume=args.resume)
+    print(f"results in {run_dir} (params.json, progress.csv, checkpoints/, learning_curve.png)")
+    print(f"evaluate it: flowlights evaluate --checkpoint {run_dir}")
     return 0
 
 
@@ -69,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ev = sub.add_parser("evaluate", help="run a controller for episodes; print and write its metrics")
-    ev.add_argument("--scenario", default="grid4x4", help="bundled name, .sumocfg, or folder holding one (default grid4x4)")
+    ev.add_argument("--scenario", default=None, help="bundled name, .sumocfg, or folder holding one (default grid4x4; "
+                    "with --checkpoint, the experiment's own)")
+    ev.add_argument("--checkpoint", default=None, help="evaluate a trained policy: a 'flowlights train' results folder or checkpoint")
     ev.add_argument("--controller", default="max_pressure",
                     help="fixed, webster, actuated, delay_based, max_pressure, sotl or random (default max_pressure)")
     ev.add_argument("--episodes", type=int, default=1)
@@ -85,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("folders", nargs="+", type=Path)
     cmp.add_argument("--out", type=Path, default=Path("compare.png"), help="bar chart PNG (default compare.png)")
     cmp.set_defaults(func=cmd_compare)
+
+    tr = sub.add_parser("train", help="train the lights with RLlib from an experiment config (.py or .yaml)")
+    tr.add_argument("exp_config", nargs="?", default=None, help="experiment config; optional with --resume")
+    budget = tr.add_mutually_exclusive_group()
+    budget.add_argument("--iterations", type=int, default=None, help="training iterations (default 10)")
+    budget.add_argument("--timesteps", type=int, default=None, help="train until this many environment steps")
+    budget.add_argument("--minutes", type=float, default=None, help="train for this many wall-clock minutes")
+    tr.add_argument("--num-env-runners", type=int, default=1)
+    tr.add_argument("--checkpoint-freq", type=int, default=10, help="save every N iterations (and always at the end)")
+    tr.add_argument("--resume", type=Path, default=None, help="a results folder (or checkpoint) to continue")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--algorithm", default="PPO", choices=["PPO", "DQN"])
+    tr.add_argument("--out", type=Path, default=Path("results"), help="parent folder of the run's results folder")
+    tr.add_argument("--ray-address", default=None, help="join this Ray cluster (default: a local one sized to this machine)")
+    tr.set_defaults(func=cmd_train)
 
     bench = sub.add_parser("bench", help="simulated s per wall s beside plain sumo on the same scenario")
     bench.add_argument("scenarios", nargs="*", help="bundled names or .sumocfg paths (default: bundled grid4x4 "

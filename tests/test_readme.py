@@ -12,15 +12,20 @@ README = (REPO / "README.md").read_text()
 
 
 def test_main_job_command_quick_variant(tmp_path):
-    command = re.search(r"pip install -e \. && (flowlights evaluate [^\n`]*)", README).group(1)
-    assert command == "flowlights evaluate --scenario grid4x4 --controller max_pressure"
-    args = command.split()[1:] + ["--end", "300", "--out", str(tmp_path)]
-    done = subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert "mean_travel_time" in done.stdout and "100%" in done.stderr
-    report = json.loads((tmp_path / "metrics.json").read_text())
-    assert report["controller"] == "max_pressure" and report["settings"]["end"] == 300
-    assert report["episodes"][0]["throughput"] > 50
+    train_cmd, eval_cmd = re.search(r'pip install -e "\.\[rllib\]" && (flowlights train [^&]*)&& (flowlights evaluate [^\n`]*)', README).groups()
+    assert train_cmd.split() == ["flowlights", "train", "exp_configs/grid2x2_shared.py", "--minutes", "10", "--out", "results"]
+    assert eval_cmd.startswith("flowlights evaluate --checkpoint")
+    quick = ["train", "exp_configs/grid2x2_shared.py", "--iterations", "1", "--out", str(tmp_path)]  # 1 iteration, not 10 min
+    done = subprocess.run([sys.executable, "-m", "flowlights.cli", *quick], capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "100%" in done.stderr and "return" in done.stderr
+    run_dir = next(tmp_path.glob("grid2x2_shared_*"))
+    done = subprocess.run([sys.executable, "-m", "flowlights.cli", "evaluate", "--checkpoint", str(run_dir), "--out", str(tmp_path / "ev")],
+                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "mean_delay" in done.stdout
+    report = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    assert report["controller"].startswith("trained:grid2x2_shared") and report["settings"]["end"] == 1800
 
 
 def test_test_command_is_what_ci_runs():
@@ -36,13 +41,15 @@ def test_python_examples_run(tmp_path, monkeypatch):
     from flowlights.rewards import REWARDS
 
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     namespace: dict = {}
     try:
         for block in blocks:
+            block = block.replace('"exp_configs/', f'"{REPO}/exp_configs/')
             exec(compile(block, "README.md", "exec"), namespace)
     finally:
         OBSERVATIONS.pop("green_seconds", None)
         REWARDS.pop("vehicles", None)
     assert (tmp_path / "my.rou.xml").is_file() and (tmp_path / "trips.rou.xml").is_file()
     assert namespace["env"].metrics()["sim_time"] == 600
+    assert namespace["env_name"] == "TrafficLightEnv-grid2x2_shared-v0" and callable(namespace["create_env"])

@@ -23,13 +23,22 @@ def summarise(episodes: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     }
 
 
-def evaluate(scenario: str, controller: str | Controller = "max_pressure", episodes: int = 1, seed: int = 0,
+def evaluate(scenario: Optional[str], controller: str | Controller = "max_pressure", episodes: int = 1, seed: int = 0,
              out: Optional[Path] = None, progress: bool = True, **env_kwargs: Any) -> dict[str, Any]:
-    """Evaluate a controller (a name or a Controller) on seeds seed..seed+episodes-1."""
+    """Evaluate a controller (a name or a Controller) on seeds seed..seed+episodes-1.
+
+    ``scenario`` None: a trained policy's own scenario (its experiment's files)."""
     if episodes < 1:
         raise ConfigError(f"episodes={episodes!r} must be >= 1.")
     ctrl = make_controller(controller) if isinstance(controller, str) else controller
-    where = {"sumocfg": scenario} if str(scenario).endswith(".sumocfg") else {"scenario": scenario}
+    own = getattr(ctrl, "scenario_kwargs", None)
+    if scenario is None:
+        if own is None:
+            raise ConfigError("give --scenario (a bundled name, .sumocfg or folder) for a baseline controller.")
+        where = {k: own[k] for k in ("scenario", "sumocfg", "net_file", "route_file") if k in own}
+        scenario = str(next(iter(where.values())))
+    else:
+        where = {"sumocfg": scenario} if str(scenario).endswith(".sumocfg") else {"scenario": scenario}
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(out) if out else Path(tmp)

@@ -1,0 +1,20 @@
+"""Bundled 2x2 grid, one PPO policy shared by the four lights (Flow-style experiment config)."""
+from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
+from flowlights.params import EnvParams, SumoParams
+
+flow_params = dict(
+    exp_tag="grid2x2_shared",
+    env_name="TrafficLightEnv",
+    network="NetworkFile",
+    simulator="libsumo",
+    sim=SumoParams(step_length=1.0, end=1800, time_to_teleport=-1),
+    env=EnvParams(delta_time=5, observation=["phase", "min_green", "density", "queue"], reward="queue"),
+    net=NetParams(scenario="grid2x2"),
+    veh=VehicleParams(),
+    initial=InitialConfig(),
+    tls=TrafficLightParams(yellow=3, all_red=2, min_green=5, max_green=60),
+)
+
+policies = "shared"  # one policy for every light
+
+training = dict(lr=5e-4, train_batch_size_per_learner=1800, minibatch_size=300, num_epochs=5, gamma=0.95)

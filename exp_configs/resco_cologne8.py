@@ -1,0 +1,20 @@
+"""RESCO cologne8: eight junctions of different shapes, one policy per shape."""
+from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
+from flowlights.params import EnvParams, SumoParams
+
+flow_params = dict(
+    exp_tag="resco_cologne8",
+    env_name="TrafficLightEnv",
+    network="NetworkFile",
+    simulator="libsumo",
+    sim=SumoParams(step_length=1.0, time_to_teleport=-1),
+    env=EnvParams(delta_time=5, observation=["phase", "min_green", "density", "queue"], reward="queue"),
+    net=NetParams(scenario="resco:cologne8"),
+    veh=VehicleParams(),
+    initial=InitialConfig(),
+    tls=TrafficLightParams(yellow=3, all_red=2, min_green=5, max_green=60),
+)
+
+policies = "per_shape"
+
+training = dict(lr=5e-4, train_batch_size_per_learner=1800, minibatch_size=300, num_epochs=5, gamma=0.95)

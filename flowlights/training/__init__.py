@@ -1,0 +1,1 @@
+"""Training with RLlib: experiment configs, RLlib configs, the train loop, trained policies."""

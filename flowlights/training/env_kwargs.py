@@ -1,0 +1,75 @@
+"""flow_params -> the flat keyword arguments of ``flowlights.make_env``.
+
+Generated networks (GridNetwork, ArterialNetwork) are built here, once, into the cache, with
+their InFlows (or the grid's default demand), so every env runner opens the same files.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from flowlights.errors import ConfigError
+from flowlights.networks.generated import cache_dir
+from flowlights.networks.grid import ArterialNetwork, GridNetwork
+from flowlights.networks.scenario_writer import write_scenario
+
+GENERATORS = {"GridNetwork": GridNetwork, "ArterialNetwork": ArterialNetwork}
+DEMAND_KEYS = ("vehs_per_hour", "straight_share", "main_axis_factor")
+
+
+def _generated_scenario(network: str, net: Any, end: float) -> str:
+    params = dict(net.additional_params)
+    demand = {k: params.pop(k) for k in DEMAND_KEYS if k in params}
+    try:
+        generator = GENERATORS[network](**params)
+    except TypeError as exc:
+        fields = [f.name for f in dataclasses.fields(GENERATORS[network])]
+        raise ConfigError(f"net.additional_params for {network}: {exc}; allowed: {', '.join(fields + list(DEMAND_KEYS))}.") from exc
+    net_file = generator.build()
+    inflows = net.inflows if net.inflows is not None else generator.demand(net_file, end=end, **demand)
+    key = hashlib.sha1(json.dumps([network, dataclasses.asdict(generator), [dataclasses.asdict(f) for f in inflows.flows], end],
+                                  sort_keys=True, default=str).encode()).hexdigest()[:12]
+    folder = cache_dir() / "scenarios" / key
+    cfg = folder / f"{network.lower()}.sumocfg"
+    if not cfg.is_file():
+        write_scenario(folder, network.lower(), net_file, inflows, end=end)
+    return str(cfg)
+
+
+def _vehicle_types_file(types: list[dict[str, Any]]) -> str:
+    body = "".join("  <vType " + " ".join(f"{k}={quoteattr(str(v))}" for k, v in t.items()) + "/>\n" for t in types)
+    key = hashlib.sha1(body.encode()).hexdigest()[:12]
+    path = cache_dir() / "vtypes" / f"{key}.add.xml"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"<additional>\n{body}</additional>\n")
+    return str(path)
+
+
+def env_kwargs(flow_params: dict[str, Any]) -> dict[str, Any]:
+    """The make_env keyword arguments that this flow_params describes."""
+    sim, env, net = flow_params["sim"], flow_params["env"], flow_params["net"]
+    kwargs: dict[str, Any] = {k: v for k, v in dataclasses.asdict(sim).items()}
+    kwargs.update({k: v for k, v in dataclasses.asdict(env).items()})
+    kwargs.update(flow_params["tls"].overrides())
+    kwargs["backend"] = flow_params["simulator"]
+    if flow_params["initial"].warmup:
+        kwargs["warmup"] = flow_params["initial"].warmup
+    additional = list(net.additional_files)
+    if flow_params["veh"].types:
+        additional.append(_vehicle_types_file(flow_params["veh"].types))
+    if additional:
+        kwargs["additional_files"] = additional
+    network = flow_params["network"]
+    if network in GENERATORS:
+        kwargs["sumocfg"] = _generated_scenario(network, net, end=sim.end or 3600.0)
+        return kwargs
+    given = {k: getattr(net, k) for k in ("scenario", "sumocfg", "net_file", "route_file") if getattr(net, k)}
+    if not given:
+        raise ConfigError("net: a NetworkFile needs scenario=, sumocfg= or net_file= with route_file=.")
+    kwargs.update(given)
+    return kwargs

@@ -1,0 +1,170 @@
+"""Experiments: a Flow-style ``flow_params`` plus policies and training settings, loaded from
+a Python module, a YAML file, or a results folder's params.json (the same schema).
+
+Schema (YAML/JSON): exp_tag, env_name, network, simulator, sim, env, net, veh, initial, tls,
+policies ("shared" | "per_light" | "per_shape"), training (algorithm hyper-parameters).
+A Python module defines ``flow_params`` (with params objects) and may define ``policies``,
+``policy_mapping_fn`` and ``policies_to_train`` itself, as in Flow's multi-agent examples.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from flowlights.errors import ConfigError
+from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams, from_dict
+from flowlights.networks.demand import Flow, InFlows
+from flowlights.params import EnvParams, SumoParams
+
+REQUIRED = ("exp_tag", "env_name", "network", "simulator", "sim", "env", "net")
+OPTIONAL = ("veh", "initial", "tls")
+ENV_NAMES = ("TrafficLightEnv",)
+NETWORKS = ("NetworkFile", "GridNetwork", "ArterialNetwork")
+SIMULATORS = ("libsumo", "traci")
+POLICY_MODES = ("shared", "per_light", "per_shape")
+PARAM_CLASSES = {"sim": SumoParams, "env": EnvParams, "net": NetParams, "veh": VehicleParams,
+                 "initial": InitialConfig, "tls": TrafficLightParams}
+TOP_LEVEL = set(REQUIRED) | set(OPTIONAL) | {"policies", "training", "config_module", "train_settings"}  # train_settings: a record only
+
+
+@dataclass
+class Experiment:
+    """A loaded experiment: flow_params (params objects), policy set-up and training settings."""
+
+    flow_params: dict[str, Any]
+    policies: Any = "shared"  # a mode name, or (Python configs) a set/dict of policy ids
+    policy_mapping_fn: Optional[Callable[..., str]] = None
+    policies_to_train: Optional[list[str]] = None
+    training: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def exp_tag(self) -> str:
+        return str(self.flow_params["exp_tag"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON/YAML form: enough to rebuild the same experiment (params.json)."""
+        out: dict[str, Any] = {}
+        for key in REQUIRED + OPTIONAL:
+            value = self.flow_params.get(key)
+            out[key] = _params_to_dict(value) if dataclasses.is_dataclass(value) else value
+        custom = not isinstance(self.policies, str)
+        out["policies"] = "custom" if custom else self.policies
+        if custom:
+            out["config_module"] = self.source
+        out["training"] = dict(self.training)
+        return out
+
+
+def _params_to_dict(params: Any) -> dict[str, Any]:
+    result = {}
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        if isinstance(value, InFlows):
+            value = [dataclasses.asdict(flow) for flow in value.flows]
+        elif isinstance(value, tuple):
+            value = list(value)
+        result[f.name] = value
+    return result
+
+
+def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{where}: {value!r} is not allowed; use one of {', '.join(allowed)}.")
+    return value
+
+
+def experiment_from_dict(data: dict[str, Any], source: str = "<dict>") -> Experiment:
+    """Validate a YAML/JSON experiment and build its params objects."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: an experiment must be a mapping of fields, got {type(data).__name__}.")
+    unknown = sorted(set(data) - TOP_LEVEL)
+    if unknown:
+        raise ConfigError(f"{source}: unknown field {unknown[0]!r}; allowed: {', '.join(sorted(TOP_LEVEL))}.")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise ConfigError(f"{source}: missing field {missing[0]!r}; required: {', '.join(REQUIRED)}.")
+    flow_params: dict[str, Any] = {
+        "exp_tag": str(data["exp_tag"]),
+        "env_name": _choice(data["env_name"], ENV_NAMES, f"{source}: env_name"),
+        "network": _choice(data["network"], NETWORKS, f"{source}: network"),
+        "simulator": _choice(data["simulator"], SIMULATORS, f"{source}: simulator"),
+    }
+    for key, cls in PARAM_CLASSES.items():
+        values = dict(data.get(key) or {})
+        if key == "net" and isinstance(values.get("inflows"), list):
+            inflows = InFlows()
+            inflows.flows = [Flow(**flow) for flow in values["inflows"]]
+            values["inflows"] = inflows
+        try:
+            flow_params[key] = from_dict(cls, values, f"{source}: {key}")
+        except TypeError as exc:
+            raise ConfigError(f"{source}: {key}: {exc}") from exc
+    policies = data.get("policies", "shared")
+    if policies == "custom":
+        module = data.get("config_module")
+        if not module:
+            raise ConfigError(f"{source}: policies 'custom' needs config_module, the Python config that defines them.")
+        return load_experiment(module)
+    _choice(policies, POLICY_MODES, f"{source}: policies")
+    training = data.get("training") or {}
+    if not isinstance(training, dict):
+        raise ConfigError(f"{source}: training must be a mapping such as {{lr: 0.0005, num_epochs: 5}}.")
+    return Experiment(flow_params, policies, None, None, dict(training), source)
+
+
+def _load_module(path: Path) -> Experiment:
+    spec = importlib.util.spec_from_file_location(f"flowlights_exp_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, "flow_params"):
+        raise ConfigError(f"{path}: a Python experiment config must define flow_params.")
+    data = dict(module.flow_params)
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise ConfigError(f"{path}: flow_params misses {missing[0]!r}; required: {', '.join(REQUIRED)}.")
+    for key, cls in PARAM_CLASSES.items():
+        value = data.get(key)
+        if value is None:
+            data[key] = cls()
+        elif isinstance(value, dict):
+            data[key] = from_dict(cls, value, f"{path}: {key}")
+        elif not isinstance(value, cls):
+            raise ConfigError(f"{path}: flow_params[{key!r}] must be a {cls.__name__}, got {type(value).__name__}.")
+    for key, allowed in (("env_name", ENV_NAMES), ("network", NETWORKS), ("simulator", SIMULATORS)):
+        _choice(data[key], allowed, f"{path}: {key}")
+    policies = getattr(module, "policies", getattr(module, "POLICIES", "shared"))
+    mapping = getattr(module, "policy_mapping_fn", None)
+    if not isinstance(policies, str) and mapping is None:
+        raise ConfigError(f"{path}: defines policies but no policy_mapping_fn(agent_id, episode, **kwargs).")
+    if isinstance(policies, str):
+        _choice(policies, POLICY_MODES, f"{path}: policies")
+    return Experiment(data, policies, mapping, getattr(module, "policies_to_train", None),
+                      dict(getattr(module, "training", {})), str(path.resolve()))
+
+
+def load_experiment(source: str | Path) -> Experiment:
+    """Load an experiment from a .py module, a .yaml/.yml file, a params.json or a results folder."""
+    path = Path(source)
+    if path.is_dir() and (path / "params.json").is_file():
+        path = path / "params.json"
+    if not path.is_file():
+        raise ConfigError(f"experiment config {str(source)!r} does not exist; give a .py, .yaml or params.json file.")
+    if path.suffix == ".py":
+        return _load_module(path)
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML ({exc}).") from exc
+        return experiment_from_dict(data, str(path))
+    if path.suffix == ".json":
+        return experiment_from_dict(json.loads(path.read_text()), str(path))
+    raise ConfigError(f"experiment config {str(source)!r}: use a .py, .yaml/.yml or .json file.")

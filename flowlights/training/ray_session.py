@@ -1,0 +1,29 @@
+"""Start or join Ray quietly, sized to this machine, and always shut it down."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from typing import Iterator, Optional
+
+
+@contextlib.contextmanager
+def ray_session(address: Optional[str] = None, num_cpus: Optional[int] = None) -> Iterator[None]:
+    """Join the cluster at ``address``, or run a local Ray with ``num_cpus`` (default: all cores)."""
+    import ray
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+    quiet = ray.LoggingConfig(encoding="TEXT", log_level="ERROR")
+    if address:
+        ray.init(address=address, logging_config=quiet, log_to_driver=False)
+    else:
+        ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, _node_ip_address="127.0.0.1",
+                 logging_config=quiet, log_to_driver=False)
+    logging.getLogger("ray").setLevel(logging.ERROR)
+    logging.getLogger("ray.rllib").setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        ray.shutdown()

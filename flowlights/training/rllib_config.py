@@ -1,0 +1,60 @@
+"""Build the RLlib AlgorithmConfig of an experiment (RLlib 2.60, new API stack)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flowlights.errors import ConfigError
+from flowlights.training.experiment import Experiment
+
+ALGORITHMS = ("PPO", "DQN")
+PPO_DEFAULTS = {"lr": 3e-4, "gamma": 0.99, "train_batch_size_per_learner": 2000, "minibatch_size": 250,
+                "num_epochs": 5, "entropy_coeff": 0.01, "lambda_": 0.95, "vf_loss_coeff": 0.5}
+DQN_DEFAULTS = {"lr": 5e-4, "gamma": 0.99, "train_batch_size_per_learner": 64, "target_network_update_freq": 500,
+                "n_step": 1,  # the lights are several agents: RLlib needs its multi-agent replay buffer
+                "replay_buffer_config": {"type": "MultiAgentPrioritizedEpisodeReplayBuffer", "capacity": 50000,
+                                         "alpha": 0.6, "beta": 0.4}}
+MODEL_KEYS = ("fcnet_hiddens", "fcnet_activation")
+
+
+def build_config(experiment: Experiment, env_name: str, probe_env: Any, algorithm: str = "PPO",
+                 num_env_runners: int = 0, seed: int = 0) -> Any:
+    """PPO (default) or DQN on the experiment's env, with its policies and training settings."""
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
+    from flowlights.training.callbacks import EpisodeMetricsCallback
+    from flowlights.training.policies import policy_setup
+
+    if algorithm not in ALGORITHMS:
+        raise ConfigError(f"algorithm {algorithm!r} is not supported; use one of {', '.join(ALGORITHMS)}.")
+    if algorithm == "PPO":
+        from ray.rllib.algorithms.ppo import PPOConfig as ConfigClass
+    else:
+        from ray.rllib.algorithms.dqn import DQNConfig as ConfigClass
+    training = dict(PPO_DEFAULTS if algorithm == "PPO" else DQN_DEFAULTS)
+    settings = dict(experiment.training)
+    model = {k: settings.pop(k) for k in MODEL_KEYS if k in settings}
+    settings.pop("algorithm", None)
+    training.update(settings)
+
+    if isinstance(experiment.policies, str):
+        policies, mapping = policy_setup(experiment.policies, probe_env)
+    else:
+        policies, mapping = experiment.policies, experiment.policy_mapping_fn
+    config = (
+        ConfigClass()
+        .environment(env_name)
+        .framework("torch")
+        .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=1, rollout_fragment_length="auto")
+        .multi_agent(policies=policies, policy_mapping_fn=mapping, policies_to_train=experiment.policies_to_train)
+        .rl_module(model_config=DefaultModelConfig(fcnet_hiddens=model.get("fcnet_hiddens", [64, 64]),
+                                                   fcnet_activation=model.get("fcnet_activation", "tanh")))
+        .callbacks(EpisodeMetricsCallback)
+        .fault_tolerance(restart_failed_env_runners=False)
+        .debugging(log_level="ERROR", seed=seed)
+        .reporting(metrics_num_episodes_for_smoothing=5)
+    )
+    try:
+        config = config.training(**training)
+    except TypeError as exc:
+        raise ConfigError(f"training settings for {algorithm}: {exc}.") from exc
+    return config

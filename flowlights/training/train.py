@@ -1,0 +1,175 @@
+"""``flowlights train``: one RLlib run, top to bottom.
+
+1. load the experiment, 2. register its env, 3. build (or restore) the algorithm,
+4. train with a progress bar, writing progress.csv and checkpoints, 5. draw the learning
+curve. The results folder holds params.json, so the run can be replayed and evaluated.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from flowlights.errors import ConfigError
+from flowlights.progress import Progress
+from flowlights.training.experiment import Experiment, load_experiment
+
+PROGRESS_FIELDS = ["iteration", "env_steps", "wall_seconds", "episode_return_mean", "episodes",
+                   "mean_delay", "mean_travel_time", "mean_waiting_time", "arrived", "teleports"]
+
+
+@dataclass
+class TrainSettings:
+    iterations: Optional[int] = None
+    timesteps: Optional[int] = None
+    minutes: Optional[float] = None
+    num_env_runners: int = 0
+    checkpoint_freq: int = 10
+    seed: int = 0
+    algorithm: str = "PPO"
+    ray_address: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.iterations is None and self.timesteps is None and self.minutes is None:
+            self.iterations = 10
+        for name in ("iterations", "timesteps", "minutes"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ConfigError(f"--{name}={value!r} must be > 0.")
+        if self.num_env_runners < 0 or self.checkpoint_freq < 0:
+            raise ConfigError("--num-env-runners and --checkpoint-freq must be >= 0.")
+
+
+def latest_checkpoint(path: Path) -> Path:
+    """A checkpoint folder itself, or the newest one under a results folder's checkpoints/."""
+    path = Path(path).resolve()
+    if (path / "learner_group").is_dir():
+        return path
+    found = sorted((path / "checkpoints").glob("iter_*"))
+    if not found:
+        raise ConfigError(f"no checkpoint in {str(path)!r}; give a results folder of 'flowlights train' or a checkpoint folder.")
+    return found[-1]
+
+
+def results_dir_of(checkpoint: Path) -> Path:
+    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint
+
+
+def _row(iteration: int, result: dict[str, Any], started: float) -> dict[str, Any]:
+    runners = result.get("env_runners", {})
+    steps = result.get("num_env_steps_sampled_lifetime", runners.get("num_env_steps_sampled_lifetime", 0))
+    row = {"iteration": iteration, "env_steps": int(steps), "wall_seconds": round(time.time() - started, 1),
+           "episode_return_mean": runners.get("episode_return_mean"), "episodes": runners.get("num_episodes_lifetime")}
+    for key in PROGRESS_FIELDS[5:]:
+        row[key] = runners.get(f"flowlights/{key}")
+    return row
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def train(experiment: Experiment | str | Path | None, settings: TrainSettings, out: Path = Path("results"),
+          resume: Optional[Path] = None, progress: bool = True) -> Path:
+    """Train; return the results folder (params.json, progress.csv, checkpoints/, learning_curve.png)."""
+    from ray.rllib.algorithms.algorithm import Algorithm
+    from ray.tune.registry import register_env
+
+    from flowlights.training.ray_session import ray_session
+    from flowlights.training.rllib_config import build_config
+    from flowlights.utils.registry import make_create_env
+
+    checkpoint = latest_checkpoint(resume) if resume else None
+    if experiment is None:
+        if checkpoint is None:
+            raise ConfigError("give an experiment config (EXP_CONFIG) or --resume DIR.")
+        experiment = results_dir_of(checkpoint)
+    if not isinstance(experiment, Experiment):
+        experiment = load_experiment(experiment)
+    if checkpoint is not None:
+        run_dir = results_dir_of(checkpoint)
+    else:
+        run_dir = (Path(out) / f"{experiment.exp_tag}_{time.strftime('%Y%m%d-%H%M%S')}").resolve()
+        run_dir.mkdir(parents=True, exist_ok=False)
+        params = experiment.to_dict()
+        params["train_settings"] = settings.__dict__
+        (run_dir / "params.json").write_text(json.dumps(params, indent=2, default=str))
+
+    create_env, env_name = make_create_env(experiment)
+    probe = create_env()
+    try:
+        config = build_config(experiment, env_name, probe.env, settings.algorithm, settings.num_env_runners, settings.seed)
+    finally:
+        probe.close()
+
+    with ray_session(settings.ray_address):
+        register_env(env_name, create_env)
+        algo = Algorithm.from_checkpoint(str(checkpoint)) if checkpoint else config.build_algo()
+        try:
+            _loop(algo, settings, run_dir, progress)
+        finally:
+            algo.stop()
+    plot_learning_curve(run_dir)
+    return run_dir
+
+
+def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> None:
+    started = time.time()
+    csv_path = run_dir / "progress.csv"
+    new_file = not csv_path.is_file()
+    first = algo.iteration
+    total = settings.iterations or settings.timesteps or (settings.minutes or 0) * 60
+    with open(csv_path, "a", newline="") as fh, Progress(total, "training") as bar:
+        writer = csv.DictWriter(fh, fieldnames=PROGRESS_FIELDS)
+        if new_file:
+            writer.writeheader()
+        while True:
+            result = algo.train()
+            row = _row(algo.iteration, result, started)
+            writer.writerow(row)
+            fh.flush()
+            done_iters = algo.iteration - first
+            if settings.checkpoint_freq and done_iters % settings.checkpoint_freq == 0:
+                algo.save_to_path(str(run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"))
+            if progress:
+                done = (done_iters if settings.iterations else row["env_steps"] if settings.timesteps
+                        else time.time() - started)
+                bar.update(done, f"iter {algo.iteration} steps {row['env_steps']} return {_fmt(row['episode_return_mean'])} "
+                                 f"delay {_fmt(row['mean_delay'])} s")
+            if ((settings.iterations and done_iters >= settings.iterations)
+                    or (settings.timesteps and row["env_steps"] >= settings.timesteps)
+                    or (settings.minutes and time.time() - started >= settings.minutes * 60)):
+                break
+    final = run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"
+    if not final.exists():
+        algo.save_to_path(str(final))
+
+
+def plot_learning_curve(run_dir: Path) -> Optional[Path]:
+    """learning_curve.png: episode return and mean delay against environment steps."""
+    try:
+        import matplotlib
+    except ImportError:
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with open(run_dir / "progress.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    steps = [int(r["env_steps"]) for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    for ax, key, title in ((axes[0], "episode_return_mean", "episode return (sum over lights)"),
+                           (axes[1], "mean_delay", "mean delay of finished trips (s)")):
+        points = [(s, float(r[key])) for s, r in zip(steps, rows) if r[key] not in ("", None)]
+        if points:
+            ax.plot(*zip(*points))
+        ax.set_xlabel("environment steps")
+        ax.set_title(title)
+    fig.tight_layout()
+    path = run_dir / "learning_curve.png"
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

@@ -1,0 +1,63 @@
+"""A trained policy as a Controller: greedy actions from an RLlib checkpoint, no Ray needed.
+
+Evaluation then treats it exactly like the baselines, on the experiment's own scenario.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from flowlights.baselines.base import Controller
+from flowlights.envs.traffic_light_env import TrafficLightEnv
+from flowlights.training.env_kwargs import env_kwargs
+from flowlights.training.experiment import load_experiment
+from flowlights.training.policies import policy_setup
+from flowlights.training.train import latest_checkpoint, results_dir_of
+
+
+class TrainedPolicy(Controller):
+    """Greedy (argmax) actions of the RL modules saved in a checkpoint."""
+
+    name = "trained"
+
+    def __init__(self, path: str | Path) -> None:
+        import logging
+
+        from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule
+
+        logging.getLogger("ray.rllib").setLevel(logging.ERROR)  # deprecation notices on load
+
+        self.checkpoint = latest_checkpoint(Path(path))
+        self.experiment = load_experiment(results_dir_of(self.checkpoint))
+        self.name = f"trained:{self.experiment.exp_tag}:{self.checkpoint.name}"
+        self.modules = MultiRLModule.from_checkpoint(str(self.checkpoint / "learner_group" / "learner" / "rl_module"))
+        self.scenario_kwargs = env_kwargs(self.experiment.flow_params)
+        self.env_overrides = {k: v for k, v in self.scenario_kwargs.items()
+                              if k not in ("scenario", "sumocfg", "net_file", "route_file", "seed", "tripinfo_output", "sumo_args",
+                                           "begin", "end")}
+
+    def reset(self, env: TrafficLightEnv) -> None:
+        if isinstance(self.experiment.policies, str):
+            _, self.mapping = policy_setup(self.experiment.policies, env)
+        else:
+            self.mapping = self.experiment.policy_mapping_fn
+
+    def act(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, int]:
+        import torch
+        from ray.rllib.core.columns import Columns
+
+        groups: dict[str, list[str]] = {}
+        for agent in observations:
+            groups.setdefault(self.mapping(agent, None), []).append(agent)
+        actions = {}
+        with torch.no_grad():
+            for policy, agents in groups.items():
+                batch = torch.as_tensor(np.stack([observations[a] for a in agents]), dtype=torch.float32)
+                out = self.modules[policy].forward_inference({Columns.OBS: batch})
+                # PPO gives action logits (take the most likely); DQN gives greedy actions already
+                chosen = out[Columns.ACTIONS] if Columns.ACTIONS in out else out[Columns.ACTION_DIST_INPUTS].argmax(dim=-1)
+                for agent, action in zip(agents, chosen.tolist()):
+                    actions[agent] = int(action)
+        return actions

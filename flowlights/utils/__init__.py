@@ -1,0 +1,1 @@
+"""Flow-compatible helpers (``flowlights.utils.registry.make_create_env``)."""

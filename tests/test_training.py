@@ -1,0 +1,184 @@
+"""Training with RLlib: configs (Python = YAML), clear errors, and a smoke run that trains,
+checkpoints, resumes and evaluates from the checkpoint, leaving no Ray or SUMO behind."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+
+from conftest import REPO, sumo_children  # noqa: E402
+from flowlights.errors import ConfigError  # noqa: E402
+from flowlights.training.experiment import load_experiment  # noqa: E402
+from flowlights.training.policies import policy_setup  # noqa: E402
+from flowlights.utils.registry import make_create_env  # noqa: E402
+
+CONFIGS = REPO / "exp_configs"
+PAIRS = sorted(p.stem for p in CONFIGS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", PAIRS)
+def test_yaml_and_python_configs_give_the_same_params(name):
+    py, yml = load_experiment(CONFIGS / f"{name}.py"), load_experiment(CONFIGS / f"{name}.yaml")
+    a, b = py.to_dict(), yml.to_dict()
+    for key in ("exp_tag", "env_name", "network", "simulator", "sim", "env", "net", "veh", "initial", "tls", "training"):
+        assert a[key] == b[key], key
+    if a["policies"] == "custom":  # explicit Flow-style policies vs the YAML mode: same set-up
+        create, _ = make_create_env(py)
+        env = create().env
+        ids, mapping = policy_setup(yml.policies, env)
+        assert ids == set(py.policies)
+        assert all(mapping(agent) == py.policy_mapping_fn(agent, None) for agent in env.possible_agents)
+    else:
+        assert a["policies"] == b["policies"]
+
+
+def test_generated_network_config_builds_its_scenario(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLOWLIGHTS_CACHE", str(tmp_path))
+    create, name = make_create_env(load_experiment(CONFIGS / "grid3x3_generated.py"), version=2)
+    assert name == "TrafficLightEnv-grid3x3_generated-v2"
+    env = create()
+    try:
+        assert len(env.possible_agents) == 9
+        obs, _ = env.reset(seed=0)
+        assert env.env.sim.time == 60, "InitialConfig.warmup ran first"
+        assert "DEFAULT_VEHTYPE" in Path(env.env.scenario.additional_files[0]).read_text()
+    finally:
+        env.close()
+
+
+def write_yaml(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+TINY = """
+exp_tag: tiny
+env_name: TrafficLightEnv
+network: NetworkFile
+simulator: libsumo
+sim: {end: 200}
+env: {delta_time: 5, reward: queue}
+net: {scenario: grid2x2}
+policies: POLICIES
+training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}
+"""
+
+
+@pytest.mark.parametrize("text, message", [
+    (TINY.replace("policies: POLICIES", "policies: everyone"), "policies: 'everyone' is not allowed; use one of shared, per_light, per_shape"),
+    (TINY.replace("network: NetworkFile", "network: Manhattan"), "network: 'Manhattan' is not allowed; use one of NetworkFile"),
+    (TINY.replace("exp_tag: tiny\n", ""), "missing field 'exp_tag'"),
+    (TINY.replace("sim: {end: 200}", "sim: {end: 200, speed: 2}"), "sim: unknown field 'speed'; allowed: backend, gui"),
+    (TINY.replace("policies: POLICIES", "policies: shared\nhorizon: 5"), "unknown field 'horizon'"),
+    (TINY.replace("env: {delta_time: 5", "env: {delta_time: 1"), "delta_time=1 is shorter than yellow + all_red"),
+    ("exp_tag: [unclosed", "not valid YAML"),
+])
+def test_invalid_configs_raise_clear_errors(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")):
+        load_experiment(write_yaml(tmp_path / "bad.yaml", text))
+
+
+def test_shared_policy_refuses_mixed_junction_shapes():
+    from conftest import resco_cfg
+
+    resco_cfg("cologne8")
+    exp = load_experiment(CONFIGS / "resco_cologne8.yaml")
+    create, _ = make_create_env(exp)
+    env = create().env
+    with pytest.raises(ConfigError, match="pad_observations: true or use 'per_shape'"):
+        policy_setup("shared", env)
+    ids, mapping = policy_setup("per_shape", env)
+    assert 1 < len(ids) < len(env.possible_agents)
+
+
+def ray_processes() -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,ppid,comm"], capture_output=True, text=True).stdout.splitlines()
+    return [line for line in out if any(n in line for n in ("raylet", "gcs_server", "ray::"))]
+
+
+def flowlights(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("policies, runners", [("shared", 0), ("per_light", 1)])
+def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
+    before = set(ray_processes())
+    cfg = write_yaml(tmp_path / "tiny.yaml", TINY.replace("POLICIES", policies))
+    done = flowlights("train", str(cfg), "--iterations", "1", "--num-env-runners", str(runners), "--out", str(tmp_path / "runs"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_dir = next((tmp_path / "runs").iterdir())
+    assert (run_dir / "checkpoints" / "iter_000001" / "learner_group").is_dir()
+    params = json.loads((run_dir / "params.json").read_text())
+    assert params["policies"] == policies and params["net"]["scenario"] == "grid2x2"
+    assert load_experiment(run_dir).to_dict()["env"] == load_experiment(cfg).to_dict()["env"]
+
+    done = flowlights("train", "--resume", str(run_dir), "--iterations", "1", "--num-env-runners", str(runners))
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = (run_dir / "progress.csv").read_text().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["1", "2"], "resumed at iteration 2"
+    assert (run_dir / "checkpoints" / "iter_000002").is_dir()
+    assert (run_dir / "learning_curve.png").stat().st_size > 5000
+
+    done = flowlights("evaluate", "--checkpoint", str(run_dir), "--out", str(tmp_path / "eval"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert report["controller"] == "trained:tiny:iter_000002"
+    assert report["episodes"][0]["throughput"] > 20 and report["settings"]["end"] == 200
+    assert set(ray_processes()) <= before and sumo_children() == []
+
+
+def test_dqn_trains_one_iteration(tmp_path):
+    cfg = write_yaml(tmp_path / "tiny.yaml", TINY.replace("POLICIES", "shared").replace(
+        "training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}",
+        "training: {train_batch_size_per_learner: 32, fcnet_hiddens: [16]}"))
+    done = flowlights("train", str(cfg), "--algorithm", "DQN", "--iterations", "2", "--num-env-runners", "0",
+                      "--out", str(tmp_path / "runs"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_dir = next((tmp_path / "runs").iterdir())
+    assert len((run_dir / "progress.csv").read_text().splitlines()) == 3
+
+
+def test_two_node_cluster(tmp_path):
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    port = "6391"
+    before = set(ray_processes())
+    env = {"RAY_USAGE_STATS_ENABLED": "0"}
+    import os
+
+    env = {**os.environ, **env}
+    try:
+        subprocess.run([ray_bin, "start", "--head", "--port", port, "--num-cpus", "1", "--include-dashboard", "false",
+                        "--node-ip-address", "127.0.0.1", "--disable-usage-stats"], check=True, capture_output=True, env=env, timeout=120)
+        subprocess.run([ray_bin, "start", "--address", f"127.0.0.1:{port}", "--num-cpus", "1",
+                        "--node-ip-address", "127.0.0.1", "--disable-usage-stats"], check=True, capture_output=True, env=env, timeout=120)
+        code = f"""
+import ray, json
+from pathlib import Path
+from flowlights.training.train import TrainSettings, train
+from flowlights.training.experiment import load_experiment
+from flowlights.training import train as train_module
+seen = {{}}
+original = train_module._loop
+def loop(algo, settings, run_dir, progress):
+    seen['nodes'] = len([n for n in ray.nodes() if n['Alive']])
+    seen['runners'] = algo.env_runner_group.num_healthy_remote_workers()
+    original(algo, settings, run_dir, progress)
+train_module._loop = loop
+run = train({str(tmp_path / 'tiny.yaml')!r}, TrainSettings(iterations=1, num_env_runners=2, ray_address='127.0.0.1:{port}'),
+            out=Path({str(tmp_path / 'runs')!r}), progress=False)
+seen['rows'] = len((run / 'progress.csv').read_text().splitlines())
+print(json.dumps(seen))
+"""
+        write_yaml(tmp_path / "tiny.yaml", TINY.replace("POLICIES", "shared"))
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+        seen = json.loads(done.stdout.strip().splitlines()[-1])
+        assert seen == {"nodes": 2, "runners": 2, "rows": 2}
+    finally:
+        subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=env, timeout=120)
+    assert set(ray_processes()) <= before
