@@ -11,26 +11,14 @@ from typing import Callable
 import numpy as np
 
 from flowlights.envs.junction import JunctionView
-from flowlights.errors import ConfigError
+from flowlights.registry import Registry
 from flowlights.sim.lanes import LaneMeasures
 
 RewardFn = Callable[[JunctionView, LaneMeasures, dict], float]
-REWARDS: dict[str, RewardFn] = {}
+REWARDS: Registry[RewardFn] = Registry("reward")
 NEEDS_VEHICLE_IDS = {"throughput"}
-
-
-def register_reward(name: str) -> Callable[[RewardFn], RewardFn]:
-    """Decorator adding a reward function to the registry under ``name``."""
-    def wrap(fn: RewardFn) -> RewardFn:
-        REWARDS[name] = fn
-        return fn
-    return wrap
-
-
-def get_reward(name: str) -> RewardFn:
-    if name not in REWARDS:
-        raise ConfigError(f"unknown reward {name!r}; registered: {', '.join(sorted(REWARDS))}.")
-    return REWARDS[name]
+register_reward = REWARDS.register  # decorator: @register_reward("name")
+get_reward = REWARDS.get_or_fail
 
 
 @register_reward("queue")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from flowlights.envs.traffic_light_env import TrafficLightEnv
-from flowlights.errors import ConfigError
+from flowlights.registry import Registry
 
 
 class Controller:
@@ -25,19 +25,16 @@ class Controller:
         raise NotImplementedError
 
 
-CONTROLLERS: dict[str, Callable[[], Controller]] = {}
+CONTROLLERS: Registry[Callable[[], Controller]] = Registry("controller", "use --checkpoint PATH or one of")
 
 
 def register_controller(name: str) -> Callable[[type], type]:
     """Class decorator adding a controller under ``name``."""
     def wrap(cls: type) -> type:
         cls.name = name
-        CONTROLLERS[name] = cls
-        return cls
+        return CONTROLLERS.register(name)(cls)
     return wrap
 
 
 def make_controller(name: str) -> Controller:
-    if name not in CONTROLLERS:
-        raise ConfigError(f"unknown controller {name!r}; use one of {', '.join(sorted(CONTROLLERS))} (or --checkpoint PATH).")
-    return CONTROLLERS[name]()
+    return CONTROLLERS.get_or_fail(name)()

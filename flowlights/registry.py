@@ -1,0 +1,26 @@
+"""A named registry: ``@table.register("name")`` adds an entry, ``table.get(name)`` finds it or
+raises a ConfigError listing what is registered."""
+from __future__ import annotations
+
+from typing import Callable, Generic, TypeVar
+
+from flowlights.errors import ConfigError
+
+T = TypeVar("T")
+
+
+class Registry(dict, Generic[T]):
+    def __init__(self, kind: str, hint: str = "") -> None:
+        super().__init__()
+        self.kind, self.hint = kind, hint
+
+    def register(self, name: str) -> Callable[[T], T]:
+        def wrap(entry: T) -> T:
+            self[name] = entry
+            return entry
+        return wrap
+
+    def get_or_fail(self, name: str) -> T:
+        if name not in self:
+            raise ConfigError(f"unknown {self.kind} {name!r}; {self.hint or 'registered'}: {', '.join(sorted(self))}.")
+        return self[name]
