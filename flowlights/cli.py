@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from flowlights.errors import FlowlightsError
 
@@ -55,6 +55,41 @@ def cmd_train(args: argparse.Namespace) -> int:
     run_dir = train(args.exp_config, settings, out=args.out, resume=args.resume)
     print(f"results in {run_dir} (params.json, progress.csv, checkpoints/, learning_curve.png)")
     print(f"evaluate it: flowlights evaluate --checkpoint {run_dir}")
+    return 0
+
+
+def _controller(args: argparse.Namespace) -> tuple[Any, dict]:
+    """A trained policy from a results folder, or a baseline by name, and its scenario kwargs."""
+    if args.result_dir:
+        from flowlights.training.trained_policy import TrainedPolicy
+
+        path = args.result_dir if args.checkpoint is None else args.result_dir / "checkpoints" / f"iter_{args.checkpoint:06d}"
+        policy = TrainedPolicy(path)
+        keys = ("scenario", "sumocfg", "net_file", "route_file", "begin", "end")
+        return policy, {k: policy.scenario_kwargs[k] for k in keys if k in policy.scenario_kwargs}
+    from flowlights.baselines import make_controller
+
+    if not args.scenario:
+        raise FlowlightsError("give RESULT_DIR (a trained run) or --scenario S with --controller C.")
+    return make_controller(args.controller), _scenario_kwargs(args.scenario)
+
+
+def cmd_visualize(args: argparse.Namespace) -> int:
+    from flowlights.viz.replay import replay
+
+    controller, kwargs = _controller(args)
+    path = replay(controller, seconds=args.seconds, delay_ms=args.delay, video=args.video, frame_every=args.frame_every,
+                  speed=args.speed, seed=args.seed, **kwargs)
+    if path:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from flowlights.viz.plots import plot_results
+
+    for path in plot_results(args.result_dir):
+        print(f"wrote {path}")
     return 0
 
 
@@ -124,6 +159,23 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", type=Path, default=Path("results"), help="parent folder of the run's results folder")
     tr.add_argument("--ray-address", default=None, help="join this Ray cluster (default: a local one sized to this machine)")
     tr.set_defaults(func=cmd_train)
+
+    viz = sub.add_parser("visualize", help="replay a trained policy or a baseline in sumo-gui, live or as a video")
+    viz.add_argument("result_dir", nargs="?", type=Path, default=None, help="a 'flowlights train' results folder")
+    viz.add_argument("--checkpoint", type=int, default=None, help="iteration of the checkpoint (default: the latest)")
+    viz.add_argument("--scenario", default=None, help="with --controller: a baseline on this scenario")
+    viz.add_argument("--controller", default="max_pressure")
+    viz.add_argument("--delay", type=float, default=0.0, help="sumo-gui delay per step in ms (live replay)")
+    viz.add_argument("--seconds", type=float, default=None, help="simulated seconds to replay (default: the episode)")
+    viz.add_argument("--video", type=Path, default=None, help="write out.mp4 or out.gif instead of showing it live")
+    viz.add_argument("--frame-every", type=float, default=1.0, help="simulated seconds between video frames")
+    viz.add_argument("--speed", type=float, default=10.0, help="video speed, times real time")
+    viz.add_argument("--seed", type=int, default=0)
+    viz.set_defaults(func=cmd_visualize)
+
+    plot = sub.add_parser("plot", help="learning curves of a training run; per-light queue/delay heat maps of an evaluation")
+    plot.add_argument("result_dir", type=Path)
+    plot.set_defaults(func=cmd_plot)
 
     bench = sub.add_parser("bench", help="simulated s per wall s beside plain sumo on the same scenario")
     bench.add_argument("scenarios", nargs="*", help="bundled names or .sumocfg paths (default: bundled grid4x4 "

@@ -29,9 +29,9 @@ def test_main_job_command_quick_variant(tmp_path):
 
 
 def test_test_command_is_what_ci_runs():
-    command = re.search(r'pip install -e "\.\[test,rllib\]" && python -m pytest', README)
+    command = re.search(r'pip install -e "\.\[test,rllib,viz\]" && python -m pytest', README)
     assert command, "README's test command changed: update .ci/run too"
-    assert 'pip install -e ".[test,rllib]"' in (REPO / ".ci" / "run").read_text()
+    assert 'pip install -q -e ".[test,rllib,viz]"' in (REPO / ".ci" / "run").read_text()
 
 
 def test_python_examples_run(tmp_path, monkeypatch):
@@ -41,15 +41,18 @@ def test_python_examples_run(tmp_path, monkeypatch):
     from flowlights.rewards import REWARDS
 
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     namespace: dict = {}
     try:
-        for block in blocks:
+        for k, block in enumerate(blocks):
             block = block.replace('"exp_configs/', f'"{REPO}/exp_configs/')
             exec(compile(block, "README.md", "exec"), namespace)
+            if k == 0:
+                first_metrics = namespace["env"].metrics()
     finally:
         OBSERVATIONS.pop("green_seconds", None)
         REWARDS.pop("vehicles", None)
     assert (tmp_path / "my.rou.xml").is_file() and (tmp_path / "trips.rou.xml").is_file()
-    assert namespace["env"].metrics()["sim_time"] == 600
+    assert first_metrics["sim_time"] == 600
+    assert namespace["frame"].shape == (640, 640, 3)
     assert namespace["env_name"] == "TrafficLightEnv-grid2x2_shared-v0" and callable(namespace["create_env"])

@@ -12,8 +12,9 @@ SCENARIO_KEYS = ("scenario", "sumocfg", "net_file", "route_file", "additional_fi
 
 def make_env(**kwargs: Any) -> TrafficLightEnv:
     """Build the environment from a scenario (``scenario``/``sumocfg``/``net_file``+``route_file``)
-    and any ``SumoParams`` / ``EnvParams`` field, e.g. ``make_env(scenario="grid2x2", delta_time=10)``."""
+    and any ``SumoParams`` / ``EnvParams`` field (and ``render_mode="rgb_array"``), e.g. ``make_env(scenario="grid2x2", delta_time=10)``."""
     where = {k: kwargs.pop(k) for k in SCENARIO_KEYS if k in kwargs}
+    render_mode = kwargs.pop("render_mode", None)
     sim_kwargs, env_kwargs = split_kwargs(kwargs, SumoParams, EnvParams)
     scenario = resolve_scenario(**where)
-    return TrafficLightEnv(scenario, SumoParams(**sim_kwargs), EnvParams(**env_kwargs))
+    return TrafficLightEnv(scenario, SumoParams(**sim_kwargs), EnvParams(**env_kwargs), render_mode=render_mode)

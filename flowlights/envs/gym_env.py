@@ -15,7 +15,7 @@ class SingleLightEnv(gym.Env):
     Takes make_env's arguments; for a network with several lights pass ``tls_ids=["id"]``.
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
 
     def __init__(self, **kwargs: Any) -> None:
         self.env = make_env(**kwargs)
@@ -28,6 +28,10 @@ class SingleLightEnv(gym.Env):
         self.agent = agents[0]
         self.observation_space = self.env.observation_space(self.agent)
         self.action_space = self.env.action_space(self.agent)
+        self.render_mode = self.env.render_mode
+
+    def render(self) -> Any:
+        return self.env.render()
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None) -> tuple[Any, dict]:
         super().reset(seed=seed)

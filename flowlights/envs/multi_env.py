@@ -8,7 +8,7 @@ ends the episode at the end of the time window or when no vehicle is left.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 from pettingzoo import ParallelEnv
@@ -70,6 +70,21 @@ class MultiEnv(ParallelEnv):
         self.episode_seed = self._next_seed
         self._steps_done = 0
         self._last_metrics: Optional[dict[str, float]] = None
+        self._hooks: list[tuple[int, Callable[["MultiEnv"], None]]] = []
+
+    # -- step hooks (video frames, traces) ------------------------------------------------
+    def add_step_hook(self, every_seconds: float, hook: Callable[["MultiEnv"], None]) -> None:
+        """Call ``hook(env)`` every ``every_seconds`` of simulated time, between decisions too."""
+        every = max(1, to_steps(every_seconds, self.sim_params.step_length))
+        self._hooks.append((every, hook))
+
+    def _steps_to_hook(self) -> float:
+        return min((every - self._steps_done % every for every, _ in self._hooks), default=float("inf"))
+
+    def _run_hooks(self) -> None:
+        for every, hook in self._hooks:
+            if self._steps_done % every == 0:
+                hook(self)
 
     # -- hooks for subclasses ------------------------------------------------------------
     def _apply_rl_actions(self, rl_actions: dict[str, Any]) -> None:
@@ -111,12 +126,13 @@ class MultiEnv(ParallelEnv):
         self._apply_rl_actions(actions)
         try:
             remaining = min(self.delta_steps, self.episode_steps - self._steps_done)
-            while remaining > 0:  # run SUMO in chunks up to the next light change or decision
-                steps = int(min(remaining, self.controller.steps_to_event()))
+            while remaining > 0:  # run SUMO in chunks up to the next light change, hook or decision
+                steps = int(min(remaining, self.controller.steps_to_event(), self._steps_to_hook()))
                 self.sim.step(steps)
                 self.controller.advance(steps)
                 self._steps_done += steps
                 remaining -= steps
+                self._run_hooks()
             observations = self.get_state()
             rewards = self.compute_reward(actions)
             truncated = self._steps_done >= self.episode_steps

@@ -12,6 +12,7 @@ from gymnasium import spaces
 
 from flowlights.envs.junction import JunctionView
 from flowlights.envs.multi_env import MultiEnv
+from flowlights.errors import ConfigError
 from flowlights.networks.network_file import NetworkFile
 from flowlights.observations import get_features
 from flowlights.params import EnvParams, SumoParams
@@ -22,8 +23,15 @@ from flowlights.sim.lanes import LaneMeasures, LaneSensor
 class TrafficLightEnv(MultiEnv):
     """Every controlled traffic light is an agent; see EnvParams for what it sees and does."""
 
-    def __init__(self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams) -> None:
+    metadata = {"name": "flowlights_v0", "render_modes": ["rgb_array"], "render_fps": 4, "is_parallelizable": True}
+
+    def __init__(self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams,
+                 render_mode: str | None = None) -> None:
         super().__init__(scenario, sim_params, env_params)
+        if render_mode not in (None, "rgb_array"):
+            raise ConfigError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' (or sumo-gui via 'flowlights visualize').")
+        self.render_mode = render_mode
+        self._renderer: Any = None
         self.features = get_features(env_params.observation)
         self.reward_fn = get_reward(env_params.reward)
         lights = [self.topology.lights[t] for t in self.possible_agents]
@@ -137,6 +145,23 @@ class TrafficLightEnv(MultiEnv):
             near = [local[n] for n in self.neighbour_ids[tls]]
             mixed[tls] = (1 - w) * local[tls] + w * float(np.mean(near)) if near else local[tls]
         return mixed
+
+    def render(self) -> Any:
+        """rgb_array: the network, vehicles by speed and every controlled light's signals."""
+        if self.render_mode != "rgb_array":
+            return None
+        if self._renderer is None:
+            from flowlights.viz.render import NetworkRenderer
+
+            links = {t: [(i, pairs[0][0]) for i, pairs in sorted(self.topology.lights[t].links.items())] for t in self.possible_agents}
+            self._renderer = NetworkRenderer(str(self.scenario.net_file), links)
+        return self._renderer.draw(self.sim.api, {t: m.state for t, m in self.controller.machines.items()})
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+        super().close()
 
     def _infos(self) -> dict[str, dict]:
         return {t: {"action_mask": self._mask(t)} for t in self.agents}

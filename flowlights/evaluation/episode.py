@@ -1,6 +1,7 @@
 """One evaluation episode of a controller: the env's metrics, mean queue and RESCO's delay."""
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,26 @@ from flowlights.baselines.base import Controller
 from flowlights.envs.factory import make_env
 from flowlights.evaluation.tripinfo import resco_delay
 from flowlights.progress import Progress
+from flowlights.rewards import delay as delay_reward
 
 METRICS = ("mean_travel_time", "mean_delay", "mean_waiting_time", "mean_queue", "throughput", "teleports", "resco_delay")
+
+
+TRACE_FIELDS = ("time", "light", "queue", "delay_rate")
+
+
+def light_trace(env: Any) -> list[tuple[float, str, float, float]]:
+    """Per light now: halting vehicles and delay rate (vehicles x (1 - speed/limit)) on its incoming lanes."""
+    m, now = env.measures, env.sim.time
+    return [(now, tls, float(m.halting[env.views[tls].in_idx].sum()), -delay_reward(env.views[tls], m, {}))
+            for tls in env.possible_agents]
+
+
+def write_trace(rows: list[tuple[float, str, float, float]], path: Path) -> None:
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(TRACE_FIELDS)
+        writer.writerows((f"{t:g}", light, f"{q:g}", f"{d:.3f}") for t, light, q, d in rows)
 
 
 def run_controller_episode(controller: Controller, seed: int, workdir: Path, progress: bool = True,
@@ -19,6 +38,7 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
     """Run one episode with ``controller``; SUMO writes its tripinfo into ``workdir``.
 
     mean_queue: halting vehicles on a light's incoming lanes, averaged over decisions and lights.
+    Also writes ``timeseries_seed<K>.csv`` (per decision and light: queue, delay rate) for plots.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     tripinfo = workdir / f"tripinfo_seed{seed}.xml"
@@ -28,11 +48,12 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
         obs, _ = env.reset(seed=seed)
         controller.reset(env)
         incoming = np.concatenate([env.views[t].in_idx for t in env.possible_agents])
-        queues = []
+        queues, trace = [], []
         with Progress(env.sim.end - env.sim.begin, f"{controller.name} seed {seed}") as bar:
             while env.agents:
                 obs, *_ = env.step(controller.act(env, obs))
                 queues.append(env.measures.halting[incoming].sum() / len(env.possible_agents))
+                trace.extend(light_trace(env))
                 if progress:
                     bar.update(env.sim_seconds)
         metrics = env.metrics()
@@ -40,6 +61,7 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
         never_departed = [float(vehicle.getDepartDelay(v)) for v in env.sim.api.simulation.getPendingVehicles()]
     finally:
         env.close()  # SUMO finishes the tripinfo file here
+    write_trace(trace, workdir / f"timeseries_seed{seed}.csv")
     return {
         "mean_travel_time": metrics["mean_travel_time"],
         "mean_delay": metrics["mean_delay"],

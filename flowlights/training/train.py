@@ -16,6 +16,7 @@ from typing import Any, Optional
 from flowlights.errors import ConfigError
 from flowlights.progress import Progress
 from flowlights.training.experiment import Experiment, load_experiment
+from flowlights.viz.plots import plot_learning_curve
 
 PROGRESS_FIELDS = ["iteration", "env_steps", "wall_seconds", "episode_return_mean", "episodes",
                    "mean_delay", "mean_travel_time", "mean_waiting_time", "arrived", "teleports"]
@@ -146,30 +147,3 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
     final = run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"
     if not final.exists():
         algo.save_to_path(str(final))
-
-
-def plot_learning_curve(run_dir: Path) -> Optional[Path]:
-    """learning_curve.png: episode return and mean delay against environment steps."""
-    try:
-        import matplotlib
-    except ImportError:
-        return None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    with open(run_dir / "progress.csv") as fh:
-        rows = list(csv.DictReader(fh))
-    steps = [int(r["env_steps"]) for r in rows]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-    for ax, key, title in ((axes[0], "episode_return_mean", "episode return (sum over lights)"),
-                           (axes[1], "mean_delay", "mean delay of finished trips (s)")):
-        points = [(s, float(r[key])) for s, r in zip(steps, rows) if r[key] not in ("", None)]
-        if points:
-            ax.plot(*zip(*points))
-        ax.set_xlabel("environment steps")
-        ax.set_title(title)
-    fig.tight_layout()
-    path = run_dir / "learning_curve.png"
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path

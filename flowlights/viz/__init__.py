@@ -1,0 +1,1 @@
+"""Seeing it: sumo-gui replay and videos, rgb_array rendering, plots."""

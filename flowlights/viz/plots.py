@@ -1,0 +1,86 @@
+"""PNG plots of a results folder: learning curves of a training run, and per-light queue and
+delay over time (heat maps) of an evaluation run."""
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from flowlights.errors import ConfigError
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ConfigError("plots need matplotlib: pip install -e '.[viz]'.") from exc
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_learning_curve(run_dir: Path) -> Optional[Path]:
+    """learning_curve.png: episode return and mean delay against environment steps."""
+    try:
+        plt = _pyplot()
+    except ConfigError:
+        return None
+    with open(run_dir / "progress.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    steps = [int(r["env_steps"]) for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    for ax, key, title in ((axes[0], "episode_return_mean", "episode return (sum over lights)"),
+                           (axes[1], "mean_delay", "mean delay of finished trips (s)")):
+        points = [(s, float(r[key])) for s, r in zip(steps, rows) if r[key] not in ("", None)]
+        if points:
+            ax.plot(*zip(*points))
+        ax.set_xlabel("environment steps")
+        ax.set_title(title)
+    fig.tight_layout()
+    path = run_dir / "learning_curve.png"
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def plot_heatmaps(trace_csv: Path, out: Path) -> Path:
+    """One figure, two heat maps (lights x time): queue and delay rate."""
+    plt = _pyplot()
+    series: dict[str, dict[float, tuple[float, float]]] = defaultdict(dict)
+    with open(trace_csv) as fh:
+        for row in csv.DictReader(fh):
+            series[row["light"]][float(row["time"])] = (float(row["queue"]), float(row["delay_rate"]))
+    lights = list(series)
+    times = sorted({t for s in series.values() for t in s})
+    if not lights or not times:
+        raise ConfigError(f"{trace_csv} holds no rows.")
+    fig, axes = plt.subplots(2, 1, figsize=(10, 1.5 + 0.35 * len(lights) * 2), sharex=True)
+    for k, (ax, title) in enumerate(zip(axes, ("halting vehicles per light", "delay rate per light (veh)"))):
+        grid = np.array([[series[light].get(t, (np.nan, np.nan))[k] for t in times] for light in lights])
+        image = ax.imshow(grid, aspect="auto", interpolation="nearest", cmap="magma",
+                          extent=(times[0], times[-1], len(lights) - 0.5, -0.5))
+        ax.set_yticks(range(len(lights)), lights, fontsize=7)
+        ax.set_title(title)
+        fig.colorbar(image, ax=ax)
+    axes[-1].set_xlabel("simulated time (s)")
+    fig.tight_layout()
+    fig.savefig(out, dpi=90)
+    plt.close(fig)
+    return out
+
+
+def plot_results(folder: Path) -> list[Path]:
+    """Everything there is to plot in a training or evaluation results folder."""
+    folder = Path(folder)
+    written = []
+    if (folder / "progress.csv").is_file():
+        written.append(plot_learning_curve(folder))
+    for trace in sorted(folder.rglob("timeseries_seed*.csv")):
+        written.append(plot_heatmaps(trace, folder / f"heatmap_{trace.stem.split('_')[-1]}.png"))
+    if not written:
+        raise ConfigError(f"nothing to plot in {str(folder)!r}: give a 'flowlights train' or 'flowlights evaluate --out' folder.")
+    return [p for p in written if p]
