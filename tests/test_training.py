@@ -3,6 +3,9 @@ checkpoints, resumes and evaluates from the checkpoint, leaving no Ray or SUMO b
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +132,15 @@ def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
     report = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert report["controller"] == "trained:tiny:iter_000002"
     assert report["episodes"][0]["throughput"] > 20 and report["settings"]["end"] == 200
+
+    if policies == "shared" and shutil.which("Xvfb"):  # replay the trained policy from params.json, headless
+        gif = tmp_path / "replay.gif"
+        environ = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+        done = subprocess.run([sys.executable, str(REPO / "scripts" / "visualizer_rllib.py"), str(run_dir), "--checkpoint", "1",
+                               "--seconds", "30", "--video", str(gif), "--frame-every", "5"],
+                              capture_output=True, text=True, timeout=300, env=environ)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert gif.stat().st_size > 1000
     assert set(ray_processes()) <= before and sumo_children() == []
 
 
@@ -147,9 +159,8 @@ def test_two_node_cluster(tmp_path):
     ray_bin = str(Path(sys.executable).parent / "ray")
     port = "6391"
     before = set(ray_processes())
-    env = {"RAY_USAGE_STATS_ENABLED": "0"}
-    import os
-
+    # Ray >= 2.59 authenticates cluster members with a shared token: give every process the same one
+    env = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
     env = {**os.environ, **env}
     try:
         subprocess.run([ray_bin, "start", "--head", "--port", port, "--num-cpus", "1", "--include-dashboard", "false",
