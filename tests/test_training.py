@@ -104,6 +104,36 @@ def ray_processes() -> list[str]:
     return [line for line in out if any(n in line for n in ("raylet", "gcs_server", "ray::"))]
 
 
+def stop_cluster(port: str) -> None:
+    """Stop only the processes of the test cluster (they all name its GCS port), not every Ray
+    on the machine as `ray stop` would."""
+    import signal
+    import time
+
+    def members() -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
+                except OSError:
+                    continue
+                if f"127.0.0.1:{port}" in cmdline or f"gcs_server_port={port}" in cmdline:
+                    pids.append(int(entry.name))
+        return pids
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in members():
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        for _ in range(50):
+            if not members():
+                return
+            time.sleep(0.2)
+
+
 def flowlights(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=timeout)
 
@@ -191,5 +221,5 @@ print(json.dumps(seen))
         seen = json.loads(done.stdout.strip().splitlines()[-1])
         assert seen == {"nodes": 2, "runners": 2, "rows": 2}
     finally:
-        subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=env, timeout=120)
+        stop_cluster(port)
     assert set(ray_processes()) <= before
