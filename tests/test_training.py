@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -100,11 +101,14 @@ def test_shared_policy_refuses_mixed_junction_shapes():
 
 
 def ray_processes() -> list[str]:
-    out = subprocess.run(["ps", "-eo", "pid,ppid,comm"], capture_output=True, text=True).stdout.splitlines()
-    return [line for line in out if any(n in line for n in ("raylet", "gcs_server", "ray::"))]
+    """Live Ray processes as 'pid ppid name' (zombies, already dead, do not count)."""
+    out = subprocess.run(["ps", "-eo", "pid,ppid,stat,comm"], capture_output=True, text=True).stdout.splitlines()
+    rows = [line.split(None, 3) for line in out[1:]]
+    return [f"{pid} {ppid} {name}" for pid, ppid, stat, name in rows
+            if not stat.startswith("Z") and any(n in name for n in ("raylet", "gcs_server", "ray::"))]
 
 
-def stop_cluster(port: str) -> None:
+def stop_cluster(port: str, before: set[str]) -> None:
     """Stop only the processes of the test cluster (they all name its GCS port), not every Ray
     on the machine as `ray stop` would."""
     import signal
@@ -118,7 +122,7 @@ def stop_cluster(port: str) -> None:
                     cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
                 except OSError:
                     continue
-                if f"127.0.0.1:{port}" in cmdline or f"gcs_server_port={port}" in cmdline:
+                if re.search(rf"[:=]{port}\b", cmdline):  # --gcs-address=IP:PORT, --gcs_server_port=PORT
                     pids.append(int(entry.name))
         return pids
 
@@ -130,8 +134,18 @@ def stop_cluster(port: str) -> None:
                 pass
         for _ in range(50):
             if not members():
-                return
+                break
             time.sleep(0.2)
+    for _ in range(75):  # agents of the stopped nodes exit on their own; give them 15 s, then kill them
+        extra = set(ray_processes()) - before
+        if not extra:
+            return
+        time.sleep(0.2)
+    for line in extra:
+        try:
+            os.kill(int(line.split()[0]), signal.SIGKILL)
+        except (ProcessLookupError, ValueError):
+            pass
 
 
 def flowlights(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -221,5 +235,5 @@ print(json.dumps(seen))
         seen = json.loads(done.stdout.strip().splitlines()[-1])
         assert seen == {"nodes": 2, "runners": 2, "rows": 2}
     finally:
-        stop_cluster(port)
+        stop_cluster(port, before)
     assert set(ray_processes()) <= before
