@@ -56,11 +56,15 @@ def test_grid_network_with_inflows(tmp_path, rows, cols, lanes):
     assert decisions == 120 and metrics["arrived"] > 50
 
 
-def test_spider_network_with_random_trips(tmp_path):
+def test_spider_network_with_random_trips(tmp_path, monkeypatch):
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
     net = SpiderNetwork(arms=5, circles=2, lanes=2).build()
     counts = arms(net)
     assert counts[5] >= 1 and counts[4] >= 1, f"expected 4- and 5-arm lights, got {counts}"
     trips = RandomTrips(period=2.0, seed=1, end=400).write(net, tmp_path / "trips.rou.xml")
+    assert list(cwd.iterdir()) == [], "randomTrips must not leave files in the working folder"
     env, decisions, metrics = run_checked(tmp_path, net_file=net, route_file=trips, end=400)
     assert metrics["arrived"] > 20
 

@@ -77,12 +77,13 @@ class RandomTrips:
     def write(self, net_file: Path, path: Path) -> Path:
         """Write routable trips (checked with duarouter) for ``net_file`` to ``path``."""
         cmd = [
-            sys.executable, sumo_tool("randomTrips.py"), "-n", str(net_file), "-o", str(path),
+            sys.executable, sumo_tool("randomTrips.py"), "-n", str(Path(net_file).resolve()), "-o", str(path.resolve()),
             "--seed", str(self.seed), "-b", f"{self.begin:g}", "-e", f"{self.end:g}",
             "-p", f"{self.period:g}", "--fringe-factor", f"{self.fringe_factor:g}", "--validate",
         ]
         env = {**os.environ, "SUMO_HOME": str(sumo_home())}  # randomTrips finds duarouter through it
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        # --validate leaves intermediate files (routes.rou.xml ...) in the working folder: use the output's
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=path.parent)
         if done.returncode != 0 or not path.is_file():
             raise ConfigError(f"randomTrips.py failed for {net_file}: {done.stderr.strip()[-500:]}")
         return path
