@@ -28,7 +28,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             net = network.build(Path(tmp))
             demand = network.demand(net, vehs_per_hour=rate, main_axis_factor=factor)
-            cfg = write_scenario(args.out / name, name, net, demand)
+            # files named '<name>-flowlights.*' so they are never mistaken for RESCO's same-named scenarios
+            cfg = write_scenario(args.out / name, name, net, demand, file_stem=f"{name}-flowlights")
         print(f"wrote {cfg}")
 
 

@@ -13,9 +13,9 @@ GRID = BUNDLED_DIR / "grid2x2"
 
 
 @pytest.mark.parametrize("kwargs, pattern", [
-    ({"net_file": "nowhere.net.xml", "route_file": str(GRID / "grid2x2.rou.xml")}, r"net file .*nowhere\.net\.xml.* does not exist"),
-    ({"net_file": str(GRID / "grid2x2.net.xml"), "route_file": "missing.rou.xml"}, r"route file .*missing\.rou\.xml.* does not exist"),
-    ({"net_file": str(GRID / "grid2x2.net.xml")}, r"needs route_file="),
+    ({"net_file": "nowhere.net.xml", "route_file": str(GRID / "grid2x2-flowlights.rou.xml")}, r"net file .*nowhere\.net\.xml.* does not exist"),
+    ({"net_file": str(GRID / "grid2x2-flowlights.net.xml"), "route_file": "missing.rou.xml"}, r"route file .*missing\.rou\.xml.* does not exist"),
+    ({"net_file": str(GRID / "grid2x2-flowlights.net.xml")}, r"needs route_file="),
     ({"scenario": "grid9x9"}, r"scenario 'grid9x9' is neither a bundled name \(.*grid2x2"),
     ({"sumocfg": "none.sumocfg"}, r"sumocfg .*none\.sumocfg.* does not exist"),
     ({}, r"name the scenario once"),
@@ -40,18 +40,18 @@ def test_route_file_without_vehicles(tmp_path):
     empty = tmp_path / "empty.rou.xml"
     empty.write_text("<routes>\n  <vType id='car'/>\n</routes>\n")
     with pytest.raises(ConfigError, match=r"define no vehicle, flow, trip or person"):
-        flowlights.parallel_env(net_file=GRID / "grid2x2.net.xml", route_file=empty)
+        flowlights.parallel_env(net_file=GRID / "grid2x2-flowlights.net.xml", route_file=empty)
 
 
 def test_unreadable_or_wrong_net_file(tmp_path):
     bogus = tmp_path / "bogus.net.xml"
     bogus.write_text("<routes/>")
     with pytest.raises(ConfigError, match=r"is not a SUMO network \(root <routes>"):
-        flowlights.parallel_env(net_file=bogus, route_file=GRID / "grid2x2.rou.xml")
+        flowlights.parallel_env(net_file=bogus, route_file=GRID / "grid2x2-flowlights.rou.xml")
     broken = tmp_path / "broken.net.xml"
     broken.write_text("<net><edge")
     with pytest.raises(ConfigError, match=r"is not valid XML"):
-        flowlights.parallel_env(net_file=broken, route_file=GRID / "grid2x2.rou.xml")
+        flowlights.parallel_env(net_file=broken, route_file=GRID / "grid2x2-flowlights.rou.xml")
 
 
 def test_folder_with_two_sumocfg(tmp_path):

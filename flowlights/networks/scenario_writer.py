@@ -7,13 +7,16 @@ from pathlib import Path
 from flowlights.networks.demand import InFlows
 
 
-def write_scenario(folder: Path, name: str, net_file: Path, demand: InFlows, begin: float = 0.0, end: float = 3600.0) -> Path:
-    """Copy ``net_file`` into ``folder``, write the demand and ``<name>.sumocfg``; return the cfg path."""
+def write_scenario(folder: Path, name: str, net_file: Path, demand: InFlows, begin: float = 0.0, end: float = 3600.0,
+                   file_stem: str | None = None) -> Path:
+    """Copy ``net_file`` into ``folder``, write the demand and ``<name>.sumocfg``; return the cfg path.
+    Net and route files are named ``<file_stem>.net.xml`` / ``.rou.xml`` (default: ``name``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    net = folder / f"{name}.net.xml"
+    stem = file_stem or name
+    net = folder / f"{stem}.net.xml"
     if Path(net_file).resolve() != net.resolve():
         shutil.copyfile(net_file, net)
-    routes = demand.write(folder / f"{name}.rou.xml")
+    routes = demand.write(folder / f"{stem}.rou.xml")
     cfg = folder / f"{name}.sumocfg"
     cfg.write_text(
         "<configuration>\n  <input>\n"
