@@ -146,6 +146,10 @@ def stop_cluster(port: str, before: set[str]) -> None:
             os.kill(int(line.split()[0]), signal.SIGKILL)
         except (ProcessLookupError, ValueError):
             pass
+    for _ in range(50):  # SIGKILL is asynchronous: wait until they are gone (or reaped zombies)
+        if not set(ray_processes()) - before:
+            return
+        time.sleep(0.2)
 
 
 def flowlights(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
