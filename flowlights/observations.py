@@ -2,18 +2,19 @@
 
 An observation is the concatenation of the features named in ``EnvParams.observation``.
 Add your own with ``@register_observation("name", size=lambda view: ...)``; values must stay
-within the declared [low, high] bounds.
+within the declared [low, high] bounds. ``needs`` names the lane measurements it reads (see
+``flowlights.sim.lanes``) so that only those are subscribed; left out, it gets all but vehicle ids.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
 from flowlights.envs.junction import JunctionView
 from flowlights.errors import ConfigError
-from flowlights.sim.lanes import LaneMeasures
+from flowlights.sim.lanes import ALL_NEEDS, IDS, LaneMeasures, check_needs
 
 FeatureFn = Callable[[JunctionView, LaneMeasures], np.ndarray]
 
@@ -25,17 +26,22 @@ class Feature:
     size: Callable[[JunctionView], int]
     low: float
     high: float
-    needs_vehicle_ids: bool = False
+    needs: frozenset[str] = ALL_NEEDS
 
 
 OBSERVATIONS: dict[str, Feature] = {}
 
 
 def register_observation(name: str, size: Callable[[JunctionView], int], low: float = 0.0, high: float = 1.0,
+                         needs: Optional[Sequence[str]] = None,
                          needs_vehicle_ids: bool = False) -> Callable[[FeatureFn], FeatureFn]:
     """Decorator adding a feature to the registry under ``name``."""
+    declared = ALL_NEEDS if needs is None else check_needs(needs, f"observation {name!r}")
+    if needs_vehicle_ids:
+        declared |= {IDS}
+
     def wrap(fn: FeatureFn) -> FeatureFn:
-        OBSERVATIONS[name] = Feature(name, fn, size, low, high, needs_vehicle_ids)
+        OBSERVATIONS[name] = Feature(name, fn, size, low, high, declared)
         return fn
     return wrap
 
@@ -54,19 +60,19 @@ def _one_hot(index: int, width: int) -> np.ndarray:
     return out
 
 
-@register_observation("phase", size=lambda v: v.n_greens)
+@register_observation("phase", size=lambda v: v.n_greens, needs=())
 def phase(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """One-hot of the current green (the one being left during a transition)."""
     return _one_hot(view.machine.green, view.n_greens)
 
 
-@register_observation("min_green", size=lambda v: 1)
+@register_observation("min_green", size=lambda v: 1, needs=())
 def min_green(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """1 once the current green has lasted its minimum (a switch is allowed)."""
     return np.array([1.0 if view.machine.can_switch else 0.0])
 
 
-@register_observation("time_in_phase", size=lambda v: 1)
+@register_observation("time_in_phase", size=lambda v: 1, needs=())
 def time_in_phase(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Time in the current green over max green (or 120 s when unbounded), capped at 1."""
     timing = view.machine.timing
@@ -74,25 +80,25 @@ def time_in_phase(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return np.array([min(view.machine.green_steps / cap, 1.0)])
 
 
-@register_observation("density", size=lambda v: len(v.in_idx))
+@register_observation("density", size=lambda v: len(v.in_idx), needs=("count",))
 def density(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Vehicles on each incoming lane over the lane's capacity."""
     return np.minimum(m.count[view.in_idx] / view.in_capacity, 1.0)
 
 
-@register_observation("queue", size=lambda v: len(v.in_idx))
+@register_observation("queue", size=lambda v: len(v.in_idx), needs=("halting",))
 def queue(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Halting vehicles on each incoming lane over the lane's capacity."""
     return np.minimum(m.halting[view.in_idx] / view.in_capacity, 1.0)
 
 
-@register_observation("speed", size=lambda v: len(v.in_idx))
+@register_observation("speed", size=lambda v: len(v.in_idx), needs=("speed",))
 def speed(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Mean speed on each incoming lane over its limit (1 on an empty lane)."""
     return np.clip(m.speed[view.in_idx] / view.in_speed_limit, 0.0, 1.0)
 
 
-@register_observation("pressure", size=lambda v: len(v.move_in), low=-1.0)
+@register_observation("pressure", size=lambda v: len(v.move_in), low=-1.0, needs=("count", "outgoing"))
 def pressure(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Per movement: fill of its incoming lane minus fill of its outgoing lane."""
     fill_in = m.count[view.move_in] / view.in_capacity[view.move_in_pos]
@@ -100,7 +106,7 @@ def pressure(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return np.clip(fill_in - fill_out, -1.0, 1.0)
 
 
-@register_observation("neighbours", size=lambda v: v.max_neighbours * v.max_greens)
+@register_observation("neighbours", size=lambda v: v.max_neighbours * v.max_greens, needs=())
 def neighbours(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """The nearest lights' current greens, one-hot each, padded to a fixed width."""
     blocks = [_one_hot(n.green, view.max_greens) for n in view.neighbours[: view.max_neighbours]]
@@ -108,7 +114,7 @@ def neighbours(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return np.concatenate(blocks)
 
 
-@register_observation("nearest_vehicles", size=lambda v: 2 * v.nearest_k * len(v.in_idx), needs_vehicle_ids=True)
+@register_observation("nearest_vehicles", size=lambda v: 2 * v.nearest_k * len(v.in_idx), needs=("ids",))
 def nearest_vehicles(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Flow's features: per incoming lane, the k vehicles nearest the stop line — their
     distance to it over the lane length and their speed over the limit (1, 0 when absent)."""

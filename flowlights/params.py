@@ -64,6 +64,9 @@ class EnvParams:
     reward in. pad_observations: one common shape for every light (shared policies).
     action_mask: observations become {"observation", "action_mask"} dicts.
     tls_ids: the traffic lights to control (None = all); the rest keep their SUMO program.
+    measures: lane measurements to take beyond what the observation and reward declare (names in
+    ``flowlights.sim.lanes.NEEDS``, e.g. for a controller or your own logging): only what is
+    needed is subscribed, which keeps SUMO's step fast.
     """
 
     delta_time: float = 5.0
@@ -80,6 +83,7 @@ class EnvParams:
     tls_ids: Optional[Sequence[str]] = None
     max_neighbors: int = 4
     nearest_vehicles: int = 2
+    measures: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if self.max_green is not None and math.isinf(self.max_green):
@@ -105,6 +109,11 @@ class EnvParams:
         if isinstance(self.observation, str):
             self.observation = (self.observation,)
         self.observation = tuple(self.observation)
+        from flowlights.sim.lanes import check_needs  # imports traci's constants: only when used
+
+        if isinstance(self.measures, str):
+            self.measures = (self.measures,)
+        self.measures = tuple(sorted(check_needs(self.measures, "EnvParams.measures")))
         if not 0.0 <= self.neighbor_weight <= 1.0:
             raise ConfigError(f"neighbor_weight={self.neighbor_weight!r} must be within [0, 1].")
         if self.tls_ids is not None:

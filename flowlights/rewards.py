@@ -2,32 +2,43 @@
 
 Each takes the light's JunctionView, the current LaneMeasures and a per-light ``memory`` dict
 that persists over the episode (for rewards defined as changes). Add your own with
-``@register_reward("name")``. ``EnvParams.neighbor_weight`` mixes in the neighbours' mean.
+``@register_reward("name", needs=[...])`` (``needs``: the lane measurements it reads, see
+``flowlights.sim.lanes``; left out, all but vehicle ids). ``EnvParams.neighbor_weight`` mixes in the
+neighbours' mean.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
 from flowlights.envs.junction import JunctionView
 from flowlights.registry import Registry
-from flowlights.sim.lanes import LaneMeasures
+from flowlights.sim.lanes import ALL_NEEDS, LaneMeasures, check_needs
 
 RewardFn = Callable[[JunctionView, LaneMeasures, dict], float]
 REWARDS: Registry[RewardFn] = Registry("reward")
-NEEDS_VEHICLE_IDS = {"throughput"}
-register_reward = REWARDS.register  # decorator: @register_reward("name")
+REWARD_NEEDS: dict[str, frozenset[str]] = {}
 get_reward = REWARDS.get_or_fail
 
 
-@register_reward("queue")
+def register_reward(name: str, needs: Optional[Sequence[str]] = None) -> Callable[[RewardFn], RewardFn]:
+    """Decorator adding a reward under ``name``, with the lane measurements it reads."""
+    REWARD_NEEDS[name] = ALL_NEEDS if needs is None else check_needs(needs, f"reward {name!r}")
+    return REWARDS.register(name)
+
+
+def reward_needs(name: str) -> frozenset[str]:
+    return REWARD_NEEDS.get(name, ALL_NEEDS)
+
+
+@register_reward("queue", needs=("halting",))
 def queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Minus the number of halting vehicles on the incoming lanes."""
     return -float(m.halting[view.in_idx].sum())
 
 
-@register_reward("wait")
+@register_reward("wait", needs=("waiting",))
 def wait(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Decrease of the total waiting time on the incoming lanes since the last decision (sumo-rl's default)."""
     now = float(m.waiting[view.in_idx].sum()) / 100.0
@@ -36,7 +47,7 @@ def wait(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     return before - now
 
 
-@register_reward("delay")
+@register_reward("delay", needs=("count", "speed"))
 def delay(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Minus the delay rate: vehicles times (1 - speed / limit) summed over the incoming lanes."""
     lanes = view.in_idx
@@ -44,13 +55,13 @@ def delay(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     return -float(loss.sum())
 
 
-@register_reward("pressure")
+@register_reward("pressure", needs=("count", "outgoing"))
 def pressure(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Minus |vehicles on incoming lanes - vehicles on outgoing lanes| (max-pressure's quantity)."""
     return -abs(float(m.count[view.in_idx].sum() - m.count[view.out_idx].sum()))
 
 
-@register_reward("throughput")
+@register_reward("throughput", needs=("ids",))
 def throughput(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Vehicles that left the incoming lanes since the last decision (seen on them then, not now)."""
     assert m.ids is not None

@@ -145,3 +145,42 @@ def test_same_run_twice_gives_same_observations():
         finally:
             env.close()
     assert trace() == trace()
+
+
+@pytest.mark.parametrize("backend", ["libsumo", "traci"])
+def test_only_declared_lane_measurements_are_taken(backend):
+    """The default observation and reward read counts, queues and waiting times of incoming lanes: exactly those
+    are taken (TraCI: subscribed; libsumo: read directly, nothing subscribed), with SUMO's own values; what
+    nobody declared raises a clear error instead of reading zeros."""
+    from flowlights.errors import ConfigError
+
+    env = flowlights.parallel_env(scenario="grid2x2", end=300, backend=backend)
+    try:
+        advance(env, decisions=20)
+        incoming = {l for t in env.possible_agents for l in env.topology.lights[t].incoming_lanes}
+        assert set(env.sensor.watched) == incoming and env.sensor.names == ["count", "halting", "waiting"]
+        subscribed = env.sim.api.lane.getAllSubscriptionResults()
+        if backend == "traci":
+            assert set(subscribed) == incoming and all(len(values) == 3 for values in subscribed.values())
+        else:
+            assert not subscribed
+        lane = env.sim.api.lane
+        seen = 0.0
+        for name, getter in (("count", lane.getLastStepVehicleNumber), ("halting", lane.getLastStepHaltingNumber),
+                             ("waiting", lane.getWaitingTime)):
+            for l in incoming:
+                assert getattr(env.measures, name)[env.sensor.index[l]] == pytest.approx(getter(l))
+                seen += getter(l)
+        assert seen > 0, "after 100 s some vehicles must be on the incoming lanes"
+        with pytest.raises(ConfigError, match="'speed' is not taken.*measures"):
+            env.measures.speed
+    finally:
+        env.close()
+    env = flowlights.parallel_env(scenario="grid2x2", end=300, measures=["speed", "outgoing"], backend=backend)
+    try:
+        advance(env, decisions=5)
+        assert set(env.sensor.watched) == set(env.sensor.lanes) and not np.isnan(env.measures.speed).any()
+    finally:
+        env.close()
+    with pytest.raises(ConfigError, match="'colour'.*count"):
+        flowlights.parallel_env(scenario="grid2x2", end=300, measures=["colour"])

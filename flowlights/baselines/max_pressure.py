@@ -18,7 +18,7 @@ def green_link_matrix(greens: list[str], n_links: int) -> np.ndarray:
 
 @register_controller("max_pressure")
 class MaxPressure(Controller):
-    env_overrides = {"action_mode": "phase"}
+    env_overrides = {"action_mode": "phase", "measures": ("count", "outgoing")}
 
     def reset(self, env: TrafficLightEnv) -> None:
         self.matrix = {}

@@ -17,7 +17,7 @@ from flowlights.envs.traffic_light_env import TrafficLightEnv
 
 @register_controller("sotl")
 class SelfOrganizing(Controller):
-    env_overrides = {"action_mode": "phase"}
+    env_overrides = {"action_mode": "phase", "measures": ("count",)}
     theta = 60.0  # vehicle-seconds
     mu = 3
 

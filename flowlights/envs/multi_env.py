@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 import numpy as np
+from gymnasium.spaces import Discrete
 from pettingzoo import ParallelEnv
 
 from flowlights.errors import ConfigError, SimulationError
@@ -152,10 +153,14 @@ class MultiEnv(ParallelEnv):
         return observations, rewards, terminations, truncations, infos
 
     def _check_actions(self, actions: dict[str, Any]) -> None:
+        agents = set(self.agents)
         for agent, action in actions.items():
-            if agent not in self.agents:
+            if agent not in agents:
                 raise ConfigError(f"action for {agent!r}, which is not an agent now; agents: {', '.join(self.agents[:10])}.")
             space = self.action_space(agent)
+            if isinstance(space, Discrete) and isinstance(action, (int, np.integer)) and not isinstance(action, bool):
+                if space.start <= action < space.start + space.n:  # the common case, without gymnasium's generic check
+                    continue
             if not space.contains(np.int64(action) if np.ndim(action) == 0 else action):
                 valid = f"; valid actions: 0..{space.n - 1}" if hasattr(space, "n") else ""
                 raise ConfigError(f"action {action} for {agent!r} is outside its action space {space}{valid}.")

@@ -16,8 +16,8 @@ from flowlights.errors import ConfigError
 from flowlights.networks.network_file import NetworkFile
 from flowlights.observations import get_features
 from flowlights.params import EnvParams, SumoParams
-from flowlights.rewards import NEEDS_VEHICLE_IDS, get_reward
-from flowlights.sim.lanes import LaneMeasures, LaneSensor
+from flowlights.rewards import get_reward, reward_needs
+from flowlights.sim.lanes import OUTGOING, LaneMeasures, LaneSensor
 
 
 class TrafficLightEnv(MultiEnv):
@@ -34,10 +34,7 @@ class TrafficLightEnv(MultiEnv):
         self._renderer: Any = None
         self.features = get_features(env_params.observation)
         self.reward_fn = get_reward(env_params.reward)
-        lights = [self.topology.lights[t] for t in self.possible_agents]
-        lanes = list(dict.fromkeys(l for light in lights for l in light.incoming_lanes + light.outgoing_lanes))
-        need_ids = any(f.needs_vehicle_ids for f in self.features) or env_params.reward in NEEDS_VEHICLE_IDS
-        self.sensor = LaneSensor(lanes, need_ids=need_ids)
+        self.sensor = self._make_sensor()
         self.views = {t: self._make_view(t) for t in self.possible_agents}
         self.neighbour_ids = {t: [n for n in self.topology.neighbours(t) if n in self.views] for t in self.possible_agents}
         for tls, view in self.views.items():
@@ -45,6 +42,17 @@ class TrafficLightEnv(MultiEnv):
         self._build_spaces()
         self._measures: LaneMeasures | None = None
         self._memory: dict[str, dict] = {}
+
+    def _make_sensor(self) -> LaneSensor:
+        """Watch the lanes and variables the observation, reward and ``measures`` need, no more."""
+        lights = [self.topology.lights[t] for t in self.possible_agents]
+        incoming = [lane for light in lights for lane in light.incoming_lanes]
+        lanes = list(dict.fromkeys(incoming + [lane for light in lights for lane in light.outgoing_lanes]))
+        needs = set(self.env_params.measures) | reward_needs(self.env_params.reward)
+        for feature in self.features:
+            needs |= feature.needs
+        direct = self.sim_params.backend == "libsumo"  # direct calls are cheap in-process; TraCI subscribes
+        return LaneSensor(lanes, watched=lanes if OUTGOING in needs else incoming, needs=needs, direct=direct)
 
     def _make_view(self, tls: str) -> JunctionView:
         light, lanes, index = self.topology.lights[tls], self.topology.lanes, self.sensor.index
@@ -121,11 +129,9 @@ class TrafficLightEnv(MultiEnv):
         obs: dict[str, Any] = {}
         for tls in self.agents:
             view = self.views[tls]
-            vector = np.concatenate([f.fn(view, self._measures) for f in self.features])
-            width = self._obs_width[tls]
-            if vector.size < width:
-                vector = np.concatenate([vector, np.zeros(width - vector.size)])
-            vector = vector.astype(np.float32)
+            vector = np.zeros(self._obs_width[tls], dtype=np.float32)  # zero padding beyond the light's own features
+            blocks = np.concatenate([f.fn(view, self._measures) for f in self.features])
+            vector[: blocks.size] = blocks
             obs[tls] = {"observation": vector, "action_mask": self._mask(tls)} if self.env_params.action_mask else vector
         return obs
 

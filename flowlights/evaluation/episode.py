@@ -7,16 +7,18 @@ from typing import Any
 
 import numpy as np
 
-from flowlights.baselines.base import Controller
+from flowlights.baselines.base import Controller, controller_env_kwargs
 from flowlights.envs.factory import make_env
 from flowlights.evaluation.tripinfo import resco_delay
 from flowlights.progress import Progress
 from flowlights.rewards import delay as delay_reward
+from flowlights.rewards import reward_needs
 
 METRICS = ("mean_travel_time", "mean_delay", "mean_waiting_time", "mean_queue", "throughput", "teleports", "resco_delay")
 
 
 TRACE_FIELDS = ("time", "light", "queue", "delay_rate")
+TRACE_MEASURES = reward_needs("delay") | {"halting"}  # what light_trace and mean_queue read
 
 
 def light_trace(env: Any) -> list[tuple[float, str, float, float]]:
@@ -43,7 +45,8 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
     workdir.mkdir(parents=True, exist_ok=True)
     tripinfo = workdir / f"tripinfo_seed{seed}.xml"
     sumo_args = list(env_kwargs.pop("sumo_args", [])) + ["--tripinfo-output.write-unfinished", "true"]
-    env = make_env(**{**env_kwargs, **controller.env_overrides}, sumo_args=sumo_args, tripinfo_output=str(tripinfo))
+    kwargs = controller_env_kwargs(controller, env_kwargs, extra_measures=TRACE_MEASURES)
+    env = make_env(**kwargs, sumo_args=sumo_args, tripinfo_output=str(tripinfo))
     try:
         obs, _ = env.reset(seed=seed)
         controller.reset(env)

@@ -1,65 +1,149 @@
-"""Lane measurements through SUMO subscriptions: one call per decision, not one per lane or vehicle.
+"""Lane measurements, taken once per decision for every watched lane.
 
-Every watched lane is subscribed once per episode to the variables the observation and reward
-functions need; ``read`` turns SUMO's answer into numpy arrays indexed like ``lanes``.
+Only what is needed is taken: the env asks for the union of what its observation, reward and
+controller declare (``needs``): variables among ``count``, ``halting``, ``speed``, ``waiting``,
+``ids``, and ``outgoing`` for the lanes leaving a light (incoming lanes are always watched).
+Two ways, same values: with libsumo, direct getter calls at decision time (a fraction of a
+microsecond each); with TraCI, where every call is a socket round trip, subscriptions read in one
+call. (Subscriptions cost libsumo more: SUMO evaluates them after EVERY step call, also the calls
+that only run to the end of a yellow.) ``read`` gives numpy arrays indexed like ``lanes``; lanes
+not watched read NaN, variables not measured raise.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+import operator
+from typing import Any, Collection, Optional, Sequence
 
 import numpy as np
 import traci.constants as tc
 
-VARIABLES = {
+from flowlights.errors import ConfigError
+
+NUMERIC = {
     "count": tc.LAST_STEP_VEHICLE_NUMBER,
     "halting": tc.LAST_STEP_VEHICLE_HALTING_NUMBER,
     "speed": tc.LAST_STEP_MEAN_SPEED,
     "waiting": tc.VAR_WAITING_TIME,
-    "ids": tc.LAST_STEP_VEHICLE_ID_LIST,
 }
+GETTERS = {  # the lane domain's getter for each variable (direct reading)
+    "count": "getLastStepVehicleNumber",
+    "halting": "getLastStepHaltingNumber",
+    "speed": "getLastStepMeanSpeed",
+    "waiting": "getWaitingTime",
+    "ids": "getLastStepVehicleIDs",
+}
+IDS = "ids"
+OUTGOING = "outgoing"
+NEEDS = (*NUMERIC, IDS, OUTGOING)
+ALL_NEEDS = frozenset(NEEDS) - {IDS}  # what a user function that declares nothing gets
+_NO_RESULT: dict = {}
 
 
-@dataclass
+def check_needs(needs: Collection[str], where: str) -> frozenset[str]:
+    """The needs as a set, each checked against the known names."""
+    unknown = [n for n in needs if n not in NEEDS]
+    if unknown:
+        raise ConfigError(f"{where}: unknown lane measurement {unknown[0]!r}; use some of {', '.join(NEEDS)}.")
+    return frozenset(needs)
+
+
+def _getter(api: Any, name: str) -> Any:
+    """The lane getter ``name``; with libsumo its compiled function itself, skipping the thin Python
+    wrapper around it (a third of the cost of a call)."""
+    compiled = getattr(getattr(api, "_libsumo", None), f"lane_{name}", None)
+    return compiled if compiled is not None else getattr(api.lane, name)
+
+
 class LaneMeasures:
-    """One reading of all watched lanes; arrays share the sensor's lane order."""
+    """One reading of the watched lanes; arrays share the sensor's lane order."""
 
-    count: np.ndarray
-    halting: np.ndarray
-    speed: np.ndarray
-    waiting: np.ndarray
-    ids: Optional[list[tuple[str, ...]]]
-    api: Any
+    def __init__(self, values: dict[str, np.ndarray], ids: Optional[list[tuple[str, ...]]], api: Any) -> None:
+        self._values = values
+        self._ids = ids
+        self.api = api
+
+    def _get(self, name: str) -> np.ndarray:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise ConfigError(
+                f"lane measurement {name!r} is not taken in this env: declare it where it is used "
+                f"(needs=... on a registered observation/reward, Controller.env_overrides['measures'], "
+                f"or EnvParams(measures=[{name!r}]))."
+            ) from None
+
+    count = property(lambda self: self._get("count"))
+    halting = property(lambda self: self._get("halting"))
+    speed = property(lambda self: self._get("speed"))
+    waiting = property(lambda self: self._get("waiting"))
+
+    @property
+    def ids(self) -> list[tuple[str, ...]]:
+        if self._ids is None:
+            self._get(IDS)
+        return self._ids  # type: ignore[return-value]
 
 
 class LaneSensor:
-    """Subscribes lanes to the needed variables and reads them all at once."""
+    """Reads the needed variables of the watched lanes: by direct calls (``direct=True``, for libsumo)
+    or by subscriptions read all at once (for TraCI)."""
 
-    def __init__(self, lanes: Sequence[str], need_ids: bool = False) -> None:
+    def __init__(self, lanes: Sequence[str], watched: Collection[str], needs: Collection[str], direct: bool = False) -> None:
+        self.direct = direct
         self.lanes = list(lanes)
         self.index = {lane: i for i, lane in enumerate(self.lanes)}
-        names = ["count", "halting", "speed", "waiting"] + (["ids"] if need_ids else [])
-        self.names = names
-        self._vars = [VARIABLES[n] for n in names]
+        watched_set = set(watched)
+        self.watched = [lane for lane in self.lanes if lane in watched_set]
+        self.names = [n for n in NUMERIC if n in needs]
+        self.with_ids = IDS in needs
+        self._vars = [NUMERIC[n] for n in self.names] + ([tc.LAST_STEP_VEHICLE_ID_LIST] if self.with_ids else [])
+        self._rows = np.array([self.index[lane] for lane in self.watched], dtype=int)
+        self._numeric = operator.itemgetter(*self._vars[: len(self.names)]) if self.names else None
 
     def subscribe(self, api: Any) -> None:
         """Call once per episode after SUMO (re)started."""
-        for lane in self.lanes:
+        if not self._vars or self.direct:
+            return
+        for lane in self.watched:
             api.lane.subscribe(lane, self._vars)
 
     def read(self, api: Any) -> LaneMeasures:
+        if not self._vars:
+            return LaneMeasures({}, None, api)
+        return self._read_direct(api) if self.direct else self._read_subscribed(api)
+
+    def _read_direct(self, api: Any) -> LaneMeasures:
+        n, k = len(self.lanes), len(self.watched)
+        values = {}
+        for name in self.names:
+            read = np.fromiter(map(_getter(api, GETTERS[name]), self.watched), float, k)
+            if k == n:
+                values[name] = read
+            else:
+                values[name] = np.full(n, np.nan)
+                values[name][self._rows] = read
+        ids: Optional[list[tuple[str, ...]]] = None
+        if self.with_ids:
+            ids = [()] * n
+            for i, found in zip(self._rows, map(_getter(api, GETTERS[IDS]), self.watched)):
+                ids[i] = tuple(found)
+        return LaneMeasures(values, ids, api)
+
+    def _read_subscribed(self, api: Any) -> LaneMeasures:
+        values: dict[str, np.ndarray] = {}
+        ids: Optional[list[tuple[str, ...]]] = None
         results = api.lane.getAllSubscriptionResults()
-        n = len(self.lanes)
-        columns = {name: np.zeros(n) for name in ("count", "halting", "speed", "waiting")}
-        ids: Optional[list[tuple[str, ...]]] = [()] * n if "ids" in self.names else None
-        for lane, i in self.index.items():
-            row = results.get(lane)
-            if not row:
-                continue
-            columns["count"][i] = row[tc.LAST_STEP_VEHICLE_NUMBER]
-            columns["halting"][i] = row[tc.LAST_STEP_VEHICLE_HALTING_NUMBER]
-            columns["speed"][i] = row[tc.LAST_STEP_MEAN_SPEED]
-            columns["waiting"][i] = row[tc.VAR_WAITING_TIME]
-            if ids is not None:
-                ids[i] = tuple(row[tc.LAST_STEP_VEHICLE_ID_LIST])
-        return LaneMeasures(ids=ids, api=api, **columns)
+        if self.names:
+            try:
+                rows = [self._numeric(results[lane]) for lane in self.watched]
+            except KeyError:  # no results yet (before SUMO's first step): zeros
+                rows = [tuple(results.get(lane, _NO_RESULT).get(v, 0.0) for v in self._vars[: len(self.names)])
+                        for lane in self.watched]
+            table = np.full((len(self.lanes), len(self.names)), np.nan)
+            table[self._rows] = np.array(rows, dtype=float).reshape(len(self.watched), len(self.names))
+            values = {name: table[:, k] for k, name in enumerate(self.names)}
+        if self.with_ids:
+            ids = [()] * len(self.lanes)
+            for i, lane in zip(self._rows, self.watched):
+                ids[i] = tuple(results.get(lane, _NO_RESULT).get(tc.LAST_STEP_VEHICLE_ID_LIST, ()))
+        return LaneMeasures(values, ids, api)

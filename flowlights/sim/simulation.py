@@ -10,6 +10,7 @@ import contextlib
 import io
 import itertools
 import os
+import time
 from typing import Any, Optional
 
 from flowlights.errors import ConfigError, SimulationError
@@ -54,6 +55,7 @@ class SumoSimulation:
         self._label: Optional[str] = None
         self._broken = False
         self._steps = 0
+        self.step_seconds = 0.0  # wall time spent inside SUMO's step since start/reload (for benchmarks)
 
     # -- command line -------------------------------------------------------------------
     def command(self, seed: int) -> list[str]:
@@ -90,6 +92,7 @@ class SumoSimulation:
         """Start SUMO, or reload the running one (faster), for a new episode."""
         cmd = self.command(seed)
         self._steps = 0
+        self.step_seconds = 0.0
         if self.running and not self._broken:
             try:
                 self.api.load(cmd[1:])
@@ -134,6 +137,7 @@ class SumoSimulation:
         """Advance SUMO by ``steps`` steps in one call (subscriptions are computed once, at the
         end); a failure becomes a SimulationError and marks SUMO dead."""
         self._steps += steps
+        start = time.perf_counter()
         try:
             self.api.simulationStep(self.begin + self._steps * self.params.step_length)
         except Exception as exc:
@@ -142,6 +146,8 @@ class SumoSimulation:
                 f"SUMO stopped while stepping ({self.params.backend}, scenario {self.scenario.name}): "
                 f"{type(exc).__name__}: {exc}. The episode ended; reset() starts a fresh SUMO."
             ) from exc
+        finally:
+            self.step_seconds += time.perf_counter() - start
 
     @property
     def time(self) -> float:

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from flowlights.baselines.base import Controller
+from flowlights.baselines.base import Controller, controller_env_kwargs
 from flowlights.envs.factory import make_env
 from flowlights.errors import ConfigError
 from flowlights.progress import Progress
@@ -39,7 +39,7 @@ def replay(controller: Controller, seconds: Optional[float] = None, delay_ms: fl
     if frame_every <= 0 or speed <= 0:
         raise ConfigError(f"--frame-every={frame_every!r} and --speed={speed!r} must be > 0.")
     sumo_args = list(env_kwargs.pop("sumo_args", [])) + ["--delay", f"{delay_ms:g}", "--window-size", f"{size[0]},{size[1]}"]
-    kwargs = {**env_kwargs, **controller.env_overrides, "backend": "traci", "gui": True, "sumo_args": sumo_args}
+    kwargs = {**controller_env_kwargs(controller, env_kwargs), "backend": "traci", "gui": True, "sumo_args": sumo_args}
     with display(size) if video else contextlib.nullcontext(), tempfile.TemporaryDirectory() as tmp:
         env = make_env(**kwargs)
         if seconds is not None:
