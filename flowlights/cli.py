@@ -94,29 +94,49 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from flowlights.bench import bench_scenario, format_results
-
+    from flowlights.bench.speed import bench_scenario, format_results
+    from flowlights.bench.sumo_rl_reference import default_venv, sumo_rl_python
     from flowlights.networks.network_file import resco_dir
 
     scenarios = args.scenarios
     if not scenarios:
         resco_grid = resco_dir() / "grid4x4" / "grid4x4.sumocfg"
         scenarios = ["grid4x4"] + ([str(resco_grid)] if resco_grid.is_file() else [])
+    python = sumo_rl_python(args.sumo_rl_venv or default_venv()) if args.sumo_rl else None
     results = []
     for scenario in scenarios:
-        results.append(bench_scenario(scenario, repeats=args.repeats, backend=args.backend, **_scenario_kwargs(scenario)))
+        for backend in args.backend:
+            results.append(bench_scenario(scenario, repeats=args.repeats, sumo_rl_python=python if backend == "libsumo" else None,
+                                          backend=backend, all_red=args.all_red, **_scenario_kwargs(scenario)))
+    print(format_results(results))
+    return 0
+
+
+def cmd_bench_scale(args: argparse.Namespace) -> int:
+    from flowlights.bench.scale import bench_size, format_results
+
+    results = []
+    for size in args.sizes:
+        print(f"  {size}x{size} grid: one {args.end:g} s episode ...", file=sys.stderr)
+        results.append(bench_size(size, vehs_per_hour=args.vehs_per_hour, end=args.end))
         print(format_results(results[-1:]).splitlines()[-1], file=sys.stderr)
     print(format_results(results))
     return 0
 
 
-def cmd_netgen(args: argparse.Namespace) -> int:
-    from flowlights.networks import GridNetwork
-    from flowlights.networks.scenario_writer import write_scenario
+def cmd_bench_rllib(args: argparse.Namespace) -> int:
+    from flowlights.bench.rllib_throughput import bench_rllib, format_results
 
-    grid = GridNetwork(rows=args.rows, cols=args.cols, lanes=args.lanes, length=args.length)
-    net = grid.build()
-    cfg = write_scenario(args.out, args.out.name, net, grid.demand(net, vehs_per_hour=args.vehs_per_hour, end=args.end), end=args.end)
+    results = [bench_rllib(args.experiment, runners, iterations=args.iterations) for runners in args.runners]
+    print(format_results(results))
+    return 0
+
+
+def cmd_netgen(args: argparse.Namespace) -> int:
+    from flowlights.networks.grid import write_grid_scenario
+
+    cfg = write_grid_scenario(args.out, args.rows, args.cols, lanes=args.lanes, length=args.length,
+                              vehs_per_hour=args.vehs_per_hour, end=args.end)
     print(f"wrote {cfg}")
     return 0
 
@@ -181,8 +201,25 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("scenarios", nargs="*", help="bundled names or .sumocfg paths (default: bundled grid4x4 "
                        "and RESCO grid4x4 when ../shared is there)")
     bench.add_argument("--repeats", type=int, default=3)
-    bench.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
+    bench.add_argument("--backend", nargs="+", default=["libsumo"], choices=["libsumo", "traci"],
+                       help="one or both (traci: through a socket, as sumo-gui runs need)")
+    bench.add_argument("--all-red", type=float, default=0.0,
+                       help="all-red clearance in s (default 0: the same light timing as sumo-rl, which has none)")
+    bench.add_argument("--sumo-rl", action="store_true", help="also time sumo-rl (libsumo), installed into a throwaway venv")
+    bench.add_argument("--sumo-rl-venv", type=Path, default=None, help="that venv (default: in the flowlights cache)")
     bench.set_defaults(func=cmd_bench)
+
+    scale = sub.add_parser("bench-scale", help="generated NxN grids: overhead per light and decision, peak memory")
+    scale.add_argument("--sizes", type=int, nargs="+", default=[10, 32])
+    scale.add_argument("--vehs-per-hour", type=float, default=120.0, help="flow on every entry road (default 120)")
+    scale.add_argument("--end", type=float, default=3600.0, help="episode length in s (default 3600)")
+    scale.set_defaults(func=cmd_bench_scale)
+
+    rl = sub.add_parser("bench-rllib", help="environment steps per second inside RLlib training")
+    rl.add_argument("experiment", type=Path, nargs="?", default=Path("exp_configs/grid4x4_shared.py"))
+    rl.add_argument("--runners", type=int, nargs="+", default=[0, 1], help="numbers of env runners to compare (default 0 1)")
+    rl.add_argument("--iterations", type=int, default=3, help="timed iterations after one warm-up iteration (default 3)")
+    rl.set_defaults(func=cmd_bench_rllib)
 
     netgen = sub.add_parser("netgen", help="write a grid scenario folder (net, flows, .sumocfg)")
     netgen.add_argument("--rows", type=int, default=2)

@@ -12,6 +12,7 @@ from pathlib import Path
 from flowlights.errors import ConfigError
 from flowlights.networks.demand import InFlows
 from flowlights.networks.generated import GeneratedNetwork
+from flowlights.networks.scenario_writer import write_scenario
 from flowlights.networks.topology import read_net
 
 
@@ -78,6 +79,17 @@ class GridNetwork(GeneratedNetwork):
                 inflows.add(entry, to=exit_edge, vehs_per_hour=rate * (1 - straight_share) / len(others), begin=begin, end=end)
         return inflows
 
+
+
+def write_grid_scenario(folder: Path, rows: int, cols: int, lanes: int = 1, length: float = 200.0,
+                        vehs_per_hour: float = 300.0, end: float = 3600.0) -> Path:
+    """A scenario folder (net, flows from every entry road, .sumocfg named after the folder); returns the cfg.
+
+    The same flow enters on every entry road, so every junction sees about the same traffic
+    whatever the grid size: the load grows in proportion to the number of lights."""
+    grid = GridNetwork(rows=rows, cols=cols, lanes=lanes, length=length)
+    net = grid.build()
+    return write_scenario(folder, folder.name, net, grid.demand(net, vehs_per_hour=vehs_per_hour, end=end), end=end)
 
 def _alignment(heading: tuple[float, float], a: tuple[float, float], b: tuple[float, float], origin: tuple[float, float]) -> float:
     """How well the road a->b continues ``heading`` on the line through ``origin`` (higher is better)."""

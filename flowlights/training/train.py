@@ -6,12 +6,13 @@ curve. The results folder holds params.json, so the run can be replayed and eval
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from flowlights.errors import ConfigError
 from flowlights.progress import Progress
@@ -76,13 +77,6 @@ def _fmt(value: Any) -> str:
 def train(experiment: Experiment | str | Path | None, settings: TrainSettings, out: Path = Path("results"),
           resume: Optional[Path] = None, progress: bool = True) -> Path:
     """Train; return the results folder (params.json, progress.csv, checkpoints/, learning_curve.png)."""
-    from ray.rllib.algorithms.algorithm import Algorithm
-    from ray.tune.registry import register_env
-
-    from flowlights.training.ray_session import ray_session
-    from flowlights.training.rllib_config import build_config
-    from flowlights.utils.registry import make_create_env
-
     checkpoint = latest_checkpoint(resume) if resume else None
     if experiment is None:
         if checkpoint is None:
@@ -99,22 +93,36 @@ def train(experiment: Experiment | str | Path | None, settings: TrainSettings, o
         params["train_settings"] = settings.__dict__
         (run_dir / "params.json").write_text(json.dumps(params, indent=2, default=str))
 
+    with algorithm(experiment, settings, checkpoint) as algo:
+        _loop(algo, settings, run_dir, progress)
+    plot_learning_curve(run_dir)
+    return run_dir
+
+
+@contextlib.contextmanager
+def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optional[Path] = None) -> Iterator[Any]:
+    """The RLlib algorithm for ``experiment`` (restored from ``checkpoint`` if given), inside a Ray
+    session; stopped, and Ray shut down, on exit."""
+    from ray.rllib.algorithms.algorithm import Algorithm
+    from ray.tune.registry import register_env
+
+    from flowlights.training.ray_session import ray_session
+    from flowlights.training.rllib_config import build_config
+    from flowlights.utils.registry import make_create_env
+
     create_env, env_name = make_create_env(experiment)
     probe = create_env()
     try:
         config = build_config(experiment, env_name, probe.env, settings.algorithm, settings.num_env_runners, settings.seed)
     finally:
         probe.close()
-
     with ray_session(settings.ray_address):
         register_env(env_name, create_env)
         algo = Algorithm.from_checkpoint(str(checkpoint)) if checkpoint else config.build_algo()
         try:
-            _loop(algo, settings, run_dir, progress)
+            yield algo
         finally:
             algo.stop()
-    plot_learning_curve(run_dir)
-    return run_dir
 
 
 def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> None:

@@ -1,0 +1,63 @@
+"""RLlib throughput benchmark: environment steps per second while training (sampling and learning),
+and while sampling alone (RLlib's own sampling timer), with a given number of env runners.
+
+One environment step is one decision of all lights (a multi-agent step). The first iteration
+(start-up of the env runners and SUMO) is left out. This is ``flowlights bench-rllib``.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flowlights.errors import ConfigError
+from flowlights.markdown import markdown_table
+
+
+@dataclass
+class ThroughputResult:
+    experiment: str
+    env_runners: int
+    iterations: int
+    steps_per_iteration: float
+    seconds_per_iteration: float
+    sampling_seconds_per_iteration: float
+
+    @property
+    def training_steps_per_s(self) -> float:
+        return self.steps_per_iteration / self.seconds_per_iteration
+
+    @property
+    def sampling_steps_per_s(self) -> float:
+        return self.steps_per_iteration / self.sampling_seconds_per_iteration
+
+
+def bench_rllib(experiment_path: Path, env_runners: int, iterations: int = 3) -> ThroughputResult:
+    """Train ``iterations`` + 1 PPO iterations of the experiment and time all but the first."""
+    from flowlights.training.experiment import load_experiment
+    from flowlights.training.train import TrainSettings, algorithm
+
+    if iterations < 1:
+        raise ConfigError(f"--iterations={iterations!r} must be >= 1 (one more runs first, untimed, to warm up).")
+    experiment = load_experiment(experiment_path)
+    steps, seconds, sampling = [], [], []
+    with algorithm(experiment, TrainSettings(iterations=iterations, num_env_runners=env_runners)) as algo:
+        for i in range(iterations + 1):
+            start = time.perf_counter()
+            result = algo.train()
+            if i == 0:
+                continue
+            seconds.append(time.perf_counter() - start)
+            steps.append(result["env_runners"]["num_env_steps_sampled"])
+            sampling.append(result["timers"]["env_runner_sampling_timer"])
+    return ThroughputResult(experiment.exp_tag, env_runners, iterations, statistics.median(steps),
+                            statistics.median(seconds), statistics.median(sampling))
+
+
+def format_results(results: list[ThroughputResult]) -> str:
+    header = ["experiment", "env runners", "env steps / iteration", "s / iteration", "env steps/s (training)",
+              "env steps/s (sampling)"]
+    rows = [[r.experiment, r.env_runners, f"{r.steps_per_iteration:.0f}", f"{r.seconds_per_iteration:.1f}",
+             f"{r.training_steps_per_s:.0f}", f"{r.sampling_steps_per_s:.0f}"] for r in results]
+    return markdown_table(header, rows)
