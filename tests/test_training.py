@@ -241,3 +241,14 @@ print(json.dumps(seen))
     finally:
         stop_cluster(port, before)
     assert set(ray_processes()) <= before
+
+
+def test_rllib_throughput_bench_counts_env_steps(tmp_path):
+    from flowlights.bench.rllib_throughput import bench_rllib, format_results
+
+    cfg = write_yaml(tmp_path / "tiny.yaml", TINY.replace("POLICIES", "shared"))
+    result = bench_rllib(cfg, env_runners=0, iterations=1)
+    assert result.steps_per_iteration == 80  # train_batch_size_per_learner: one env step is one decision of all lights
+    assert result.seconds_per_iteration > 0 and result.iterations == 1
+    assert result.training_steps_per_s == pytest.approx(80 / result.seconds_per_iteration)
+    assert "| tiny | 0 | 80 |" in format_results([result])

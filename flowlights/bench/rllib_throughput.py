@@ -1,8 +1,9 @@
-"""RLlib throughput benchmark: environment steps per second while training (sampling and learning),
-and while sampling alone (RLlib's own sampling timer), with a given number of env runners.
+"""RLlib throughput benchmark: environment steps per second while training (sampling and learning,
+wall clock per iteration), with a given number of env runners.
 
 One environment step is one decision of all lights (a multi-agent step). The first iteration
-(start-up of the env runners and SUMO) is left out. This is ``flowlights bench-rllib``.
+(start-up of the env runners and SUMO) is left out. (RLlib's own timers are moving averages that
+still carry that first iteration, so they are not used.) This is ``flowlights bench-rllib``.
 """
 from __future__ import annotations
 
@@ -22,15 +23,10 @@ class ThroughputResult:
     iterations: int
     steps_per_iteration: float
     seconds_per_iteration: float
-    sampling_seconds_per_iteration: float
 
     @property
     def training_steps_per_s(self) -> float:
         return self.steps_per_iteration / self.seconds_per_iteration
-
-    @property
-    def sampling_steps_per_s(self) -> float:
-        return self.steps_per_iteration / self.sampling_seconds_per_iteration
 
 
 def bench_rllib(experiment_path: Path, env_runners: int, iterations: int = 3) -> ThroughputResult:
@@ -41,7 +37,7 @@ def bench_rllib(experiment_path: Path, env_runners: int, iterations: int = 3) ->
     if iterations < 1:
         raise ConfigError(f"--iterations={iterations!r} must be >= 1 (one more runs first, untimed, to warm up).")
     experiment = load_experiment(experiment_path)
-    steps, seconds, sampling = [], [], []
+    steps, seconds = [], []
     with algorithm(experiment, TrainSettings(iterations=iterations, num_env_runners=env_runners)) as algo:
         for i in range(iterations + 1):
             start = time.perf_counter()
@@ -50,14 +46,12 @@ def bench_rllib(experiment_path: Path, env_runners: int, iterations: int = 3) ->
                 continue
             seconds.append(time.perf_counter() - start)
             steps.append(result["env_runners"]["num_env_steps_sampled"])
-            sampling.append(result["timers"]["env_runner_sampling_timer"])
     return ThroughputResult(experiment.exp_tag, env_runners, iterations, statistics.median(steps),
-                            statistics.median(seconds), statistics.median(sampling))
+                            statistics.median(seconds))
 
 
 def format_results(results: list[ThroughputResult]) -> str:
-    header = ["experiment", "env runners", "env steps / iteration", "s / iteration", "env steps/s (training)",
-              "env steps/s (sampling)"]
+    header = ["experiment", "env runners", "env steps / iteration", "s / iteration", "env steps/s (training)"]
     rows = [[r.experiment, r.env_runners, f"{r.steps_per_iteration:.0f}", f"{r.seconds_per_iteration:.1f}",
-             f"{r.training_steps_per_s:.0f}", f"{r.sampling_steps_per_s:.0f}"] for r in results]
+             f"{r.training_steps_per_s:.0f}"] for r in results]
     return markdown_table(header, rows)

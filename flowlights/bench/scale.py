@@ -21,6 +21,7 @@ from flowlights.networks.generated import cache_dir
 from flowlights.networks.grid import write_grid_scenario
 from flowlights.networks.network_file import resolve_scenario
 from flowlights.params import SumoParams
+from flowlights.progress import Progress
 
 
 @dataclass
@@ -52,7 +53,8 @@ def run_episode(cfg: Path, seed: int) -> dict:
 
     env = make_env(sumocfg=str(cfg))
     try:
-        timing = time_env_episode(env, seed)
+        with Progress(env.sim.end - env.sim.begin, f"  {len(env.possible_agents)} lights") as bar:
+            timing = time_env_episode(env, seed, bar)
         arrived = env.metrics()["arrived"]
     finally:
         env.close()
@@ -62,9 +64,9 @@ def run_episode(cfg: Path, seed: int) -> dict:
 def bench_size(size: int, vehs_per_hour: float = 120.0, end: float = 3600.0, seed: int = 0) -> ScaleResult:
     cfg = grid_scenario(size, vehs_per_hour, end)
     done = subprocess.run([sys.executable, "-m", "flowlights.bench.scale", str(cfg), "--seed", str(seed)],
-                          capture_output=True, text=True)
+                          stdout=subprocess.PIPE, text=True)  # its progress bar and errors go to our stderr
     if done.returncode != 0:
-        raise ConfigError(f"the {size}x{size} episode failed: {done.stderr[-2000:]}")
+        raise ConfigError(f"the {size}x{size} episode failed (exit {done.returncode}); its error is printed above.")
     row = json.loads(done.stdout.strip().splitlines()[-1])
     scenario = resolve_scenario(sumocfg=str(cfg))
     plain = time_command(plain_sumo_command(scenario, scenario.begin, end, SumoParams().time_to_teleport, seed))

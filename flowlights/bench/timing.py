@@ -5,8 +5,9 @@ import resource
 import subprocess
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
+from flowlights.progress import Progress
 from flowlights.sim.sumo_home import sumo_binary
 
 
@@ -27,7 +28,7 @@ class EpisodeTiming:
         return self.wall - self.reset - self.sumo_step
 
 
-def time_env_episode(env: Any, seed: int) -> EpisodeTiming:
+def time_env_episode(env: Any, seed: int, progress: Optional[Progress] = None) -> EpisodeTiming:
     """Reset ``env`` with ``seed`` and run it to the end with random actions (seeded too)."""
     start = time.perf_counter()
     env.reset(seed=seed)
@@ -39,6 +40,8 @@ def time_env_episode(env: Any, seed: int) -> EpisodeTiming:
     while env.agents:
         env.step({a: env.action_space(a).sample() for a in env.agents})
         decisions += 1
+        if progress is not None:
+            progress.update(env.sim_seconds, f"{decisions} decisions")
     wall = time.perf_counter() - start
     return EpisodeTiming(wall, reset, env.sim.step_seconds - stepped_in_reset, decisions, len(env.possible_agents))
 
