@@ -130,7 +130,8 @@ class SumoSimulation:
         import traci
 
         self._label = f"flowlights-{os.getpid()}-{next(_labels)}"
-        traci.start(cmd, label=self._label, stdout=None)
+        with contextlib.redirect_stdout(io.StringIO()):  # traci prints " Retrying in 1 seconds" while SUMO starts
+            traci.start(cmd, label=self._label, stdout=None)
         self.api = traci.getConnection(self._label)
 
     def step(self, steps: int = 1) -> None:
