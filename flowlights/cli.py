@@ -103,11 +103,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         resco_grid = resco_dir() / "grid4x4" / "grid4x4.sumocfg"
         scenarios = ["grid4x4"] + ([str(resco_grid)] if resco_grid.is_file() else [])
     python = sumo_rl_python(args.sumo_rl_venv or default_venv()) if args.sumo_rl else None
+    window = {"end": args.end} if args.end is not None else {}
     results = []
     for scenario in scenarios:
         for backend in args.backend:
             results.append(bench_scenario(scenario, repeats=args.repeats, sumo_rl_python=python if backend == "libsumo" else None,
-                                          backend=backend, all_red=args.all_red, **_scenario_kwargs(scenario)))
+                                          backend=backend, all_red=args.all_red, **window, **_scenario_kwargs(scenario)))
     print(format_results(results))
     return 0
 
@@ -205,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="one or both (traci: through a socket, as sumo-gui runs need)")
     bench.add_argument("--all-red", type=float, default=0.0,
                        help="all-red clearance in s (default 0: the same light timing as sumo-rl, which has none)")
+    bench.add_argument("--end", type=float, default=None, help="end of the episode in s (default: the scenario's)")
     bench.add_argument("--sumo-rl", action="store_true", help="also time sumo-rl (libsumo), installed into a throwaway venv")
     bench.add_argument("--sumo-rl-venv", type=Path, default=None, help="that venv (default: in the flowlights cache)")
     bench.set_defaults(func=cmd_bench)
