@@ -3,7 +3,7 @@
 An observation is the concatenation of the features named in ``EnvParams.observation``.
 Add your own with ``@register_observation("name", size=lambda view: ...)``; values must stay
 within the declared [low, high] bounds. ``needs`` names the lane measurements it reads (see
-``flowlights.sim.lanes``) so that only those are subscribed; left out, it gets all but vehicle ids.
+``flowlights.sim.lanes``) so that only those are taken from SUMO; left out, it gets all but vehicle ids.
 """
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ class EnvParams:
     tls_ids: the traffic lights to control (None = all); the rest keep their SUMO program.
     measures: lane measurements to take beyond what the observation and reward declare (names in
     ``flowlights.sim.lanes.NEEDS``, e.g. for a controller or your own logging): only what is
-    needed is subscribed, which keeps SUMO's step fast.
+    needed is taken from SUMO, which keeps each decision cheap.
     """
 
     delta_time: float = 5.0

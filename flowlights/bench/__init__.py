@@ -1,7 +1,7 @@
 """Benchmarks (not tests): they print figures, measured side by side in one run.
 
 - ``speed``: simulated seconds per wall second of a random-action episode beside plain ``sumo``
-  (and sumo-rl, installed into a throwaway venv by ``sumo_rl``), alternately, medians and ratios;
+  (and sumo-rl, installed into a throwaway venv by ``sumo_rl_reference``), alternately, medians and ratios;
 - ``scale``: generated NxN grids, per-decision overhead per light and peak memory;
 - ``rllib_throughput``: environment steps per second inside RLlib training.
 

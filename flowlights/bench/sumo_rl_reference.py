@@ -20,14 +20,12 @@ def default_venv() -> Path:
     return cache_dir() / f"sumo-rl-{SUMO_RL_VERSION}-venv"
 
 
-def sumo_rl_python(venv: Path, install: bool = True) -> Path:
+def sumo_rl_python(venv: Path) -> Path:
     """The venv's Python with sumo-rl and the same SUMO release as flowlights'; created when missing."""
     python = venv / "bin" / "python"
     probe = f"import importlib.metadata as m; assert m.version('sumo-rl') == {SUMO_RL_VERSION!r}; import libsumo"
     if python.exists() and subprocess.run([str(python), "-c", probe], capture_output=True).returncode == 0:
         return python
-    if not install:
-        raise ConfigError(f"no sumo-rl venv at {venv}; run with --sumo-rl to create it (pip, about a minute).")
     print(f"installing sumo-rl {SUMO_RL_VERSION} into {venv} (throwaway venv) ...", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     sumo = version("eclipse-sumo")

@@ -80,7 +80,6 @@ class GridNetwork(GeneratedNetwork):
         return inflows
 
 
-
 def write_grid_scenario(folder: Path, rows: int, cols: int, lanes: int = 1, length: float = 200.0,
                         vehs_per_hour: float = 300.0, end: float = 3600.0) -> Path:
     """A scenario folder (net, flows from every entry road, .sumocfg named after the folder); returns the cfg.
@@ -90,6 +89,7 @@ def write_grid_scenario(folder: Path, rows: int, cols: int, lanes: int = 1, leng
     grid = GridNetwork(rows=rows, cols=cols, lanes=lanes, length=length)
     net = grid.build()
     return write_scenario(folder, folder.name, net, grid.demand(net, vehs_per_hour=vehs_per_hour, end=end), end=end)
+
 
 def _alignment(heading: tuple[float, float], a: tuple[float, float], b: tuple[float, float], origin: tuple[float, float]) -> float:
     """How well the road a->b continues ``heading`` on the line through ``origin`` (higher is better)."""
