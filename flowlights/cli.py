@@ -18,7 +18,11 @@ def _scenario_kwargs(value: str) -> dict:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from flowlights.evaluation.evaluate import evaluate, format_report
 
-    kwargs = {"end": args.end} if args.end is not None else {}
+    kwargs: dict[str, Any] = {"end": args.end} if args.end is not None else {}
+    if args.delta_time is not None:
+        kwargs["delta_time"] = args.delta_time
+    if args.protocol is not None:
+        kwargs["protocol"] = args.protocol
     controller = args.controller
     scenario = args.scenario
     if args.checkpoint:
@@ -30,7 +34,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     elif scenario is None:
         scenario = "grid4x4"
     report = evaluate(scenario, controller, episodes=args.episodes, seed=args.seed, out=args.out,
-                      backend=args.backend, delta_time=args.delta_time, time_to_teleport=args.time_to_teleport, **kwargs)
+                      backend=args.backend, time_to_teleport=args.time_to_teleport, **kwargs)
     print(format_report(report))
     if args.out:
         print(f"wrote {args.out / 'metrics.json'} and {args.out / 'episodes.csv'}")
@@ -52,7 +56,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     settings = TrainSettings(iterations=args.iterations, timesteps=args.timesteps, minutes=args.minutes,
                              num_env_runners=args.num_env_runners, checkpoint_freq=args.checkpoint_freq,
                              seed=args.seed, algorithm=args.algorithm, ray_address=args.ray_address)
-    run_dir = train(args.exp_config, settings, out=args.out, resume=args.resume)
+    run_dir = train(args.exp_config, settings, out=args.out, resume=args.resume, protocol=args.protocol)
     print(f"results in {run_dir} (params.json, progress.csv, checkpoints/, learning_curve.png)")
     print(f"evaluate it: flowlights evaluate --checkpoint {run_dir}")
     return 0
@@ -103,7 +107,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         resco_grid = resco_dir() / "grid4x4" / "grid4x4.sumocfg"
         scenarios = ["grid4x4"] + ([str(resco_grid)] if resco_grid.is_file() else [])
     python = sumo_rl_python(args.sumo_rl_venv or default_venv()) if args.sumo_rl else None
-    window = {"end": args.end} if args.end is not None else {}
+    window: dict[str, Any] = {"end": args.end} if args.end is not None else {}
+    if args.protocol is not None:
+        window["protocol"] = args.protocol
     results = []
     for scenario in scenarios:
         for backend in args.backend:
@@ -142,6 +148,14 @@ def cmd_netgen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _protocol_option(parser: argparse.ArgumentParser) -> None:
+    from flowlights.protocols import PROTOCOLS
+
+    parser.add_argument("--protocol", default=None, choices=list(PROTOCOLS),
+                        help="MDP settings: " + "; ".join(f"{p.name}: {p.summary}" for p in PROTOCOLS.values())
+                        + " (default: flowlights, or the experiment's)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flowlights", description="Multi-agent RL for SUMO traffic lights.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,11 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "with --checkpoint, the experiment's own)")
     ev.add_argument("--checkpoint", default=None, help="evaluate a trained policy: a 'flowlights train' results folder or checkpoint")
     ev.add_argument("--controller", default="max_pressure",
-                    help="fixed, webster, actuated, delay_based, max_pressure, sotl or random (default max_pressure)")
+                    help="fixed, webster, actuated, delay_based, max_pressure, greedy, sotl or random (default max_pressure)")
     ev.add_argument("--episodes", type=int, default=1)
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
-    ev.add_argument("--delta-time", type=float, default=5.0)
+    ev.add_argument("--delta-time", type=float, default=None, help="seconds between decisions (default: the protocol's)")
+    _protocol_option(ev)
     ev.add_argument("--time-to-teleport", type=float, default=-1.0, help="SUMO's; -1 (default, as RESCO) disables")
     ev.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
     ev.add_argument("--out", type=Path, default=None, help="folder for metrics.json, episodes.csv and SUMO outputs")
@@ -179,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--algorithm", default="PPO", choices=["PPO", "DQN"])
     tr.add_argument("--out", type=Path, default=Path("results"), help="parent folder of the run's results folder")
     tr.add_argument("--ray-address", default=None, help="join this Ray cluster (default: a local one sized to this machine)")
+    _protocol_option(tr)
     tr.set_defaults(func=cmd_train)
 
     viz = sub.add_parser("visualize", help="replay a trained policy or a baseline in sumo-gui, live or as a video")
@@ -207,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--all-red", type=float, default=0.0,
                        help="all-red clearance in s (default 0: the same light timing as sumo-rl, which has none)")
     bench.add_argument("--end", type=float, default=None, help="end of the episode in s (default: the scenario's)")
+    _protocol_option(bench)
     bench.add_argument("--sumo-rl", action="store_true", help="also time sumo-rl (libsumo), installed into a throwaway venv")
     bench.add_argument("--sumo-rl-venv", type=Path, default=None, help="that venv (default: in the flowlights cache)")
     bench.set_defaults(func=cmd_bench)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Optional, Sequence
 
 from flowlights.errors import ConfigError
+from flowlights.protocols import get_protocol
 
 BACKENDS = ("libsumo", "traci")
 ACTION_MODES = ("phase", "switch")
@@ -64,6 +65,8 @@ class EnvParams:
     reward in. pad_observations: one common shape for every light (shared policies).
     action_mask: observations become {"observation", "action_mask"} dicts.
     tls_ids: the traffic lights to control (None = all); the rest keep their SUMO program.
+    protocol: a named set of these settings (``flowlights.protocols``): "flowlights" (default, safe)
+    or "resco" (RESCO's benchmark MDP); it sets delta_time, yellow, all_red, min/max green.
     measures: lane measurements to take beyond what the observation and reward declare (names in
     ``flowlights.sim.lanes.NEEDS``, e.g. for a controller or your own logging): only what is
     needed is taken from SUMO, which keeps each decision cheap.
@@ -84,8 +87,10 @@ class EnvParams:
     max_neighbors: int = 4
     nearest_vehicles: int = 2
     measures: Sequence[str] = ()
+    protocol: str = "flowlights"
 
     def __post_init__(self) -> None:
+        get_protocol(self.protocol)
         if self.max_green is not None and math.isinf(self.max_green):
             self.max_green = None
         if not self.yellow > 0:

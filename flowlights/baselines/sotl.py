@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from flowlights.baselines.base import Controller, register_controller
-from flowlights.baselines.max_pressure import green_link_matrix
+from flowlights.baselines.movement_scores import green_link_matrix
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 
 

@@ -18,6 +18,7 @@ from flowlights.errors import ConfigError, SimulationError
 from flowlights.networks.network_file import NetworkFile
 from flowlights.networks.topology import NetTopology, read_net
 from flowlights.params import EnvParams, SumoParams
+from flowlights.protocols import apply_protocol
 from flowlights.signals.controller import SignalController
 from flowlights.signals.timing import Timing, to_steps
 from flowlights.sim.simulation import SumoSimulation
@@ -50,6 +51,7 @@ class MultiEnv(ParallelEnv):
     metadata = {"name": "flowlights_v0", "render_modes": [], "is_parallelizable": True}
 
     def __init__(self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams) -> None:
+        env_params, sim_params, self.protocol = apply_protocol(env_params, sim_params, scenario.name)
         self.scenario = scenario
         self.sim_params = sim_params
         self.env_params = env_params
@@ -115,7 +117,7 @@ class MultiEnv(ParallelEnv):
             self.sim.step(self.warmup_steps)
         self._steps_done = self.warmup_steps
         self._last_metrics = None
-        self.controller.take_over(self.sim.api, self.sim_params.step_length)
+        self.controller.take_over(self.sim.api, self.sim_params.step_length, self.protocol.start_served)
         self.agents = list(self.possible_agents)
         self._on_reset()
         return self.get_state(), self._infos()

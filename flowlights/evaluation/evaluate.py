@@ -47,6 +47,7 @@ def evaluate(scenario: Optional[str], controller: str | Controller = "max_pressu
     report = {
         "controller": ctrl.name,
         "scenario": str(scenario),
+        "protocol": {**env_kwargs, **ctrl.env_overrides}.get("protocol", "flowlights"),
         "settings": {"episodes": episodes, "seed": seed, **{k: v for k, v in env_kwargs.items()}, **ctrl.env_overrides},
         "summary": summarise(results),
         "episodes": results,
@@ -66,7 +67,8 @@ def write_report(report: dict[str, Any], out: Path) -> None:
 
 
 def format_report(report: dict[str, Any]) -> str:
-    lines = [f"{report['controller']} on {report['scenario']} ({report['settings']['episodes']} episode(s))"]
+    lines = [f"{report['controller']} on {report['scenario']} ({report['settings']['episodes']} episode(s), "
+             f"protocol {report.get('protocol', 'flowlights')})"]
     for key, stats in report["summary"].items():
         lines.append(f"  {key:18s} {stats['mean']:10.2f} ± {stats['std']:.2f}")
     return "\n".join(lines)

@@ -51,15 +51,17 @@ class NetTopology:
     junction_types: dict[str, str]
     edge_ends: dict[str, tuple[str, str]]  # edge id -> (from junction, to junction)
     junction_xy: dict[str, tuple[float, float]] = field(default_factory=dict)
+    successors: dict[str, set[str]] = field(default_factory=dict)  # edge id -> edges its connections lead to
+    lane_links: dict[str, set[str]] = field(default_factory=dict)  # lane id -> lanes its connections lead to
 
     def neighbours(self, tls_id: str, max_hops: int = 3) -> list[str]:
         """Lights reachable within ``max_hops`` edges (either direction) without crossing another light."""
-        owner = {j: t for t, light in self.lights.items() for j in self._junctions_of(light)}
+        owner = {j: t for t, light in self.lights.items() for j in self.junctions_of(light)}
         adjacency: dict[str, set[str]] = {}
         for f, t in self.edge_ends.values():
             adjacency.setdefault(f, set()).add(t)
             adjacency.setdefault(t, set()).add(f)
-        frontier = self._junctions_of(self.lights[tls_id])
+        frontier = self.junctions_of(self.lights[tls_id])
         seen, found = set(frontier), set()
         for _ in range(max_hops):
             nxt = set()
@@ -75,7 +77,8 @@ class NetTopology:
             frontier = nxt
         return sorted(found)
 
-    def _junctions_of(self, light: TrafficLight) -> set[str]:
+    def junctions_of(self, light: TrafficLight) -> set[str]:
+        """Junctions a light controls: where its incoming lanes end."""
         return {self.edge_ends[self.lanes[lane].edge][1] for lane in light.incoming_lanes}
 
 
@@ -86,6 +89,8 @@ def read_net(path: Path) -> NetTopology:
     junction_types: dict[str, str] = {}
     junction_xy: dict[str, tuple[float, float]] = {}
     edge_ends: dict[str, tuple[str, str]] = {}
+    successors: dict[str, set[str]] = {}
+    lane_links: dict[str, set[str]] = {}
     try:
         with open_xml(path) as fh:
             root = ET.parse(fh).getroot()
@@ -108,6 +113,9 @@ def read_net(path: Path) -> NetTopology:
             tl.get("id", ""), [p.get("state", "") for p in phases], [float(p.get("duration", 0)) for p in phases]
         )
     for con in root.iter("connection"):
+        if con.get("from") in edge_ends and con.get("to") in edge_ends:
+            successors.setdefault(con.get("from", ""), set()).add(con.get("to", ""))
+            lane_links.setdefault(f"{con.get('from')}_{con.get('fromLane')}", set()).add(f"{con.get('to')}_{con.get('toLane')}")
         tl_id = con.get("tl")
         if tl_id is None or tl_id not in lights:
             continue
@@ -117,4 +125,4 @@ def read_net(path: Path) -> NetTopology:
     for junction in root.iter("junction"):
         junction_types[junction.get("id", "")] = junction.get("type", "")
         junction_xy[junction.get("id", "")] = (float(junction.get("x", 0)), float(junction.get("y", 0)))
-    return NetTopology(lanes, lights, junction_types, edge_ends, junction_xy)
+    return NetTopology(lanes, lights, junction_types, edge_ends, junction_xy, successors, lane_links)

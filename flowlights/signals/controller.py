@@ -31,12 +31,13 @@ class SignalController:
         self.api: Any = None
         self.active: dict[str, PhaseMachine] = dict(self.machines)
 
-    def take_over(self, api: Any, step_length: float = 1.0) -> None:
-        """Start controlling in a running simulation from the states the lights show now."""
+    def take_over(self, api: Any, step_length: float = 1.0, start_served: bool = False) -> None:
+        """Start controlling in a running simulation from the states the lights show now
+        (``start_served``: a green shown now may be left at once, without waiting its min green)."""
         self.api, self.step_length = api, step_length
         self.active = dict(self.machines)
         for tls, machine in self.machines.items():
-            machine.adopt(api.trafficlight.getRedYellowGreenState(tls))
+            machine.adopt(api.trafficlight.getRedYellowGreenState(tls), served=start_served)
             api.trafficlight.setRedYellowGreenState(tls, machine.state)
 
     def apply(self, actions: Mapping[str, int]) -> None:

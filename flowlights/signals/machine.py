@@ -31,11 +31,13 @@ class PhaseMachine:
         return len(self.greens) if self.action_mode == "phase" else 2
 
     # -- state ------------------------------------------------------------------------
-    def adopt(self, state: str) -> None:
-        """Take over from whatever the light shows; a non-green state is cleared to green 0."""
+    def adopt(self, state: str, served: bool = False) -> None:
+        """Take over from whatever the light shows; a non-green state is cleared to green 0.
+        ``served``: a green shown now counts as having had its min green (may switch at once)."""
         self.green_steps = 0
         self.elapsed = 0
         if state in self.greens:
+            self.green_steps = self.timing.min_green if served else 0
             self.green = self.greens.index(state)
             self.stage, self.target, self.state = GREEN, None, state
         else:

@@ -28,7 +28,8 @@ SIMULATORS = ("libsumo", "traci")
 POLICY_MODES = ("shared", "per_light", "per_shape")
 PARAM_CLASSES = {"sim": SumoParams, "env": EnvParams, "net": NetParams, "veh": VehicleParams,
                  "initial": InitialConfig, "tls": TrafficLightParams}
-TOP_LEVEL = set(REQUIRED) | set(OPTIONAL) | {"policies", "training", "config_module", "train_settings"}  # train_settings: a record only
+TOP_LEVEL = set(REQUIRED) | set(OPTIONAL) | {"policies", "training", "config_module", "train_settings",  # train_settings: a record only
+                                             "protocol"}
 
 
 @dataclass
@@ -45,6 +46,18 @@ class Experiment:
     @property
     def exp_tag(self) -> str:
         return str(self.flow_params["exp_tag"])
+
+    @property
+    def protocol(self) -> str:
+        return str(self.flow_params["env"].protocol)
+
+    def set_protocol(self, name: Optional[str], where: str = "--protocol") -> None:
+        """Run under protocol ``name`` (its one home is ``env.protocol``); another one already set is a conflict."""
+        if name is None or name == self.protocol:
+            return
+        if self.protocol != EnvParams.protocol:
+            raise ConfigError(f"{where} {name!r} conflicts with the experiment's env.protocol {self.protocol!r}; drop one of them.")
+        self.flow_params["env"] = dataclasses.replace(self.flow_params["env"], protocol=name)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON/YAML form: enough to rebuild the same experiment (params.json)."""
@@ -104,6 +117,7 @@ def experiment_from_dict(data: dict[str, Any], source: str = "<dict>") -> Experi
             flow_params[key] = from_dict(cls, values, f"{source}: {key}")
         except TypeError as exc:
             raise ConfigError(f"{source}: {key}: {exc}") from exc
+    experiment_protocol = data.get("protocol")
     policies = data.get("policies", "shared")
     if policies == "custom":
         module = data.get("config_module")
@@ -114,7 +128,9 @@ def experiment_from_dict(data: dict[str, Any], source: str = "<dict>") -> Experi
     training = data.get("training") or {}
     if not isinstance(training, dict):
         raise ConfigError(f"{source}: training must be a mapping such as {{lr: 0.0005, num_epochs: 5}}.")
-    return Experiment(flow_params, policies, None, None, dict(training), source)
+    experiment = Experiment(flow_params, policies, None, None, dict(training), source)
+    experiment.set_protocol(experiment_protocol, f"{source}: protocol")
+    return experiment
 
 
 def _load_module(path: Path) -> Experiment:
@@ -144,8 +160,10 @@ def _load_module(path: Path) -> Experiment:
         raise ConfigError(f"{path}: defines policies but no policy_mapping_fn(agent_id, episode, **kwargs).")
     if isinstance(policies, str):
         _choice(policies, POLICY_MODES, f"{path}: policies")
-    return Experiment(data, policies, mapping, getattr(module, "policies_to_train", None),
-                      dict(getattr(module, "training", {})), str(path.resolve()))
+    experiment = Experiment(data, policies, mapping, getattr(module, "policies_to_train", None),
+                            dict(getattr(module, "training", {})), str(path.resolve()))
+    experiment.set_protocol(data.get("protocol"), f"{path}: flow_params['protocol']")
+    return experiment
 
 
 def load_experiment(source: str | Path) -> Experiment:

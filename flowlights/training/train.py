@@ -75,8 +75,9 @@ def _fmt(value: Any) -> str:
 
 
 def train(experiment: Experiment | str | Path | None, settings: TrainSettings, out: Path = Path("results"),
-          resume: Optional[Path] = None, progress: bool = True) -> Path:
-    """Train; return the results folder (params.json, progress.csv, checkpoints/, learning_curve.png)."""
+          resume: Optional[Path] = None, progress: bool = True, protocol: Optional[str] = None) -> Path:
+    """Train; return the results folder (params.json, progress.csv, checkpoints/, learning_curve.png).
+    ``protocol``: run the experiment under this protocol (see ``flowlights.protocols``)."""
     checkpoint = latest_checkpoint(resume) if resume else None
     if experiment is None:
         if checkpoint is None:
@@ -84,6 +85,7 @@ def train(experiment: Experiment | str | Path | None, settings: TrainSettings, o
         experiment = results_dir_of(checkpoint)
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
+    experiment.set_protocol(protocol)
     if checkpoint is not None:
         run_dir = results_dir_of(checkpoint)
     else:

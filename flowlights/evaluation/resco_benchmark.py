@@ -1,0 +1,180 @@
+"""The RESCO benchmark, cell by cell: our baselines and trained policies on RESCO's eight scenarios
+under one protocol, beside RESCO's published delays (used by scripts/resco_benchmark.py).
+
+Every cell is evaluated on the same held-out seeds (100..104 by default) with RESCO's delay
+(``resco_delay``). Results go to a JSON file after every cell, so a stopped run resumes where it
+was (finished cells are skipped) and nothing measured is lost.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from flowlights.evaluation.evaluate import evaluate
+from flowlights.evaluation.learning_report import training_minutes
+from flowlights.evaluation.resco_reference import LEARNERS, OUR_NAME, PUBLISHED, best_learner
+from flowlights.networks.network_file import resco_dir
+
+BASELINES = ("max_pressure", "greedy", "fixed")
+EVAL_SEED, EVAL_EPISODES = 100, 5
+
+# The training set-up that is run for every scenario (override with --training / a config file):
+# PPO, one policy shared by every light (observations padded to one shape), queue reward.
+TRAINING_SETUP: dict[str, Any] = {
+    "algorithm": "PPO",
+    "policies": "shared",
+    "env": {"observation": ["phase", "min_green", "density", "queue"], "reward": "queue", "pad_observations": True},
+    "training": {"lr": 5e-4, "gamma": 0.95, "train_batch_size_per_learner": 2000, "minibatch_size": 1000, "num_epochs": 5},
+}
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def save_results(results: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=2, sort_keys=False))
+    tmp.replace(path)  # never a half-written file
+
+
+def _delay_summary(report: dict[str, Any]) -> dict[str, Any]:
+    episodes = [e["resco_delay"] for e in report["episodes"]]
+    return {"resco_delay": {"mean": statistics.fmean(episodes), "std": statistics.pstdev(episodes)},
+            "episodes": episodes, "seeds": [e["seed"] for e in report["episodes"]], "protocol": report["protocol"]}
+
+
+def baseline_cell(scenario: str, controller: str, protocol: str, runs: Path,
+                  seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
+    """One of our baselines on a RESCO scenario: mean resco_delay over the evaluation seeds."""
+    report = evaluate(str(resco_dir() / scenario), controller, episodes=episodes, seed=seed, progress=False,
+                      out=runs / scenario / protocol / controller, protocol=protocol, time_to_teleport=-1)
+    return _delay_summary(report)
+
+
+def training_experiment(scenario: str, protocol: str, setup: dict[str, Any]) -> Any:
+    """The experiment trained on ``scenario``: ``setup`` on the RESCO scenario under ``protocol``."""
+    from flowlights.training.experiment import experiment_from_dict
+
+    return experiment_from_dict({
+        "exp_tag": f"resco_{protocol}_{scenario}", "env_name": "TrafficLightEnv", "network": "NetworkFile",
+        "simulator": "libsumo", "protocol": protocol,
+        "sim": {"time_to_teleport": -1}, "env": dict(setup["env"]), "net": {"scenario": f"resco:{scenario}"},
+        "policies": setup["policies"], "training": dict(setup["training"]),
+    }, f"resco benchmark {scenario}")
+
+
+def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: float, runs: Path, setup: dict[str, Any],
+                 num_env_runners: int = 2, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
+    """Train for ``minutes`` with ``training_seed``, then evaluate the greedy policy on the evaluation seeds."""
+    from flowlights.training.train import TrainSettings, train
+    from flowlights.training.trained_policy import TrainedPolicy
+
+    experiment = training_experiment(scenario, protocol, setup)
+    run_dir = train(experiment, TrainSettings(minutes=minutes, seed=training_seed, num_env_runners=num_env_runners,
+                                              checkpoint_freq=25, algorithm=setup["algorithm"]),
+                    out=runs / scenario / protocol / f"trained_seed{training_seed}")
+    report = evaluate(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=False, out=run_dir / "evaluation")
+    last = (run_dir / "progress.csv").read_text().strip().splitlines()[-1].split(",")
+    return {**_delay_summary(report), "training_seed": training_seed, "training_minutes": round(training_minutes(run_dir), 1),
+            "env_steps": int(last[1]), "run": str(run_dir)}
+
+
+def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -> dict[str, Any]:
+    """The trained entry: mean over training seeds of each seed's mean; std over evaluation episodes
+    (one training seed) or over the training seeds' means (several)."""
+    means = [cell["resco_delay"]["mean"] for cell in per_seed]
+    std = per_seed[0]["resco_delay"]["std"] if len(per_seed) == 1 else statistics.pstdev(means)
+    return {"resco_delay": {"mean": statistics.fmean(means), "std": std}, "algorithm": setup["algorithm"],
+            "policies": setup["policies"], "observation": setup["env"]["observation"], "reward": setup["env"]["reward"],
+            "training_minutes": [c["training_minutes"] for c in per_seed], "env_steps": [c["env_steps"] for c in per_seed],
+            "training_seeds": [c["training_seed"] for c in per_seed], "per_seed": list(per_seed)}
+
+
+def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, runs: Path,
+                  baselines: Sequence[str] = BASELINES, minutes: Optional[float] = None, seeds: Sequence[int] = (0,),
+                  setup: Optional[dict[str, Any]] = None, num_env_runners: int = 2, log: Any = print) -> dict[str, Any]:
+    """Run every missing cell (baselines, then a training per seed when ``minutes`` is given), saving after each."""
+    setup = setup or TRAINING_SETUP
+    results = load_results(results_path)
+    started = time.time()
+    for scenario in scenarios:
+        entry = results.setdefault(scenario, {})
+        entry["resco_published"] = dict(PUBLISHED[scenario])
+        for controller in baselines:
+            if controller in entry:
+                continue
+            entry[controller] = baseline_cell(scenario, controller, protocol, runs)
+            save_results(results, results_path)
+            log(f"{scenario:13s} {controller:13s} resco_delay {entry[controller]['resco_delay']['mean']:8.2f} "
+                f"({time.time() - started:.0f} s)")
+        if minutes is None:
+            continue
+        per_seed = list(entry.get("trained", {}).get("per_seed", []))
+        for seed in seeds:
+            if any(cell["training_seed"] == seed for cell in per_seed):
+                continue
+            log(f"{scenario:13s} training seed {seed} for {minutes:g} min ...")
+            per_seed.append(trained_cell(scenario, protocol, seed, minutes, runs, setup, num_env_runners))
+            entry["trained"] = trained_summary(per_seed, setup)
+            save_results(results, results_path)
+            log(f"{scenario:13s} trained (seed {seed}) resco_delay {per_seed[-1]['resco_delay']['mean']:8.2f} "
+                f"({time.time() - started:.0f} s)")
+    return results
+
+
+def _cell(entry: dict[str, Any], name: str) -> str:
+    cell = entry.get(name)
+    return "–" if cell is None else f"{cell['resco_delay']['mean']:.2f} ± {cell['resco_delay']['std']:.2f}"
+
+
+def _versus(ours: Optional[float], reference: float) -> str:
+    return "–" if ours is None else f"{100 * (ours / reference - 1):+.1f}%"
+
+
+def baselines_table(results: dict[str, Any], protocol: str) -> str:
+    """Our baselines beside RESCO's published ones (same delay definition)."""
+    lines = [f"Protocol `{protocol}`; resco_delay in s, mean ± std over evaluation seeds "
+             f"{EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1}; RESCO: mean of its recorded episodes.", "",
+             "| scenario | our greedy | RESCO MAXWAVE | diff | our max_pressure | RESCO MAXPRESSURE | diff | our fixed | RESCO FIXED | diff |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for scenario, entry in results.items():
+        cells = []
+        for resco_name in ("MAXWAVE", "MAXPRESSURE", "FIXED"):
+            ours = entry.get(OUR_NAME[resco_name])
+            ref = PUBLISHED[scenario].get(resco_name)
+            mean = ours["resco_delay"]["mean"] if ours else None
+            cells += [_cell(entry, OUR_NAME[resco_name]), f"{ref:.2f}" if ref else "–", _versus(mean, ref) if ref else "–"]
+        lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def learned_table(results: dict[str, Any], protocol: str) -> str:
+    """Our trained policies beside RESCO's MAXPRESSURE and its best learner (their best episode)."""
+    lines = [f"Protocol `{protocol}`; resco_delay in s. Ours: greedy policy, mean ± std over evaluation seeds "
+             f"{EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1} (mean over training seeds where several). RESCO's learners: "
+             "their best episode.", "",
+             "| scenario | ours trained | training | RESCO MAXPRESSURE | beats it | RESCO best learner | beats it | our max_pressure | our greedy |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for scenario, entry in results.items():
+        trained = entry.get("trained")
+        name, best = best_learner(scenario)
+        mp = PUBLISHED[scenario]["MAXPRESSURE"]
+        if trained is None:
+            lines.append(f"| {scenario} | – | – | {mp:.2f} | – | {best:.2f} ({name}) | – | {_cell(entry, 'max_pressure')} | "
+                         f"{_cell(entry, 'greedy')} |")
+            continue
+        mean = trained["resco_delay"]["mean"]
+        how = (f"{trained['algorithm']} {trained['policies']}, {len(trained['training_seeds'])} seed(s), "
+               f"{statistics.fmean(trained['training_minutes']):.0f} min, {statistics.fmean(trained['env_steps']):.0f} steps")
+        lines.append(f"| {scenario} | {_cell(entry, 'trained')} | {how} | {mp:.2f} | {'yes' if mean < mp else 'no'} | "
+                     f"{best:.2f} ({name}) | {'yes' if mean < best else 'no'} | {_cell(entry, 'max_pressure')} | "
+                     f"{_cell(entry, 'greedy')} |")
+    return "\n".join(lines)
+
+
+__all__ = ["BASELINES", "LEARNERS", "TRAINING_SETUP", "baselines_table", "learned_table", "run_benchmark"]
