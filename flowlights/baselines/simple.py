@@ -1,4 +1,5 @@
-"""Fixed-time controllers: the scenario's own program timing, and random actions (sanity floor)."""
+"""Fixed-time controllers (the scenario's own program: re-timed to decisions, or untouched), and random
+actions (sanity floor)."""
 from __future__ import annotations
 
 from typing import Any
@@ -36,6 +37,20 @@ class FixedProgram(CycleController):
         return {
             tls: env.topology.lights[tls].green_durations(env.controller.machines[tls].greens) for tls in env.possible_agents
         }
+
+
+@register_controller("program")
+class OwnProgram(Controller):
+    """The network's own signal programs, run by SUMO untouched from the start of control (RESCO's
+    FIXED). Unlike ``fixed``, green times are not rounded to whole decisions and the program's own
+    yellow and red phases are kept."""
+
+    def reset(self, env: TrafficLightEnv) -> None:
+        for tls in env.possible_agents:
+            env.controller.release(tls, env.topology.lights[tls].program_id)
+
+    def act(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, int]:
+        return {}
 
 
 @register_controller("random")

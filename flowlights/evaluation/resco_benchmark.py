@@ -18,7 +18,7 @@ from flowlights.evaluation.learning_report import training_minutes
 from flowlights.evaluation.resco_reference import LEARNERS, OUR_NAME, PUBLISHED, best_learner
 from flowlights.networks.network_file import resco_dir
 
-BASELINES = ("max_pressure", "greedy", "fixed")
+BASELINES = ("max_pressure", "greedy", "program", "fixed")
 EVAL_SEED, EVAL_EPISODES = 100, 5
 
 # The training set-up that is run for every scenario (override with --training / a config file):
@@ -140,7 +140,7 @@ def baselines_table(results: dict[str, Any], protocol: str) -> str:
     """Our baselines beside RESCO's published ones (same delay definition)."""
     lines = [f"Protocol `{protocol}`; resco_delay in s, mean ± std over evaluation seeds "
              f"{EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1}; RESCO: mean of its recorded episodes.", "",
-             "| scenario | our greedy | RESCO MAXWAVE | diff | our max_pressure | RESCO MAXPRESSURE | diff | our fixed | RESCO FIXED | diff |",
+             "| scenario | our greedy | RESCO MAXWAVE | diff | our max_pressure | RESCO MAXPRESSURE | diff | our program | RESCO FIXED | diff |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for scenario, entry in results.items():
         cells = []

@@ -29,7 +29,7 @@ PUBLISHED: dict[str, dict[str, float]] = {
     "ingolstadt21": {"FIXED": 133.10, "MAXWAVE": 76.32, "MAXPRESSURE": 136.72, "IDQN": 59.64, "IPPO": 93.11,
                      "MPLight": 78.16, "FMA2C": 90.29},
 }
-OUR_NAME = {"FIXED": "fixed", "MAXWAVE": "greedy", "MAXPRESSURE": "max_pressure"}  # RESCO baseline -> our controller
+OUR_NAME = {"FIXED": "program", "MAXWAVE": "greedy", "MAXPRESSURE": "max_pressure"}  # RESCO baseline -> our controller
 
 
 def best_learner(scenario: str) -> tuple[str, float]:

@@ -27,6 +27,7 @@ class TrafficLight:
 
     id: str
     states: list[str] = field(default_factory=list)
+    program_id: str = "0"
     durations: list[float] = field(default_factory=list)  # seconds, one per state
     links: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
@@ -110,7 +111,8 @@ def read_net(path: Path) -> NetTopology:
             continue
         phases = list(tl.iter("phase"))
         lights[tl.get("id", "")] = TrafficLight(
-            tl.get("id", ""), [p.get("state", "") for p in phases], [float(p.get("duration", 0)) for p in phases]
+            tl.get("id", ""), [p.get("state", "") for p in phases], tl.get("programID", "0"),
+            [float(p.get("duration", 0)) for p in phases]
         )
     for con in root.iter("connection"):
         if con.get("from") in edge_ends and con.get("to") in edge_ends:

@@ -64,6 +64,11 @@ class SignalController:
     def action_masks(self) -> dict[str, np.ndarray]:
         return {tls: m.action_mask() for tls, m in self.machines.items()}
 
+    def release(self, tls: str, program_id: str) -> None:
+        """Stop controlling ``tls``: SUMO runs the light's own program ``program_id`` again, untouched."""
+        self.active.pop(tls)
+        self.api.trafficlight.setProgram(tls, program_id)
+
     def hand_over_to_sumo(self, tls: str, kind: str = "actuated") -> None:
         """Let SUMO's own logic (static, actuated or delay_based) run this light, on a program
         built from the same greens, derived yellow / all-red, and min / max green."""
