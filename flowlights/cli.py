@@ -134,7 +134,16 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
 def cmd_bench_rllib(args: argparse.Namespace) -> int:
     from flowlights.bench.rllib_throughput import bench_rllib, format_results
 
-    results = [bench_rllib(args.experiment, runners, iterations=args.iterations) for runners in args.runners]
+    import yaml
+
+    training = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise FlowlightsError(f"--set {item!r}: use KEY=VALUE, e.g. --set minibatch_size=1800.")
+        training[key] = yaml.safe_load(value)
+    results = [bench_rllib(args.experiment, runners, iterations=args.iterations, training=training, protocol=args.protocol)
+               for runners in args.runners]
     print(format_results(results))
     return 0
 
@@ -238,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("experiment", type=Path, nargs="?", default=Path("exp_configs/grid4x4_shared.py"))
     rl.add_argument("--runners", type=int, nargs="+", default=[0, 1], help="numbers of env runners to compare (default 0 1)")
     rl.add_argument("--iterations", type=int, default=3, help="timed iterations after one warm-up iteration (default 3)")
+    rl.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a training setting of the experiment, e.g. --set minibatch_size=1800 (repeatable)")
+    _protocol_option(rl)
     rl.set_defaults(func=cmd_bench_rllib)
 
     netgen = sub.add_parser("netgen", help="write a grid scenario folder (net, flows, .sumocfg)")

@@ -11,6 +11,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Optional
 
 from flowlights.errors import ConfigError
 from flowlights.markdown import markdown_table
@@ -29,14 +30,18 @@ class ThroughputResult:
         return self.steps_per_iteration / self.seconds_per_iteration
 
 
-def bench_rllib(experiment_path: Path, env_runners: int, iterations: int = 3) -> ThroughputResult:
-    """Train ``iterations`` + 1 PPO iterations of the experiment and time all but the first."""
+def bench_rllib(experiment_path: Path, env_runners: int, iterations: int = 3,
+                training: Optional[dict[str, Any]] = None, protocol: Optional[str] = None) -> ThroughputResult:
+    """Train ``iterations`` + 1 PPO iterations of the experiment and time all but the first
+    (``training``: settings that override the experiment's, e.g. ``{"minibatch_size": 1800}``)."""
     from flowlights.training.experiment import load_experiment
     from flowlights.training.train import TrainSettings, algorithm
 
     if iterations < 1:
         raise ConfigError(f"--iterations={iterations!r} must be >= 1 (one more runs first, untimed, to warm up).")
     experiment = load_experiment(experiment_path)
+    experiment.set_protocol(protocol)
+    experiment.training.update(training or {})
     steps, seconds = [], []
     with algorithm(experiment, TrainSettings(iterations=iterations, num_env_runners=env_runners)) as algo:
         for i in range(iterations + 1):
