@@ -15,11 +15,12 @@ from pathlib import Path
 
 from flowlights.baselines import CONTROLLERS
 from flowlights.evaluation.evaluate import evaluate
+from flowlights.evaluation.learning_report import marked, put_section
 from flowlights.evaluation.results_table import results_markdown
 from flowlights.networks.network_file import resco_dir
 
 SCENARIOS = ["grid4x4", "arterial4x4", "cologne1", "cologne3", "cologne8", "ingolstadt1", "ingolstadt7", "ingolstadt21"]
-CONTROLLER_ORDER = ["fixed", "webster", "actuated", "delay_based", "max_pressure", "sotl", "random"]
+CONTROLLER_ORDER = ["fixed", "program", "webster", "actuated", "delay_based", "max_pressure", "greedy", "sotl", "random"]
 
 
 def main() -> int:
@@ -42,7 +43,7 @@ def main() -> int:
             print(f"{scenario:13s} {controller:13s} resco_delay {report['summary']['resco_delay']['mean']:8.2f} "
                   f"({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
     command = "python scripts/resco_baselines.py " + " ".join(sys.argv[1:])
-    preamble = f"""# Baselines on the RESCO scenarios
+    preamble = f"""## Baselines on the RESCO scenarios under protocol `flowlights`
 
 Made by `{command.strip()}` ({args.episodes} episodes per cell, seeds 0..{args.episodes - 1},
 {time.time() - started:.0f} s on a 2-core machine). Each cell: mean ± std over episodes.
@@ -58,8 +59,8 @@ vehicles that never departed): compare it with RESCO's published table in
 and no all-red, so the settings differ. `mean_delay`, `mean_travel_time` and
 `mean_waiting_time` cover finished trips only; `mean_queue` is halting vehicles per light.
 """
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(results_markdown(reports, args.controllers, args.scenarios, preamble))
+    put_section(args.out, "flowlights", marked("baselines", "flowlights",
+                                               results_markdown(reports, args.controllers, args.scenarios, preamble)), kind="baselines")
     print(f"wrote {args.out}")
     return 0
 

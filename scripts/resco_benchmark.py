@@ -7,38 +7,56 @@ For every scenario: our max_pressure, greedy, program (the net's own program, RE
 fixed on evaluation seeds 100..104; then, with --minutes, one training per seed (PPO, shared policy;
 see TRAINING_SETUP in flowlights/evaluation/resco_benchmark.py) evaluated greedily on the same
 seeds. Finished cells are skipped (they are read back from the JSON), so the command can be run
-again after a stop. Writes docs/resco_learning.json (protocol resco; other protocols:
-docs/resco_learning_<protocol>.json) and the tables of docs/resco_benchmark.md.
+again after a stop. ``--sumo-home DIR`` runs the baselines on another SUMO (RESCO tested 1.9.1:
+``python3 -m venv /tmp/sumo19 && /tmp/sumo19/bin/pip install eclipse-sumo==1.9.1``, then
+``--sumo-home /tmp/sumo19/lib/python3.11/site-packages/sumo``). Writes docs/resco_learning.json (protocol resco; other protocols:
+docs/resco_learning_<protocol>.json) and its tables as a section of docs/results.md.
 RESCO's scenarios: ../shared/scenarios/resco or $FLOWLIGHTS_RESCO.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
+from flowlights.evaluation.learning_report import marked, put_section
 from flowlights.evaluation.resco_benchmark import baselines_table, learned_table, load_results, run_benchmark
 from flowlights.evaluation.resco_reference import SCENARIOS
 from flowlights.protocols import PROTOCOLS
 
 
+def other_sumo_label(home: Path) -> str:
+    """Point flowlights at another SUMO installation (RESCO tested 1.9.0/1.9.1) and name it."""
+    os.environ["SUMO_HOME"] = str(home)
+    version = subprocess.run([str(home / "bin" / "sumo"), "--version"], capture_output=True, text=True).stdout.split()
+    return "sumo " + next((w for w in version if w[:1].isdigit()), "?")
+
+
+def other_sections(results: dict, protocol: str) -> str:
+    labels = sorted({key for entry in results.values() for key in entry if key.startswith("sumo ")})
+    return "".join(f"\n### Baselines on {label} (RESCO's SUMO), through TraCI\n\n{baselines_table(results, protocol, label)}\n"
+                   for label in labels)
+
+
 def write_tables(results: dict, protocol: str, doc: Path, command: str) -> None:
-    doc.write_text(f"""# RESCO benchmark: flowlights beside RESCO's published delays
+    put_section(doc, protocol, marked("resco-benchmark", protocol, f"""## RESCO benchmark under protocol `{protocol}`: flowlights beside RESCO's published delays
 
 Made by `{command}` (resumable; every figure is read from the JSON it writes). Delay is RESCO's
 `resco_delay` (tripinfo timeLoss + departDelay, unfinished trips included, plus end − scheduled
-departure for vehicles never inserted), SUMO 1.28, `--time-to-teleport -1`. See docs/results.md for
+departure for vehicles never inserted), SUMO 1.28, `--time-to-teleport -1`. "Reproducing RESCO" above says
 what the differences mean (SUMO version, detection) and what worked in training.
 
-## Baselines
+### Baselines
 
 {baselines_table(results, protocol)}
-
-## Learned lights
+{other_sections(results, protocol)}
+### Learned lights
 
 {learned_table(results, protocol)}
-""")
+"""), kind="resco-benchmark")
 
 
 def main() -> int:
@@ -50,11 +68,13 @@ def main() -> int:
     parser.add_argument("--num-env-runners", type=int, default=2)
     parser.add_argument("--runs", type=Path, default=Path("results/resco_benchmark"), help="run folders (not committed)")
     parser.add_argument("--json", type=Path, default=None, help="default docs/resco_learning.json (resco protocol)")
-    parser.add_argument("--doc", type=Path, default=None, help="default docs/resco_benchmark.md (resco protocol)")
+    parser.add_argument("--doc", type=Path, default=Path("docs/results.md"), help="where the tables go (a section of it)")
+    parser.add_argument("--sumo-home", type=Path, default=None,
+                        help="run the baselines on another SUMO installation (e.g. 1.9.1, RESCO's) through TraCI; no training")
     args = parser.parse_args()
     suffix = "" if args.protocol == "resco" else f"_{args.protocol}"
     json_path = args.json or Path(f"docs/resco_learning{suffix}.json")
-    doc = args.doc or Path(f"docs/resco_benchmark{suffix}.md")
+    doc = args.doc
     command = "python scripts/resco_benchmark.py " + " ".join(sys.argv[1:])
     started = time.time()
 
@@ -62,8 +82,9 @@ def main() -> int:
         print(f"[{time.time() - started:6.0f} s] {message}", file=sys.stderr, flush=True)
         write_tables(load_results(json_path), args.protocol, doc, command.strip())
 
-    results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=args.minutes, seeds=args.seeds,
-                            num_env_runners=args.num_env_runners, log=log)
+    other = other_sumo_label(args.sumo_home) if args.sumo_home else None
+    results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=None if other else args.minutes,
+                            seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other)
     write_tables(results, args.protocol, doc, command.strip())
     print(f"wrote {json_path} and {doc}")
     return 0

@@ -24,6 +24,7 @@ class ThroughputResult:
     iterations: int
     steps_per_iteration: float
     seconds_per_iteration: float
+    overrides: str = ""
 
     @property
     def training_steps_per_s(self) -> float:
@@ -52,11 +53,11 @@ def bench_rllib(experiment_path: Path, env_runners: int, iterations: int = 3,
             seconds.append(time.perf_counter() - start)
             steps.append(result["env_runners"]["num_env_steps_sampled"])
     return ThroughputResult(experiment.exp_tag, env_runners, iterations, statistics.median(steps),
-                            statistics.median(seconds))
+                            statistics.median(seconds), ", ".join(f"{k}={v}" for k, v in (training or {}).items()))
 
 
 def format_results(results: list[ThroughputResult]) -> str:
-    header = ["experiment", "env runners", "env steps / iteration", "s / iteration", "env steps/s (training)"]
-    rows = [[r.experiment, r.env_runners, f"{r.steps_per_iteration:.0f}", f"{r.seconds_per_iteration:.1f}",
+    header = ["experiment", "env runners", "overrides", "env steps / iteration", "s / iteration", "env steps/s (training)"]
+    rows = [[r.experiment, r.env_runners, r.overrides or "-", f"{r.steps_per_iteration:.0f}", f"{r.seconds_per_iteration:.1f}",
              f"{r.training_steps_per_s:.0f}"] for r in results]
     return markdown_table(header, rows)

@@ -52,9 +52,16 @@ def learning_section(tag: str, reports: dict[str, dict[str, Any]], run_dir: Path
     return "\n".join(lines)
 
 
-def put_section(doc: Path, tag: str, section: str) -> None:
-    """Insert or replace the section for ``tag`` in ``doc``."""
+def put_section(doc: Path, tag: str, section: str, kind: str = "learning") -> None:
+    """Insert or replace the section ``<!-- kind:tag -->...<!-- /kind:tag -->`` in ``doc`` (``section``
+    carries the markers: see ``marked``); the rest of the file is kept as it is."""
     text = doc.read_text() if doc.is_file() else ""
-    pattern = re.compile(rf"<!-- learning:{re.escape(tag)} -->.*?<!-- /learning:{re.escape(tag)} -->\n?", re.S)
+    pattern = re.compile(rf"<!-- {kind}:{re.escape(tag)} -->.*?<!-- /{kind}:{re.escape(tag)} -->\n?", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text)
+
+
+def marked(kind: str, tag: str, body: str) -> str:
+    """``body`` between the markers ``put_section`` finds again."""
+    return f"<!-- {kind}:{tag} -->\n{body.strip()}\n<!-- /{kind}:{tag} -->\n"

@@ -48,11 +48,11 @@ def _delay_summary(report: dict[str, Any]) -> dict[str, Any]:
             "episodes": episodes, "seeds": [e["seed"] for e in report["episodes"]], "protocol": report["protocol"]}
 
 
-def baseline_cell(scenario: str, controller: str, protocol: str, runs: Path,
+def baseline_cell(scenario: str, controller: str, protocol: str, runs: Path, backend: str = "libsumo",
                   seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
     """One of our baselines on a RESCO scenario: mean resco_delay over the evaluation seeds."""
     report = evaluate(str(resco_dir() / scenario), controller, episodes=episodes, seed=seed, progress=False,
-                      out=runs / scenario / protocol / controller, protocol=protocol, time_to_teleport=-1)
+                      out=runs / scenario / protocol / controller, protocol=protocol, time_to_teleport=-1, backend=backend)
     return _delay_summary(report)
 
 
@@ -97,21 +97,29 @@ def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -
 
 def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, runs: Path,
                   baselines: Sequence[str] = BASELINES, minutes: Optional[float] = None, seeds: Sequence[int] = (0,),
-                  setup: Optional[dict[str, Any]] = None, num_env_runners: int = 2, log: Any = print) -> dict[str, Any]:
-    """Run every missing cell (baselines, then a training per seed when ``minutes`` is given), saving after each."""
+                  setup: Optional[dict[str, Any]] = None, num_env_runners: int = 2, log: Any = print,
+                  other_sumo: Optional[str] = None) -> dict[str, Any]:
+    """Run every missing cell (baselines, then a training per seed when ``minutes`` is given), saving after each.
+
+    ``other_sumo``: a label such as ``"sumo 1.9.1"`` when SUMO_HOME points at another SUMO installation: the
+    baselines then run through TraCI on it and go under ``entry[other_sumo]`` (no training)."""
     setup = setup or TRAINING_SETUP
     results = load_results(results_path)
     started = time.time()
     for scenario in scenarios:
         entry = results.setdefault(scenario, {})
         entry["resco_published"] = dict(PUBLISHED[scenario])
+        cells = entry.setdefault(other_sumo, {}) if other_sumo else entry
         for controller in baselines:
-            if controller in entry:
+            if controller in cells:
                 continue
-            entry[controller] = baseline_cell(scenario, controller, protocol, runs)
+            cells[controller] = baseline_cell(scenario, controller, protocol, runs / (other_sumo or "").replace(" ", "_"),
+                                              backend="traci" if other_sumo else "libsumo")
             save_results(results, results_path)
-            log(f"{scenario:13s} {controller:13s} resco_delay {entry[controller]['resco_delay']['mean']:8.2f} "
-                f"({time.time() - started:.0f} s)")
+            log(f"{scenario:13s} {controller:13s} resco_delay {cells[controller]['resco_delay']['mean']:8.2f} "
+                f"{other_sumo or ''} ({time.time() - started:.0f} s)")
+        if other_sumo:
+            continue
         if minutes is None:
             continue
         per_seed = list(entry.get("trained", {}).get("per_seed", []))
@@ -136,13 +144,17 @@ def _versus(ours: Optional[float], reference: float) -> str:
     return "–" if ours is None else f"{100 * (ours / reference - 1):+.1f}%"
 
 
-def baselines_table(results: dict[str, Any], protocol: str) -> str:
-    """Our baselines beside RESCO's published ones (same delay definition)."""
-    lines = [f"Protocol `{protocol}`; resco_delay in s, mean ± std over evaluation seeds "
+def baselines_table(results: dict[str, Any], protocol: str, other_sumo: Optional[str] = None) -> str:
+    """Our baselines beside RESCO's published ones (same delay definition); ``other_sumo``: the cells run
+    on that SUMO installation instead of ours."""
+    lines = [f"Protocol `{protocol}`; {other_sumo or 'SUMO 1.28 (ours)'}; resco_delay in s, mean ± std over evaluation seeds "
              f"{EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1}; RESCO: mean of its recorded episodes.", "",
              "| scenario | our greedy | RESCO MAXWAVE | diff | our max_pressure | RESCO MAXPRESSURE | diff | our program | RESCO FIXED | diff |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-    for scenario, entry in results.items():
+    for scenario, full in results.items():
+        entry = full.get(other_sumo, {}) if other_sumo else full
+        if other_sumo and not entry:
+            continue
         cells = []
         for resco_name in ("MAXWAVE", "MAXPRESSURE", "FIXED"):
             ours = entry.get(OUR_NAME[resco_name])

@@ -14,15 +14,23 @@ def episode_metrics(api: Any) -> dict[str, float]:
     """Mean travel time, delay (time loss) and waiting time of arrived vehicles; counts."""
     get = api.simulation.getParameter
 
+    def number(key: str) -> float:  # NaN where SUMO does not keep the statistic (SUMO before 1.10)
+        value = get("", key)
+        return float(value) if value else float("nan")
+
     def trips(key: str) -> float:
-        return float(get("", f"device.tripinfo.vehicleTripStatistics.{key}"))
+        return number(f"device.tripinfo.vehicleTripStatistics.{key}")
+
+    def whole(value: float) -> float:
+        return int(value) if value == value else value
+
 
     return {
         "mean_travel_time": trips("duration"),
         "mean_delay": trips("timeLoss"),
         "mean_waiting_time": trips("waitingTime"),
-        "arrived": int(trips("count")),
+        "arrived": whole(trips("count")),
         "in_network": int(api.vehicle.getIDCount()),
-        "teleports": int(float(get("", "stats.teleports.total"))),
+        "teleports": whole(number("stats.teleports.total")),
         "sim_time": float(api.simulation.getTime()),
     }
