@@ -12,7 +12,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from flowlights.envs.junction import JunctionView
+from flowlights.envs.junction import VEHICLE_SPACE, JunctionView
 from flowlights.errors import ConfigError
 from flowlights.sim.lanes import ALL_NEEDS, IDS, LaneMeasures, check_needs
 
@@ -104,6 +104,24 @@ def pressure(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     fill_in = m.count[view.move_in] / view.in_capacity[view.move_in_pos]
     fill_out = m.count[view.move_out] / view.out_capacity[view.move_out_pos]
     return np.clip(fill_in - fill_out, -1.0, 1.0)
+
+
+def _zone_capacity(view: JunctionView) -> float:
+    """Vehicles a detection zone holds per lane (its range over the space a queued vehicle takes)."""
+    return max(view.detection_distance / VEHICLE_SPACE, 1.0)
+
+
+@register_observation("zone_queue", size=lambda v: len(v.in_idx), needs=("zone",))
+def zone_queue(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per incoming lane: vehicles that have waited within the detection range of its stop line
+    (upstream lanes included: RESCO's queue) over what the range holds."""
+    return np.minimum(m.zone_queued[view.in_idx] / _zone_capacity(view), 1.0)
+
+
+@register_observation("zone_approach", size=lambda v: len(v.in_idx), needs=("zone",))
+def zone_approach(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per incoming lane: moving vehicles that have not waited, within the detection range (RESCO's approach)."""
+    return np.minimum((m.zone_near[view.in_idx] - m.zone_queued[view.in_idx]) / _zone_capacity(view), 1.0)
 
 
 @register_observation("neighbours", size=lambda v: v.max_neighbours * v.max_greens, needs=())

@@ -65,6 +65,8 @@ class EnvParams:
     reward in. pad_observations: one common shape for every light (shared policies).
     action_mask: observations become {"observation", "action_mask"} dicts.
     tls_ids: the traffic lights to control (None = all); the rest keep their SUMO program.
+    detection_distance: metres upstream of a stop line that ``zone_*`` observations and rewards see
+    (along the road, across junctions without lights), as a detector or camera would.
     protocol: a named set of these settings (``flowlights.protocols``): "flowlights" (default, safe)
     or "resco" (RESCO's benchmark MDP); it sets delta_time, yellow, all_red, min/max green.
     measures: lane measurements to take beyond what the observation and reward declare (names in
@@ -88,6 +90,7 @@ class EnvParams:
     nearest_vehicles: int = 2
     measures: Sequence[str] = ()
     protocol: str = "flowlights"
+    detection_distance: float = 200.0
 
     def __post_init__(self) -> None:
         get_protocol(self.protocol)
@@ -119,6 +122,8 @@ class EnvParams:
         if isinstance(self.measures, str):
             self.measures = (self.measures,)
         self.measures = tuple(sorted(check_needs(self.measures, "EnvParams.measures")))
+        if not self.detection_distance > 0:
+            raise ConfigError(f"detection_distance={self.detection_distance!r} must be > 0 metres, e.g. 200.")
         if not 0.0 <= self.neighbor_weight <= 1.0:
             raise ConfigError(f"neighbor_weight={self.neighbor_weight!r} must be within [0, 1].")
         if self.tls_ids is not None:

@@ -38,6 +38,12 @@ def queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     return -float(m.halting[view.in_idx].sum())
 
 
+@register_reward("zone_queue", needs=("zone",))
+def zone_queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Minus the vehicles queued within the detection range of the light's stop lines (upstream lanes included)."""
+    return -float(m.zone_queued[view.in_idx].sum())
+
+
 @register_reward("wait", needs=("waiting",))
 def wait(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Decrease of the total waiting time on the incoming lanes since the last decision (sumo-rl's default)."""

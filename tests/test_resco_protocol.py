@@ -166,3 +166,50 @@ def test_movement_controllers_beat_fixed_on_unbalanced_demand(controller):
     ours = evaluate(cfg, controller(), episodes=1, seed=100, progress=False, protocol="resco", end=28800 - 1800)
     program = evaluate(cfg, "program", episodes=1, seed=100, progress=False, protocol="resco", end=28800 - 1800)
     assert ours["summary"]["resco_delay"]["mean"] < 0.8 * program["summary"]["resco_delay"]["mean"]
+
+
+def zone_counts_by_hand(api, lane: str, distance: float, upstream: list[tuple[str, float, float]], waited: set[str]):
+    """Vehicles within ``distance`` of ``lane``'s end, on it or on its zone's upstream lanes, from SUMO's raw data."""
+    near = queued = 0.0
+    for other, offset, weight in [(lane, 0.0, 1.0)] + upstream:
+        length = api.lane.getLength(other)
+        for vid in api.lane.getLastStepVehicleIDs(other):
+            if length - api.vehicle.getLanePosition(vid) + offset <= distance:
+                near += weight
+                queued += weight if (vid in waited or api.vehicle.getWaitingTime(vid) > 0) else 0.0
+    return near, queued
+
+
+def test_zone_observations_and_reward_count_vehicles_upstream_of_short_lanes():
+    """On ingolstadt7 (short lanes into the lights) the zone features see the queue that whole-lane ones miss."""
+    cfg = str(resco_cfg("ingolstadt7"))
+    env = flowlights.parallel_env(sumocfg=cfg, protocol="resco", end=57600 + 1200, observation=["zone_queue", "zone_approach"],
+                                  reward="zone_queue", detection_distance=150.0)
+    try:
+        env.reset(seed=2)
+        for i, agent in enumerate(env.possible_agents):
+            env.action_space(agent).seed(i)
+        zone_total = lane_total = 0.0
+        while env.agents:
+            obs, rewards, *_ = env.step({a: env.action_space(a).sample() for a in env.agents})
+            if not env.agents:
+                break
+            m, api = env.measures, env.sim.api
+            waited = set(env.zone_counter._waited)
+            for tls in env.agents:
+                view = env.views[tls]
+                lanes = env.topology.lights[tls].incoming_lanes
+                zones = detection_zones(env.topology, lanes, 150.0)
+                by_hand = [zone_counts_by_hand(api, lane, 150.0, zones[lane][1:], waited) for lane in lanes]
+                queued = np.array([q for _, q in by_hand])
+                assert np.allclose(m.zone_queued[view.in_idx], queued), tls
+                assert rewards[tls] == pytest.approx(-queued.sum())
+                capacity = 150.0 / 7.5
+                assert np.allclose(obs[tls][: len(lanes)], np.minimum(queued / capacity, 1.0))
+                zone_total += queued.sum()
+                lane_total += m.halting[view.in_idx].sum() if "halting" in env.sensor.names else 0.0
+        assert zone_total > 0
+    finally:
+        env.close()
+    with pytest.raises(ConfigError, match="detection_distance=0 must be > 0 metres"):
+        flowlights.parallel_env(sumocfg=cfg, detection_distance=0)

@@ -32,6 +32,7 @@ class JunctionView:
     max_neighbours: int = 4
     max_greens: int = 1
     nearest_k: int = 2
+    detection_distance: float = 200.0
 
     @property
     def n_greens(self) -> int:

@@ -17,7 +17,9 @@ from flowlights.networks.network_file import NetworkFile
 from flowlights.observations import get_features
 from flowlights.params import EnvParams, SumoParams
 from flowlights.rewards import get_reward, reward_needs
-from flowlights.sim.lanes import OUTGOING, LaneMeasures, LaneSensor
+from flowlights.networks.detection import detection_zones
+from flowlights.sim.approach import StopLineCounter
+from flowlights.sim.lanes import OUTGOING, ZONE, LaneMeasures, LaneSensor
 
 
 class TrafficLightEnv(MultiEnv):
@@ -35,6 +37,7 @@ class TrafficLightEnv(MultiEnv):
         self.features = get_features(env_params.observation)
         self.reward_fn = get_reward(env_params.reward)
         self.sensor = self._make_sensor()
+        self.zone_counter = self._make_zone_counter()
         self.views = {t: self._make_view(t) for t in self.possible_agents}
         self.neighbour_ids = {t: [n for n in self.topology.neighbours(t) if n in self.views] for t in self.possible_agents}
         for tls, view in self.views.items():
@@ -54,6 +57,26 @@ class TrafficLightEnv(MultiEnv):
         direct = self.sim_params.backend == "libsumo"  # direct calls are cheap in-process; TraCI subscribes
         return LaneSensor(lanes, watched=lanes if OUTGOING in needs else incoming, needs=needs, direct=direct)
 
+    def _make_zone_counter(self) -> StopLineCounter | None:
+        """Counts vehicles in each incoming lane's detection zone, when something declared ``zone``."""
+        if ZONE not in self.sensor.needs:
+            return None
+        incoming = [lane for t in self.possible_agents for lane in self.topology.lights[t].incoming_lanes]
+        distance = self.env_params.detection_distance
+        zones = detection_zones(self.topology, list(dict.fromkeys(incoming)), distance)
+        lengths = {lane: self.topology.lanes[lane].length for zone in zones.values() for lane, _, _ in zone}
+        return StopLineCounter(zones, lengths, distance)
+
+    def _read_measures(self) -> LaneMeasures:
+        measures = self.sensor.read(self.sim.api)
+        if self.zone_counter is not None:
+            near, queued = self.zone_counter.read(self.sim.api)
+            rows = [self.sensor.index[lane] for lane in self.zone_counter.lanes]
+            full_near, full_queued = np.full(len(self.sensor.lanes), np.nan), np.full(len(self.sensor.lanes), np.nan)
+            full_near[rows], full_queued[rows] = near, queued
+            measures.add_zone(full_near, full_queued)
+        return measures
+
     def _make_view(self, tls: str) -> JunctionView:
         light, lanes, index = self.topology.lights[tls], self.topology.lanes, self.sensor.index
         moves = [pair for i in sorted(light.links) for pair in light.links[i][:1]]
@@ -72,6 +95,7 @@ class TrafficLightEnv(MultiEnv):
             max_neighbours=p.max_neighbors,
             max_greens=max(len(m.greens) for m in self.controller.machines.values()),
             nearest_k=p.nearest_vehicles,
+            detection_distance=p.detection_distance,
         )
 
     # -- spaces ---------------------------------------------------------------------------
@@ -115,7 +139,9 @@ class TrafficLightEnv(MultiEnv):
     # -- Flow hooks -------------------------------------------------------------------------
     def _on_reset(self) -> None:
         self.sensor.subscribe(self.sim.api)
-        self._measures = self.sensor.read(self.sim.api)
+        if self.zone_counter is not None:
+            self.zone_counter.reset()
+        self._measures = self._read_measures()
         self._memory = {t: {} for t in self.possible_agents}
         self.compute_reward({})  # primes rewards defined as changes
 
@@ -125,7 +151,7 @@ class TrafficLightEnv(MultiEnv):
         self.controller.apply({t: int(a) for t, a in rl_actions.items() if int(a) < machines[t].n_actions})
 
     def get_state(self) -> dict[str, Any]:
-        self._measures = self.sensor.read(self.sim.api)
+        self._measures = self._read_measures()
         obs: dict[str, Any] = {}
         for tls in self.agents:
             view = self.views[tls]

@@ -21,12 +21,14 @@ from flowlights.networks.network_file import resco_dir
 BASELINES = ("max_pressure", "greedy", "program", "fixed")
 EVAL_SEED, EVAL_EPISODES = 100, 5
 
-# The training set-up that is run for every scenario (override with --training / a config file):
-# PPO, one policy shared by every light (observations padded to one shape), queue reward.
+# The training set-up that is run for every scenario: PPO, one policy shared by every light
+# (observations padded to one shape), observations and reward on the detection zones (what a
+# detector sees within 200 m of the stop line, upstream lanes included: real networks' short lanes).
 TRAINING_SETUP: dict[str, Any] = {
     "algorithm": "PPO",
     "policies": "shared",
-    "env": {"observation": ["phase", "min_green", "density", "queue"], "reward": "queue", "pad_observations": True},
+    "env": {"observation": ["phase", "min_green", "zone_approach", "zone_queue"], "reward": "zone_queue",
+            "pad_observations": True},
     "training": {"lr": 5e-4, "gamma": 0.95, "train_batch_size_per_learner": 2000, "minibatch_size": 1000, "num_epochs": 5},
 }
 

@@ -2,7 +2,9 @@
 
 Only what is needed is taken: the env asks for the union of what its observation, reward and
 controller declare (``needs``): variables among ``count``, ``halting``, ``speed``, ``waiting``,
-``ids``, and ``outgoing`` for the lanes leaving a light (incoming lanes are always watched).
+``ids``, ``outgoing`` for the lanes leaving a light (incoming lanes are always watched), and
+``zone``: vehicles within the detection range of each incoming lane's stop line, upstream lanes
+included (``flowlights.sim.approach``; near and queued counts, read per vehicle, so only on request).
 Two ways, same values: with libsumo, direct getter calls at decision time (a fraction of a
 microsecond each); with TraCI, where every call is a socket round trip, subscriptions read in one
 call. (Subscriptions cost libsumo more: SUMO evaluates them after EVERY step call, also the calls
@@ -34,8 +36,9 @@ GETTERS = {  # the lane domain's getter for each variable (direct reading)
 }
 IDS = "ids"
 OUTGOING = "outgoing"
-NEEDS = (*NUMERIC, IDS, OUTGOING)
-ALL_NEEDS = frozenset(NEEDS) - {IDS}  # what a user function that declares nothing gets
+ZONE = "zone"  # vehicles in each incoming lane's detection zone (flowlights.sim.approach), read per vehicle
+NEEDS = (*NUMERIC, IDS, OUTGOING, ZONE)
+ALL_NEEDS = frozenset(NEEDS) - {IDS, ZONE}  # what a user function that declares nothing gets
 _NO_RESULT: dict = {}
 
 
@@ -62,6 +65,10 @@ class LaneMeasures:
         self._ids = ids
         self.api = api
 
+    def add_zone(self, near: np.ndarray, queued: np.ndarray) -> None:
+        """Attach the detection-zone counts (arrays in the sensor's lane order)."""
+        self._values["zone_near"], self._values["zone_queued"] = near, queued
+
     def _get(self, name: str) -> np.ndarray:
         try:
             return self._values[name]
@@ -76,6 +83,13 @@ class LaneMeasures:
     halting = property(lambda self: self._get("halting"))
     speed = property(lambda self: self._get("speed"))
     waiting = property(lambda self: self._get("waiting"))
+    zone_near = property(lambda self: self._zone("zone_near"))
+    zone_queued = property(lambda self: self._zone("zone_queued"))
+
+    def _zone(self, name: str) -> np.ndarray:
+        if name not in self._values:
+            self._get(ZONE)
+        return self._values[name]
 
     @property
     def ids(self) -> list[tuple[str, ...]]:
@@ -90,6 +104,7 @@ class LaneSensor:
 
     def __init__(self, lanes: Sequence[str], watched: Collection[str], needs: Collection[str], direct: bool = False) -> None:
         self.direct = direct
+        self.needs = frozenset(needs)
         self.lanes = list(lanes)
         self.index = {lane: i for i, lane in enumerate(self.lanes)}
         watched_set = set(watched)
