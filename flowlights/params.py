@@ -22,7 +22,8 @@ class SumoParams:
 
     begin/end: simulated window in seconds (None = the scenario's own, else 0 and 3600).
     warmup: seconds run under the lights' own programs before the agents take over.
-    time_to_teleport: SUMO's --time-to-teleport (-1 disables teleports).
+    time_to_teleport: SUMO's --time-to-teleport (-1 disables teleports; None: the .sumocfg's value,
+    else SUMO's default of 300 s).
     sumo_args: extra command-line options, e.g. ``["--additional-files", "x.add.xml"]``.
     """
 
@@ -33,7 +34,7 @@ class SumoParams:
     begin: Optional[float] = None
     end: Optional[float] = None
     warmup: float = 0.0
-    time_to_teleport: float = 300.0
+    time_to_teleport: Optional[float] = None
     sumo_args: Sequence[str] = field(default_factory=list)
     tripinfo_output: Optional[str] = None
 

@@ -56,13 +56,38 @@ def test_crash_is_reported_and_reset_starts_fresh_sumo():
         env.reset(seed=0)
         os.kill(env.sim.process.pid, signal.SIGKILL)
         env.sim.process.wait()
-        with pytest.raises(SimulationError, match=r"SUMO stopped while stepping .*reset\(\) starts a fresh SUMO"):
+        with pytest.raises(SimulationError, match=r"SUMO failed while stepping .*reset\(\) starts a fresh SUMO"):
             env.step({a: 0 for a in env.agents})
         assert env.agents == []
         with pytest.raises(ConfigError, match="after the episode ended"):
             env.step({})
         steps = run_random_episode(env, seed=0)
         assert steps == 40 and env.metrics()["sim_time"] == 200
+    finally:
+        env.close()
+    assert sumo_children() == []
+
+
+@pytest.mark.parametrize("call", ["switch", "metrics"])
+def test_sumo_killed_at_any_call_is_a_simulation_error(call):
+    """Whatever call meets the dead SUMO first (a light switch before any step, the metrics), it is a
+    SimulationError naming the backend and TraCI's error, and the next reset() recovers."""
+    env = flowlights.parallel_env(scenario="grid2x2", backend="traci", end=200, min_green=5, delta_time=5)
+    try:
+        env.reset(seed=0)
+        env.step({a: 0 for a in env.agents})  # min green served: the next request switches at once
+        os.kill(env.sim.process.pid, signal.SIGKILL)
+        env.sim.process.wait()
+        with pytest.raises(SimulationError, match=r"SUMO failed while (?P<during>[a-z ]+) \(traci, scenario grid2x2\): "
+                                                  r"(FatalTraCIError|TraCIException|\w*Error).*reset\(\) starts a fresh SUMO"):
+            if call == "switch":
+                machines = env.controller.machines
+                env.step({a: (machines[a].green + 1) % len(machines[a].greens) for a in env.agents})
+            else:
+                env.metrics()
+        assert env.agents == []
+        run_random_episode(env, seed=0)
+        assert env.metrics()["sim_time"] == 200
     finally:
         env.close()
     assert sumo_children() == []

@@ -75,7 +75,8 @@ def bench_scenario(name: str, repeats: int = 3, sumo_rl_python: Optional[Path] =
             plain.append(time_command(plain_sumo_command(scenario, begin, end, teleport, seed=r)))
             env_runs.append(time_env_episode(env, seed=r))
             if sumo_rl_python is not None:
-                sumo_rl.append(time_sumo_rl_episode(sumo_rl_python, scenario, begin, end, env.env_params, teleport, r)[0])
+                sumo_rl.append(time_sumo_rl_episode(sumo_rl_python, scenario, begin, end, env.env_params,
+                                                    300.0 if teleport is None else teleport, r)[0])  # 300: SUMO's default
             if progress:
                 print(f"  {name} run {r + 1}/{repeats}: flowlights {env_runs[-1].wall:.2f} s, plain sumo {plain[-1]:.2f} s"
                       + (f", sumo-rl {sumo_rl[-1]:.2f} s" if sumo_rl else ""), file=sys.stderr)

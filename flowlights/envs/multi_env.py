@@ -21,7 +21,7 @@ from flowlights.params import EnvParams, SumoParams
 from flowlights.protocols import apply_protocol
 from flowlights.signals.controller import SignalController
 from flowlights.signals.timing import Timing, to_steps
-from flowlights.sim.simulation import SumoSimulation
+from flowlights.sim.simulation import SumoSimulation, sumo_exceptions
 from flowlights.sim.statistics import episode_metrics
 
 
@@ -113,39 +113,38 @@ class MultiEnv(ParallelEnv):
             self._next_seed = int(seed)
         self.episode_seed, self._next_seed = self._next_seed, self._next_seed + 1
         self.sim.start(self.episode_seed)
-        if self.warmup_steps:
-            self.sim.step(self.warmup_steps)
-        self._steps_done = self.warmup_steps
-        self._last_metrics = None
-        self.controller.take_over(self.sim.api, self.sim_params.step_length, self.protocol.start_served)
-        self.agents = list(self.possible_agents)
-        self._on_reset()
-        return self.get_state(), self._infos()
+        try:
+            if self.warmup_steps:
+                self.sim.step(self.warmup_steps)
+            self._steps_done = self.warmup_steps
+            self._last_metrics = None
+            self.controller.take_over(self.sim.api, self.sim_params.step_length, self.protocol.start_served)
+            self.agents = list(self.possible_agents)
+            self._on_reset()
+            return self.get_state(), self._infos()
+        except SimulationError:
+            self.agents = []
+            raise
+        except sumo_exceptions() as exc:
+            self.agents = []
+            raise self.sim.failed(exc, "starting the episode") from exc
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         if not self.agents:
             raise ConfigError("step() called after the episode ended (or before reset()); call reset() first.")
         self._check_actions(actions)
-        self._apply_rl_actions(actions)
         try:
-            remaining = min(self.delta_steps, self.episode_steps - self._steps_done)
-            while remaining > 0:  # run SUMO in chunks up to the next light change, hook or decision
-                steps = int(min(remaining, self.controller.steps_to_event(), self._steps_to_hook()))
-                self.sim.step(steps)
-                self.controller.advance(steps)
-                self._steps_done += steps
-                remaining -= steps
-                self._run_hooks()
-            observations = self.get_state()
-            rewards = self.compute_reward(actions)
-            truncated = self._steps_done >= self.episode_steps
-            terminated = not truncated and self.sim.api.simulation.getMinExpectedNumber() == 0
+            observations, rewards, truncated, terminated = self._decide(actions)
+            if truncated or terminated:
+                self._last_metrics = episode_metrics(self.sim.api)
         except SimulationError:
             self.agents = []
             raise
+        except sumo_exceptions() as exc:
+            self.agents = []
+            raise self.sim.failed(exc, "running a decision") from exc
         infos = self._infos()
         if truncated or terminated:
-            self._last_metrics = episode_metrics(self.sim.api)
             for info in infos.values():
                 info["episode_metrics"] = dict(self._last_metrics)
         terminations = {a: terminated for a in self.agents}
@@ -153,6 +152,23 @@ class MultiEnv(ParallelEnv):
         if truncated or terminated:
             self.agents = []
         return observations, rewards, terminations, truncations, infos
+
+    def _decide(self, actions: dict[str, Any]) -> tuple[dict, dict, bool, bool]:
+        """Apply the actions, run SUMO to the next decision, observe; (observations, rewards, truncated, terminated)."""
+        self._apply_rl_actions(actions)
+        remaining = min(self.delta_steps, self.episode_steps - self._steps_done)
+        while remaining > 0:  # run SUMO in chunks up to the next light change, hook or decision
+            steps = int(min(remaining, self.controller.steps_to_event(), self._steps_to_hook()))
+            self.sim.step(steps)
+            self.controller.advance(steps)
+            self._steps_done += steps
+            remaining -= steps
+            self._run_hooks()
+        observations = self.get_state()
+        rewards = self.compute_reward(actions)
+        truncated = self._steps_done >= self.episode_steps
+        terminated = not truncated and self.sim.api.simulation.getMinExpectedNumber() == 0
+        return observations, rewards, truncated, terminated
 
     def _check_actions(self, actions: dict[str, Any]) -> None:
         agents = set(self.agents)
@@ -175,7 +191,11 @@ class MultiEnv(ParallelEnv):
     def metrics(self) -> dict[str, float]:
         """Episode metrics so far (or of the episode that just ended) from SUMO's own statistics."""
         if self.sim.running and self.agents:
-            return episode_metrics(self.sim.api)
+            try:
+                return episode_metrics(self.sim.api)
+            except sumo_exceptions() as exc:
+                self.agents = []
+                raise self.sim.failed(exc, "reading the metrics") from exc
         if self._last_metrics is not None:
             return dict(self._last_metrics)
         raise ConfigError("no metrics yet: call reset() and step() first.")

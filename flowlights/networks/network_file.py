@@ -58,8 +58,11 @@ class NetworkFile:
     begin: float = 0.0
     end: float = 3600.0
     name: str = field(default="")
+    sumocfg: Optional[Path] = None  # when given: SUMO runs this file (-c) and every option in it
 
     def __post_init__(self) -> None:
+        if self.sumocfg is not None:
+            object.__setattr__(self, "sumocfg", Path(self.sumocfg).resolve())
         object.__setattr__(self, "net_file", Path(self.net_file).resolve())
         object.__setattr__(self, "route_files", tuple(Path(r).resolve() for r in self.route_files))
         object.__setattr__(self, "additional_files", tuple(Path(a).resolve() for a in self.additional_files))
@@ -80,7 +83,8 @@ class NetworkFile:
 
     @classmethod
     def from_sumocfg(cls, sumocfg: PathLike) -> "NetworkFile":
-        """Read net, routes, additional files and begin/end from a .sumocfg."""
+        """Read net, routes, additional files and begin/end from a .sumocfg; SUMO will run the file itself
+        (``-c``), so its other options (routing, processing, teleports, vTypes...) apply too."""
         path = _check_file(Path(sumocfg), "sumocfg", "give the path of an existing .sumocfg file.")
         try:
             root = ET.parse(path).getroot()
@@ -101,12 +105,14 @@ class NetworkFile:
         if net is None:
             raise ConfigError(f"sumocfg {str(path)!r} names no <net-file>; add one or pass net_file=.")
         routes = paths(value("route-files", "r"))
-        if not routes:
-            raise ConfigError(f"sumocfg {str(path)!r} names no <route-files>; add one or pass route_file=.")
+        additional = paths(value("additional-files", "a"))
+        if not routes and not any(a.is_file() and _has_demand(a) for a in additional):
+            raise ConfigError(f"sumocfg {str(path)!r} names no <route-files> (nor demand in its additional files); "
+                              "add one or pass route_file=.")
         begin, end = value("begin", "b"), value("end", "e")
         return cls(
-            path.parent / net, routes, paths(value("additional-files", "a")),
-            float(begin) if begin else 0.0, float(end) if end else 3600.0, path.stem,
+            path.parent / net, routes, additional,
+            float(begin) if begin else 0.0, float(end) if end else 3600.0, path.stem, path,
         )
 
     def validate(self) -> "NetworkFile":
@@ -116,7 +122,7 @@ class NetworkFile:
             _check_file(route, "route file", "give the path of an existing .rou.xml file.")
         for add in self.additional_files:
             _check_file(add, "additional file", "fix the path or drop it.")
-        if not any(_has_demand(r) for r in self.route_files):
+        if not any(_has_demand(r) for r in self.route_files + self.additional_files):
             names = ", ".join(repr(str(r)) for r in self.route_files)
             raise ConfigError(
                 f"route file(s) {names} define no vehicle, flow, trip or person; "
@@ -164,7 +170,7 @@ def resolve_scenario(
         if route_file is not None or additional_files:
             extra = NetworkFile.from_files(net.net_file, route_file or net.route_files, additional_files)
             net = NetworkFile(net.net_file, extra.route_files, net.additional_files + extra.additional_files,
-                              net.begin, net.end, net.name)
+                              net.begin, net.end, net.name, net.sumocfg)
     return net.validate()
 
 

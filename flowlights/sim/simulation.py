@@ -41,6 +41,20 @@ def _merge_additional(own: list[str], extra: list[str]) -> tuple[list[str], list
     return files, rest
 
 
+def sumo_exceptions() -> tuple[type[BaseException], ...]:
+    """What SUMO's clients raise when SUMO fails: TraCI's errors, a closed socket, libsumo's errors."""
+    from traci.exceptions import FatalTraCIError, TraCIException
+
+    found: list[type[BaseException]] = [FatalTraCIError, TraCIException, ConnectionError, OSError]
+    import sys
+
+    libsumo = sys.modules.get("libsumo")  # only when the libsumo backend has loaded it
+    error = getattr(libsumo, "TraCIException", None)
+    if isinstance(error, type):
+        found.append(error)
+    return tuple(found)
+
+
 class SumoSimulation:
     """A SUMO simulation of one scenario, restartable, through libsumo or TraCI."""
 
@@ -59,22 +73,33 @@ class SumoSimulation:
 
     # -- command line -------------------------------------------------------------------
     def command(self, seed: int) -> list[str]:
-        """The full SUMO command line for one run with this seed."""
+        """The full SUMO command line for one run with this seed.
+
+        A scenario given as a .sumocfg runs that file (``-c``), so every option in it applies;
+        flowlights then sets only what it must: the window (begin/end), seed, step length, the trip
+        statistics it reads, its own outputs, the quiet log, and — where the scenario or the user
+        gives them — route and additional files (SUMO takes one list of each) and teleporting.
+        """
         p, s = self.params, self.scenario
         additional, extra = _merge_additional(list(s.additional_files), list(p.sumo_args))
-        cmd = [
-            sumo_binary("sumo-gui" if p.gui else "sumo"),
-            "--net-file", str(s.net_file),
-            "--route-files", ",".join(str(r) for r in s.route_files),
+        cmd = [sumo_binary("sumo-gui" if p.gui else "sumo")]
+        if s.sumocfg is not None:
+            cmd += ["-c", str(s.sumocfg)]
+        else:
+            cmd += ["--net-file", str(s.net_file)]
+        if s.route_files:
+            cmd += ["--route-files", ",".join(str(r) for r in s.route_files)]
+        cmd += [
             "--begin", _seconds(self.begin),
             "--end", _seconds(self.end),
             "--step-length", _seconds(p.step_length),
             "--seed", str(int(seed)),
-            "--time-to-teleport", _seconds(p.time_to_teleport),
             "--no-step-log", "true",
             "--no-warnings", "true",
             "--device.tripinfo.probability", "1",  # trip statistics for episode_metrics, silently
         ]
+        if p.time_to_teleport is not None:
+            cmd += ["--time-to-teleport", _seconds(p.time_to_teleport)]
         if additional:
             cmd += ["--additional-files", ",".join(str(a) for a in additional)]
         if p.tripinfo_output:
@@ -134,6 +159,14 @@ class SumoSimulation:
             traci.start(cmd, label=self._label, stdout=None)
         self.api = traci.getConnection(self._label)
 
+    def failed(self, exc: BaseException, during: str) -> SimulationError:
+        """Mark SUMO dead after ``exc`` and return the SimulationError to raise, naming what happened."""
+        self._broken = True
+        return SimulationError(
+            f"SUMO failed while {during} ({self.params.backend}, scenario {self.scenario.name}): "
+            f"{type(exc).__name__}: {exc}. The episode ended; reset() starts a fresh SUMO."
+        )
+
     def step(self, steps: int = 1) -> None:
         """Advance SUMO by ``steps`` steps in one call (subscriptions are computed once, at the
         end); a failure becomes a SimulationError and marks SUMO dead."""
@@ -142,11 +175,7 @@ class SumoSimulation:
         try:
             self.api.simulationStep(self.begin + self._steps * self.params.step_length)
         except Exception as exc:
-            self._broken = True
-            raise SimulationError(
-                f"SUMO stopped while stepping ({self.params.backend}, scenario {self.scenario.name}): "
-                f"{type(exc).__name__}: {exc}. The episode ended; reset() starts a fresh SUMO."
-            ) from exc
+            raise self.failed(exc, "stepping") from exc
         finally:
             self.step_seconds += time.perf_counter() - start
 
