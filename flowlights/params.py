@@ -65,7 +65,8 @@ class EnvParams:
     reward: a name from ``flowlights.rewards``; neighbor_weight mixes the neighbours' mean
     reward in. pad_observations: one common shape for every light (shared policies).
     action_mask: observations become {"observation", "action_mask"} dicts.
-    tls_ids: the traffic lights to control (None = all); the rest keep their SUMO program.
+    tls_ids: the traffic lights to control (None = all with two or more greens); the rest keep their
+    SUMO program. include_single_green: also make lights whose program has one green agents.
     detection_distance: metres upstream of a stop line that ``zone_*`` observations and rewards see
     (along the road, across junctions without lights), as a detector or camera would.
     protocol: a named set of these settings (``flowlights.protocols``): "flowlights" (default, safe)
@@ -87,6 +88,7 @@ class EnvParams:
     pad_observations: bool = False
     action_mask: bool = False
     tls_ids: Optional[Sequence[str]] = None
+    include_single_green: bool = False
     max_neighbors: int = 4
     nearest_vehicles: int = 2
     measures: Sequence[str] = ()

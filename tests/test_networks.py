@@ -104,3 +104,24 @@ def test_bad_grid_parameters():
         GridNetwork(rows=0, cols=2)
     with pytest.raises(ConfigError, match=r"lanes=0 must be >= 1"):
         GridNetwork(lanes=0)
+
+
+def test_single_green_lights_keep_their_program_unless_included(tmp_path):
+    from flowlights.envs.multi_env import has_choice
+    from flowlights.networks.generated import RandomNetwork
+    from flowlights.networks.topology import read_net
+
+    net = RandomNetwork().build()
+    topo = read_net(net)
+    single = [t for t in topo.lights if not has_choice(topo, t)]
+    assert single, "the random network has lights with one green (netgenerate's fringe junctions)"
+    routes = tmp_path / "single-green.rou.xml"
+    edge = next(iter(topo.edge_ends))
+    routes.write_text(f'<routes><flow id="f" from="{edge}" to="{edge}" begin="0" end="10" number="1"/></routes>')
+    env = flowlights.parallel_env(net_file=str(net), route_file=str(routes), end=60)
+    assert not set(single) & set(env.possible_agents) and len(env.possible_agents) == len(topo.lights) - len(single)
+    assert all(env.action_space(a).n >= 2 for a in env.possible_agents)
+    everyone = flowlights.parallel_env(net_file=str(net), route_file=str(routes), end=60, include_single_green=True)
+    assert set(everyone.possible_agents) == set(topo.lights)
+    explicit = flowlights.parallel_env(net_file=str(net), route_file=str(routes), end=60, tls_ids=[single[0]])
+    assert explicit.possible_agents == [single[0]], "naming a light in tls_ids controls it whatever its program"

@@ -25,13 +25,25 @@ from flowlights.sim.simulation import SumoSimulation, sumo_exceptions
 from flowlights.sim.statistics import episode_metrics
 
 
-def select_lights(topology: NetTopology, tls_ids: Optional[list[str]], net_name: str) -> list[str]:
-    """The controlled lights: all, or the given ids, each checked against the network."""
+def has_choice(topology: NetTopology, tls: str) -> bool:
+    """True if the light's program has two or more green phases (something to decide)."""
+    greens = {s for s in topology.lights[tls].states if any(c in "Gg" for c in s) and not any(c in "yY" for c in s)}
+    return len(greens) > 1
+
+
+def select_lights(topology: NetTopology, tls_ids: Optional[list[str]], net_name: str,
+                  include_single_green: bool = False) -> list[str]:
+    """The controlled lights: the given ids (each checked against the network), else every light with
+    a choice to make — lights whose program has one green keep running it unless ``include_single_green``."""
     known = list(topology.lights)
     if not known:
         raise ConfigError(f"network {net_name!r} has no traffic light to control; give a network with traffic lights.")
     if tls_ids is None:
-        return known
+        chosen = [t for t in known if include_single_green or has_choice(topology, t)]
+        if not chosen:
+            raise ConfigError(f"every traffic light of {net_name!r} has a single green phase: nothing to decide; "
+                              "set include_single_green=True to make them agents anyway.")
+        return chosen
     for tls in tls_ids:
         if tls in topology.lights:
             continue
@@ -56,7 +68,7 @@ class MultiEnv(ParallelEnv):
         self.sim_params = sim_params
         self.env_params = env_params
         self.topology = read_net(scenario.net_file)
-        self.possible_agents = select_lights(self.topology, env_params.tls_ids, scenario.name)
+        self.possible_agents = select_lights(self.topology, env_params.tls_ids, scenario.name, env_params.include_single_green)
         self.agents: list[str] = []
         self.sim = SumoSimulation(scenario, sim_params)
         step = sim_params.step_length

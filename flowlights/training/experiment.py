@@ -184,5 +184,10 @@ def load_experiment(source: str | Path) -> Experiment:
             raise ConfigError(f"{path}: not valid YAML ({exc}).") from exc
         return experiment_from_dict(data, str(path))
     if path.suffix == ".json":
-        return experiment_from_dict(json.loads(path.read_text()), str(path))
+        try:
+            data = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path} is not valid JSON ({exc}); this results folder is damaged: restore "
+                              "params.json from a copy, or train again.") from None
+        return experiment_from_dict(data, str(path))
     raise ConfigError(f"experiment config {str(source)!r}: use a .py, .yaml/.yml or .json file.")

@@ -4,6 +4,7 @@ Evaluation then treats it exactly like the baselines, on the experiment's own sc
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from flowlights.baselines.base import Controller
 from flowlights.envs.traffic_light_env import TrafficLightEnv
+from flowlights.errors import ConfigError
 from flowlights.training.env_kwargs import env_kwargs
 from flowlights.training.experiment import load_experiment
 from flowlights.training.policies import policy_setup
@@ -32,7 +34,17 @@ class TrainedPolicy(Controller):
         self.checkpoint = latest_checkpoint(Path(path))
         self.experiment = load_experiment(results_dir_of(self.checkpoint))
         self.name = f"trained:{self.experiment.exp_tag}:{self.checkpoint.name}"
-        self.modules = MultiRLModule.from_checkpoint(str(self.checkpoint / "learner_group" / "learner" / "rl_module"))
+        modules = self.checkpoint / "learner_group" / "learner" / "rl_module"
+        try:
+            with warnings.catch_warnings():  # RLlib's own deprecation notices on load, not the user's business
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.modules = MultiRLModule.from_checkpoint(str(modules))
+        except Exception as exc:
+            raise ConfigError(
+                f"checkpoint {str(self.checkpoint)!r} cannot be loaded ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+                "it may be incomplete (a run stopped while saving it): give an earlier one "
+                f"(ls {self.checkpoint.parent}) or train again."
+            ) from None
         self.scenario_kwargs = env_kwargs(self.experiment.flow_params)
         self.env_overrides = {k: v for k, v in self.scenario_kwargs.items()
                               if k not in ("scenario", "sumocfg", "net_file", "route_file", "seed", "tripinfo_output", "sumo_args",
@@ -43,6 +55,16 @@ class TrainedPolicy(Controller):
             _, self.mapping = policy_setup(self.experiment.policies, env)
         else:
             self.mapping = self.experiment.policy_mapping_fn
+        for agent in env.possible_agents:  # a checkpoint of another experiment fails here, not mid-episode
+            policy = self.mapping(agent, None)
+            if policy not in self.modules:
+                raise ConfigError(f"checkpoint {str(self.checkpoint)!r} has no policy {policy!r} for light {agent!r} "
+                                  f"(it has {', '.join(sorted(self.modules.keys()))}); was it trained on this scenario?")
+            want, have = self.modules[policy].observation_space, env.observation_space(agent)
+            if getattr(want, "shape", None) != getattr(have, "shape", None):
+                raise ConfigError(f"checkpoint {str(self.checkpoint)!r}: policy {policy!r} expects observations of shape "
+                                  f"{getattr(want, 'shape', want)}, light {agent!r} gives {getattr(have, 'shape', have)}; "
+                                  "evaluate it on the experiment it was trained on (its params.json).")
 
     def act(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, int]:
         import torch
