@@ -271,6 +271,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except FlowlightsError as exc:
         print(f"flowlights: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("flowlights: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,36 +1,52 @@
-"""A small progress bar on stderr: redrawn in place on a terminal, every 10% otherwise."""
+"""Progress bars for long runs (tqdm): live on a terminal; in a log, one line every half minute
+and one at the end; nothing at all for a run shorter than two seconds."""
 from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+QUIET_SECONDS = 2.0  # runs shorter than this print nothing
+
+
+class _Lines:
+    """A log file seen through tqdm: each redraw becomes a line of its own (no carriage returns)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        text = text.replace("\r", "\n").strip("\n")
+        if text.strip():
+            self.stream.write(text + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 class Progress:
-    """``with Progress(total, "episode") as bar: bar.update(done, note)``."""
+    """``with Progress(total, "episode") as bar: bar.update(done, note)`` — ``done`` is the amount done
+    so far (not an increment), ``note`` a short status shown after the bar."""
 
-    def __init__(self, total: float, label: str, stream: TextIO = sys.stderr, width: int = 30) -> None:
-        self.total, self.label, self.stream, self.width = max(total, 1e-9), label, stream, width
+    def __init__(self, total: float, label: str, stream: TextIO = sys.stderr) -> None:
         self.tty = stream.isatty()
         self.start = time.perf_counter()
-        self._last_decile = -1
+        self._bar: Any = tqdm(total=max(total, 1e-9), desc=label, file=stream if self.tty else _Lines(stream),
+                              leave=True, delay=QUIET_SECONDS, mininterval=0.2 if self.tty else 30.0,
+                              dynamic_ncols=self.tty, ascii=not self.tty,
+                              bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}{postfix}")
 
     def update(self, done: float, note: str = "") -> None:
-        fraction = min(done / self.total, 1.0)
-        decile = int(fraction * 10)
-        if not self.tty and decile == self._last_decile:
-            return
-        self._last_decile = decile
-        filled = int(fraction * self.width)
-        elapsed = time.perf_counter() - self.start
-        line = f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%} {elapsed:6.1f}s {note}"
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
-        self.stream.flush()
+        if note:
+            self._bar.set_postfix_str(note, refresh=False)
+        self._bar.update(min(done, self._bar.total) - self._bar.n)
 
     def __enter__(self) -> "Progress":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        if not self.tty and time.perf_counter() - self.start >= QUIET_SECONDS:
+            self._bar.refresh()  # the final state, as a line of the log
+        self._bar.close()

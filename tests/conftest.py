@@ -3,6 +3,8 @@ light states it ran, and a check for leftover SUMO processes."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
@@ -10,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from flowlights.networks.network_file import resco_dir
+from flowlights.signals.phases import GREEN, clearance_state, green_phases, yellow_state
+from flowlights.signals.timing import to_steps
 
 REPO = Path(__file__).resolve().parents[1]
 RESCO = resco_dir()
@@ -68,3 +72,59 @@ def run_random_episode(env, seed: int = 0, action_seed: int = 0):
         env.step({a: env.action_space(a).sample() for a in env.agents})
         decisions += 1
     return decisions
+
+
+def allowed_states(program: list[str]) -> set[str]:
+    greens = green_phases(program)
+    allowed = set(greens)
+    for a in greens:
+        for b in greens:
+            if a != b:
+                allowed |= {yellow_state(a, b), clearance_state(yellow_state(a, b), b)}
+    return allowed
+
+
+def check_light(tls: str, records: list[tuple[float, str]], program: list[str], env) -> None:
+    p, step = env.env_params, env.sim_params.step_length
+    yellow, all_red = to_steps(p.yellow, step), to_steps(p.all_red, step)
+    min_green = to_steps(p.min_green, step)
+    max_green = None if p.max_green is None else to_steps(p.max_green, step)
+    greens = set(green_phases(program))
+    allowed = allowed_states(program)
+    states = [s for _, s in records]
+    assert len(states) > 10, f"{tls}: too few records"
+    for t, (before, after) in enumerate(zip(states, states[1:])):
+        assert after in allowed, f"{tls} at record {t + 1}: state {after!r} is not a derived green or transition"
+        for link, (a, b) in enumerate(zip(before, after)):
+            if a in GREEN and b not in GREEN:
+                assert b == "y", f"{tls} link {link}: green -> {b!r} without yellow at record {t + 1}"
+            if a == "y" and b != "y" and all_red > 0:
+                assert b == "r", f"{tls} link {link}: yellow -> {b!r}, all-red expected at record {t + 1}"
+    # run lengths: yellow and all-red last their time; a green lasts min..max green
+    runs: list[list] = []
+    for s in states:
+        if runs and runs[-1][0] == s:
+            runs[-1][1] += 1
+        else:
+            runs.append([s, 1])
+    for i, (s, n) in enumerate(runs[1:-1], start=1):  # the first/last runs are cut by the episode
+        if s in greens:
+            assert n >= min_green, f"{tls}: green {s!r} lasted {n} steps < min green {min_green}"
+            if max_green is not None:
+                assert n <= max_green, f"{tls}: green {s!r} lasted {n} steps > max green {max_green}"
+        elif "y" in s:
+            assert n == yellow, f"{tls}: yellow {s!r} lasted {n} steps, expected {yellow}"
+        elif runs[i - 1][0] and "y" in runs[i - 1][0]:
+            assert n == all_red, f"{tls}: all-red {s!r} lasted {n} steps, expected {all_red}"
+
+
+def ray_processes() -> list[str]:
+    """Live Ray processes as 'pid ppid name' (zombies, already dead, do not count)."""
+    out = subprocess.run(["ps", "-eo", "pid,ppid,stat,comm"], capture_output=True, text=True).stdout.splitlines()
+    rows = [line.split(None, 3) for line in out[1:]]
+    return [f"{pid} {ppid} {name}" for pid, ppid, stat, name in rows
+            if not stat.startswith("Z") and any(n in name for n in ("raylet", "gcs_server", "ray::"))]
+
+
+def flowlights(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=timeout)

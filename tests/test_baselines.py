@@ -11,7 +11,7 @@ from flowlights.evaluation.episode import run_controller_episode
 from flowlights.evaluation.tripinfo import read_tripinfos
 from flowlights.networks import GridNetwork
 from flowlights.networks.scenario_writer import write_scenario
-from test_signal_safety import check_light
+from conftest import check_light
 
 
 class Recording:

@@ -3,14 +3,10 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 
 import pytest
 
-
-def flowlights(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=timeout)
+from conftest import flowlights
 
 
 def test_evaluate_writes_metrics_and_compare_draws_a_chart(tmp_path):
@@ -20,7 +16,8 @@ def test_evaluate_writes_metrics_and_compare_draws_a_chart(tmp_path):
         done = flowlights("evaluate", "--scenario", "grid2x2", "--controller", controller, "--episodes", "2",
                           "--seed", "4", "--end", "600", "--out", str(out))
         assert done.returncode == 0, done.stderr
-        assert "mean_delay" in done.stdout and "100%" in done.stderr
+        assert "mean_delay" in done.stdout
+        assert done.stderr.count("\n") <= 2, f"a sub-second episode prints no progress bar: {done.stderr!r}"
         report = json.loads((out / "metrics.json").read_text())
         assert report["controller"] == controller and report["settings"]["seed"] == 4
         assert [e["seed"] for e in report["episodes"]] == [4, 5]

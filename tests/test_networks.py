@@ -12,7 +12,7 @@ from flowlights.errors import ConfigError
 from flowlights.networks import GridNetwork, InFlows, RandomNetwork, RandomTrips, SpiderNetwork
 from flowlights.networks.scenario_writer import write_scenario
 from flowlights.networks.topology import read_net
-from test_signal_safety import check_light
+from conftest import check_light
 
 
 @pytest.fixture(autouse=True)

@@ -5,53 +5,7 @@ from __future__ import annotations
 import pytest
 
 import flowlights
-from conftest import RESCO_NAMES, read_tls_states, resco_cfg, run_random_episode, tls_recorder
-from flowlights.signals.phases import GREEN, clearance_state, green_phases, yellow_state
-from flowlights.signals.timing import to_steps
-
-
-def allowed_states(program: list[str]) -> set[str]:
-    greens = green_phases(program)
-    allowed = set(greens)
-    for a in greens:
-        for b in greens:
-            if a != b:
-                allowed |= {yellow_state(a, b), clearance_state(yellow_state(a, b), b)}
-    return allowed
-
-
-def check_light(tls: str, records: list[tuple[float, str]], program: list[str], env) -> None:
-    p, step = env.env_params, env.sim_params.step_length
-    yellow, all_red = to_steps(p.yellow, step), to_steps(p.all_red, step)
-    min_green = to_steps(p.min_green, step)
-    max_green = None if p.max_green is None else to_steps(p.max_green, step)
-    greens = set(green_phases(program))
-    allowed = allowed_states(program)
-    states = [s for _, s in records]
-    assert len(states) > 10, f"{tls}: too few records"
-    for t, (before, after) in enumerate(zip(states, states[1:])):
-        assert after in allowed, f"{tls} at record {t + 1}: state {after!r} is not a derived green or transition"
-        for link, (a, b) in enumerate(zip(before, after)):
-            if a in GREEN and b not in GREEN:
-                assert b == "y", f"{tls} link {link}: green -> {b!r} without yellow at record {t + 1}"
-            if a == "y" and b != "y" and all_red > 0:
-                assert b == "r", f"{tls} link {link}: yellow -> {b!r}, all-red expected at record {t + 1}"
-    # run lengths: yellow and all-red last their time; a green lasts min..max green
-    runs: list[list] = []
-    for s in states:
-        if runs and runs[-1][0] == s:
-            runs[-1][1] += 1
-        else:
-            runs.append([s, 1])
-    for i, (s, n) in enumerate(runs[1:-1], start=1):  # the first/last runs are cut by the episode
-        if s in greens:
-            assert n >= min_green, f"{tls}: green {s!r} lasted {n} steps < min green {min_green}"
-            if max_green is not None:
-                assert n <= max_green, f"{tls}: green {s!r} lasted {n} steps > max green {max_green}"
-        elif "y" in s:
-            assert n == yellow, f"{tls}: yellow {s!r} lasted {n} steps, expected {yellow}"
-        elif runs[i - 1][0] and "y" in runs[i - 1][0]:
-            assert n == all_red, f"{tls}: all-red {s!r} lasted {n} steps, expected {all_red}"
+from conftest import RESCO_NAMES, check_light, read_tls_states, resco_cfg, run_random_episode, tls_recorder
 
 
 def run_and_check(tmp_path, **kwargs) -> None:

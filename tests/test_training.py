@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
 
-from conftest import REPO, sumo_children  # noqa: E402
+from conftest import REPO, flowlights, ray_processes, sumo_children  # noqa: E402
 from flowlights.errors import ConfigError  # noqa: E402
 from flowlights.training.experiment import load_experiment  # noqa: E402
 from flowlights.training.policies import policy_setup  # noqa: E402
@@ -100,14 +100,6 @@ def test_shared_policy_refuses_mixed_junction_shapes():
     assert 1 < len(ids) < len(env.possible_agents)
 
 
-def ray_processes() -> list[str]:
-    """Live Ray processes as 'pid ppid name' (zombies, already dead, do not count)."""
-    out = subprocess.run(["ps", "-eo", "pid,ppid,stat,comm"], capture_output=True, text=True).stdout.splitlines()
-    rows = [line.split(None, 3) for line in out[1:]]
-    return [f"{pid} {ppid} {name}" for pid, ppid, stat, name in rows
-            if not stat.startswith("Z") and any(n in name for n in ("raylet", "gcs_server", "ray::"))]
-
-
 def stop_cluster(port: str, before: set[str]) -> None:
     """Stop only the processes of the test cluster (they all name its GCS port), not every Ray
     on the machine as `ray stop` would."""
@@ -150,10 +142,6 @@ def stop_cluster(port: str, before: set[str]) -> None:
         if not set(ray_processes()) - before:
             return
         time.sleep(0.2)
-
-
-def flowlights(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.parametrize("policies, runners", [("shared", 0), ("per_light", 1)])

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from flowlights.evaluation.evaluate import evaluate
+from flowlights.training.train import last_progress
 from flowlights.training.trained_policy import TrainedPolicy
 
 SCENARIO_KEYS = ("scenario", "sumocfg", "net_file", "route_file")
@@ -28,13 +29,12 @@ def compare_with_baselines(run_dir: Path, baselines: Sequence[str], episodes: in
 
 def training_minutes(run_dir: Path) -> float:
     """Wall-clock minutes of training, from the last row of progress.csv."""
-    last = (run_dir / "progress.csv").read_text().strip().splitlines()[-1]
-    return float(last.split(",")[2]) / 60.0
+    return float(last_progress(run_dir)["wall_seconds"]) / 60.0
 
 
 def learning_section(tag: str, reports: dict[str, dict[str, Any]], run_dir: Path, command: str, curve: str) -> str:
     minutes = training_minutes(run_dir)
-    steps = int((run_dir / "progress.csv").read_text().strip().splitlines()[-1].split(",")[1])
+    steps = int(last_progress(run_dir)["env_steps"])
     fixed = reports.get("fixed", {}).get("summary", {}).get("mean_delay", {}).get("mean")
     lines = [f"<!-- learning:{tag} -->", f"## Learning: {tag}", "",
              f"`{command}` — PPO, {minutes:.1f} min of training ({steps} environment steps) on this 2-core machine; evaluated greedily on seeds "

@@ -73,7 +73,7 @@ def training_experiment(scenario: str, protocol: str, setup: dict[str, Any]) -> 
 def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: float, runs: Path, setup: dict[str, Any],
                  num_env_runners: int = 2, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
     """Train for ``minutes`` with ``training_seed``, then evaluate the greedy policy on the evaluation seeds."""
-    from flowlights.training.train import TrainSettings, train
+    from flowlights.training.train import TrainSettings, last_progress, train
     from flowlights.training.trained_policy import TrainedPolicy
 
     experiment = training_experiment(scenario, protocol, setup)
@@ -81,9 +81,9 @@ def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: floa
                                               checkpoint_freq=25, algorithm=setup["algorithm"]),
                     out=runs / scenario / protocol / f"trained_seed{training_seed}")
     report = evaluate(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=False, out=run_dir / "evaluation")
-    last = (run_dir / "progress.csv").read_text().strip().splitlines()[-1].split(",")
+    last = last_progress(run_dir)
     return {**_delay_summary(report), "training_seed": training_seed, "training_minutes": round(training_minutes(run_dir), 1),
-            "env_steps": int(last[1]), "run": str(run_dir)}
+            "env_steps": int(last["env_steps"]), "run": str(run_dir)}
 
 
 def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -> dict[str, Any]:

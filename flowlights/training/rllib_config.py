@@ -49,7 +49,9 @@ def build_config(experiment: Experiment, env_name: str, probe_env: Any, algorith
         .rl_module(model_config=DefaultModelConfig(fcnet_hiddens=model.get("fcnet_hiddens", [64, 64]),
                                                    fcnet_activation=model.get("fcnet_activation", "tanh")))
         .callbacks(EpisodeMetricsCallback)
-        .fault_tolerance(restart_failed_env_runners=False)
+        # a crashed SUMO (SimulationError) or a killed env runner does not stop the run: RLlib re-creates it
+        .fault_tolerance(restart_failed_env_runners=True, restart_failed_sub_environments=True,
+                         max_num_env_runner_restarts=100, delay_between_env_runner_restarts_s=1.0)
         .debugging(log_level="ERROR", seed=seed)
         .reporting(metrics_num_episodes_for_smoothing=5)
     )

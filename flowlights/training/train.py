@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from flowlights.training.experiment import Experiment, load_experiment
 from flowlights.viz.plots import plot_learning_curve
 
 PROGRESS_FIELDS = ["iteration", "env_steps", "wall_seconds", "episode_return_mean", "episodes",
-                   "mean_delay", "mean_travel_time", "mean_waiting_time", "arrived", "teleports"]
+                   "mean_delay", "mean_travel_time", "mean_waiting_time", "arrived", "teleports", "env_runner_restarts"]
 
 
 @dataclass
@@ -65,9 +66,24 @@ def _row(iteration: int, result: dict[str, Any], started: float) -> dict[str, An
     steps = result.get("num_env_steps_sampled_lifetime", runners.get("num_env_steps_sampled_lifetime", 0))
     row = {"iteration": iteration, "env_steps": int(steps), "wall_seconds": round(time.time() - started, 1),
            "episode_return_mean": runners.get("episode_return_mean"), "episodes": runners.get("num_episodes_lifetime")}
-    for key in PROGRESS_FIELDS[5:]:
+    for key in PROGRESS_FIELDS[5:10]:
         row[key] = runners.get(f"flowlights/{key}")
     return row
+
+
+def last_progress(run_dir: Path) -> dict[str, Any]:
+    """The last row of a run's progress.csv, by column name (env_steps, wall_seconds, ...)."""
+    with open(Path(run_dir) / "progress.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        raise ConfigError(f"{Path(run_dir) / 'progress.csv'} has no iteration yet; train longer or give another run.")
+    return rows[-1]
+
+
+def _restarts(algo: Any) -> int:
+    """Env runners RLlib has re-created so far (a killed runner or a crashed SUMO)."""
+    group = getattr(algo, "env_runner_group", None)
+    return int(group.num_remote_worker_restarts()) if group is not None else 0
 
 
 def _fmt(value: Any) -> str:
@@ -128,32 +144,47 @@ def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optio
 
 
 def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> None:
+    """Train until the budget is spent; on Ctrl-C (KeyboardInterrupt) save a checkpoint first, then re-raise."""
     started = time.time()
     csv_path = run_dir / "progress.csv"
+    fields = csv_path.read_text().splitlines()[0].split(",") if csv_path.is_file() else PROGRESS_FIELDS
     new_file = not csv_path.is_file()
     first = algo.iteration
     total = settings.iterations or settings.timesteps or (settings.minutes or 0) * 60
-    with open(csv_path, "a", newline="") as fh, Progress(total, "training") as bar:
-        writer = csv.DictWriter(fh, fieldnames=PROGRESS_FIELDS)
-        if new_file:
-            writer.writeheader()
-        while True:
-            result = algo.train()
-            row = _row(algo.iteration, result, started)
-            writer.writerow(row)
-            fh.flush()
-            done_iters = algo.iteration - first
-            if settings.checkpoint_freq and done_iters % settings.checkpoint_freq == 0:
-                algo.save_to_path(str(run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"))
-            if progress:
-                done = (done_iters if settings.iterations else row["env_steps"] if settings.timesteps
-                        else time.time() - started)
-                bar.update(done, f"iter {algo.iteration} steps {row['env_steps']} return {_fmt(row['episode_return_mean'])} "
-                                 f"delay {_fmt(row['mean_delay'])} s")
-            if ((settings.iterations and done_iters >= settings.iterations)
-                    or (settings.timesteps and row["env_steps"] >= settings.timesteps)
-                    or (settings.minutes and time.time() - started >= settings.minutes * 60)):
-                break
+    try:
+        with open(csv_path, "a", newline="") as fh, Progress(total, "training") as bar:
+            writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+            if new_file:
+                writer.writeheader()
+            while True:
+                result = algo.train()
+                row = _row(algo.iteration, result, started)
+                row["env_runner_restarts"] = _restarts(algo)
+                writer.writerow(row)
+                fh.flush()
+                done_iters = algo.iteration - first
+                if settings.checkpoint_freq and done_iters % settings.checkpoint_freq == 0:
+                    algo.save_to_path(str(run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"))
+                if progress:
+                    done = (done_iters if settings.iterations else row["env_steps"] if settings.timesteps
+                            else time.time() - started)
+                    restarts = f" env runners restarted {row['env_runner_restarts']}" if row["env_runner_restarts"] else ""
+                    bar.update(done, f"iter {algo.iteration} steps {row['env_steps']} return {_fmt(row['episode_return_mean'])} "
+                                     f"delay {_fmt(row['mean_delay'])} s{restarts}")
+                if ((settings.iterations and done_iters >= settings.iterations)
+                        or (settings.timesteps and row["env_steps"] >= settings.timesteps)
+                        or (settings.minutes and time.time() - started >= settings.minutes * 60)):
+                    break
+    except KeyboardInterrupt:
+        final = _save_final(algo, run_dir)
+        print(f"\ninterrupted at iteration {algo.iteration}: saved {final}; continue with --resume {run_dir}",
+              file=sys.stderr, flush=True)
+        raise
+    _save_final(algo, run_dir)
+
+
+def _save_final(algo: Any, run_dir: Path) -> Path:
     final = run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"
     if not final.exists():
         algo.save_to_path(str(final))
+    return final

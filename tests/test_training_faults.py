@@ -1,0 +1,109 @@
+"""Faults during training: a killed env runner is re-created and the run goes on; Ctrl-C writes a
+final checkpoint, leaves no Ray or SUMO process, and --resume continues from it."""
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+
+from conftest import flowlights, ray_processes, sumo_children  # noqa: E402
+
+TINY = """
+exp_tag: faults
+env_name: TrafficLightEnv
+network: NetworkFile
+simulator: libsumo
+sim: {end: 200}
+env: {delta_time: 5, reward: queue}
+net: {scenario: grid2x2}
+policies: shared
+training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}
+"""
+
+
+def progress_rows(runs: Path) -> list[dict]:
+    found = list(runs.glob("*/progress.csv"))
+    if not found:
+        return []
+    with open(found[0], newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def env_runner_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
+            except OSError:
+                continue
+            if "EnvRunner" in cmdline and cmdline.startswith("ray::"):
+                pids.append(int(entry.name))
+    return pids
+
+
+def start_training(tmp_path: Path, *args: str) -> subprocess.Popen:
+    cfg = tmp_path / "faults.yaml"
+    cfg.write_text(TINY)
+    return subprocess.Popen([sys.executable, "-m", "flowlights.cli", "train", str(cfg), "--out", str(tmp_path / "runs"), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def test_killed_env_runner_is_recreated_and_training_goes_on(tmp_path):
+    before = set(ray_processes())
+    proc = start_training(tmp_path, "--iterations", "8", "--num-env-runners", "1")
+    try:
+        wait_for(lambda: len(progress_rows(tmp_path / "runs")) >= 2 or proc.poll() is not None, 240, "two iterations")
+        runners = env_runner_pids()
+        assert runners, "an env runner process is running"
+        for pid in runners:
+            os.kill(pid, signal.SIGKILL)  # libsumo: SUMO dies with its env runner
+        out, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, err[-3000:]
+    rows = progress_rows(tmp_path / "runs")
+    assert rows[-1]["iteration"] == "8", "the run reached its budget"
+    assert int(rows[-1]["env_runner_restarts"]) >= 1, "the progress shows the re-created env runner"
+    assert "env runners restarted" in err
+    wait_for(lambda: set(ray_processes()) <= before and not sumo_children(), 30, "Ray and SUMO to be gone")
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path):
+    before = set(ray_processes())
+    proc = start_training(tmp_path, "--iterations", "1000", "--num-env-runners", "1", "--checkpoint-freq", "0")
+    try:
+        wait_for(lambda: len(progress_rows(tmp_path / "runs")) >= 2 or proc.poll() is not None, 240, "two iterations")
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C: the whole process group
+        out, err = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err[-3000:]
+    run_dir = next((tmp_path / "runs").iterdir())
+    last = int(progress_rows(tmp_path / "runs")[-1]["iteration"])
+    checkpoint = run_dir / "checkpoints" / f"iter_{last:06d}"
+    assert (checkpoint / "learner_group").is_dir(), f"no final checkpoint: {err[-2000:]}"
+    assert f"continue with --resume {run_dir}" in err
+    wait_for(lambda: set(ray_processes()) <= before and not sumo_children(), 30, "Ray and SUMO to be gone")
+
+    done = flowlights("train", "--resume", str(run_dir), "--iterations", "1", "--num-env-runners", "0")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert int(progress_rows(tmp_path / "runs")[-1]["iteration"]) == last + 1, "resumed after the saved iteration"
