@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence
 
 from flowlights.errors import ConfigError
 from flowlights.networks.demand import InFlows
+from flowlights.validation import check_types
 
 
 @dataclass
@@ -26,12 +27,18 @@ class NetParams:
     inflows: Optional[InFlows] = None
     additional_params: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        check_types(self)
+
 
 @dataclass
 class VehicleParams:
     """Vehicle types written beside the demand; ``add`` one per type (SUMO vType attributes)."""
 
     types: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        check_types(self)
 
     def add(self, veh_id: str, **attributes: Any) -> "VehicleParams":
         self.types.append({"id": veh_id, **attributes})
@@ -44,6 +51,11 @@ class InitialConfig:
 
     warmup: float = 0.0
 
+    def __post_init__(self) -> None:
+        check_types(self)
+        if self.warmup < 0:
+            raise ConfigError(f"InitialConfig: warmup={self.warmup!r} must be >= 0 seconds.")
+
 
 @dataclass
 class TrafficLightParams:
@@ -55,6 +67,9 @@ class TrafficLightParams:
     min_green: Optional[float] = None
     max_green: Optional[float] = None
     action_mode: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        check_types(self)
 
     def overrides(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}

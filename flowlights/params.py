@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence
 
 from flowlights.errors import ConfigError
 from flowlights.protocols import get_protocol
+from flowlights.validation import check_types
 
 BACKENDS = ("libsumo", "traci")
 ACTION_MODES = ("phase", "switch")
@@ -39,12 +40,13 @@ class SumoParams:
     tripinfo_output: Optional[str] = None
 
     def __post_init__(self) -> None:
+        check_types(self)
         if self.backend not in BACKENDS:
             raise ConfigError(f"backend={self.backend!r} is unknown; use one of {BACKENDS}.")
         if self.gui and self.backend != "traci":
             raise ConfigError("gui=True needs backend='traci' (sumo-gui cannot run through libsumo).")
-        if not self.step_length > 0:
-            raise ConfigError(f"step_length={self.step_length!r} must be > 0 seconds, e.g. 1.0.")
+        if not self.step_length >= 0.001:
+            raise ConfigError(f"step_length={self.step_length!r} must be at least 0.001 s (SUMO's time resolution), e.g. 1.0.")
         if self.warmup < 0:
             raise ConfigError(f"warmup={self.warmup!r} must be >= 0 seconds.")
         if self.begin is not None and self.end is not None and self.end <= self.begin:
@@ -96,6 +98,7 @@ class EnvParams:
     detection_distance: float = 200.0
 
     def __post_init__(self) -> None:
+        check_types(self)
         get_protocol(self.protocol)
         if self.max_green is not None and math.isinf(self.max_green):
             self.max_green = None
@@ -120,6 +123,8 @@ class EnvParams:
         if isinstance(self.observation, str):
             self.observation = (self.observation,)
         self.observation = tuple(self.observation)
+        if not self.observation:
+            raise ConfigError("observation=[] gives the agents nothing to see; name features, e.g. ['phase', 'queue'].")
         from flowlights.sim.lanes import check_needs  # imports traci's constants: only when used
 
         if isinstance(self.measures, str):

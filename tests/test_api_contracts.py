@@ -1,12 +1,17 @@
 """The environments follow PettingZoo's, Gymnasium's and RLlib's contracts."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from gymnasium.utils.env_checker import check_env
-from pettingzoo.test import parallel_api_test
+from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 import flowlights
-from conftest import resco_cfg
+from conftest import resco_cfg, sumo_children
+
+# PettingZoo's API warnings (wrong dtypes, observations outside their space...) fail these tests
+pytestmark = pytest.mark.filterwarnings("error::UserWarning")
 
 
 @pytest.mark.parametrize("options", [{}, {"action_mask": True}, {"action_mode": "switch", "observation": ["phase", "time_in_phase", "pressure", "neighbours", "speed"]}])
@@ -16,6 +21,24 @@ def test_parallel_api_on_bundled_grid(options):
         parallel_api_test(env, num_cycles=80)
     finally:
         env.close()
+
+
+def test_parallel_seed_test_same_seed_same_run():
+    """PettingZoo's own check: two envs reset with the same seed give the same observations and rewards."""
+    made = []
+
+    def make():
+        made.append(flowlights.parallel_env(scenario="grid2x2", end=300, backend="traci"))  # two side by side
+        return made[-1]
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parallel_seed_test(make, num_cycles=40)
+    finally:
+        for env in made:
+            env.close()
+    assert sumo_children() == []
 
 
 def test_parallel_api_padded_on_mixed_junctions():

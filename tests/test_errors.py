@@ -68,7 +68,7 @@ def test_actions_outside_space_and_step_after_end():
     try:
         env.reset(seed=0)
         n = env.action_space("A0").n
-        with pytest.raises(ConfigError, match=rf"action {n} for 'A0' is outside its action space Discrete\({n}\)"):
+        with pytest.raises(ConfigError, match=rf"action {n} for 'A0' is not in its action space Discrete\({n}\); give an integer in 0..{n - 1}"):
             env.step({"A0": n})
         with pytest.raises(ConfigError, match=r"action for 'Q1', which is not an agent"):
             env.step({"Q1": 0})

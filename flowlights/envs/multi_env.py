@@ -79,6 +79,9 @@ class MultiEnv(ParallelEnv):
         self.delta_steps = max(1, to_steps(env_params.delta_time, step))
         self.warmup_steps = to_steps(sim_params.warmup, step)
         self.episode_steps = to_steps(self.sim.end - self.sim.begin, step)
+        if step > self.sim.end - self.sim.begin:
+            raise ConfigError(f"step_length={step!r} s is longer than the simulated window "
+                              f"{self.sim.begin:g}..{self.sim.end:g} s; use a shorter step (e.g. 1.0) or a longer window.")
         if self.warmup_steps >= self.episode_steps:
             raise ConfigError(f"warmup={sim_params.warmup!r} s leaves no time before end={self.sim.end!r}; shorten it.")
         self._next_seed = int(sim_params.seed)
@@ -183,17 +186,29 @@ class MultiEnv(ParallelEnv):
         return observations, rewards, truncated, terminated
 
     def _check_actions(self, actions: dict[str, Any]) -> None:
+        """Every action must be in its agent's space; a light left out of ``actions`` keeps its green
+        (or finishes its transition). Anything else is a ConfigError naming the agent and the value."""
+        if not isinstance(actions, dict):
+            raise ConfigError(f"step() takes a dict {{agent: action}}, got {type(actions).__name__}; agents: {', '.join(self.agents[:10])}.")
         agents = set(self.agents)
         for agent, action in actions.items():
             if agent not in agents:
                 raise ConfigError(f"action for {agent!r}, which is not an agent now; agents: {', '.join(self.agents[:10])}.")
             space = self.action_space(agent)
-            if isinstance(space, Discrete) and isinstance(action, (int, np.integer)) and not isinstance(action, bool):
-                if space.start <= action < space.start + space.n:  # the common case, without gymnasium's generic check
-                    continue
-            if not space.contains(np.int64(action) if np.ndim(action) == 0 else action):
-                valid = f"; valid actions: 0..{space.n - 1}" if hasattr(space, "n") else ""
-                raise ConfigError(f"action {action} for {agent!r} is outside its action space {space}{valid}.")
+            if isinstance(space, Discrete):
+                if isinstance(action, np.ndarray) and action.ndim == 0:
+                    action = action.item()
+                if isinstance(action, (int, np.integer)) and not isinstance(action, (bool, np.bool_)):
+                    if space.start <= action < space.start + space.n:  # the common case, without gymnasium's generic check
+                        continue
+                raise ConfigError(f"action {action!r} for {agent!r} is not in its action space {space}; "
+                                  f"give an integer in {space.start}..{space.start + space.n - 1}.")
+            try:
+                ok = space.contains(action)
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise ConfigError(f"action {action!r} for {agent!r} is outside its action space {space}.")
 
     @property
     def sim_seconds(self) -> float:

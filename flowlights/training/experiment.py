@@ -108,13 +108,19 @@ def experiment_from_dict(data: dict[str, Any], source: str = "<dict>") -> Experi
         "simulator": _choice(data["simulator"], SIMULATORS, f"{source}: simulator"),
     }
     for key, cls in PARAM_CLASSES.items():
-        values = dict(data.get(key) or {})
+        raw = data.get(key) or {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{source}: {key} must be a mapping of {cls.__name__} fields (e.g. {{end: 3600}}), "
+                              f"got {type(raw).__name__} {raw!r}.")
+        values = dict(raw)
         if key == "net" and isinstance(values.get("inflows"), list):
             inflows = InFlows()
             inflows.flows = [Flow(**flow) for flow in values["inflows"]]
             values["inflows"] = inflows
         try:
             flow_params[key] = from_dict(cls, values, f"{source}: {key}")
+        except ConfigError as exc:
+            raise ConfigError(exc.args[0] if str(exc).startswith(source) else f"{source}: {key}: {exc}") from None
         except TypeError as exc:
             raise ConfigError(f"{source}: {key}: {exc}") from exc
     experiment_protocol = data.get("protocol")
