@@ -69,7 +69,9 @@ def _controller(args: argparse.Namespace) -> tuple[Any, dict]:
 
         path = args.result_dir if args.checkpoint is None else args.result_dir / "checkpoints" / f"iter_{args.checkpoint:06d}"
         policy = TrainedPolicy(path)
-        keys = ("scenario", "sumocfg", "net_file", "route_file", "begin", "end")
+        from flowlights.networks.network_file import SCENARIO_KEYS
+
+        keys = SCENARIO_KEYS + ("begin", "end")
         return policy, {k: policy.scenario_kwargs[k] for k in keys if k in policy.scenario_kwargs}
     from flowlights.baselines import make_controller
 

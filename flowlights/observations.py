@@ -13,7 +13,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from flowlights.envs.junction import VEHICLE_SPACE, JunctionView
-from flowlights.errors import ConfigError
+from flowlights.registry import Registry
 from flowlights.sim.lanes import ALL_NEEDS, IDS, LaneMeasures, check_needs
 
 FeatureFn = Callable[[JunctionView, LaneMeasures], np.ndarray]
@@ -29,28 +29,26 @@ class Feature:
     needs: frozenset[str] = ALL_NEEDS
 
 
-OBSERVATIONS: dict[str, Feature] = {}
+OBSERVATIONS: Registry[Feature] = Registry("observation")
 
 
 def register_observation(name: str, size: Callable[[JunctionView], int], low: float = 0.0, high: float = 1.0,
-                         needs: Optional[Sequence[str]] = None,
-                         needs_vehicle_ids: bool = False) -> Callable[[FeatureFn], FeatureFn]:
-    """Decorator adding a feature to the registry under ``name``."""
+                         needs: Optional[Sequence[str]] = None, needs_vehicle_ids: bool = False,
+                         override: bool = False) -> Callable[[FeatureFn], FeatureFn]:
+    """Decorator adding a feature to the registry under ``name`` (``override=True`` replaces one)."""
     declared = ALL_NEEDS if needs is None else check_needs(needs, f"observation {name!r}")
     if needs_vehicle_ids:
         declared |= {IDS}
+    add = OBSERVATIONS.register(name, override)
 
     def wrap(fn: FeatureFn) -> FeatureFn:
-        OBSERVATIONS[name] = Feature(name, fn, size, low, high, declared)
+        add(Feature(name, fn, size, low, high, declared))
         return fn
     return wrap
 
 
 def get_features(names: Sequence[str]) -> list[Feature]:
-    unknown = [n for n in names if n not in OBSERVATIONS]
-    if unknown:
-        raise ConfigError(f"unknown observation {unknown[0]!r}; registered: {', '.join(sorted(OBSERVATIONS))}.")
-    return [OBSERVATIONS[n] for n in names]
+    return [OBSERVATIONS.get_or_fail(n) for n in names]
 
 
 def _one_hot(index: int, width: int) -> np.ndarray:

@@ -22,10 +22,13 @@ REWARD_NEEDS: dict[str, frozenset[str]] = {}
 get_reward = REWARDS.get_or_fail
 
 
-def register_reward(name: str, needs: Optional[Sequence[str]] = None) -> Callable[[RewardFn], RewardFn]:
-    """Decorator adding a reward under ``name``, with the lane measurements it reads."""
+def register_reward(name: str, needs: Optional[Sequence[str]] = None,
+                    override: bool = False) -> Callable[[RewardFn], RewardFn]:
+    """Decorator adding a reward under ``name``, with the lane measurements it reads (``override=True``
+    replaces one already registered)."""
+    add = REWARDS.register(name, override)
     REWARD_NEEDS[name] = ALL_NEEDS if needs is None else check_needs(needs, f"reward {name!r}")
-    return REWARDS.register(name)
+    return add
 
 
 def reward_needs(name: str) -> frozenset[str]:

@@ -119,6 +119,33 @@ def test_user_registered_observation_and_reward():
         REWARDS.pop("custom_test")
 
 
+def test_registries_refuse_a_taken_name_unless_override():
+    from flowlights.baselines import CONTROLLERS, register_controller
+    from flowlights.baselines.simple import RandomActions
+    from flowlights.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="observation 'queue' is already registered; choose another name, or pass override=True"):
+        register_observation("queue", size=lambda view: 1)
+    with pytest.raises(ConfigError, match="reward 'queue' is already registered"):
+        register_reward("queue")
+    with pytest.raises(ConfigError, match="controller 'random' is already registered"):
+        register_controller("random")
+    original = (OBSERVATIONS["queue"], REWARDS["queue"], CONTROLLERS["random"])
+    try:
+        @register_observation("queue", size=lambda view: 1, override=True)
+        def constant(view, measures):
+            return np.ones(1)
+
+        @register_reward("queue", override=True)
+        def zero(view, measures, memory):
+            return 0.0
+
+        assert OBSERVATIONS["queue"].fn is constant and REWARDS["queue"] is zero
+        register_controller("random", override=True)(RandomActions)
+    finally:
+        OBSERVATIONS["queue"], REWARDS["queue"], CONTROLLERS["random"] = original
+
+
 def test_action_mask_follows_min_green():
     env = flowlights.parallel_env(scenario="grid2x2", end=300, action_mask=True, min_green=10, delta_time=5)
     try:

@@ -29,11 +29,13 @@ class Controller:
 CONTROLLERS: Registry[Callable[[], Controller]] = Registry("controller", "use --checkpoint PATH or one of")
 
 
-def register_controller(name: str) -> Callable[[type], type]:
-    """Class decorator adding a controller under ``name``."""
+def register_controller(name: str, override: bool = False) -> Callable[[type], type]:
+    """Class decorator adding a controller under ``name`` (``override=True`` replaces one)."""
+    add = CONTROLLERS.register(name, override)
+
     def wrap(cls: type) -> type:
         cls.name = name
-        return CONTROLLERS.register(name)(cls)
+        return add(cls)
     return wrap
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 from flowlights.envs.traffic_light_env import TrafficLightEnv
-from flowlights.networks.network_file import resolve_scenario
+from flowlights.networks.network_file import SCENARIO_ARGS, resolve_scenario
 from flowlights.params import EnvParams, SumoParams, split_kwargs
 
-SCENARIO_KEYS = ("scenario", "sumocfg", "net_file", "route_file", "additional_files")
 
 
 def make_env(**kwargs: Any) -> TrafficLightEnv:
     """Build the environment from a scenario (``scenario``/``sumocfg``/``net_file``+``route_file``)
     and any ``SumoParams`` / ``EnvParams`` field (and ``render_mode="rgb_array"``), e.g. ``make_env(scenario="grid2x2", delta_time=10)``."""
-    where = {k: kwargs.pop(k) for k in SCENARIO_KEYS if k in kwargs}
+    where = {k: kwargs.pop(k) for k in SCENARIO_ARGS if k in kwargs}
     render_mode = kwargs.pop("render_mode", None)
     sim_kwargs, env_kwargs = split_kwargs(kwargs, SumoParams, EnvParams)
     scenario = resolve_scenario(**where)

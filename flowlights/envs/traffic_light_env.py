@@ -183,7 +183,7 @@ class TrafficLightEnv(MultiEnv):
         if self.render_mode != "rgb_array":
             return None
         if self._renderer is None:
-            from flowlights.viz.render import NetworkRenderer
+            from flowlights.envs.render import NetworkRenderer
 
             links = {t: [(i, pairs[0][0]) for i, pairs in sorted(self.topology.lights[t].links.items())] for t in self.possible_agents}
             self._renderer = NetworkRenderer(str(self.scenario.net_file), links)

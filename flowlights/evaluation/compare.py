@@ -7,6 +7,7 @@ from typing import Any
 
 from flowlights.errors import ConfigError
 from flowlights.evaluation.episode import METRICS
+from flowlights.mpl import pyplot
 
 
 def load_reports(folders: list[Path]) -> list[dict[str, Any]]:
@@ -35,14 +36,7 @@ def compare_table(reports: list[dict[str, Any]]) -> str:
 
 def compare_chart(reports: list[dict[str, Any]], path: Path, metrics: tuple[str, ...] = ("mean_delay", "mean_travel_time", "mean_queue")) -> Path:
     """Bar chart, one panel per metric, one bar (mean ± std) per run."""
-    try:
-        import matplotlib
-    except ImportError as exc:
-        raise ConfigError("the bar chart needs matplotlib: pip install -e '.[viz]' (or pip install matplotlib).") from exc
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot("bar charts")
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 4), squeeze=False)
     names = [label(r) for r in reports]
     for ax, metric in zip(axes[0], metrics):

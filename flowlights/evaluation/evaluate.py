@@ -13,6 +13,7 @@ from flowlights.baselines import make_controller
 from flowlights.baselines.base import Controller
 from flowlights.errors import ConfigError
 from flowlights.evaluation.episode import METRICS, run_controller_episode
+from flowlights.networks.network_file import SCENARIO_KEYS
 
 
 def summarise(episodes: list[dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -35,7 +36,7 @@ def evaluate(scenario: Optional[str], controller: str | Controller = "max_pressu
     if scenario is None:
         if own is None:
             raise ConfigError("give --scenario (a bundled name, .sumocfg or folder) for a baseline controller.")
-        where = {k: own[k] for k in ("scenario", "sumocfg", "net_file", "route_file") if k in own}
+        where = {k: own[k] for k in SCENARIO_KEYS if k in own}
         scenario = str(next(iter(where.values())))
     else:
         where = {"sumocfg": scenario} if str(scenario).endswith(".sumocfg") else {"scenario": scenario}

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from flowlights.evaluation.evaluate import evaluate
+from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.training.train import last_progress
 from flowlights.training.trained_policy import TrainedPolicy
 
-SCENARIO_KEYS = ("scenario", "sumocfg", "net_file", "route_file")
 NOT_SHARED = SCENARIO_KEYS + ("seed", "tripinfo_output", "sumo_args")
 
 

@@ -16,6 +16,8 @@ from typing import IO, Optional, Sequence, Union
 from flowlights.errors import ConfigError
 
 PathLike = Union[str, Path]
+SCENARIO_KEYS = ("scenario", "sumocfg", "net_file", "route_file")  # the ways to name a scenario (resolve_scenario)
+SCENARIO_ARGS = SCENARIO_KEYS + ("additional_files",)  # every keyword of resolve_scenario
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "networks"
 _DEMAND = re.compile(rb"<(vehicle|flow|trip|person|personFlow|container)[\s>]")
 

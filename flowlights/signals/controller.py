@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import numpy as np
 
 import traci.constants as tc
 
@@ -60,9 +59,6 @@ class SignalController:
         for tls, machine in self.active.items():
             if machine.advance(steps):
                 set_state(tls, machine.state)
-
-    def action_masks(self) -> dict[str, np.ndarray]:
-        return {tls: m.action_mask() for tls, m in self.machines.items()}
 
     def release(self, tls: str, program_id: str) -> None:
         """Stop controlling ``tls``: SUMO runs the light's own program ``program_id`` again, untouched."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 METRIC_NAMES = ("mean_travel_time", "mean_delay", "mean_waiting_time", "arrived", "in_network", "teleports", "sim_time")
+TRAINING_METRICS = ("mean_delay", "mean_travel_time", "mean_waiting_time", "arrived", "teleports")  # logged while training
 
 
 def episode_metrics(api: Any) -> dict[str, float]:
@@ -25,7 +26,7 @@ def episode_metrics(api: Any) -> dict[str, float]:
         return int(value) if value == value else value
 
 
-    return {
+    metrics = {
         "mean_travel_time": trips("duration"),
         "mean_delay": trips("timeLoss"),
         "mean_waiting_time": trips("waitingTime"),
@@ -34,3 +35,5 @@ def episode_metrics(api: Any) -> dict[str, float]:
         "teleports": whole(number("stats.teleports.total")),
         "sim_time": float(api.simulation.getTime()),
     }
+    assert tuple(metrics) == METRIC_NAMES
+    return metrics

@@ -5,7 +5,8 @@ from typing import Any
 
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
-REPORTED = ("mean_delay", "mean_travel_time", "mean_waiting_time", "arrived", "teleports")
+from flowlights.sim.statistics import TRAINING_METRICS
+
 
 
 class EpisodeMetricsCallback(RLlibCallback):
@@ -14,6 +15,6 @@ class EpisodeMetricsCallback(RLlibCallback):
         for info in infos.values():
             final = info.get("episode_metrics") if isinstance(info, dict) else None
             if final:
-                for key in REPORTED:
+                for key in TRAINING_METRICS:
                     metrics_logger.log_value(f"flowlights/{key}", final[key], reduce="mean", window=20)
                 return

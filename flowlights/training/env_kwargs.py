@@ -14,6 +14,7 @@ from xml.sax.saxutils import quoteattr
 from flowlights.errors import ConfigError
 from flowlights.networks.generated import cache_dir
 from flowlights.networks.grid import ArterialNetwork, GridNetwork
+from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.networks.scenario_writer import write_scenario
 
 GENERATORS = {"GridNetwork": GridNetwork, "ArterialNetwork": ArterialNetwork}
@@ -67,7 +68,7 @@ def env_kwargs(flow_params: dict[str, Any]) -> dict[str, Any]:
     if network in GENERATORS:
         kwargs["sumocfg"] = _generated_scenario(network, net, end=sim.end or 3600.0)
         return kwargs
-    given = {k: getattr(net, k) for k in ("scenario", "sumocfg", "net_file", "route_file") if getattr(net, k)}
+    given = {k: getattr(net, k) for k in SCENARIO_KEYS if getattr(net, k)}
     if not given:
         raise ConfigError("net: a NetworkFile needs scenario=, sumocfg= or net_file= with route_file=.")
     kwargs.update(given)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import warnings
 from typing import Iterator, Optional
 
 
@@ -13,7 +12,6 @@ def ray_session(address: Optional[str] = None, num_cpus: Optional[int] = None) -
     """Join the cluster at ``address``, or run a local Ray with ``num_cpus`` (default: all cores)."""
     import ray
 
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
     quiet = ray.LoggingConfig(encoding="TEXT", log_level="ERROR")
     if address:

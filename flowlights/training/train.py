@@ -17,11 +17,12 @@ from typing import Any, Iterator, Optional
 
 from flowlights.errors import ConfigError
 from flowlights.progress import Progress
+from flowlights.sim.statistics import TRAINING_METRICS
 from flowlights.training.experiment import Experiment, load_experiment
 from flowlights.viz.plots import plot_learning_curve
 
-PROGRESS_FIELDS = ["iteration", "env_steps", "wall_seconds", "episode_return_mean", "episodes",
-                   "mean_delay", "mean_travel_time", "mean_waiting_time", "arrived", "teleports", "env_runner_restarts"]
+PROGRESS_FIELDS = ["iteration", "env_steps", "wall_seconds", "episode_return_mean", "episodes", *TRAINING_METRICS,
+                   "env_runner_restarts"]
 
 
 @dataclass
@@ -66,7 +67,7 @@ def _row(iteration: int, result: dict[str, Any], started: float) -> dict[str, An
     steps = result.get("num_env_steps_sampled_lifetime", runners.get("num_env_steps_sampled_lifetime", 0))
     row = {"iteration": iteration, "env_steps": int(steps), "wall_seconds": round(time.time() - started, 1),
            "episode_return_mean": runners.get("episode_return_mean"), "episodes": runners.get("num_episodes_lifetime")}
-    for key in PROGRESS_FIELDS[5:10]:
+    for key in TRAINING_METRICS:
         row[key] = runners.get(f"flowlights/{key}")
     return row
 

@@ -13,6 +13,7 @@ import numpy as np
 from flowlights.baselines.base import Controller
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
+from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.training.env_kwargs import env_kwargs
 from flowlights.training.experiment import load_experiment
 from flowlights.training.policies import policy_setup
@@ -47,7 +48,7 @@ class TrainedPolicy(Controller):
             ) from None
         self.scenario_kwargs = env_kwargs(self.experiment.flow_params)
         self.env_overrides = {k: v for k, v in self.scenario_kwargs.items()
-                              if k not in ("scenario", "sumocfg", "net_file", "route_file", "seed", "tripinfo_output", "sumo_args",
+                              if k not in SCENARIO_KEYS + ("seed", "tripinfo_output", "sumo_args",
                                            "begin", "end")}
 
     def reset(self, env: TrafficLightEnv) -> None:

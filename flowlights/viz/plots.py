@@ -10,23 +10,13 @@ from typing import Optional
 import numpy as np
 
 from flowlights.errors import ConfigError
-
-
-def _pyplot():
-    try:
-        import matplotlib
-    except ImportError as exc:
-        raise ConfigError("plots need matplotlib: pip install -e '.[viz]'.") from exc
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from flowlights.mpl import pyplot
 
 
 def plot_learning_curve(run_dir: Path) -> Optional[Path]:
     """learning_curve.png: episode return and mean delay against environment steps."""
     try:
-        plt = _pyplot()
+        plt = pyplot()
     except ConfigError:
         return None
     with open(run_dir / "progress.csv") as fh:
@@ -49,7 +39,7 @@ def plot_learning_curve(run_dir: Path) -> Optional[Path]:
 
 def plot_heatmaps(trace_csv: Path, out: Path) -> Path:
     """One figure, two heat maps (lights x time): queue and delay rate."""
-    plt = _pyplot()
+    plt = pyplot()
     series: dict[str, dict[float, tuple[float, float]]] = defaultdict(dict)
     with open(trace_csv) as fh:
         for row in csv.DictReader(fh):

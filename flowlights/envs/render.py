@@ -16,12 +16,12 @@ class NetworkRenderer:
     """Draws one frame of a running simulation; the static network is drawn once."""
 
     def __init__(self, net_file: str, links: dict[str, list[tuple[int, str]]], size: tuple[int, int] = (640, 640)) -> None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
         import sumolib
         from matplotlib.collections import LineCollection
+
+        from flowlights.mpl import pyplot
+
+        plt = pyplot("rgb_array rendering")
 
         net = sumolib.net.readNet(net_file)
         shapes = {lane.getID(): lane.getShape() for edge in net.getEdges() for lane in edge.getLanes()}
