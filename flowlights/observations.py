@@ -12,7 +12,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from flowlights.envs.junction import VEHICLE_SPACE, JunctionView
+from flowlights.junction import VEHICLE_SPACE, JunctionView
 from flowlights.registry import Registry
 from flowlights.sim.lanes import ALL_NEEDS, IDS, LaneMeasures, check_needs
 

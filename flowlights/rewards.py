@@ -12,7 +12,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from flowlights.envs.junction import JunctionView
+from flowlights.junction import JunctionView
 from flowlights.registry import Registry
 from flowlights.sim.lanes import ALL_NEEDS, LaneMeasures, check_needs
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from flowlights.envs.junction import JunctionView
+from flowlights.junction import JunctionView
 from flowlights.envs.multi_env import MultiEnv
 from flowlights.errors import ConfigError
 from flowlights.networks.network_file import NetworkFile

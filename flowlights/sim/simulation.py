@@ -11,11 +11,10 @@ import io
 import itertools
 import os
 import time
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any, Optional, Protocol, Sequence
 
 from flowlights.errors import ConfigError, SimulationError
-from flowlights.params import SumoParams
-from flowlights.networks.network_file import NetworkFile
 from flowlights.sim.sumo_home import sumo_binary
 
 _labels = itertools.count()
@@ -41,6 +40,31 @@ def _merge_additional(own: list[str], extra: list[str]) -> tuple[list[str], list
     return files, rest
 
 
+class ScenarioFiles(Protocol):
+    """What a simulation reads of a scenario (``flowlights.networks.NetworkFile`` is one)."""
+
+    name: str
+    net_file: Path
+    route_files: Sequence[Path]
+    additional_files: Sequence[Path]
+    sumocfg: Optional[Path]
+    begin: float
+    end: float
+
+
+class SumoOptions(Protocol):
+    """What a simulation reads of its settings (``flowlights.params.SumoParams`` is one)."""
+
+    backend: str
+    gui: bool
+    step_length: float
+    begin: Optional[float]
+    end: Optional[float]
+    time_to_teleport: Optional[float]
+    sumo_args: Sequence[str]
+    tripinfo_output: Optional[str]
+
+
 def sumo_exceptions() -> tuple[type[BaseException], ...]:
     """What SUMO's clients raise when SUMO fails: TraCI's errors, a closed socket, libsumo's errors."""
     from traci.exceptions import FatalTraCIError, TraCIException
@@ -58,7 +82,7 @@ def sumo_exceptions() -> tuple[type[BaseException], ...]:
 class SumoSimulation:
     """A SUMO simulation of one scenario, restartable, through libsumo or TraCI."""
 
-    def __init__(self, scenario: NetworkFile, params: SumoParams) -> None:
+    def __init__(self, scenario: ScenarioFiles, params: SumoOptions) -> None:
         self.scenario = scenario
         self.params = params
         self.begin = params.begin if params.begin is not None else scenario.begin

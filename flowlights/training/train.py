@@ -127,7 +127,7 @@ def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optio
 
     from flowlights.training.ray_session import ray_session
     from flowlights.training.rllib_config import build_config
-    from flowlights.utils.registry import make_create_env
+    from flowlights.training.create_env import make_create_env
 
     create_env, env_name = make_create_env(experiment)
     probe = create_env()

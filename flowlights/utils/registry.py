@@ -1,27 +1,5 @@
-"""make_create_env, as in Flow: turn flow_params into an environment creator for RLlib."""
-from __future__ import annotations
+"""Flow's import path for ``make_create_env`` (``from flow.utils.registry import make_create_env``);
+the function lives in ``flowlights.training.create_env``."""
+from flowlights.training.create_env import make_create_env
 
-from typing import Any, Callable
-
-from flowlights.training.env_kwargs import env_kwargs
-from flowlights.training.experiment import Experiment
-
-
-def make_create_env(params: dict[str, Any] | Experiment, version: int = 0) -> tuple[Callable[..., Any], str]:
-    """Return ``(create_env, env_name)`` for ``ray.tune.registry.register_env(env_name, create_env)``.
-
-    The creator builds an ``RLlibMultiEnv`` from the experiment (RLlib's env config only
-    shifts the seed per env runner); scenario files are prepared once, here, in the driver.
-    """
-    flow_params = params.flow_params if isinstance(params, Experiment) else params
-    kwargs = env_kwargs(flow_params)
-    env_name = f"{flow_params['env_name']}-{flow_params['exp_tag']}-v{version}"
-
-    def create_env(config: Any = None) -> Any:
-        from flowlights.envs.rllib_env import RLlibMultiEnv
-
-        # each env runner (and each env in it) gets its own seed range
-        offset = 10_000 * getattr(config, "worker_index", 0) + 1_000 * getattr(config, "vector_index", 0)
-        return RLlibMultiEnv({**kwargs, "seed": kwargs.get("seed", 0) + offset})
-
-    return create_env, env_name
+__all__ = ["make_create_env"]

@@ -1,0 +1,40 @@
+"""The import picture: every import inside flowlights points down the layers (DESIGN.md)."""
+from __future__ import annotations
+
+import ast
+
+from conftest import REPO
+
+LAYERS = [  # lowest first; a module may import its own layer and those below
+    ("errors", "registry", "markdown", "progress", "mpl", "validation", "protocols"),
+    ("sim", "signals"),
+    ("networks", "params", "experiment_params", "junction"),
+    ("observations", "rewards"),
+    ("envs",),
+    ("baselines", "training", "viz"),
+    ("evaluation", "bench"),
+    ("cli", "utils", "compat", "__init__"),
+]
+LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
+
+
+def level_of(module: str) -> int:
+    parts = module.split(".")
+    name = parts[1] if len(parts) > 1 else "__init__"
+    assert name in LEVEL, f"{module}: a new top-level module; give it a layer in tests/test_layers.py and DESIGN"
+    return LEVEL[name]
+
+
+def test_every_import_points_down():
+    upward = []
+    for path in sorted((REPO / "flowlights").rglob("*.py")):
+        module = ".".join(("flowlights", *path.relative_to(REPO / "flowlights").with_suffix("").parts)).removesuffix(".__init__")
+        here = level_of(module)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("flowlights."):
+                if level_of(node.module) > here:
+                    upward.append(f"{module} -> {node.module}")
+            elif isinstance(node, ast.Import):
+                upward += [f"{module} -> {a.name}" for a in node.names
+                           if a.name.startswith("flowlights.") and level_of(a.name) > here]
+    assert not upward, "imports pointing up the layers:\n" + "\n".join(upward)
