@@ -240,3 +240,23 @@ def test_rllib_throughput_bench_counts_env_steps(tmp_path):
     assert result.seconds_per_iteration > 0 and result.iterations == 1
     assert result.training_steps_per_s == pytest.approx(80 / result.seconds_per_iteration)
     assert "| tiny | 0 | 80 |" in format_results([result])
+
+
+@pytest.mark.parametrize("change, message", [
+    ("tls: {yellow: 3.5}\nenv: {delta_time: 10, reward: queue, yellow: 4}", "yellow is set twice and the values disagree: env.yellow=4, tls.yellow=3.5"),
+    ("simulator: traci\nsim: {end: 200, backend: libsumo, gui: false, warmup: 0}", None),
+    ("initial: {warmup: 30}\nsim: {end: 200, warmup: 20}", "warmup is set twice and the values disagree: sim.warmup=20, initial.warmup=30"),
+])
+def test_settings_set_twice_must_agree(tmp_path, change, message):
+    from flowlights.training.env_kwargs import env_kwargs
+
+    text = TINY.replace("policies: POLICIES", "policies: shared")
+    for line in change.split("\n"):
+        key = line.split(":")[0]
+        text = re.sub(rf"^{key}:.*$", line, text, flags=re.M) if re.search(rf"^{key}:", text, re.M) else text + line + "\n"
+    experiment = load_experiment(write_yaml(tmp_path / "twice.yaml", text))
+    if message is None:
+        assert env_kwargs(experiment.flow_params)["backend"] == "traci", "the default sim.backend yields to simulator"
+    else:
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            env_kwargs(experiment.flow_params)

@@ -50,15 +50,31 @@ def _vehicle_types_file(types: list[dict[str, Any]]) -> str:
     return str(path)
 
 
+def _defaults(params: Any) -> dict[str, Any]:
+    return {f.name: f.default for f in dataclasses.fields(params) if f.default is not dataclasses.MISSING}
+
+
+def _agree(kwargs: dict[str, Any], key: str, value: Any, default: Any, here: str, there: str) -> None:
+    """Set ``kwargs[key]`` from a second place (``there``); a non-default value already set ``here`` that
+    differs is a ConfigError naming both."""
+    if kwargs.get(key, default) != default and kwargs[key] != value:
+        raise ConfigError(f"{key} is set twice and the values disagree: {here}={kwargs[key]!r}, {there}={value!r}; "
+                          f"keep one of them.")
+    kwargs[key] = value
+
+
 def env_kwargs(flow_params: dict[str, Any]) -> dict[str, Any]:
-    """The make_env keyword arguments that this flow_params describes."""
+    """The make_env keyword arguments that this flow_params describes. Flow's second homes for a
+    setting (tls timings, ``simulator``, ``initial.warmup``) are taken when they agree with the first."""
     sim, env, net = flow_params["sim"], flow_params["env"], flow_params["net"]
     kwargs: dict[str, Any] = {k: v for k, v in dataclasses.asdict(sim).items()}
     kwargs.update({k: v for k, v in dataclasses.asdict(env).items()})
-    kwargs.update(flow_params["tls"].overrides())
-    kwargs["backend"] = flow_params["simulator"]
+    env_defaults, sim_defaults = _defaults(env), _defaults(sim)
+    for key, value in flow_params["tls"].overrides().items():
+        _agree(kwargs, key, value, env_defaults[key], f"env.{key}", f"tls.{key}")
+    _agree(kwargs, "backend", flow_params["simulator"], sim_defaults["backend"], "sim.backend", "simulator")
     if flow_params["initial"].warmup:
-        kwargs["warmup"] = flow_params["initial"].warmup
+        _agree(kwargs, "warmup", flow_params["initial"].warmup, sim_defaults["warmup"], "sim.warmup", "initial.warmup")
     additional = list(net.additional_files)
     if flow_params["veh"].types:
         additional.append(_vehicle_types_file(flow_params["veh"].types))
