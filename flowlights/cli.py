@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from flowlights.errors import FlowlightsError
+from flowlights.params import BACKENDS
 
 
 def _scenario_kwargs(value: str) -> dict:
@@ -53,9 +54,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from flowlights.training.train import TrainSettings, train
 
-    settings = TrainSettings(iterations=args.iterations, timesteps=args.timesteps, minutes=args.minutes,
-                             num_env_runners=args.num_env_runners, checkpoint_freq=args.checkpoint_freq,
-                             seed=args.seed, algorithm=args.algorithm, ray_address=args.ray_address)
+    import dataclasses
+
+    settings = TrainSettings(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainSettings)})
     run_dir = train(args.exp_config, settings, out=args.out, resume=args.resume, protocol=args.protocol)
     print(f"results in {run_dir} (params.json, progress.csv, checkpoints/, learning_curve.png)")
     print(f"evaluate it: flowlights evaluate --checkpoint {run_dir}")
@@ -159,6 +160,25 @@ def cmd_netgen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dataclass_options(parser: argparse.ArgumentParser, name: str, budget: tuple[str, ...] = ()) -> None:
+    """One option per field of a settings dataclass, with its default, help and choices (one home for them);
+    the fields in ``budget`` exclude each other."""
+    import dataclasses
+    import typing
+
+    from flowlights.training import train
+
+    cls = getattr(train, name)
+    hints = typing.get_type_hints(cls)
+    group = parser.add_mutually_exclusive_group() if budget else parser
+    for f in dataclasses.fields(cls):
+        kind = next((t for t in (int, float, str) if t in (hints[f.name], *typing.get_args(hints[f.name]))), str)
+        where = group if f.name in budget else parser
+        default = "" if f.default is None else f" (default {f.default})"
+        where.add_argument("--" + f.name.replace("_", "-"), type=kind, default=f.default, choices=f.metadata.get("choices"),
+                           help=f.metadata.get("help", "") + ("" if "default" in f.metadata.get("help", "") else default))
+
+
 def _protocol_option(parser: argparse.ArgumentParser) -> None:
     from flowlights.protocols import PROTOCOLS
 
@@ -183,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--delta-time", type=float, default=None, help="seconds between decisions (default: the protocol's)")
     _protocol_option(ev)
     ev.add_argument("--time-to-teleport", type=float, default=-1.0, help="SUMO's; -1 (default, as RESCO) disables")
-    ev.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
+    ev.add_argument("--backend", default="libsumo", choices=list(BACKENDS))
     ev.add_argument("--out", type=Path, default=None, help="folder for metrics.json, episodes.csv and SUMO outputs")
     ev.set_defaults(func=cmd_evaluate)
 
@@ -194,17 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="train the lights with RLlib from an experiment config (.py or .yaml)")
     tr.add_argument("exp_config", nargs="?", default=None, help="experiment config; optional with --resume")
-    budget = tr.add_mutually_exclusive_group()
-    budget.add_argument("--iterations", type=int, default=None, help="training iterations (default 10)")
-    budget.add_argument("--timesteps", type=int, default=None, help="train until this many environment steps")
-    budget.add_argument("--minutes", type=float, default=None, help="train for this many wall-clock minutes")
-    tr.add_argument("--num-env-runners", type=int, default=1)
-    tr.add_argument("--checkpoint-freq", type=int, default=10, help="save every N iterations (and always at the end)")
+    _dataclass_options(tr, "TrainSettings", budget=("iterations", "timesteps", "minutes"))
     tr.add_argument("--resume", type=Path, default=None, help="a results folder (or checkpoint) to continue")
-    tr.add_argument("--seed", type=int, default=0)
-    tr.add_argument("--algorithm", default="PPO", choices=["PPO", "DQN"])
     tr.add_argument("--out", type=Path, default=Path("results"), help="parent folder of the run's results folder")
-    tr.add_argument("--ray-address", default=None, help="join this Ray cluster (default: a local one sized to this machine)")
     _protocol_option(tr)
     tr.set_defaults(func=cmd_train)
 
@@ -229,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("scenarios", nargs="*", help="bundled names or .sumocfg paths (default: bundled grid4x4 "
                        "and RESCO grid4x4 when ../shared is there)")
     bench.add_argument("--repeats", type=int, default=3)
-    bench.add_argument("--backend", nargs="+", default=["libsumo"], choices=["libsumo", "traci"],
+    bench.add_argument("--backend", nargs="+", default=["libsumo"], choices=list(BACKENDS),
                        help="one or both (traci: through a socket, as sumo-gui runs need)")
     bench.add_argument("--all-red", type=float, default=0.0,
                        help="all-red clearance in s (default 0: the same light timing as sumo-rl, which has none)")

@@ -91,7 +91,7 @@ class EnvParams:
     action_mask: bool = False
     tls_ids: Optional[Sequence[str]] = None
     include_single_green: bool = False
-    max_neighbors: int = 4
+    max_neighbours: int = 4
     nearest_vehicles: int = 2
     measures: Sequence[str] = ()
     protocol: str = "flowlights"

@@ -20,7 +20,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("exp_config", type=Path)
     parser.add_argument("--minutes", type=float, default=30.0)
-    parser.add_argument("--num-env-runners", type=int, default=1)
+    parser.add_argument("--num-env-runners", type=int, default=TrainSettings.num_env_runners)
     parser.add_argument("--episodes", type=int, default=5)
     parser.add_argument("--eval-seed", type=int, default=100)
     parser.add_argument("--baselines", nargs="+", default=["fixed", "actuated", "max_pressure"])

@@ -92,7 +92,7 @@ class TrafficLightEnv(MultiEnv):
             in_length=np.array([lanes[l].length for l in light.incoming_lanes]),
             in_speed_limit=np.array([max(lanes[l].speed, 0.1) for l in light.incoming_lanes]),
             out_length=np.array([lanes[l].length for l in light.outgoing_lanes]),
-            max_neighbours=p.max_neighbors,
+            max_neighbours=p.max_neighbours,
             max_greens=max(len(m.greens) for m in self.controller.machines.values()),
             nearest_k=p.nearest_vehicles,
             detection_distance=p.detection_distance,

@@ -12,7 +12,7 @@ import numpy as np
 from flowlights.signals.phases import clearance_state, yellow_state
 from flowlights.signals.timing import Timing
 
-GREEN, YELLOW, ALL_RED = "green", "yellow", "all_red"
+GREEN_STAGE, YELLOW_STAGE, ALL_RED_STAGE = "green", "yellow", "all_red"  # stages (GREEN in phases: green signal letters)
 
 
 class PhaseMachine:
@@ -39,23 +39,23 @@ class PhaseMachine:
         if state in self.greens:
             self.green_steps = self.timing.min_green if served else 0
             self.green = self.greens.index(state)
-            self.stage, self.target, self.state = GREEN, None, state
+            self.stage, self.target, self.state = GREEN_STAGE, None, state
         else:
             self.green = 0
             self._begin_transition(0, from_state=state)
 
     @property
     def can_switch(self) -> bool:
-        return self.stage == GREEN and self.green_steps >= self.timing.min_green
+        return self.stage == GREEN_STAGE and self.green_steps >= self.timing.min_green
 
     @property
     def must_switch(self) -> bool:
         t = self.timing
-        return self.stage == GREEN and len(self.greens) > 1 and t.max_green is not None and self.green_steps >= t.max_green
+        return self.stage == GREEN_STAGE and len(self.greens) > 1 and t.max_green is not None and self.green_steps >= t.max_green
 
     @property
     def in_transition(self) -> bool:
-        return self.stage != GREEN
+        return self.stage != GREEN_STAGE
 
     # -- agent side ---------------------------------------------------------------------
     def target_of(self, action: int) -> int:
@@ -76,7 +76,7 @@ class PhaseMachine:
         """1 for every action the rules would take now (the current green always counts)."""
         mask = np.zeros(self.n_actions, dtype=np.int8)
         if self.action_mode == "phase":
-            if self.stage != GREEN:
+            if self.stage != GREEN_STAGE:
                 mask[self.target] = 1
             elif self.can_switch:
                 mask[:] = 1
@@ -93,9 +93,9 @@ class PhaseMachine:
     def steps_to_event(self) -> float:
         """Steps until the state changes by itself (end of yellow/all-red, max green); inf if never."""
         t = self.timing
-        if self.stage == YELLOW:
+        if self.stage == YELLOW_STAGE:
             return t.yellow - self.elapsed
-        if self.stage == ALL_RED:
+        if self.stage == ALL_RED_STAGE:
             return t.all_red - self.elapsed
         if t.max_green is None or len(self.greens) < 2:
             return float("inf")
@@ -106,7 +106,7 @@ class PhaseMachine:
         True if the state to show changed (only possible on the last step)."""
         if steps > 1:
             self.elapsed += steps - 1
-            if self.stage == GREEN:
+            if self.stage == GREEN_STAGE:
                 self.green_steps += steps - 1
         return self.tick() if steps > 0 else False
 
@@ -114,27 +114,27 @@ class PhaseMachine:
         """One simulation step has passed; True if the state to show changed."""
         self.elapsed += 1
         t = self.timing
-        if self.stage == GREEN:
+        if self.stage == GREEN_STAGE:
             self.green_steps += 1
             if self.must_switch:
                 self._begin_transition((self.green + 1) % len(self.greens), from_state=self.greens[self.green])
                 return True
             return False
-        if self.stage == YELLOW and self.elapsed >= t.yellow:
+        if self.stage == YELLOW_STAGE and self.elapsed >= t.yellow:
             if t.all_red > 0:
-                self.stage, self.elapsed = ALL_RED, 0
+                self.stage, self.elapsed = ALL_RED_STAGE, 0
                 key = (self.state, self.target)
                 if key not in self._clearance:
                     self._clearance[key] = clearance_state(self.state, self.greens[self.target])
                 self.state = self._clearance[key]
                 return True
             return self._enter_target()
-        if self.stage == ALL_RED and self.elapsed >= t.all_red:
+        if self.stage == ALL_RED_STAGE and self.elapsed >= t.all_red:
             return self._enter_target()
         return False
 
     def _begin_transition(self, target: int, from_state: str) -> None:
-        self.stage, self.target, self.elapsed = YELLOW, target, 0
+        self.stage, self.target, self.elapsed = YELLOW_STAGE, target, 0
         key = (from_state, target)
         if key not in self._yellow:
             self._yellow[key] = yellow_state(from_state, self.greens[target])
@@ -143,7 +143,7 @@ class PhaseMachine:
     def _enter_target(self) -> bool:
         assert self.target is not None
         self.green, self.target = self.target, None
-        self.stage, self.elapsed, self.green_steps = GREEN, 0, 0
+        self.stage, self.elapsed, self.green_steps = GREEN_STAGE, 0, 0
         self.state = self.greens[self.green]
         return True
 

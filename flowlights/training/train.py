@@ -11,13 +11,14 @@ import csv
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from flowlights.errors import ConfigError
 from flowlights.progress import Progress
 from flowlights.sim.statistics import TRAINING_METRICS
+from flowlights.training.rllib_config import ALGORITHMS
 from flowlights.training.experiment import Experiment, load_experiment
 from flowlights.viz.plots import plot_learning_curve
 
@@ -27,14 +28,17 @@ PROGRESS_FIELDS = ["iteration", "env_steps", "wall_seconds", "episode_return_mea
 
 @dataclass
 class TrainSettings:
-    iterations: Optional[int] = None
-    timesteps: Optional[int] = None
-    minutes: Optional[float] = None
-    num_env_runners: int = 0
-    checkpoint_freq: int = 10
-    seed: int = 0
-    algorithm: str = "PPO"
-    ray_address: Optional[str] = None
+    """How long and how to train; ``flowlights train``'s options are made from these fields and their help."""
+
+    iterations: Optional[int] = field(default=None, metadata={"help": "training iterations (default 10 when no budget is given)"})
+    timesteps: Optional[int] = field(default=None, metadata={"help": "train until this many environment steps"})
+    minutes: Optional[float] = field(default=None, metadata={"help": "train for this many wall-clock minutes"})
+    num_env_runners: int = field(default=2, metadata={"help": "processes sampling in parallel, one SUMO each; 2 keeps "
+                                                               "both cores of a 2-core machine busy (0: sample in the driver)"})
+    checkpoint_freq: int = field(default=10, metadata={"help": "save every N iterations (0: only at the end); always at the end"})
+    seed: int = field(default=0, metadata={"help": "seed of RLlib and of the first SUMO episode"})
+    algorithm: str = field(default="PPO", metadata={"help": "RLlib algorithm", "choices": ALGORITHMS})
+    ray_address: Optional[str] = field(default=None, metadata={"help": "join this Ray cluster (default: a local one sized to this machine)"})
 
     def __post_init__(self) -> None:
         if self.iterations is None and self.timesteps is None and self.minutes is None:

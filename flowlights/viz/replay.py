@@ -41,10 +41,9 @@ def replay(controller: Controller, seconds: Optional[float] = None, delay_ms: fl
     sumo_args = list(env_kwargs.pop("sumo_args", [])) + ["--delay", f"{delay_ms:g}", "--window-size", f"{size[0]},{size[1]}"]
     kwargs = {**controller_env_kwargs(controller, env_kwargs), "backend": "traci", "gui": True, "sumo_args": sumo_args}
     with display(size) if video else contextlib.nullcontext(), tempfile.TemporaryDirectory() as tmp:
-        env = make_env(**kwargs)
+        env = make_env(**kwargs)  # building it starts nothing: it tells the window's start
         if seconds is not None:
-            env.sim.end = env.sim.begin + seconds
-            env.episode_steps = int(round(seconds / env.sim_params.step_length))
+            env = make_env(**{**kwargs, "end": env.sim.begin + seconds})
         shots: list[tuple[Path, list[str]]] = []
 
         def capture(e: Any) -> None:
