@@ -201,7 +201,8 @@ class MultiEnv(ParallelEnv):
                 if isinstance(action, (int, np.integer)) and not isinstance(action, (bool, np.bool_)):
                     if space.start <= action < space.start + space.n:  # the common case, without gymnasium's generic check
                         continue
-                raise ConfigError(f"action {action!r} for {agent!r} is not in its action space {space}; "
+                shown = repr(action) if isinstance(action, str) else str(action)
+                raise ConfigError(f"action {shown} for {agent!r} is not in its action space {space}; "
                                   f"give an integer in {space.start}..{space.start + space.n - 1}.")
             try:
                 ok = space.contains(action)
