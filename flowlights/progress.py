@@ -11,6 +11,10 @@ from tqdm import tqdm
 QUIET_SECONDS = 2.0  # runs shorter than this print nothing
 
 
+class _Bar(tqdm):
+    monitor_interval = 0  # no monitor thread: a bar leaves no thread behind
+
+
 class _Lines:
     """A log file seen through tqdm: each redraw becomes a line of its own (no carriage returns)."""
 
@@ -33,7 +37,7 @@ class Progress:
     def __init__(self, total: float, label: str, stream: TextIO = sys.stderr) -> None:
         self.tty = stream.isatty()
         self.start = time.perf_counter()
-        self._bar: Any = tqdm(total=max(total, 1e-9), desc=label, file=stream if self.tty else _Lines(stream),
+        self._bar: Any = _Bar(total=max(total, 1e-9), desc=label, file=stream if self.tty else _Lines(stream),
                               leave=True, delay=QUIET_SECONDS, mininterval=0.2 if self.tty else 30.0,
                               dynamic_ncols=self.tty, ascii=not self.tty,
                               bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}{postfix}")
