@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     scale.set_defaults(func=cmd_bench_scale)
 
     rl = sub.add_parser("bench-rllib", help="environment steps per second inside RLlib training")
-    rl.add_argument("experiment", type=Path, nargs="?", default=Path("exp_configs/grid4x4_shared.py"))
+    rl.add_argument("experiment", nargs="?", default="grid4x4_shared", help="experiment config or bundled name")
     rl.add_argument("--runners", type=int, nargs="+", default=[0, 1], help="numbers of env runners to compare (default 0 1)")
     rl.add_argument("--iterations", type=int, default=3, help="timed iterations after one warm-up iteration (default 3)")
     rl.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

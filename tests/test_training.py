@@ -260,3 +260,10 @@ def test_settings_set_twice_must_agree(tmp_path, change, message):
     else:
         with pytest.raises(ConfigError, match=re.escape(message)):
             env_kwargs(experiment.flow_params)
+
+
+def test_bundled_experiment_found_by_bare_name():
+    experiment = load_experiment("grid2x2_shared")
+    assert experiment.exp_tag == "grid2x2_shared" and experiment.source.endswith("grid2x2_shared.py")
+    with pytest.raises(ConfigError, match=r"or a bundled experiment's name \(arterial1x4, grid2x2_shared"):
+        load_experiment("no_such_experiment")

@@ -31,7 +31,7 @@ class ThroughputResult:
         return self.steps_per_iteration / self.seconds_per_iteration
 
 
-def bench_rllib(experiment_path: Path, env_runners: int, iterations: int = 3,
+def bench_rllib(experiment_path: Path | str, env_runners: int, iterations: int = 3,
                 training: Optional[dict[str, Any]] = None, protocol: Optional[str] = None) -> ThroughputResult:
     """Train ``iterations`` + 1 PPO iterations of the experiment and time all but the first
     (``training``: settings that override the experiment's, e.g. ``{"minibatch_size": 1800}``)."""

@@ -18,7 +18,14 @@ from flowlights.errors import ConfigError
 PathLike = Union[str, Path]
 SCENARIO_KEYS = ("scenario", "sumocfg", "net_file", "route_file")  # the ways to name a scenario (resolve_scenario)
 SCENARIO_ARGS = SCENARIO_KEYS + ("additional_files",)  # every keyword of resolve_scenario
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "networks"
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "networks"  # in a checkout
+PACKAGED_DIR = Path(__file__).resolve().parents[1] / "bundled"  # in an installed wheel (see setup.py)
+
+
+def bundled_dir(name: str) -> Path:
+    """A folder the project bundles (``networks`` or ``exp_configs``): the checkout's, else the wheel's copy."""
+    checkout = BUNDLED_DIR.parent / name
+    return checkout if checkout.is_dir() else PACKAGED_DIR / name
 _DEMAND = re.compile(rb"<(vehicle|flow|trip|person|personFlow|container)[\s>]")
 
 
@@ -34,9 +41,8 @@ def open_xml(path: Path) -> IO[bytes]:
 
 def bundled_scenarios() -> list[str]:
     """Names of the scenarios bundled in the repository's networks/ folder."""
-    if not BUNDLED_DIR.is_dir():
-        return []
-    return sorted(p.parent.name for p in BUNDLED_DIR.glob("*/*.sumocfg"))
+    folder = bundled_dir("networks")
+    return sorted(p.parent.name for p in folder.glob("*/*.sumocfg")) if folder.is_dir() else []
 
 
 def _check_file(path: Path, what: str, fix: str) -> Path:
@@ -187,7 +193,7 @@ def _find_sumocfg(scenario: PathLike) -> Path:
         if len(cfgs) != 1:
             raise ConfigError(f"folder {str(path)!r} holds {len(cfgs)} .sumocfg files; it needs exactly one, or give sumocfg=.")
         return cfgs[0]
-    bundled = BUNDLED_DIR / str(scenario) / f"{scenario}.sumocfg"
+    bundled = bundled_dir("networks") / str(scenario) / f"{scenario}.sumocfg"
     if bundled.is_file():
         return bundled
     raise ConfigError(

@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional
 from flowlights.errors import ConfigError
 from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams, from_dict
 from flowlights.networks.demand import Flow, InFlows
+from flowlights.networks.network_file import bundled_dir
 from flowlights.params import EnvParams, SumoParams
 
 REQUIRED = ("exp_tag", "env_name", "network", "simulator", "sim", "env", "net")
@@ -172,13 +173,25 @@ def _load_module(path: Path) -> Experiment:
     return experiment
 
 
+def bundled_config(name: str) -> Optional[Path]:
+    """A bundled experiment by bare name (``grid2x2_shared``): its .py, else its .yaml, from exp_configs/."""
+    if "/" in name or Path(name).suffix in (".py", ".yaml", ".yml", ".json"):
+        return None
+    folder = bundled_dir("exp_configs")
+    return next((folder / f"{name}{suffix}" for suffix in (".py", ".yaml") if (folder / f"{name}{suffix}").is_file()), None)
+
+
 def load_experiment(source: str | Path) -> Experiment:
     """Load an experiment from a .py module, a .yaml/.yml file, a params.json or a results folder."""
     path = Path(source)
     if path.is_dir() and (path / "params.json").is_file():
         path = path / "params.json"
     if not path.is_file():
-        raise ConfigError(f"experiment config {str(source)!r} does not exist; give a .py, .yaml or params.json file.")
+        path = bundled_config(str(source)) or path
+    if not path.is_file():
+        names = ", ".join(sorted({p.stem for p in bundled_dir("exp_configs").glob("*.*") if p.suffix in (".py", ".yaml")}))
+        raise ConfigError(f"experiment config {str(source)!r} does not exist; give a .py, .yaml or params.json file, "
+                          f"or a bundled experiment's name ({names or 'none found'}).")
     if path.suffix == ".py":
         return _load_module(path)
     if path.suffix in (".yaml", ".yml"):
