@@ -17,6 +17,19 @@ from flowlights.signals.timing import to_steps
 
 REPO = Path(__file__).resolve().parents[1]
 RESCO = resco_dir()
+# A tiny experiment: the bundled 2x2 grid for 200 s, small PPO batches (training tests)
+TINY = """
+exp_tag: tiny
+env_name: TrafficLightEnv
+network: NetworkFile
+simulator: libsumo
+sim: {end: 200}
+env: {delta_time: 5, reward: queue}
+net: {scenario: grid2x2}
+policies: POLICIES
+training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}
+"""
+
 RESCO_NAMES = ["grid4x4", "arterial4x4", "cologne1", "cologne3", "cologne8", "ingolstadt1", "ingolstadt7", "ingolstadt21"]
 
 
@@ -128,3 +141,17 @@ def ray_processes() -> list[str]:
 
 def flowlights(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def pids_whose_cmdline(matches) -> list[int]:
+    """PIDs of live processes whose command line (arguments joined by spaces) satisfies ``matches``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
+            except OSError:
+                continue
+            if matches(cmdline):
+                pids.append(int(entry.name))
+    return pids

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import flowlights
+from conftest import TINY
 from flowlights.errors import ConfigError
 from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams
 from flowlights.params import EnvParams, SumoParams
@@ -59,23 +60,13 @@ def test_make_env_keywords_fuzzed(data):
         env.close()
 
 
-TINY = yaml.safe_load("""
-exp_tag: fuzz
-env_name: TrafficLightEnv
-network: NetworkFile
-simulator: libsumo
-sim: {end: 200}
-env: {delta_time: 5, reward: queue}
-net: {scenario: grid2x2}
-policies: shared
-training: {train_batch_size_per_learner: 80}
-""")
+TINY_CONFIG = yaml.safe_load(TINY.replace("POLICIES", "shared"))
 
 
 @FUZZ
 @given(data=st.data())
 def test_yaml_config_fields_fuzzed(data):
-    config = {k: dict(v) if isinstance(v, dict) else v for k, v in TINY.items()}
+    config = {k: dict(v) if isinstance(v, dict) else v for k, v in TINY_CONFIG.items()}
     section = data.draw(st.sampled_from(sorted(config) + ["protocol", "extra"]))
     if isinstance(config.get(section), dict) and data.draw(st.booleans()):
         config[section][data.draw(st.sampled_from(["end", "delta_time", "reward", "scenario", "seed", "nope"]))] = data.draw(ANY_VALUE)

@@ -21,7 +21,7 @@ LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
 def level_of(module: str) -> int:
     parts = module.split(".")
     name = parts[1] if len(parts) > 1 else "__init__"
-    assert name in LEVEL, f"{module}: a new top-level module; give it a layer in tests/test_layers.py and DESIGN"
+    assert name in LEVEL, f"{module}: a new top-level module; give it a layer in tests/test_layers.py and the README's Layout"
     return LEVEL[name]
 
 

@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
 
-from conftest import REPO, flowlights, ray_processes, sumo_children  # noqa: E402
+from conftest import REPO, TINY, flowlights, pids_whose_cmdline, ray_processes, sumo_children  # noqa: E402
 from flowlights.errors import ConfigError  # noqa: E402
 from flowlights.training.experiment import load_experiment  # noqa: E402
 from flowlights.training.policies import policy_setup  # noqa: E402
@@ -60,17 +60,6 @@ def write_yaml(path: Path, text: str) -> Path:
     return path
 
 
-TINY = """
-exp_tag: tiny
-env_name: TrafficLightEnv
-network: NetworkFile
-simulator: libsumo
-sim: {end: 200}
-env: {delta_time: 5, reward: queue}
-net: {scenario: grid2x2}
-policies: POLICIES
-training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}
-"""
 
 
 @pytest.mark.parametrize("text, message", [
@@ -106,17 +95,8 @@ def stop_cluster(port: str, before: set[str]) -> None:
     import signal
     import time
 
-    def members() -> list[int]:
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
-                except OSError:
-                    continue
-                if re.search(rf"[:=]{port}\b", cmdline):  # --gcs-address=IP:PORT, --gcs_server_port=PORT
-                    pids.append(int(entry.name))
-        return pids
+    def members() -> list[int]:  # --gcs-address=IP:PORT, --gcs_server_port=PORT
+        return pids_whose_cmdline(lambda cmdline: re.search(rf"[:=]{port}\b", cmdline) is not None)
 
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in members():

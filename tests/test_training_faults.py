@@ -14,19 +14,8 @@ import pytest
 
 pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
 
-from conftest import flowlights, ray_processes, sumo_children  # noqa: E402
+from conftest import TINY, flowlights, pids_whose_cmdline, ray_processes, sumo_children  # noqa: E402
 
-TINY = """
-exp_tag: faults
-env_name: TrafficLightEnv
-network: NetworkFile
-simulator: libsumo
-sim: {end: 200}
-env: {delta_time: 5, reward: queue}
-net: {scenario: grid2x2}
-policies: shared
-training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}
-"""
 
 
 def progress_rows(runs: Path) -> list[dict]:
@@ -38,21 +27,12 @@ def progress_rows(runs: Path) -> list[dict]:
 
 
 def env_runner_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
-            except OSError:
-                continue
-            if "EnvRunner" in cmdline and cmdline.startswith("ray::"):
-                pids.append(int(entry.name))
-    return pids
+    return pids_whose_cmdline(lambda cmdline: cmdline.startswith("ray::") and "EnvRunner" in cmdline)
 
 
 def start_training(tmp_path: Path, *args: str) -> subprocess.Popen:
     cfg = tmp_path / "faults.yaml"
-    cfg.write_text(TINY)
+    cfg.write_text(TINY.replace("POLICIES", "shared"))
     return subprocess.Popen([sys.executable, "-m", "flowlights.cli", "train", str(cfg), "--out", str(tmp_path / "runs"), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 

@@ -8,7 +8,8 @@ ends the episode at the end of the time window or when no vehicle is left.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+import contextlib
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 from gymnasium.spaces import Discrete
@@ -128,7 +129,7 @@ class MultiEnv(ParallelEnv):
             self._next_seed = int(seed)
         self.episode_seed, self._next_seed = self._next_seed, self._next_seed + 1
         self.sim.start(self.episode_seed)
-        try:
+        with self._sumo_calls("starting the episode"):
             if self.warmup_steps:
                 self.sim.step(self.warmup_steps)
             self._steps_done = self.warmup_steps
@@ -137,27 +138,15 @@ class MultiEnv(ParallelEnv):
             self.agents = list(self.possible_agents)
             self._on_reset()
             return self.get_state(), self._infos()
-        except SimulationError:
-            self.agents = []
-            raise
-        except sumo_exceptions() as exc:
-            self.agents = []
-            raise self.sim.failed(exc, "starting the episode") from exc
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         if not self.agents:
             raise ConfigError("step() called after the episode ended (or before reset()); call reset() first.")
         self._check_actions(actions)
-        try:
+        with self._sumo_calls("running a decision"):
             observations, rewards, truncated, terminated = self._decide(actions)
             if truncated or terminated:
                 self._last_metrics = episode_metrics(self.sim.api)
-        except SimulationError:
-            self.agents = []
-            raise
-        except sumo_exceptions() as exc:
-            self.agents = []
-            raise self.sim.failed(exc, "running a decision") from exc
         infos = self._infos()
         if truncated or terminated:
             for info in infos.values():
@@ -167,6 +156,18 @@ class MultiEnv(ParallelEnv):
         if truncated or terminated:
             self.agents = []
         return observations, rewards, terminations, truncations, infos
+
+    @contextlib.contextmanager
+    def _sumo_calls(self, during: str) -> Iterator[None]:
+        """Any failure of SUMO inside becomes a SimulationError naming ``during``; the episode ends."""
+        try:
+            yield
+        except SimulationError:
+            self.agents = []
+            raise
+        except sumo_exceptions() as exc:
+            self.agents = []
+            raise self.sim.failed(exc, during) from exc
 
     def _decide(self, actions: dict[str, Any]) -> tuple[dict, dict, bool, bool]:
         """Apply the actions, run SUMO to the next decision, observe; (observations, rewards, truncated, terminated)."""
@@ -219,11 +220,8 @@ class MultiEnv(ParallelEnv):
     def metrics(self) -> dict[str, float]:
         """Episode metrics so far (or of the episode that just ended) from SUMO's own statistics."""
         if self.sim.running and self.agents:
-            try:
+            with self._sumo_calls("reading the metrics"):
                 return episode_metrics(self.sim.api)
-            except sumo_exceptions() as exc:
-                self.agents = []
-                raise self.sim.failed(exc, "reading the metrics") from exc
         if self._last_metrics is not None:
             return dict(self._last_metrics)
         raise ConfigError("no metrics yet: call reset() and step() first.")
