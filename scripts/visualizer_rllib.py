@@ -1,10 +1,11 @@
-"""Replay a trained policy in sumo-gui, as in Flow: ``python scripts/visualizer_rllib.py RESULT_DIR [--checkpoint N]``.
+"""Replay a trained policy, as in Flow: ``python scripts/visualizer_rllib.py RESULT_DIR CHECKPOINT_NUM
+[--num_rollouts N] [--render_mode sumo_gui|no_render] [--horizon H] [--gen_emission]``.
 
-The same as ``flowlights visualize RESULT_DIR``; add ``--video out.mp4`` to record it headless.
+Without Flow's arguments it is ``flowlights visualize RESULT_DIR [--checkpoint N] [--video out.mp4]``.
 """
 import sys
 
-from flowlights.cli import main
+from flowlights.flow_cli import main_visualizer
 
 if __name__ == "__main__":
-    sys.exit(main(["visualize", *sys.argv[1:]]))
+    sys.exit(main_visualizer())

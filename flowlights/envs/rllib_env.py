@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import gymnasium as gym
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
 
 from flowlights.envs.factory import make_env
@@ -22,6 +23,9 @@ class RLlibMultiEnv(MultiAgentEnv):
         self.agents = list(self.possible_agents)
         self.observation_spaces = {a: self.env.observation_space(a) for a in self.possible_agents}
         self.action_spaces = {a: self.env.action_space(a) for a in self.possible_agents}
+        # RLlib's convention (as its PettingZoo wrapper): one Dict keyed by agent, there before reset()
+        self.observation_space = gym.spaces.Dict(self.observation_spaces)
+        self.action_space = gym.spaces.Dict(self.action_spaces)
 
     def reset(self, *, seed: Optional[int] = None, options: Optional[dict] = None) -> tuple[dict, dict]:
         obs, infos = self.env.reset(seed=seed, options=options)

@@ -15,7 +15,8 @@ def make_create_env(params: dict[str, Any] | Experiment, version: int = 0) -> tu
     """
     flow_params = params.flow_params if isinstance(params, Experiment) else params
     kwargs = env_kwargs(flow_params)
-    env_name = f"{flow_params['env_name']}-{flow_params['exp_tag']}-v{version}"
+    env_class = flow_params.get("env_name", "TrafficLightEnv")
+    env_name = f"{getattr(env_class, '__name__', env_class)}-{flow_params.get('exp_tag', 'flowlights')}-v{version}"
 
     def create_env(config: Any = None) -> Any:
         from flowlights.envs.rllib_env import RLlibMultiEnv

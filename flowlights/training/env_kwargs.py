@@ -12,6 +12,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from flowlights.errors import ConfigError
+from flowlights.experiment_params import InitialConfig, TrafficLightParams, VehicleParams
 from flowlights.networks.generated import cache_dir
 from flowlights.networks.grid import ArterialNetwork, GridNetwork
 from flowlights.networks.network_file import SCENARIO_KEYS
@@ -66,21 +67,27 @@ def _agree(kwargs: dict[str, Any], key: str, value: Any, default: Any, here: str
 def env_kwargs(flow_params: dict[str, Any]) -> dict[str, Any]:
     """The make_env keyword arguments that this flow_params describes. Flow's second homes for a
     setting (tls timings, ``simulator``, ``initial.warmup``) are taken when they agree with the first."""
+    missing = [k for k in ("sim", "env", "net") if flow_params.get(k) is None]
+    if missing:
+        raise ConfigError(f"flow_params misses {missing[0]!r}: give SumoParams (sim), EnvParams (env) and NetParams (net).")
     sim, env, net = flow_params["sim"], flow_params["env"], flow_params["net"]
+    tls = flow_params.get("tls") or TrafficLightParams()  # Flow's defaults where a raw dict leaves them out
+    initial = flow_params.get("initial") or InitialConfig()
+    veh = flow_params.get("veh") or VehicleParams()
     kwargs: dict[str, Any] = {k: v for k, v in dataclasses.asdict(sim).items()}
     kwargs.update({k: v for k, v in dataclasses.asdict(env).items()})
     env_defaults, sim_defaults = _defaults(env), _defaults(sim)
-    for key, value in flow_params["tls"].overrides().items():
+    for key, value in tls.overrides().items():
         _agree(kwargs, key, value, env_defaults[key], f"env.{key}", f"tls.{key}")
-    _agree(kwargs, "backend", flow_params["simulator"], sim_defaults["backend"], "sim.backend", "simulator")
-    if flow_params["initial"].warmup:
-        _agree(kwargs, "warmup", flow_params["initial"].warmup, sim_defaults["warmup"], "sim.warmup", "initial.warmup")
+    _agree(kwargs, "backend", flow_params.get("simulator", sim.backend), sim_defaults["backend"], "sim.backend", "simulator")
+    if initial.warmup:
+        _agree(kwargs, "warmup", initial.warmup, sim_defaults["warmup"], "sim.warmup", "initial.warmup")
     additional = list(net.additional_files)
-    if flow_params["veh"].types:
-        additional.append(_vehicle_types_file(flow_params["veh"].types))
+    if veh.types:
+        additional.append(_vehicle_types_file(veh.types))
     if additional:
         kwargs["additional_files"] = additional
-    network = flow_params["network"]
+    network = flow_params.get("network", "NetworkFile")
     if network in GENERATORS:
         kwargs["sumocfg"] = _generated_scenario(network, net, end=sim.end or 3600.0)
         return kwargs

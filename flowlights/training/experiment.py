@@ -20,6 +20,7 @@ from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightP
 from flowlights.networks.demand import Flow, InFlows
 from flowlights.networks.network_file import bundled_dir
 from flowlights.params import EnvParams, SumoParams
+from flowlights.training.flow_policies import module_policies
 
 REQUIRED = ("exp_tag", "env_name", "network", "simulator", "sim", "env", "net")
 OPTIONAL = ("veh", "initial", "tls")
@@ -161,14 +162,10 @@ def _load_module(path: Path) -> Experiment:
             raise ConfigError(f"{path}: flow_params[{key!r}] must be a {cls.__name__}, got {type(value).__name__}.")
     for key, allowed in (("env_name", ENV_NAMES), ("network", NETWORKS), ("simulator", SIMULATORS)):
         _choice(data[key], allowed, f"{path}: {key}")
-    policies = getattr(module, "policies", getattr(module, "POLICIES", "shared"))
-    mapping = getattr(module, "policy_mapping_fn", None)
-    if not isinstance(policies, str) and mapping is None:
-        raise ConfigError(f"{path}: defines policies but no policy_mapping_fn(agent_id, episode, **kwargs).")
+    policies, mapping, to_train = module_policies(module, str(path))
     if isinstance(policies, str):
         _choice(policies, POLICY_MODES, f"{path}: policies")
-    experiment = Experiment(data, policies, mapping, getattr(module, "policies_to_train", None),
-                            dict(getattr(module, "training", {})), str(path.resolve()))
+    experiment = Experiment(data, policies, mapping, to_train, dict(getattr(module, "training", {})), str(path.resolve()))
     experiment.set_protocol(data.get("protocol"), f"{path}: flow_params['protocol']")
     return experiment
 

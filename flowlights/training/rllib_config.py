@@ -55,6 +55,8 @@ def build_config(experiment: Experiment, env_name: str, probe_env: Any, algorith
         .debugging(log_level="ERROR", seed=seed)
         .reporting(metrics_num_episodes_for_smoothing=5)
     )
+    if algorithm == "PPO" and training.get("minibatch_size", 0) > training["train_batch_size_per_learner"]:
+        training["minibatch_size"] = training["train_batch_size_per_learner"]  # a small batch (few rollouts): one minibatch
     try:
         config = config.training(**training)
     except TypeError as exc:

@@ -39,6 +39,8 @@ class TrainSettings:
     seed: int = field(default=0, metadata={"help": "seed of RLlib and of the first SUMO episode"})
     algorithm: str = field(default="PPO", metadata={"help": "RLlib algorithm", "choices": ALGORITHMS})
     ray_address: Optional[str] = field(default=None, metadata={"help": "join this Ray cluster (default: a local one sized to this machine)"})
+    rollouts: Optional[int] = field(default=None, metadata={"help": "whole episodes per training batch (Flow's --rollout_size; "
+                                                                     "default: the experiment's train_batch_size_per_learner)"})
 
     def __post_init__(self) -> None:
         if self.iterations is None and self.timesteps is None and self.minutes is None:
@@ -49,6 +51,8 @@ class TrainSettings:
                 raise ConfigError(f"--{name}={value!r} must be > 0.")
         if self.num_env_runners < 0 or self.checkpoint_freq < 0:
             raise ConfigError("--num-env-runners and --checkpoint-freq must be >= 0.")
+        if self.rollouts is not None and self.rollouts < 1:
+            raise ConfigError(f"--rollouts={self.rollouts!r} must be >= 1 (episodes per training batch).")
 
 
 def latest_checkpoint(path: Path) -> Path:
@@ -135,6 +139,9 @@ def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optio
 
     create_env, env_name = make_create_env(experiment)
     probe = create_env()
+    if settings.rollouts:  # Flow's batch: rollouts x the decisions of one episode
+        decisions = -(-probe.env.episode_steps // probe.env.delta_steps)
+        experiment.training["train_batch_size_per_learner"] = settings.rollouts * decisions
     try:
         config = build_config(experiment, env_name, probe.env, settings.algorithm, settings.num_env_runners, settings.seed)
     finally:
