@@ -13,10 +13,10 @@ class BuildWithBundledData(build_py):
     def run(self) -> None:
         super().run()
         for name in BUNDLED:
-            source = Path(__file__).parent / name
+            source, target = Path(__file__).parent / name, Path(self.build_lib) / "flowlights" / "bundled" / name
             if source.is_dir():  # absent in an sdist without them: nothing to copy
-                shutil.copytree(source, Path(self.build_lib) / "flowlights" / "bundled" / name, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns(".cache", "__pycache__", "*.pyc"))
+                shutil.rmtree(target, ignore_errors=True)  # no stale files from an earlier build
+                shutil.copytree(source, target, ignore=shutil.ignore_patterns(".cache", "__pycache__", "*.pyc"))
 
 
 setup(cmdclass={"build_py": BuildWithBundledData})

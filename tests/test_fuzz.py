@@ -4,6 +4,7 @@ actions give a clear error."""
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pytest
@@ -25,7 +26,9 @@ ANY_VALUE = st.one_of(
     st.sampled_from(["queue", "phase", "libsumo", "traci", "resco", "flowlights", "switch", -1, 0, 0.5, 1e9]),
 )
 PARAMS = [SumoParams, EnvParams, TrafficLightParams, InitialConfig]
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=int(os.environ.get("FLOWLIGHTS_FUZZ_EXAMPLES", 150)), deadline=None,
+                derandomize=os.environ.get("FLOWLIGHTS_FUZZ_EXAMPLES") is None,  # CI: the same examples every run
+                suppress_health_check=[HealthCheck.too_slow])
 
 
 def build_or_config_error(cls, **kwargs):

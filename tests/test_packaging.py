@@ -22,7 +22,7 @@ def wheel(tmp_path_factory):
 
 def test_wheel_holds_scenarios_and_configs(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    assert "flowlights/bundled/networks/grid2x2/grid2x2-flowlights.sumocfg" in names
+    assert "flowlights/bundled/networks/grid2x2/grid2x2.sumocfg" in names
     assert "flowlights/bundled/exp_configs/grid2x2_shared.py" in names
     assert not any(".cache" in n or "__pycache__" in n for n in names)
 

@@ -219,7 +219,7 @@ def test_rllib_throughput_bench_counts_env_steps(tmp_path):
     assert result.steps_per_iteration == 80  # train_batch_size_per_learner: one env step is one decision of all lights
     assert result.seconds_per_iteration > 0 and result.iterations == 1
     assert result.training_steps_per_s == pytest.approx(80 / result.seconds_per_iteration)
-    assert "| tiny | 0 | 80 |" in format_results([result])
+    assert "| tiny | 0 | - | 80 |" in format_results([result])
 
 
 @pytest.mark.parametrize("change, message", [

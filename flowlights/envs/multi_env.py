@@ -81,8 +81,8 @@ class MultiEnv(ParallelEnv):
         self.warmup_steps = to_steps(sim_params.warmup, step)
         self.episode_steps = to_steps(self.sim.end - self.sim.begin, step)
         if step > self.sim.end - self.sim.begin:
-            raise ConfigError(f"step_length={step!r} s is longer than the simulated window "
-                              f"{self.sim.begin:g}..{self.sim.end:g} s; use a shorter step (e.g. 1.0) or a longer window.")
+            raise ConfigError(f"step_length={step!r} s is longer than the simulated window begin={self.sim.begin:g} .. "
+                              f"end={self.sim.end:g} s; use a shorter step (e.g. 1.0) or a later end.")
         if self.warmup_steps >= self.episode_steps:
             raise ConfigError(f"warmup={sim_params.warmup!r} s leaves no time before end={self.sim.end!r}; shorten it.")
         self._next_seed = int(sim_params.seed)
