@@ -51,6 +51,6 @@ class Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if not self.tty and time.perf_counter() - self.start >= QUIET_SECONDS:
+        if not self.tty and self._bar.n > 0 and time.perf_counter() - self.start >= QUIET_SECONDS:
             self._bar.refresh()  # the final state, as a line of the log
         self._bar.close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import statistics
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
+
+import numpy as np
 
 from flowlights.baselines import make_controller
 from flowlights.baselines.base import Controller
@@ -17,11 +18,9 @@ from flowlights.networks.network_file import SCENARIO_KEYS
 
 
 def summarise(episodes: list[dict[str, float]]) -> dict[str, dict[str, float]]:
-    return {
-        key: {"mean": statistics.fmean(e[key] for e in episodes),
-              "std": statistics.pstdev(e[key] for e in episodes) if len(episodes) > 1 else 0.0}
-        for key in METRICS
-    }
+    """Mean and (population) std over episodes of each metric; NaN where an episode has none (an old SUMO)."""
+    return {key: {"mean": float(np.mean([e[key] for e in episodes])), "std": float(np.std([e[key] for e in episodes]))}
+            for key in METRICS}
 
 
 def evaluate(scenario: Optional[str], controller: str | Controller = "max_pressure", episodes: int = 1, seed: int = 0,
