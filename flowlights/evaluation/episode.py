@@ -35,6 +35,17 @@ def write_trace(rows: list[tuple[float, str, float, float]], path: Path) -> None
         writer.writerows((f"{t:g}", light, f"{q:g}", f"{d:.3f}") for t, light, q, d in rows)
 
 
+def pending_waits(api: Any, pending: list[str]) -> list[float]:
+    """How long each vehicle still waiting to enter the network has waited; [] where SUMO cannot say
+    (SUMO before 1.11 has no depart delay for them: their wait is then left out, and counted as unknown)."""
+    from traci.exceptions import TraCIException
+
+    try:
+        return [float(api.vehicle.getDepartDelay(v)) for v in pending]
+    except TraCIException:
+        return []
+
+
 def run_controller_episode(controller: Controller, seed: int, workdir: Path, progress: bool = True,
                            **env_kwargs: Any) -> dict[str, float]:
     """Run one episode with ``controller``; SUMO writes its tripinfo into ``workdir``.
@@ -60,8 +71,8 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
                 if progress:
                     bar.update(env.sim_seconds)
         metrics = env.metrics()
-        vehicle = env.sim.api.vehicle
-        never_departed = [float(vehicle.getDepartDelay(v)) for v in env.sim.api.simulation.getPendingVehicles()]
+        pending = list(env.sim.api.simulation.getPendingVehicles())
+        never_departed = pending_waits(env.sim.api, pending)
     finally:
         env.close()  # SUMO finishes the tripinfo file here
     write_trace(trace, workdir / f"timeseries_seed{seed}.csv")
@@ -74,6 +85,7 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
         "teleports": metrics["teleports"],
         "resco_delay": resco_delay(tripinfo, never_departed),
         "in_network": metrics["in_network"],
-        "never_departed": len(never_departed),
+        "never_departed": len(pending),
+        "never_departed_wait_unknown": len(pending) - len(never_departed),
         "seed": seed,
     }
