@@ -51,6 +51,7 @@ class Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if not self.tty and self._bar.n > 0 and time.perf_counter() - self.start >= QUIET_SECONDS:
+        never_shown = self._bar.last_print_n == 0  # tqdm's close() shows the final state only of a bar it showed
+        if not self.tty and never_shown and self._bar.n > 0 and time.perf_counter() - self.start >= QUIET_SECONDS:
             self._bar.refresh()  # the final state, as a line of the log
         self._bar.close()

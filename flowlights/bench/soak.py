@@ -47,6 +47,7 @@ class SoakResult:
     what: str
     rounds: int
     start: ProcessStats  # after a warm-up round: one-off allocations (SUMO, imports) are not growth
+    middle: ProcessStats
     end: ProcessStats
 
     @property
@@ -55,11 +56,13 @@ class SoakResult:
 
     @property
     def leaks(self) -> list[str]:
-        """What grew beyond noise: RSS by 5% or more, open files, threads or child processes at all."""
+        """What leaks: RSS grown by 5% or more; open files, threads or child processes that grew in both
+        halves of the run (steady growth; a one-off opened late, such as a log file, is not a leak)."""
         found = [f"RSS +{100 * self.rss_growth:.1f}%"] if self.rss_growth >= 0.05 else []
         for name in ("open_files", "threads", "children"):
-            if getattr(self.end, name) > getattr(self.start, name):
-                found.append(f"{name} {getattr(self.start, name)} -> {getattr(self.end, name)}")
+            start, middle, end = (getattr(s, name) for s in (self.start, self.middle, self.end))
+            if middle > start and end > middle:
+                found.append(f"{name} {start} -> {middle} -> {end}")
         return found
 
 
@@ -67,14 +70,17 @@ def soak(what: str, rounds: int, one_round: Callable[[int], Any], progress: bool
     """Run ``one_round(i)`` for i = 0..rounds (round 0 warms up), measuring this process before and after."""
     one_round(0)
     gc.collect()
-    start = process_stats()
+    start = middle = process_stats()
     with Progress(rounds, what) if progress else contextlib.nullcontext() as bar:
         for i in range(1, rounds + 1):
             one_round(i)
+            if i == rounds // 2:
+                gc.collect()
+                middle = process_stats()
             if bar is not None:
                 bar.update(i, f"RSS {process_stats().rss_mib:.0f} MiB")
     gc.collect()
-    return SoakResult(what, rounds, start, process_stats())
+    return SoakResult(what, rounds, start, middle, process_stats())
 
 
 def env_round(env: Any) -> Callable[[int], Any]:
@@ -89,8 +95,12 @@ def env_round(env: Any) -> Callable[[int], Any]:
 
 
 def format_results(results: list[SoakResult]) -> str:
-    header = ["soak", "rounds", "RSS start (MiB)", "RSS end (MiB)", "RSS growth", "open files", "threads", "children", "leaks"]
-    rows = [[r.what, r.rounds, f"{r.start.rss_mib:.1f}", f"{r.end.rss_mib:.1f}", f"{100 * r.rss_growth:+.1f}%",
-             f"{r.start.open_files} -> {r.end.open_files}", f"{r.start.threads} -> {r.end.threads}",
-             f"{r.start.children} -> {r.end.children}", ", ".join(r.leaks) or "none"] for r in results]
+    header = ["soak", "rounds", "RSS start / middle / end (MiB)", "RSS growth", "open files", "threads", "children", "leaks"]
+
+    def trio(r: SoakResult, name: str) -> str:
+        return " -> ".join(str(getattr(s, name)) for s in (r.start, r.middle, r.end))
+
+    rows = [[r.what, r.rounds, f"{r.start.rss_mib:.1f} / {r.middle.rss_mib:.1f} / {r.end.rss_mib:.1f}",
+             f"{100 * r.rss_growth:+.1f}%", trio(r, "open_files"), trio(r, "threads"), trio(r, "children"),
+             ", ".join(r.leaks) or "none"] for r in results]
     return markdown_table(header, rows)
