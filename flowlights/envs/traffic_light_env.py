@@ -100,23 +100,28 @@ class TrafficLightEnv(MultiEnv):
 
     # -- spaces ---------------------------------------------------------------------------
     def _build_spaces(self) -> None:
+        """Each light's Box from its features' bounds; with ``pad_observations`` one Box for all (zero
+        padding to the widest light, bounds the union of every light's), so one policy can serve all."""
         p = self.env_params
         sizes = {t: [f.size(v) for f in self.features] for t, v in self.views.items()}
         n_actions = {t: self.controller.machines[t].n_actions for t in self.possible_agents}
         width = max(sum(s) for s in sizes.values())
-        max_actions = max(n_actions.values())
-        self._obs_width: dict[str, int] = {}
-        self._obs_spaces: dict[str, spaces.Space] = {}
-        self._act_spaces: dict[str, spaces.Space] = {}
+        bounds = {}
         for tls in self.possible_agents:
             low = np.concatenate([np.full(s, f.low) for f, s in zip(self.features, sizes[tls])])
             high = np.concatenate([np.full(s, f.high) for f, s in zip(self.features, sizes[tls])])
             if p.pad_observations:
-                low = np.concatenate([low, np.zeros(width - low.size)])
-                high = np.concatenate([high, np.zeros(width - high.size)])
-            self._obs_width[tls] = low.size
+                low, high = (np.concatenate([b, np.zeros(width - b.size)]) for b in (low, high))
+            bounds[tls] = (low, high)
+        if p.pad_observations:
+            union = (np.min([b[0] for b in bounds.values()], axis=0), np.max([b[1] for b in bounds.values()], axis=0))
+            bounds = {tls: union for tls in bounds}
+        self._obs_width = {tls: low.size for tls, (low, _) in bounds.items()}
+        self._obs_spaces: dict[str, spaces.Space] = {}
+        self._act_spaces: dict[str, spaces.Space] = {}
+        for tls, (low, high) in bounds.items():
             box = spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
-            n = max_actions if p.pad_observations else n_actions[tls]
+            n = max(n_actions.values()) if p.pad_observations else n_actions[tls]
             self._act_spaces[tls] = spaces.Discrete(n)
             if p.action_mask:
                 mask = spaces.Box(0, 1, shape=(n,), dtype=np.int8)
