@@ -6,6 +6,7 @@ InitialConfig (how an episode starts) and TrafficLightParams (which lights, safe
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional, Sequence
 
@@ -75,9 +76,18 @@ class TrafficLightParams:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
+RENAMED = {"max_neighbors": "max_neighbours"}  # old spelling -> field, so results written before still load
+
+
 def from_dict(cls: type, values: Optional[dict[str, Any]], where: str) -> Any:
     """Build a params dataclass from a dict, naming unknown fields and the allowed ones."""
     values = dict(values or {})
+    for old, new in RENAMED.items():
+        if old in values and new in {f.name for f in fields(cls)}:
+            if new in values and values[new] != values[old]:
+                raise ConfigError(f"{where}: {old}={values[old]!r} and {new}={values[new]!r} disagree; {new} is the name now.")
+            print(f"flowlights: {where}: {old!r} is spelled {new!r} now; read as {new}.", file=sys.stderr)
+            values[new] = values.pop(old)
     allowed = [f.name for f in fields(cls)]
     unknown = sorted(set(values) - set(allowed))
     if unknown:

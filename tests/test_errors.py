@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,32 @@ def test_actions_outside_space_and_step_after_end():
             env.step({"A0": 0})
     finally:
         env.close()
+
+
+def test_damaged_results_folder_and_checkpoint_give_one_line_errors(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    import yaml
+
+    from conftest import REPO
+
+    def evaluate(run: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "flowlights.cli", "evaluate", "--checkpoint", str(run)],
+                              capture_output=True, text=True, timeout=300, cwd=REPO)
+
+    corrupt = tmp_path / "corrupt"
+    (corrupt / "checkpoints" / "iter_000001" / "learner_group").mkdir(parents=True)
+    (corrupt / "params.json").write_text("{not json")
+    done = evaluate(corrupt)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert f"{corrupt / 'params.json'} is not valid JSON" in done.stderr and "train again" in done.stderr
+
+    incomplete = tmp_path / "incomplete"
+    (incomplete / "checkpoints" / "iter_000001" / "learner_group").mkdir(parents=True)
+    params = yaml.safe_load((REPO / "exp_configs" / "grid2x2_shared.yaml").read_text())
+    (incomplete / "params.json").write_text(json.dumps(params))
+    done = evaluate(incomplete)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "cannot be loaded" in done.stderr and "give an earlier one" in done.stderr

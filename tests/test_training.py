@@ -145,6 +145,7 @@ def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
 
     done = flowlights("evaluate", "--checkpoint", str(run_dir), "--out", str(tmp_path / "eval"))
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "deprecat" not in done.stderr.lower(), f"third-party deprecation notices in our output: {done.stderr[-2000:]}"
     report = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert report["controller"] == "trained:tiny:iter_000002"
     assert report["episodes"][0]["throughput"] > 20 and report["settings"]["end"] == 200
@@ -247,3 +248,11 @@ def test_bundled_experiment_found_by_bare_name():
     assert experiment.exp_tag == "grid2x2_shared" and experiment.source.endswith("grid2x2_shared.py")
     with pytest.raises(ConfigError, match=r"or a bundled experiment's name \(arterial1x4, grid2x2_shared"):
         load_experiment("no_such_experiment")
+
+
+def test_results_written_with_an_old_field_name_still_load(tmp_path, capsys):
+    params = load_experiment(CONFIGS / "grid2x2_shared.yaml").to_dict()
+    params["env"]["max_neighbors"] = params["env"].pop("max_neighbours")
+    (tmp_path / "params.json").write_text(json.dumps(params))
+    assert load_experiment(tmp_path).flow_params["env"].max_neighbours == params["env"]["max_neighbors"]
+    assert "'max_neighbors' is spelled 'max_neighbours' now" in capsys.readouterr().err

@@ -30,7 +30,8 @@ class TrainedPolicy(Controller):
 
         from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule
 
-        logging.getLogger("ray.rllib").setLevel(logging.ERROR)  # deprecation notices on load
+        for name in ("ray.rllib", "ray._common.deprecation"):  # RLlib's deprecation notices on load (set after importing it)
+            logging.getLogger(name).setLevel(logging.ERROR)
 
         self.checkpoint = latest_checkpoint(Path(path))
         self.experiment = load_experiment(results_dir_of(self.checkpoint))
