@@ -30,6 +30,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from flowlights.training.trained_policy import TrainedPolicy
 
         controller = TrainedPolicy(args.checkpoint)
+        trained_under = controller.env_overrides.get("protocol", "flowlights")
+        if args.protocol is not None and args.protocol != trained_under:
+            raise FlowlightsError(f"--protocol {args.protocol}: this policy was trained under protocol {trained_under!r} "
+                                  f"(its params.json); evaluate it under that one (drop --protocol).")
         if args.end is None and controller.scenario_kwargs.get("end") is not None:
             kwargs["end"] = controller.scenario_kwargs["end"]  # the episode length it was trained on
     elif scenario is None:

@@ -146,6 +146,8 @@ def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
     done = flowlights("evaluate", "--checkpoint", str(run_dir), "--out", str(tmp_path / "eval"))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "deprecat" not in done.stderr.lower(), f"third-party deprecation notices in our output: {done.stderr[-2000:]}"
+    done = flowlights("evaluate", "--checkpoint", str(run_dir), "--protocol", "resco")
+    assert done.returncode == 2 and "trained under protocol 'flowlights'" in done.stderr
     report = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert report["controller"] == "trained:tiny:iter_000002"
     assert report["episodes"][0]["throughput"] > 20 and report["settings"]["end"] == 200
