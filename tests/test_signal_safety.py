@@ -70,3 +70,11 @@ def test_same_seed_same_metrics():
     assert first == second
     assert first["arrived"] > 0
     assert other != first
+
+
+@pytest.mark.parametrize("name", ["cologne8", "ingolstadt7"])
+def test_safety_on_resco_under_protocol_resco(tmp_path, name):
+    """RESCO's MDP (yellow inside the 10 s step, no all-red, switching at the first decision) keeps the rules."""
+    cfg = resco_cfg(name)
+    begin = flowlights.networks.NetworkFile.from_sumocfg(cfg).begin
+    run_and_check(tmp_path, sumocfg=cfg, end=begin + 600, protocol="resco")
