@@ -5,6 +5,7 @@ so that a run can be written out and replayed exactly.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional, Sequence
@@ -26,6 +27,8 @@ class SumoParams:
     time_to_teleport: SUMO's --time-to-teleport (-1 disables teleports; None: the .sumocfg's value,
     else SUMO's default of 300 s).
     sumo_args: extra command-line options, e.g. ``["--additional-files", "x.add.xml"]``.
+    restart_instance: start a fresh SUMO every episode instead of reloading the running one (Flow's
+    option; slower, but frees everything SUMO held).
     """
 
     backend: str = "libsumo"
@@ -38,6 +41,7 @@ class SumoParams:
     time_to_teleport: Optional[float] = None
     sumo_args: Sequence[str] = field(default_factory=list)
     tripinfo_output: Optional[str] = None
+    restart_instance: bool = False
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -71,6 +75,9 @@ class EnvParams:
     SUMO program. include_single_green: also make lights whose program has one green agents.
     detection_distance: metres upstream of a stop line that ``zone_*`` observations and rewards see
     (along the road, across junctions without lights), as a detector or camera would.
+    horizon, sims_per_step, warmup_steps: Flow's episode length, env step and warm-up counted in env
+    steps of ``sims_per_step`` simulation steps (see ``flow_steps``); they set end, delta_time and warmup.
+    additional_params: options for an env class that reads them (Flow's ``EnvParams.additional_params``).
     protocol: a named set of these settings (``flowlights.protocols``): "flowlights" (default, safe)
     or "resco" (RESCO's benchmark MDP); it sets delta_time, yellow, all_red, min/max green.
     measures: lane measurements to take beyond what the observation and reward declare (names in
@@ -96,6 +103,10 @@ class EnvParams:
     measures: Sequence[str] = ()
     protocol: str = "flowlights"
     detection_distance: float = 200.0
+    horizon: Optional[int] = None
+    sims_per_step: Optional[int] = None
+    warmup_steps: int = 0
+    additional_params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -130,6 +141,11 @@ class EnvParams:
         if isinstance(self.measures, str):
             self.measures = (self.measures,)
         self.measures = tuple(sorted(check_needs(self.measures, "EnvParams.measures")))
+        for name in ("horizon", "sims_per_step"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)!r} must be >= 1 (env steps), or None.")
+        if self.warmup_steps < 0:
+            raise ConfigError(f"warmup_steps={self.warmup_steps!r} must be >= 0 (env steps).")
         if not self.detection_distance > 0:
             raise ConfigError(f"detection_distance={self.detection_distance!r} must be > 0 metres, e.g. 200.")
         if not 0.0 <= self.neighbor_weight <= 1.0:
@@ -155,3 +171,31 @@ def split_kwargs(kwargs: dict[str, Any], *classes: type) -> list[dict[str, Any]]
             allowed_all = sorted(set().union(*names))
             raise ConfigError(f"unknown argument {key!r}; allowed: {', '.join(allowed_all)}.")
     return parts
+
+
+def _one_home(params: Any, key: str, value: Any, flow_name: str) -> Any:
+    """``params`` with ``key`` set from Flow's ``flow_name``; a non-default value already there that
+    differs is a ConfigError naming both."""
+    default = next(f.default for f in fields(params) if f.name == key)
+    given = getattr(params, key)
+    if given != default and given != value:
+        raise ConfigError(f"{key}={given!r} and {flow_name} (which gives {key}={value!r}) disagree; keep one of them.")
+    return dataclasses.replace(params, **{key: value})
+
+
+def flow_steps(sim: SumoParams, env: EnvParams, begin: float) -> tuple[SumoParams, EnvParams]:
+    """Flow's step counts in this simulation's seconds. An env step is ``sims_per_step`` simulation
+    steps of ``step_length``: ``sims_per_step`` sets delta_time (when given), ``warmup_steps`` the
+    warm-up and ``horizon`` the end (begin + warm-up + horizon env steps). (A decision every simulation step,
+    Flow's default, is not kept: with a 3 s yellow it would ask every light every second.)"""
+    per_step = (env.sims_per_step or 1) * sim.step_length
+    if env.sims_per_step is not None:
+        env = _one_home(env, "delta_time", per_step, f"sims_per_step={env.sims_per_step}")
+    if env.warmup_steps:
+        sim = _one_home(sim, "warmup", env.warmup_steps * per_step, f"warmup_steps={env.warmup_steps}")
+    if env.horizon is not None:  # Flow's horizon counts the env steps after the warm-up
+        end = begin + sim.warmup + env.horizon * per_step
+        if sim.end is not None and sim.end != end:
+            raise ConfigError(f"end={sim.end!r} and horizon={env.horizon} (which gives end={end:g}) disagree; keep one of them.")
+        sim = dataclasses.replace(sim, end=end)
+    return sim, env

@@ -18,7 +18,7 @@ from pettingzoo import ParallelEnv
 from flowlights.errors import ConfigError, SimulationError
 from flowlights.networks.network_file import NetworkFile
 from flowlights.networks.topology import NetTopology, read_net
-from flowlights.params import EnvParams, SumoParams
+from flowlights.params import EnvParams, SumoParams, flow_steps
 from flowlights.protocols import apply_protocol
 from flowlights.signals.controller import SignalController
 from flowlights.signals.timing import Timing, to_steps
@@ -65,6 +65,7 @@ class MultiEnv(ParallelEnv):
 
     def __init__(self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams) -> None:
         env_params, sim_params, self.protocol = apply_protocol(env_params, sim_params, scenario.name)
+        sim_params, env_params = flow_steps(sim_params, env_params, scenario.begin if sim_params.begin is None else sim_params.begin)
         self.scenario = scenario
         self.sim_params = sim_params
         self.env_params = env_params

@@ -22,6 +22,34 @@ from flowlights.sim.approach import StopLineCounter
 from flowlights.sim.lanes import OUTGOING, ZONE, LaneMeasures, LaneSensor
 
 
+# Flow's traffic-light additional_params this env reads, each into its own field
+FLOW_TL_KEYS = {"switch_time": "min_green", "num_observed": "nearest_vehicles"}
+FLOW_TL_NOT_USED = {"tl_type": "every controlled light is an agent; others keep their program",
+                    "target_velocity": "rewards are chosen by name (EnvParams.reward)",
+                    "num_local_edges": "observations are chosen by name (EnvParams.observation)",
+                    "num_local_lights": "observations are chosen by name (EnvParams.observation)"}
+
+
+def read_flow_additional_params(env_params: EnvParams) -> EnvParams:
+    """Flow's traffic-light ``additional_params`` in this env's fields: switch_time -> min_green,
+    num_observed -> nearest_vehicles, discrete -> action_mode "switch" (keep/switch, as Flow's env);
+    the others are reported with a warning, never dropped in silence."""
+    import dataclasses
+    import warnings
+
+    from flowlights.params import _one_home
+
+    for key, value in env_params.additional_params.items():
+        if key in FLOW_TL_KEYS:
+            env_params = _one_home(env_params, FLOW_TL_KEYS[key], value, f"additional_params[{key!r}]")
+        elif key == "discrete":
+            env_params = _one_home(env_params, "action_mode", "switch", f"additional_params['discrete']={value!r}")
+        else:
+            why = FLOW_TL_NOT_USED.get(key, "TrafficLightEnv does not read it; your own env class may")
+            warnings.warn(f"EnvParams.additional_params[{key!r}] is not used by TrafficLightEnv ({why}).", UserWarning, stacklevel=4)
+    return dataclasses.replace(env_params, additional_params={}) if env_params.additional_params else env_params
+
+
 class TrafficLightEnv(MultiEnv):
     """Every controlled traffic light is an agent; see EnvParams for what it sees and does."""
 
@@ -29,6 +57,7 @@ class TrafficLightEnv(MultiEnv):
 
     def __init__(self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams,
                  render_mode: str | None = None) -> None:
+        env_params = read_flow_additional_params(env_params)
         super().__init__(scenario, sim_params, env_params)
         if render_mode not in (None, "rgb_array"):
             raise ConfigError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' (or sumo-gui via 'flowlights visualize').")

@@ -63,6 +63,7 @@ class SumoOptions(Protocol):
     time_to_teleport: Optional[float]
     sumo_args: Sequence[str]
     tripinfo_output: Optional[str]
+    restart_instance: bool
 
 
 def sumo_exceptions() -> tuple[type[BaseException], ...]:
@@ -142,7 +143,7 @@ class SumoSimulation:
         cmd = self.command(seed)
         self._steps = 0
         self.step_seconds = 0.0
-        if self.running and not self._broken:
+        if self.running and not self._broken and not getattr(self.params, "restart_instance", False):
             try:
                 self.api.load(cmd[1:])
                 return

@@ -1,0 +1,87 @@
+"""Flow's parameter vocabulary (flowlights.core.params): Flow's names, defaults and meaning onto
+flowlights' own params, one warning for an option with no meaning here, errors for unknown names
+and for a setting given twice with different values."""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from conftest import sumo_children
+from flowlights.core.params import EnvParams, SumoParams
+from flowlights.envs.traffic_light_env import TrafficLightEnv
+from flowlights.errors import ConfigError
+from flowlights.networks.network_file import resolve_scenario
+
+
+def build(sim, env):
+    return TrafficLightEnv(resolve_scenario(scenario="grid2x2"), sim, env)
+
+
+def test_sumo_params_flow_names_and_defaults(tmp_path):
+    sim = SumoParams(render=False, emission_path=str(tmp_path), restart_instance=True, lateral_resolution=0.8)
+    assert sim.step_length == 0.1 and sim.time_to_teleport == -1, "Flow's defaults: sim_step 0.1 s, no teleports"
+    assert sim.restart_instance and not sim.gui
+    assert sim.sumo_args == ["--emission-output", str(tmp_path / "emission.xml"), "--lateral-resolution", "0.8"]
+    assert SumoParams(sim_step=1, render=True).backend == "traci", "sumo-gui runs through TraCI"
+    assert SumoParams(sim_step=1, seed=None).seed == 0, "runs stay reproducible"
+    with pytest.raises(ConfigError, match="step_length=0.5 and sim_step=1 set the same thing differently"):
+        SumoParams(step_length=0.5, sim_step=1)
+    with pytest.raises(ConfigError, match="unknown option 'sim_stepp'"):
+        SumoParams(sim_stepp=1)
+
+
+def test_options_without_meaning_warn_once_each():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        SumoParams(sim_step=1, port=8813, pxpm=3)
+        EnvParams(evaluate=True, clip_actions=False)
+    messages = [str(w.message) for w in caught]
+    for name in ("port", "pxpm", "evaluate", "clip_actions"):
+        assert sum(f"Flow's {name!r} has no meaning" in m for m in messages) == 1, messages
+
+
+def test_horizon_warmup_and_sims_per_step_count_env_steps():
+    env = build(SumoParams(sim_step=1), EnvParams(horizon=40, warmup_steps=4, sims_per_step=5))
+    try:
+        assert env.env_params.delta_time == 5 and env.sim_params.warmup == 20
+        env.reset(seed=0)
+        assert env.sim.time == 20, "the warm-up runs first"
+        decisions = 0
+        while env.agents:
+            env.step({})
+            decisions += 1
+        assert decisions == 40 and env.metrics()["sim_time"] == 220, "horizon counts env steps after the warm-up"
+    finally:
+        env.close()
+    whole = build(SumoParams(sim_step=1), EnvParams(horizon=float("inf")))
+    assert whole.sim.end == 3600, "an infinite horizon is the scenario's window"
+    with pytest.raises(ConfigError, match="delta_time=10.0 and sims_per_step=5"):
+        build(SumoParams(sim_step=1), EnvParams(sims_per_step=5, delta_time=10.0))
+    with pytest.raises(ConfigError, match="end=100.0 and horizon=40"):
+        build(SumoParams(sim_step=1, end=100.0), EnvParams(horizon=40))
+
+
+def test_restart_instance_starts_a_fresh_sumo_each_episode():
+    env = build(SumoParams(sim_step=1, restart_instance=True, backend="traci", end=30), EnvParams())
+    try:
+        env.reset(seed=0)
+        first = env.sim.process.pid
+        env.reset(seed=1)
+        assert env.sim.process.pid != first
+    finally:
+        env.close()
+    assert sumo_children() == []
+
+
+def test_flow_traffic_light_additional_params():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        env = build(SumoParams(sim_step=1), EnvParams(additional_params={
+            "switch_time": 8, "discrete": True, "num_observed": 3, "tl_type": "controlled", "target_velocity": 50}))
+    assert (env.env_params.min_green, env.env_params.action_mode, env.env_params.nearest_vehicles) == (8, "switch", 3)
+    assert env.action_space("A0").n == 2, "Flow's keep/switch"
+    unused = [str(w.message) for w in caught if "is not used by TrafficLightEnv" in str(w.message)]
+    assert len(unused) == 2 and any("'tl_type'" in m for m in unused) and any("'target_velocity'" in m for m in unused)
+    with pytest.raises(ConfigError, match="min_green=7.0 and additional_params\\['switch_time'\\]"):
+        build(SumoParams(sim_step=1), EnvParams(min_green=7.0, additional_params={"switch_time": 8}))
