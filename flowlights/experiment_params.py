@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, fields
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
 from flowlights.errors import ConfigError
 from flowlights.networks.demand import InFlows
@@ -23,7 +23,7 @@ class NetParams:
     scenario: Optional[str] = None
     sumocfg: Optional[str] = None
     net_file: Optional[str] = None
-    route_file: Optional[str] = None
+    route_file: Union[str, Sequence[str], None] = None
     additional_files: Sequence[str] = field(default_factory=list)
     inflows: Optional[InFlows] = None
     additional_params: dict[str, Any] = field(default_factory=dict)

@@ -85,3 +85,68 @@ def test_flow_traffic_light_additional_params():
     assert len(unused) == 2 and any("'tl_type'" in m for m in unused) and any("'target_velocity'" in m for m in unused)
     with pytest.raises(ConfigError, match="min_green=7.0 and additional_params\\['switch_time'\\]"):
         build(SumoParams(sim_step=1), EnvParams(min_green=7.0, additional_params={"switch_time": 8}))
+
+
+def test_flow_style_vehicles_and_inflows_on_a_generated_grid(tmp_path, monkeypatch):
+    """Flow's VehicleParams.add / SumoCarFollowingParams / InFlows.add(veh_type, edge, ...) with no
+    destination: the grid routes the flows straight through and every vehicle has Flow's type."""
+    from flowlights.controllers import GridRouter, SimCarFollowingController
+    from flowlights.core.params import InitialConfig, NetParams, SumoCarFollowingParams, VehicleParams
+    from flowlights.networks import InFlows
+    from flowlights.training.create_env import make_create_env
+
+    monkeypatch.setenv("FLOWLIGHTS_CACHE", str(tmp_path))
+    vehicles = VehicleParams()
+    vehicles.add(veh_id="human", acceleration_controller=(SimCarFollowingController, {}),
+                 car_following_params=SumoCarFollowingParams(min_gap=2.5, max_speed=12, decel=7.5), routing_controller=(GridRouter, {}))
+    inflow = InFlows()
+    for edge in ("left0A0", "bottom0A0"):
+        inflow.add(veh_type="human", edge=edge, vehs_per_hour=600, departLane="free", departSpeed=10)
+    inflow.add(veh_type="human", edge="top0A0", period=12, departLane="free", departSpeed="max")
+    flow_params = dict(exp_tag="flowgrid", env_name="TrafficLightEnv", network="GridNetwork", simulator="libsumo",
+                       sim=SumoParams(sim_step=1, end=300), env=EnvParams(), veh=vehicles, initial=InitialConfig(),
+                       net=NetParams(inflows=inflow, additional_params={"rows": 1, "cols": 1}))
+    create_env, _ = make_create_env(params=flow_params)
+    env = create_env().env
+    try:
+        env.reset(seed=0)
+        types, speeds, routes = set(), [], set()
+        while env.agents:
+            env.step({})
+            api = env.sim.api
+            for vid in api.vehicle.getIDList():
+                types.add(api.vehicle.getTypeID(vid))
+                speeds.append(api.vehicle.getSpeed(vid))
+                routes.add(tuple(api.vehicle.getRoute(vid)))
+        assert types == {"human"} and max(speeds) <= 12 + 1e-6
+        assert ("left0A0", "A0right0") in routes and ("bottom0A0", "A0top0") in routes, "straight through, as GridRouter"
+    finally:
+        env.close()
+
+
+def test_net_params_template_names_the_files():
+    from flowlights.core.params import NetParams
+    from flowlights.networks.network_file import bundled_dir
+    from flowlights.training.env_kwargs import env_kwargs
+
+    folder = bundled_dir("networks") / "grid2x2"
+    net = NetParams(template={"net": str(folder / "grid2x2-flowlights.net.xml"), "rou": [str(folder / "grid2x2-flowlights.rou.xml")]})
+    assert net.net_file.endswith("grid2x2-flowlights.net.xml") and net.route_file[0].endswith(".rou.xml")
+    kwargs = env_kwargs(dict(exp_tag="t", env_name="TrafficLightEnv", network="NetworkFile", simulator="libsumo",
+                             sim=SumoParams(sim_step=1, end=60), env=EnvParams(), net=net))
+    env = flowlights_env(kwargs)
+    try:
+        env.reset(seed=0)
+        while env.agents:
+            env.step({})
+        assert env.metrics()["sim_time"] == 60
+    finally:
+        env.close()
+    with pytest.raises(ConfigError, match="template .* needs a 'net' path"):
+        NetParams(template={"rou": "x.rou.xml"})
+
+
+def flowlights_env(kwargs):
+    import flowlights
+
+    return flowlights.make_env(**kwargs)

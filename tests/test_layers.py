@@ -6,7 +6,7 @@ import ast
 from conftest import REPO
 
 LAYERS = [  # lowest first; a module may import its own layer and those below
-    ("errors", "registry", "markdown", "progress", "mpl", "validation", "protocols"),
+    ("errors", "registry", "markdown", "progress", "mpl", "validation", "protocols", "controllers"),
     ("sim", "signals"),
     ("networks", "params", "experiment_params", "junction"),
     ("observations", "rewards"),

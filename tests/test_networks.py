@@ -85,7 +85,7 @@ def test_inflows_probability_and_bad_values(tmp_path):
     flows = InFlows().add("left0A0", to="A0right0", probability=0.2).add("bottom0A0", to="A0top0", vehs_per_hour=360, end=300)
     text = flows.write(tmp_path / "f.rou.xml").read_text()
     assert 'probability="0.2"' in text and 'vehsPerHour="360"' in text
-    with pytest.raises(ConfigError, match="exactly one of vehs_per_hour= or probability="):
+    with pytest.raises(ConfigError, match="exactly one of vehs_per_hour=, period=, probability= or number="):
         InFlows().add("left0A0", to="A0right0")
     with pytest.raises(ConfigError, match=r"probability=1.5 must be within"):
         InFlows().add("left0A0", to="A0right0", probability=1.5)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flowlights import params as own
+from flowlights.experiment_params import VehicleParams as OwnVehicleParams
 from flowlights.errors import ConfigError
 
 # Flow name -> flowlights field (same meaning)
@@ -95,3 +96,145 @@ def EnvParams(**kwargs: Any) -> own.EnvParams:  # noqa: N802  (Flow's class name
     if values.get("additional_params") is None:
         values.pop("additional_params", None)
     return own.EnvParams(**values)
+
+
+SPEED_MODES = {"aggressive": 0, "obey_safe_speed": 1, "no_collide": 7, "right_of_way": 25, "all_checks": 31}
+CAR_FOLLOWING_ATTRIBUTES = {"accel": "accel", "decel": "decel", "sigma": "sigma", "tau": "tau", "min_gap": "minGap",
+                            "max_speed": "maxSpeed", "speed_factor": "speedFactor", "speed_dev": "speedDev",
+                            "impatience": "impatience", "car_follow_model": "carFollowModel"}
+LANE_CHANGE_ATTRIBUTES = {"model": "laneChangeModel", "lc_strategic": "lcStrategic", "lc_cooperative": "lcCooperative",
+                          "lc_speed_gain": "lcSpeedGain", "lc_keep_right": "lcKeepRight",
+                          "lc_look_ahead_left": "lcLookaheadLeft", "lc_speed_gain_right": "lcSpeedGainRight",
+                          "lc_sublane": "lcSublane", "lc_pushy": "lcPushy", "lc_pushy_gap": "lcPushyGap",
+                          "lc_assertive": "lcAssertive", "lc_accel_lat": "lcAccelLat"}
+
+
+class SumoCarFollowingParams:
+    """Flow's car-following parameters, as SUMO vType attributes (Flow's defaults). ``speed_mode``
+    is per vehicle in SUMO; flowlights keeps SUMO's default checks and says so once when another is asked."""
+
+    def __init__(self, speed_mode: Any = "right_of_way", accel: float = 2.6, decel: float = 4.5, sigma: float = 0.5,
+                 tau: float = 1.0, min_gap: float = 2.5, max_speed: float = 30, speed_factor: float = 1.0,
+                 speed_dev: float = 0.1, impatience: float = 0.5, car_follow_model: str = "IDM", **kwargs: Any) -> None:
+        given = dict(accel=accel, decel=decel, sigma=sigma, tau=tau, min_gap=min_gap, max_speed=max_speed,
+                     speed_factor=speed_factor, speed_dev=speed_dev, impatience=impatience, car_follow_model=car_follow_model)
+        self.controller_params = {CAR_FOLLOWING_ATTRIBUTES[k]: v for k, v in given.items()}
+        self.controller_params.update(kwargs)  # Flow passes extra SUMO vType attributes through, so do we
+        mode = SPEED_MODES.get(speed_mode, speed_mode)
+        if mode not in (SPEED_MODES["right_of_way"], SPEED_MODES["all_checks"]):
+            _no_meaning("speed_mode", f"{speed_mode!r} would need a per-vehicle TraCI call; SUMO's safe-speed checks apply",
+                        "SumoCarFollowingParams")
+        self.speed_mode = mode
+
+
+class SumoLaneChangeParams:
+    """Flow's lane-change parameters, as SUMO vType attributes (Flow's defaults). ``lane_change_mode``
+    is per vehicle in SUMO; SUMO's default lane changing applies (said once when another is asked)."""
+
+    def __init__(self, lane_change_mode: Any = "no_lc_safe", model: str = "LC2013", lc_strategic: float = 1.0,
+                 lc_cooperative: float = 1.0, lc_speed_gain: float = 1.0, lc_keep_right: float = 1.0,
+                 lc_look_ahead_left: float = 2.0, lc_speed_gain_right: float = 1.0, lc_sublane: float = 1.0,
+                 lc_pushy: float = 0, lc_pushy_gap: float = 0.6, lc_assertive: float = 1, lc_accel_lat: float = 1.0,
+                 **kwargs: Any) -> None:
+        given = dict(model=model, lc_strategic=lc_strategic, lc_cooperative=lc_cooperative, lc_speed_gain=lc_speed_gain,
+                     lc_keep_right=lc_keep_right, lc_look_ahead_left=lc_look_ahead_left,
+                     lc_speed_gain_right=lc_speed_gain_right, lc_sublane=lc_sublane, lc_pushy=lc_pushy,
+                     lc_pushy_gap=lc_pushy_gap, lc_assertive=lc_assertive, lc_accel_lat=lc_accel_lat)
+        self.controller_params = {LANE_CHANGE_ATTRIBUTES[k]: v for k, v in given.items()}
+        self.controller_params.update(kwargs)
+        if lane_change_mode not in ("no_lc_safe", "sumo_default", 512, 1621):
+            _no_meaning("lane_change_mode", f"{lane_change_mode!r} would need a per-vehicle TraCI call; SUMO's "
+                        "lane changing applies", "SumoLaneChangeParams")
+        self.lane_change_mode = lane_change_mode
+
+
+class VehicleParams(OwnVehicleParams):
+    """Flow's VehicleParams: ``add(veh_id, acceleration_controller, lane_change_controller,
+    routing_controller, initial_speed, num_vehicles, car_following_params, lane_change_params, color)``
+    writes a SUMO vType; flowlights' ``add(veh_id, **vtype_attributes)`` keeps working."""
+
+    def add(self, veh_id: str, acceleration_controller: Any = None, lane_change_controller: Any = None,  # type: ignore[override]
+            routing_controller: Any = None, initial_speed: float = 0, num_vehicles: int = 0,
+            car_following_params: Any = None, lane_change_params: Any = None, color: Any = None,
+            **attributes: Any) -> "VehicleParams":
+        from flowlights import controllers
+
+        where = f"VehicleParams.add({veh_id!r})"
+        vtype = dict((car_following_params or SumoCarFollowingParams()).controller_params)
+        if lane_change_params is not None:
+            vtype.update(lane_change_params.controller_params)
+        cls, options = acceleration_controller if acceleration_controller else (controllers.SimCarFollowingController, {})
+        if cls is controllers.IDMController:
+            idm = {**controllers.IDMController.defaults, **options}
+            vtype.update(carFollowModel="IDM", maxSpeed=idm["v0"], tau=idm["T"], accel=idm["a"], decel=idm["b"],
+                         delta=idm["delta"], minGap=idm["s0"])
+            if idm["noise"]:
+                _no_meaning("IDMController noise", "SUMO's IDM has no acceleration noise", where)
+        elif cls is not controllers.SimCarFollowingController:
+            _no_meaning(f"acceleration_controller {getattr(cls, '__name__', cls)}",
+                        "vehicles follow SUMO's model here (RL-driven vehicles: issue 10)", where)
+        if num_vehicles:
+            _no_meaning("num_vehicles", "initial vehicles are not placed yet; demand comes from inflows and routes", where)
+        if color is not None:
+            vtype["color"] = color if isinstance(color, str) else ",".join(str(c) for c in color)
+        vtype.update(attributes)
+        return super().add(veh_id, **vtype)  # type: ignore[return-value]
+
+
+def InitialConfig(**kwargs: Any) -> Any:  # noqa: N802  (Flow's class name)
+    """Flow's InitialConfig: vehicle placement at the start (shuffle, spacing, bunching...) has no
+    meaning for scenario-file demand (warned once each); flowlights' ``warmup`` is kept."""
+    from flowlights.experiment_params import InitialConfig as Own
+
+    own_fields = {f.name for f in dataclasses.fields(Own)}
+    flow_defaults = {"shuffle": False, "spacing": "uniform", "min_gap": 0, "perturbation": 0.0, "x0": 0, "bunching": 0,
+                     "lanes_distribution": float("inf"), "edges_distribution": "all", "additional_params": None}
+    values = {}
+    for name, value in kwargs.items():
+        if name in own_fields:
+            values[name] = value
+        elif name in flow_defaults:
+            if value != flow_defaults[name]:
+                _no_meaning(name, "vehicles enter from the scenario's demand, none is placed at the start", "InitialConfig")
+        else:
+            raise ConfigError(f"InitialConfig: unknown option {name!r}; Flow's and flowlights' options: "
+                              f"{', '.join(sorted({*flow_defaults, *own_fields}))}.")
+    return Own(**values)
+
+
+def TrafficLightParams(baseline: bool = False, **kwargs: Any) -> Any:  # noqa: N802  (Flow's class name)
+    """Flow's TrafficLightParams: ``baseline=True`` (Flow's actuated baseline everywhere) is
+    ``flowlights evaluate --controller actuated`` here, said once; flowlights' fields are kept."""
+    from flowlights.experiment_params import TrafficLightParams as Own
+
+    if baseline:
+        _no_meaning("baseline=True", "evaluate SUMO's actuated lights with `flowlights evaluate --controller actuated`",
+                    "TrafficLightParams")
+    return Own(**kwargs)
+
+
+def NetParams(inflows: Any = None, additional_params: Any = None, template: Any = None, **kwargs: Any) -> Any:  # noqa: N802
+    """Flow's NetParams: ``inflows``, ``additional_params`` (the network generator's options) and
+    ``template`` — a .net.xml path, or Flow's dict ``{"net": ..., "rou": [...], "vtype": ...}`` — onto
+    flowlights' NetParams (``scenario=``, ``sumocfg=``... keep working)."""
+    from flowlights.experiment_params import NetParams as Own
+
+    values = dict(kwargs)
+    if inflows is not None:
+        values["inflows"] = inflows
+    if additional_params:
+        values["additional_params"] = dict(additional_params)
+    if template is not None:
+        parts = {"net": template} if isinstance(template, (str, Path)) else dict(template)
+        unknown = sorted(set(parts) - {"net", "rou", "vtype", "add"})
+        if unknown or "net" not in parts:
+            raise ConfigError(f"NetParams: template {template!r} needs a 'net' path (and may give 'rou', 'vtype', 'add'); "
+                              f"{'unknown key ' + repr(unknown[0]) if unknown else 'no net given'}.")
+        as_list = lambda v: [str(p) for p in (v if isinstance(v, (list, tuple)) else [v])]  # noqa: E731
+        _set(values, "net_file", str(parts["net"]), "template['net']", "NetParams")
+        if "rou" in parts:
+            _set(values, "route_file", as_list(parts["rou"]), "template['rou']", "NetParams")
+        extra = [p for key in ("vtype", "add") if key in parts for p in as_list(parts[key])]
+        if extra:
+            values["additional_files"] = list(values.get("additional_files", [])) + extra
+    return Own(**values)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flowlights.errors import ConfigError
 from flowlights.networks.demand import InFlows
@@ -56,24 +57,27 @@ class GridNetwork(GeneratedNetwork):
             args += ["--no-left-connections", "true"]
         return args
 
+    def route_missing_destinations(self, net_file: Path, inflows: InFlows) -> InFlows:
+        """Flows that name no destination (Flow's style) go straight through the grid, as Flow's GridRouter."""
+        straight = {entry: exits[0] for entry, exits in _routes_from_entries(read_net(net_file)).items()}
+        for flow in inflows.flows:
+            if flow.to is None:
+                if flow.edge not in straight:
+                    raise ConfigError(f"flow on {flow.edge!r}: not an entry road of the grid; entries: {', '.join(sorted(straight))}.")
+                flow.to = straight[flow.edge]
+        return inflows
+
     def demand(self, net_file: Path, vehs_per_hour: float = 300.0, straight_share: float = 0.7,
                begin: float = 0.0, end: float = 3600.0, main_axis_factor: float = 1.0) -> InFlows:
         """Flows from every entry road: ``straight_share`` goes straight through, the rest turns
         (split evenly over the other exits). West-east entries are scaled by ``main_axis_factor``."""
         topo = read_net(net_file)
         xy = topo.junction_xy
-        fringe = {j for j, t in topo.junction_types.items() if t == "dead_end"}
-        entries = [e for e, (f, _) in topo.edge_ends.items() if f in fringe]
-        exits = [e for e, (_, t) in topo.edge_ends.items() if t in fringe]
         inflows = InFlows()
-        for entry in sorted(entries):
+        for entry, (straight, others) in sorted(_routes_from_entries(topo).items()):
             f, t = topo.edge_ends[entry]
             heading = (xy[t][0] - xy[f][0], xy[t][1] - xy[f][1])
             rate = vehs_per_hour * (main_axis_factor if abs(heading[0]) > abs(heading[1]) else 1.0)
-            reverse = next((e for e in exits if topo.edge_ends[e][1] == f), None)  # back where it came from
-            candidates = [e for e in exits if e != reverse]
-            straight = max(candidates, key=lambda e: _alignment(heading, xy[topo.edge_ends[e][0]], xy[topo.edge_ends[e][1]], xy[f]))
-            others = [e for e in candidates if e != straight]
             inflows.add(entry, to=straight, vehs_per_hour=rate * (straight_share if others else 1.0), begin=begin, end=end)
             for exit_edge in others:
                 inflows.add(entry, to=exit_edge, vehs_per_hour=rate * (1 - straight_share) / len(others), begin=begin, end=end)
@@ -89,6 +93,23 @@ def write_grid_scenario(folder: Path, rows: int, cols: int, lanes: int = 1, leng
     grid = GridNetwork(rows=rows, cols=cols, lanes=lanes, length=length)
     net = grid.build()
     return write_scenario(folder, folder.name, net, grid.demand(net, vehs_per_hour=vehs_per_hour, end=end), end=end)
+
+
+def _routes_from_entries(topo: Any) -> dict[str, tuple[str, list[str]]]:  # topo: a NetTopology
+    """For each entry road of a grid: the exit straight ahead, and the other exits (not back where it came from)."""
+    xy = topo.junction_xy
+    fringe = {j for j, t in topo.junction_types.items() if t == "dead_end"}
+    entries = [e for e, (f, _) in topo.edge_ends.items() if f in fringe]
+    exits = [e for e, (_, t) in topo.edge_ends.items() if t in fringe]
+    routes = {}
+    for entry in entries:
+        f, t = topo.edge_ends[entry]
+        heading = (xy[t][0] - xy[f][0], xy[t][1] - xy[f][1])
+        reverse = next((e for e in exits if topo.edge_ends[e][1] == f), None)  # back where it came from
+        candidates = [e for e in exits if e != reverse]
+        straight = max(candidates, key=lambda e: _alignment(heading, xy[topo.edge_ends[e][0]], xy[topo.edge_ends[e][1]], xy[f]))
+        routes[entry] = (straight, [e for e in candidates if e != straight])
+    return routes
 
 
 def _alignment(heading: tuple[float, float], a: tuple[float, float], b: tuple[float, float], origin: tuple[float, float]) -> float:

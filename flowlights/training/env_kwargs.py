@@ -31,7 +31,12 @@ def _generated_scenario(network: str, net: Any, end: float) -> str:
         fields = [f.name for f in dataclasses.fields(GENERATORS[network])]
         raise ConfigError(f"net.additional_params for {network}: {exc}; allowed: {', '.join(fields + list(DEMAND_KEYS))}.") from exc
     net_file = generator.build()
-    inflows = net.inflows if net.inflows is not None else generator.demand(net_file, end=end, **demand)
+    if net.inflows is not None:
+        inflows = net.inflows
+        if isinstance(generator, GridNetwork):
+            inflows = generator.route_missing_destinations(net_file, inflows)  # Flow's inflows name no destination
+    else:
+        inflows = generator.demand(net_file, end=end, **demand)
     key = hashlib.sha1(json.dumps([network, dataclasses.asdict(generator), [dataclasses.asdict(f) for f in inflows.flows], end],
                                   sort_keys=True, default=str).encode()).hexdigest()[:12]
     folder = cache_dir() / "scenarios" / key
