@@ -16,6 +16,23 @@ DQN_DEFAULTS = {"lr": 5e-4, "gamma": 0.99, "train_batch_size_per_learner": 64, "
 MODEL_KEYS = ("fcnet_hiddens", "fcnet_activation")
 
 
+def module_settings(probe_env: Any, algorithm: str, policies: Any, model_config: Any) -> dict[str, Any]:
+    """RLlib's ``.rl_module(...)`` arguments: the default module, or the masked PPO module for every
+    policy when the env gives action masks (``EnvParams(action_mask=True)``)."""
+    if not probe_env.env_params.action_mask:
+        return {"model_config": model_config}
+    if algorithm != "PPO":
+        raise ConfigError(f"action_mask=True trains with PPO's masked module; {algorithm} with masks is not supported "
+                          "yet: use --algorithm PPO, or action_mask: false.")
+    from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+    from flowlights.training.masked_module import MaskedPPOTorchRLModule
+
+    spec = RLModuleSpec(module_class=MaskedPPOTorchRLModule, model_config=model_config)
+    return {"rl_module_spec": MultiRLModuleSpec(rl_module_specs={pid: spec for pid in policies})}
+
+
 def build_config(experiment: Experiment, env_name: str, probe_env: Any, algorithm: str = "PPO",
                  num_env_runners: int = 0, seed: int = 0) -> Any:
     """PPO (default) or DQN on the experiment's env, with its policies and training settings."""
@@ -46,8 +63,9 @@ def build_config(experiment: Experiment, env_name: str, probe_env: Any, algorith
         .framework("torch")
         .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=1, rollout_fragment_length="auto")
         .multi_agent(policies=policies, policy_mapping_fn=mapping, policies_to_train=experiment.policies_to_train)
-        .rl_module(model_config=DefaultModelConfig(fcnet_hiddens=model.get("fcnet_hiddens", [64, 64]),
-                                                   fcnet_activation=model.get("fcnet_activation", "tanh")))
+        .rl_module(**module_settings(probe_env, algorithm, policies,
+                                     DefaultModelConfig(fcnet_hiddens=model.get("fcnet_hiddens", [64, 64]),
+                                                        fcnet_activation=model.get("fcnet_activation", "tanh"))))
         .callbacks(EpisodeMetricsCallback)
         # a crashed SUMO (SimulationError) or a killed env runner does not stop the run: RLlib re-creates it
         .fault_tolerance(restart_failed_env_runners=True, restart_failed_sub_environments=True,

@@ -62,7 +62,8 @@ class TrainedPolicy(Controller):
             if policy not in self.modules:
                 raise ConfigError(f"checkpoint {str(self.checkpoint)!r} has no policy {policy!r} for light {agent!r} "
                                   f"(it has {', '.join(sorted(self.modules.keys()))}); was it trained on this scenario?")
-            want, have = self.modules[policy].observation_space, env.observation_space(agent)
+            want = getattr(self.modules[policy], "masked_observation_space", self.modules[policy].observation_space)
+            have = env.observation_space(agent)
             if getattr(want, "shape", None) != getattr(have, "shape", None):
                 raise ConfigError(f"checkpoint {str(self.checkpoint)!r}: policy {policy!r} expects observations of shape "
                                   f"{getattr(want, 'shape', want)}, light {agent!r} gives {getattr(have, 'shape', have)}; "
@@ -78,7 +79,12 @@ class TrainedPolicy(Controller):
         actions = {}
         with torch.no_grad():
             for policy, agents in groups.items():
-                batch = torch.as_tensor(np.stack([observations[a] for a in agents]), dtype=torch.float32)
+                first = observations[agents[0]]
+                if isinstance(first, dict):  # masked observations: {"observation", "action_mask"}, stacked per key
+                    batch: Any = {key: torch.as_tensor(np.stack([observations[a][key] for a in agents]), dtype=torch.float32)
+                                  for key in first}
+                else:
+                    batch = torch.as_tensor(np.stack([observations[a] for a in agents]), dtype=torch.float32)
                 out = self.modules[policy].forward_inference({Columns.OBS: batch})
                 # PPO gives action logits (take the most likely); DQN gives greedy actions already
                 chosen = out[Columns.ACTIONS] if Columns.ACTIONS in out else out[Columns.ACTION_DIST_INPUTS].argmax(dim=-1)

@@ -1,0 +1,56 @@
+"""Action masks in training: with action_mask=True, PPO trains the masked module; neither its
+exploration nor its greedy choice ever takes an action the signal controller masks."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from conftest import TINY, flowlights, ray_processes, sumo_children  # noqa: E402
+
+
+def test_masked_ppo_trains_and_never_takes_a_masked_action(tmp_path):
+    from ray.rllib.core.columns import Columns
+
+    from flowlights.envs.factory import make_env
+    from flowlights.training.trained_policy import TrainedPolicy
+
+    before = set(ray_processes())
+    cfg = tmp_path / "masked.yaml"
+    cfg.write_text(TINY.replace("POLICIES", "shared").replace("env: {delta_time: 5, reward: queue}",
+                                                               "env: {delta_time: 5, reward: queue, action_mask: true, min_green: 10}"))
+    done = flowlights("train", str(cfg), "--iterations", "2", "--num-env-runners", "0", "--out", str(tmp_path / "runs"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_dir = next((tmp_path / "runs").iterdir())
+
+    policy = TrainedPolicy(run_dir)
+    module = policy.modules["shared"]
+    assert type(module).__name__ == "MaskedPPOTorchRLModule"
+    obs = torch.rand(500, module.observation_space.shape[0])
+    mask = torch.zeros(500, 2)
+    mask[:250, 0] = 1  # only action 0 allowed
+    mask[250:, 1] = 1  # only action 1 allowed
+    logits = module.forward_exploration({Columns.OBS: {"observation": obs, "action_mask": mask}})[Columns.ACTION_DIST_INPUTS]
+    sampled = torch.distributions.Categorical(logits=logits).sample()
+    assert torch.all(sampled[:250] == 0) and torch.all(sampled[250:] == 1), "exploration sampled a masked action"
+
+    env = make_env(**{**policy.scenario_kwargs, **policy.env_overrides})
+    checked = masked = 0
+    try:
+        observations, _ = env.reset(seed=3)
+        policy.reset(env)
+        while env.agents:
+            actions = policy.act(env, observations)
+            for agent, action in actions.items():
+                allowed = observations[agent]["action_mask"]
+                assert allowed[action] == 1, f"{agent} chose masked action {action} (mask {allowed})"
+                checked += 1
+                masked += int(np.sum(allowed == 0) > 0)
+            observations, *_ = env.step(actions)
+    finally:
+        env.close()
+    assert checked > 100 and masked > 10, "decisions with a masked action were met and none was chosen"
+    assert set(ray_processes()) <= before and sumo_children() == []
