@@ -18,6 +18,9 @@ def _scenario_kwargs(value: str) -> dict:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from flowlights.evaluation.evaluate import evaluate, format_report
+    from flowlights.training.experiment import load_experiment
+    from flowlights.training.flow_classes import is_flow_env
+    from flowlights.training.train import latest_checkpoint, results_dir_of
 
     kwargs: dict[str, Any] = {"end": args.end} if args.end is not None else {}
     if args.delta_time is not None:
@@ -26,6 +29,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         kwargs["protocol"] = args.protocol
     controller = args.controller
     scenario = args.scenario
+    if args.checkpoint and is_flow_env(load_experiment(results_dir_of(latest_checkpoint(args.checkpoint))).flow_params):
+        from flowlights.evaluation.flow_rollouts import format_rollouts, run_rollouts
+        from flowlights.training.flow_policy import FlowPolicy
+
+        policy = FlowPolicy(args.checkpoint)  # a Flow env class: Flow's rollouts and summary
+        print(format_rollouts(run_rollouts(policy.experiment, policy, num_rollouts=args.episodes, seed=args.seed)))
+        return 0
     if args.checkpoint:
         from flowlights.training.trained_policy import TrainedPolicy
 
@@ -63,7 +73,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     settings = TrainSettings(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainSettings)})
     run_dir = train(args.exp_config, settings, out=args.out, resume=args.resume, protocol=args.protocol)
     print(f"results in {run_dir} (params.json, progress.csv, checkpoints/, learning_curve.png)")
-    print(f"evaluate it: flowlights evaluate --checkpoint {run_dir}")
+    print(f"evaluate it: flowlights evaluate --checkpoint {run_dir}  (or: python scripts/visualizer_rllib.py {run_dir} "
+          "--render_mode no_render)")
     return 0
 
 

@@ -73,6 +73,8 @@ def visualize(argv: Sequence[str]) -> int:
     from flowlights.envs.factory import make_env
     from flowlights.evaluation.evaluate import evaluate, format_report
     from flowlights.networks.network_file import SCENARIO_KEYS
+    from flowlights.training.experiment import load_experiment
+    from flowlights.training.flow_classes import is_flow_env
     from flowlights.training.trained_policy import TrainedPolicy
 
     args = visualizer_parser().parse_args(list(argv))
@@ -85,6 +87,8 @@ def visualize(argv: Sequence[str]) -> int:
     path = args.result_dir
     if args.checkpoint_num is not None:
         path = path / "checkpoints" / f"iter_{int(args.checkpoint_num):06d}"
+    if is_flow_env(load_experiment(args.result_dir).flow_params):
+        return flow_rollouts(args, path)
     policy = TrainedPolicy(path)
     kwargs = {k: policy.scenario_kwargs[k] for k in (*SCENARIO_KEYS, "begin", "end") if k in policy.scenario_kwargs}
     if args.horizon is not None:
@@ -105,6 +109,28 @@ def visualize(argv: Sequence[str]) -> int:
         written = replay(policy, video=video, seed=args.seed + episode, **kwargs)
         if written:
             print(f"wrote {written}")
+    return 0
+
+
+def flow_rollouts(args: argparse.Namespace, checkpoint: Path) -> int:
+    """A Flow env class's rollouts with the trained policy (sumo-gui with --render_mode sumo_gui), Flow's summary."""
+    from flowlights.evaluation.flow_rollouts import format_rollouts, run_rollouts
+    from flowlights.training.flow_policy import FlowPolicy
+
+    if args.save_render:
+        raise ConfigError("--save_render: videos of Flow env classes are not made yet; use --render_mode sumo_gui to watch.")
+    policy = FlowPolicy(checkpoint)
+    import contextlib
+
+    from flowlights.viz.display import display
+
+    gui = args.render_mode == "sumo_gui"
+    with display() if gui else contextlib.nullcontext():
+        results = run_rollouts(policy.experiment, policy, num_rollouts=args.num_rollouts, seed=args.seed, horizon=args.horizon,
+                               gui=gui, emission_dir=args.result_dir if args.gen_emission else None)
+    print(format_rollouts(results))
+    if args.gen_emission:
+        print(f"wrote {args.result_dir / 'emission.xml'}")
     return 0
 
 

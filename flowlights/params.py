@@ -78,6 +78,9 @@ class EnvParams:
     horizon, sims_per_step, warmup_steps: Flow's episode length, env step and warm-up counted in env
     steps of ``sims_per_step`` simulation steps (see ``flow_steps``); they set end, delta_time and warmup.
     additional_params: options for an env class that reads them (Flow's ``EnvParams.additional_params``).
+    evaluate, clip_actions: Flow's flags for Flow env classes (``flowlights.envs.multiagent.MultiEnv``...):
+    ``evaluate`` lets compute_reward return the evaluation reward; ``clip_actions`` clips actions to
+    the action space before they are applied (TrafficLightEnv's actions are discrete: no meaning there).
     protocol: a named set of these settings (``flowlights.protocols``): "flowlights" (default, safe)
     or "resco" (RESCO's benchmark MDP); it sets delta_time, yellow, all_red, min/max green.
     measures: lane measurements to take beyond what the observation and reward declare (names in
@@ -107,6 +110,8 @@ class EnvParams:
     sims_per_step: Optional[int] = None
     warmup_steps: int = 0
     additional_params: dict[str, Any] = field(default_factory=dict)
+    evaluate: bool = False
+    clip_actions: bool = True
 
     def __post_init__(self) -> None:
         check_types(self)

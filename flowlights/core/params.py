@@ -15,7 +15,9 @@ from typing import Any
 
 from flowlights import params as own
 from flowlights.experiment_params import VehicleParams as OwnVehicleParams
+from flowlights.networks.demand import InFlows  # noqa: F401  (Flow's flow.core.params.InFlows)
 from flowlights.errors import ConfigError
+from flowlights.sim.kernel.vehicle import SPEED_MODES
 
 # Flow name -> flowlights field (same meaning)
 SUMO_RENAMED = {"sim_step": "step_length", "teleport_time": "time_to_teleport", "render": "gui"}
@@ -31,8 +33,6 @@ SUMO_NO_MEANING = {
     "force_color_update": "a Flow rendering option", "color_by_speed": "a Flow rendering option",
 }
 FLOW_SUMO_DEFAULTS = {"sim_step": 0.1, "teleport_time": -1}  # Flow's defaults where they differ from flowlights'
-ENV_NO_MEANING = {"evaluate": "flowlights has one reward per env (EnvParams.reward)",
-                  "clip_actions": "flowlights' actions are discrete"}
 
 
 def _no_meaning(name: str, why: str, where: str) -> None:
@@ -81,24 +81,19 @@ def SumoParams(**kwargs: Any) -> own.SumoParams:  # noqa: N802  (Flow's class na
 
 def EnvParams(**kwargs: Any) -> own.EnvParams:  # noqa: N802  (Flow's class name)
     """Flow's EnvParams: horizon (env steps; inf = the scenario's window), warmup_steps, sims_per_step
-    (sets delta_time when given), additional_params; evaluate and clip_actions are accepted with a
-    warning; flowlights' names too."""
+    (sets delta_time when given), additional_params, evaluate, clip_actions (read by Flow env
+    classes); flowlights' names too."""
     where = "EnvParams"
     values = dict(kwargs)
     if values.get("horizon") is not None and values["horizon"] == float("inf"):
         values.pop("horizon")
     if isinstance(values.get("horizon"), float) and values["horizon"].is_integer():
         values["horizon"] = int(values["horizon"])
-    for name, why in ENV_NO_MEANING.items():
-        if name in values:
-            values.pop(name)
-            _no_meaning(name, why, where)
     if values.get("additional_params") is None:
         values.pop("additional_params", None)
     return own.EnvParams(**values)
 
 
-SPEED_MODES = {"aggressive": 0, "obey_safe_speed": 1, "no_collide": 7, "right_of_way": 25, "all_checks": 31}
 CAR_FOLLOWING_ATTRIBUTES = {"accel": "accel", "decel": "decel", "sigma": "sigma", "tau": "tau", "min_gap": "minGap",
                             "max_speed": "maxSpeed", "speed_factor": "speedFactor", "speed_dev": "speedDev",
                             "impatience": "impatience", "car_follow_model": "carFollowModel"}
@@ -111,7 +106,7 @@ LANE_CHANGE_ATTRIBUTES = {"model": "laneChangeModel", "lc_strategic": "lcStrateg
 
 class SumoCarFollowingParams:
     """Flow's car-following parameters, as SUMO vType attributes (Flow's defaults). ``speed_mode``
-    is per vehicle in SUMO; flowlights keeps SUMO's default checks and says so once when another is asked."""
+    is set on each vehicle by Flow env classes (TrafficLightEnv: SUMO's default checks)."""
 
     def __init__(self, speed_mode: Any = "right_of_way", accel: float = 2.6, decel: float = 4.5, sigma: float = 0.5,
                  tau: float = 1.0, min_gap: float = 2.5, max_speed: float = 30, speed_factor: float = 1.0,
@@ -120,16 +115,12 @@ class SumoCarFollowingParams:
                      speed_factor=speed_factor, speed_dev=speed_dev, impatience=impatience, car_follow_model=car_follow_model)
         self.controller_params = {CAR_FOLLOWING_ATTRIBUTES[k]: v for k, v in given.items()}
         self.controller_params.update(kwargs)  # Flow passes extra SUMO vType attributes through, so do we
-        mode = SPEED_MODES.get(speed_mode, speed_mode)
-        if mode not in (SPEED_MODES["right_of_way"], SPEED_MODES["all_checks"]):
-            _no_meaning("speed_mode", f"{speed_mode!r} would need a per-vehicle TraCI call; SUMO's safe-speed checks apply",
-                        "SumoCarFollowingParams")
-        self.speed_mode = mode
+        self.speed_mode = SPEED_MODES.get(speed_mode, speed_mode)
 
 
 class SumoLaneChangeParams:
     """Flow's lane-change parameters, as SUMO vType attributes (Flow's defaults). ``lane_change_mode``
-    is per vehicle in SUMO; SUMO's default lane changing applies (said once when another is asked)."""
+    is set on each vehicle by Flow env classes (TrafficLightEnv: SUMO's default lane changing)."""
 
     def __init__(self, lane_change_mode: Any = "no_lc_safe", model: str = "LC2013", lc_strategic: float = 1.0,
                  lc_cooperative: float = 1.0, lc_speed_gain: float = 1.0, lc_keep_right: float = 1.0,
@@ -142,64 +133,61 @@ class SumoLaneChangeParams:
                      lc_pushy_gap=lc_pushy_gap, lc_assertive=lc_assertive, lc_accel_lat=lc_accel_lat)
         self.controller_params = {LANE_CHANGE_ATTRIBUTES[k]: v for k, v in given.items()}
         self.controller_params.update(kwargs)
-        if lane_change_mode not in ("no_lc_safe", "sumo_default", 512, 1621):
-            _no_meaning("lane_change_mode", f"{lane_change_mode!r} would need a per-vehicle TraCI call; SUMO's "
-                        "lane changing applies", "SumoLaneChangeParams")
         self.lane_change_mode = lane_change_mode
 
 
 class VehicleParams(OwnVehicleParams):
     """Flow's VehicleParams: ``add(veh_id, acceleration_controller, lane_change_controller,
     routing_controller, initial_speed, num_vehicles, car_following_params, lane_change_params, color)``
-    writes a SUMO vType; flowlights' ``add(veh_id, **vtype_attributes)`` keeps working."""
+    writes a SUMO vType and records how the type is driven (Flow env classes run the controllers in
+    Python and place ``num_vehicles`` vehicles; TrafficLightEnv uses SUMO's models, see
+    ``flowlights.controllers``); flowlights' ``add(veh_id, **vtype_attributes)`` keeps working."""
 
     def add(self, veh_id: str, acceleration_controller: Any = None, lane_change_controller: Any = None,  # type: ignore[override]
             routing_controller: Any = None, initial_speed: float = 0, num_vehicles: int = 0,
             car_following_params: Any = None, lane_change_params: Any = None, color: Any = None,
             **attributes: Any) -> "VehicleParams":
         from flowlights import controllers
+        from flowlights.sim.kernel.vehicle import VehicleSpec
 
-        where = f"VehicleParams.add({veh_id!r})"
-        vtype = dict((car_following_params or SumoCarFollowingParams()).controller_params)
+        car_following = car_following_params or SumoCarFollowingParams()
+        lane_change = lane_change_params or SumoLaneChangeParams()
+        vtype = dict(car_following.controller_params)
         if lane_change_params is not None:
-            vtype.update(lane_change_params.controller_params)
+            vtype.update(lane_change.controller_params)
         cls, options = acceleration_controller if acceleration_controller else (controllers.SimCarFollowingController, {})
         if cls is controllers.IDMController:
             idm = {**controllers.IDMController.defaults, **options}
             vtype.update(carFollowModel="IDM", maxSpeed=idm["v0"], tau=idm["T"], accel=idm["a"], decel=idm["b"],
                          delta=idm["delta"], minGap=idm["s0"])
-            if idm["noise"]:
-                _no_meaning("IDMController noise", "SUMO's IDM has no acceleration noise", where)
-        elif cls is not controllers.SimCarFollowingController:
-            _no_meaning(f"acceleration_controller {getattr(cls, '__name__', cls)}",
-                        "vehicles follow SUMO's model here (RL-driven vehicles: issue 10)", where)
-        if num_vehicles:
-            _no_meaning("num_vehicles", "initial vehicles are not placed yet; demand comes from inflows and routes", where)
         if color is not None:
             vtype["color"] = color if isinstance(color, str) else ",".join(str(c) for c in color)
         vtype.update(attributes)
-        return super().add(veh_id, **vtype)  # type: ignore[return-value]
+        if num_vehicles < 0:
+            raise ConfigError(f"VehicleParams.add({veh_id!r}): num_vehicles={num_vehicles!r} must be >= 0.")
+        super().add(veh_id, **vtype)
+        self.set_spec(VehicleSpec(
+            veh_id, acceleration_controller=(cls, dict(options)),
+            lane_change_controller=lane_change_controller or (controllers.SimLaneChangeController, {}),
+            routing_controller=routing_controller, initial_speed=float(initial_speed), num_vehicles=int(num_vehicles),
+            speed_mode=car_following.speed_mode, lane_change_mode=lane_change.lane_change_mode,
+            min_gap=float(vtype.get("minGap", 2.5)), car_following_params=car_following, lane_change_params=lane_change,
+            vtype={"id": veh_id, **vtype}))
+        return self
 
 
 def InitialConfig(**kwargs: Any) -> Any:  # noqa: N802  (Flow's class name)
-    """Flow's InitialConfig: vehicle placement at the start (shuffle, spacing, bunching...) has no
-    meaning for scenario-file demand (warned once each); flowlights' ``warmup`` is kept."""
+    """Flow's InitialConfig (shuffle, spacing, min_gap, perturbation, x0, bunching, lanes_distribution,
+    edges_distribution, additional_params) and flowlights' ``warmup``; placing initial vehicles means
+    something to Flow env classes only (TrafficLightEnv says so when it is given them)."""
     from flowlights.experiment_params import InitialConfig as Own
 
     own_fields = {f.name for f in dataclasses.fields(Own)}
-    flow_defaults = {"shuffle": False, "spacing": "uniform", "min_gap": 0, "perturbation": 0.0, "x0": 0, "bunching": 0,
-                     "lanes_distribution": float("inf"), "edges_distribution": "all", "additional_params": None}
-    values = {}
-    for name, value in kwargs.items():
-        if name in own_fields:
-            values[name] = value
-        elif name in flow_defaults:
-            if value != flow_defaults[name]:
-                _no_meaning(name, "vehicles enter from the scenario's demand, none is placed at the start", "InitialConfig")
-        else:
-            raise ConfigError(f"InitialConfig: unknown option {name!r}; Flow's and flowlights' options: "
-                              f"{', '.join(sorted({*flow_defaults, *own_fields}))}.")
-    return Own(**values)
+    unknown = sorted(set(kwargs) - own_fields)
+    if unknown:
+        raise ConfigError(f"InitialConfig: unknown option {unknown[0]!r}; Flow's and flowlights' options: "
+                          f"{', '.join(sorted(own_fields))}.")
+    return Own(**kwargs)
 
 
 def TrafficLightParams(baseline: bool = False, **kwargs: Any) -> Any:  # noqa: N802  (Flow's class name)

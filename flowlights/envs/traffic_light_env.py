@@ -39,6 +39,9 @@ def read_flow_additional_params(env_params: EnvParams) -> EnvParams:
 
     from flowlights.params import _one_home
 
+    if env_params.evaluate:
+        warnings.warn("EnvParams.evaluate=True has no meaning in TrafficLightEnv (its reward is EnvParams.reward; "
+                      "evaluate with `flowlights evaluate`).", UserWarning, stacklevel=4)
     for key, value in env_params.additional_params.items():
         if key in FLOW_TL_KEYS:
             env_params = _one_home(env_params, FLOW_TL_KEYS[key], value, f"additional_params[{key!r}]")

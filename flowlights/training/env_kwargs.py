@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import warnings
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -56,6 +57,19 @@ def _vehicle_types_file(types: list[dict[str, Any]]) -> str:
     return str(path)
 
 
+def _flow_network_files(flow_params: dict[str, Any], network: Any, veh: Any, initial: Any, tls: Any) -> Any:
+    """A Flow network class (TrafficLightGridNetwork, your own) built to files TrafficLightEnv runs:
+    its net, routes, vehicle types and inflows (its initial vehicles are for Flow env classes)."""
+    from flowlights.training.flow_classes import resolve_network_class
+
+    cls = resolve_network_class(network, "flow_params['network']")
+    net = flow_params["net"]
+    if net.inflows is None or not net.inflows.flows:
+        raise ConfigError(f"{getattr(cls, '__name__', cls)} with TrafficLightEnv: give NetParams(inflows=...) — the demand "
+                          "(its initial vehicles are placed by Flow env classes only).")
+    return cls(flow_params.get("exp_tag", "flowlights"), veh, net, initial, tls).build(net.inflows)  # types: an additional file
+
+
 def _defaults(params: Any) -> dict[str, Any]:
     return {f.name: f.default for f in dataclasses.fields(params) if f.default is not dataclasses.MISSING}
 
@@ -87,12 +101,21 @@ def env_kwargs(flow_params: dict[str, Any]) -> dict[str, Any]:
     _agree(kwargs, "backend", flow_params.get("simulator", sim.backend), sim_defaults["backend"], "sim.backend", "simulator")
     if initial.warmup:
         _agree(kwargs, "warmup", initial.warmup, sim_defaults["warmup"], "sim.warmup", "initial.warmup")
+    flow_only = veh.flow_only_settings() + [f"InitialConfig {k}={v!r}" for k, v in initial.placement_options().items()]
+    if flow_only:
+        warnings.warn(f"TrafficLightEnv takes its vehicles from the scenario's demand and drives them with SUMO's models; "
+                      f"{'; '.join(flow_only)} is used by Flow env classes only (flowlights.envs.multiagent.MultiEnv...), "
+                      "not here.", UserWarning, stacklevel=3)
     additional = list(net.additional_files)
     if veh.types:
         additional.append(_vehicle_types_file(veh.types))
     if additional:
         kwargs["additional_files"] = additional
     network = flow_params.get("network", "NetworkFile")
+    if not (isinstance(network, str) and network in ("NetworkFile", *GENERATORS)):
+        built = _flow_network_files(flow_params, network, veh, initial, tls)
+        kwargs.update(net_file=str(built.net_file), route_file=[str(r) for r in built.route_files])
+        return kwargs
     if network in GENERATORS:
         kwargs["sumocfg"] = _generated_scenario(network, net, end=sim.end or 3600.0)
         return kwargs

@@ -20,12 +20,12 @@ from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightP
 from flowlights.networks.demand import Flow, InFlows
 from flowlights.networks.network_file import bundled_dir
 from flowlights.params import EnvParams, SumoParams
+from flowlights.training.flow_classes import (FLOW_ENVS, FLOW_NETWORKS, class_path, resolve_env_class,
+                                              resolve_network_class)
 from flowlights.training.flow_policies import module_policies
 
 REQUIRED = ("exp_tag", "env_name", "network", "simulator", "sim", "env", "net")
 OPTIONAL = ("veh", "initial", "tls")
-ENV_NAMES = ("TrafficLightEnv",)
-NETWORKS = ("NetworkFile", "GridNetwork", "ArterialNetwork")
 SIMULATORS = ("libsumo", "traci")
 POLICY_MODES = ("shared", "per_light", "per_shape")
 PARAM_CLASSES = {"sim": SumoParams, "env": EnvParams, "net": NetParams, "veh": VehicleParams,
@@ -69,7 +69,10 @@ class Experiment:
             out[key] = _params_to_dict(value) if dataclasses.is_dataclass(value) else value
         custom = not isinstance(self.policies, str)
         out["policies"] = "custom" if custom else self.policies
-        if custom:
+        out["env_name"], out["network"] = class_path(out["env_name"]), class_path(out["network"])
+        from_module = any(not isinstance(self.flow_params[k], str) and self.flow_params[k].__module__.startswith("flowlights_exp_")
+                          for k in ("env_name", "network"))
+        if custom or from_module:
             out["config_module"] = self.source
         out["training"] = dict(self.training)
         return out
@@ -85,6 +88,11 @@ def _params_to_dict(params: Any) -> dict[str, Any]:
             value = list(value)
         result[f.name] = value
     return result
+
+
+def _class_name(resolved: Any, given: Any) -> Any:
+    """Keep names as given (params.json stays readable); a dotted path becomes its class."""
+    return given if isinstance(resolved, str) or given in FLOW_ENVS or given in FLOW_NETWORKS else resolved
 
 
 def _choice(value: Any, allowed: tuple[str, ...], where: str) -> str:
@@ -103,10 +111,12 @@ def experiment_from_dict(data: dict[str, Any], source: str = "<dict>") -> Experi
     missing = [k for k in REQUIRED if k not in data]
     if missing:
         raise ConfigError(f"{source}: missing field {missing[0]!r}; required: {', '.join(REQUIRED)}.")
+    if data.get("config_module"):  # written for Python-only parts (custom policies, env/network classes of the module)
+        return load_experiment(data["config_module"])
     flow_params: dict[str, Any] = {
         "exp_tag": str(data["exp_tag"]),
-        "env_name": _choice(data["env_name"], ENV_NAMES, f"{source}: env_name"),
-        "network": _choice(data["network"], NETWORKS, f"{source}: network"),
+        "env_name": _class_name(resolve_env_class(data["env_name"], f"{source}: env_name"), data["env_name"]),
+        "network": _class_name(resolve_network_class(data["network"], f"{source}: network"), data["network"]),
         "simulator": _choice(data["simulator"], SIMULATORS, f"{source}: simulator"),
     }
     for key, cls in PARAM_CLASSES.items():
@@ -128,10 +138,7 @@ def experiment_from_dict(data: dict[str, Any], source: str = "<dict>") -> Experi
     experiment_protocol = data.get("protocol")
     policies = data.get("policies", "shared")
     if policies == "custom":
-        module = data.get("config_module")
-        if not module:
-            raise ConfigError(f"{source}: policies 'custom' needs config_module, the Python config that defines them.")
-        return load_experiment(module)
+        raise ConfigError(f"{source}: policies 'custom' needs config_module, the Python config that defines them.")
     _choice(policies, POLICY_MODES, f"{source}: policies")
     training = data.get("training") or {}
     if not isinstance(training, dict):
@@ -160,8 +167,9 @@ def _load_module(path: Path) -> Experiment:
             data[key] = from_dict(cls, value, f"{path}: {key}")
         elif not isinstance(value, cls):
             raise ConfigError(f"{path}: flow_params[{key!r}] must be a {cls.__name__}, got {type(value).__name__}.")
-    for key, allowed in (("env_name", ENV_NAMES), ("network", NETWORKS), ("simulator", SIMULATORS)):
-        _choice(data[key], allowed, f"{path}: {key}")
+    resolve_env_class(data["env_name"], f"{path}: env_name")
+    resolve_network_class(data["network"], f"{path}: network")
+    _choice(data["simulator"], SIMULATORS, f"{path}: simulator")
     policies, mapping, to_train = module_policies(module, str(path))
     if isinstance(policies, str):
         _choice(policies, POLICY_MODES, f"{path}: policies")

@@ -6,10 +6,17 @@ from typing import Any, Callable
 from flowlights.errors import ConfigError
 
 
+def agent_space(env: Any, name: str, agent: str) -> Any:
+    """An agent's space: PettingZoo's ``observation_space(agent)`` or a per-agent dict (RLlib's ``observation_spaces``)."""
+    spaces = getattr(env, f"{name}s", None)
+    return spaces[agent] if isinstance(spaces, dict) else getattr(env, name)(agent)
+
+
 def space_signature(env: Any, agent: str) -> str:
-    obs, act = env.observation_space(agent), env.action_space(agent)
+    obs, act = agent_space(env, "observation_space", agent), agent_space(env, "action_space", agent)
     shape = obs["observation"].shape if hasattr(obs, "spaces") else obs.shape
-    return f"obs{'x'.join(map(str, shape))}_act{act.n}"
+    actions = act.n if hasattr(act, "n") else "x".join(map(str, act.shape))
+    return f"obs{'x'.join(map(str, shape))}_act{actions}"
 
 
 class MapTo:

@@ -133,6 +133,7 @@ def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optio
     from ray.rllib.algorithms.algorithm import Algorithm
     from ray.tune.registry import register_env
 
+    from flowlights.envs.rllib_env import FlowRLlibEnv
     from flowlights.training.ray_session import ray_session
     from flowlights.training.rllib_config import build_config
     from flowlights.training.create_env import make_create_env
@@ -140,10 +141,10 @@ def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optio
     create_env, env_name = make_create_env(experiment)
     probe = create_env()
     if settings.rollouts:  # Flow's batch: rollouts x the decisions of one episode
-        decisions = -(-probe.env.episode_steps // probe.env.delta_steps)
-        experiment.training["train_batch_size_per_learner"] = settings.rollouts * decisions
+        experiment.training["train_batch_size_per_learner"] = settings.rollouts * probe.decisions_per_episode()
     try:
-        config = build_config(experiment, env_name, probe.env, settings.algorithm, settings.num_env_runners, settings.seed)
+        view = probe if isinstance(probe, FlowRLlibEnv) else probe.env  # what policies are checked against
+        config = build_config(experiment, env_name, view, settings.algorithm, settings.num_env_runners, settings.seed)
     finally:
         probe.close()
     with ray_session(settings.ray_address):

@@ -16,8 +16,33 @@ from flowlights.errors import ConfigError
 from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.training.env_kwargs import env_kwargs
 from flowlights.training.experiment import load_experiment
+from flowlights.training.flow_classes import is_flow_env
 from flowlights.training.policies import policy_setup
 from flowlights.training.train import latest_checkpoint, results_dir_of
+
+
+def load_checkpoint(path: str | Path) -> tuple[Path, Any, Any]:
+    """(checkpoint folder, its experiment, its RL modules) — the latest checkpoint of a results folder,
+    or the one given; no Ray needed. A damaged checkpoint is a one-line ConfigError."""
+    import logging
+
+    from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule
+
+    for name in ("ray.rllib", "ray._common.deprecation"):  # RLlib's deprecation notices on load (set after importing it)
+        logging.getLogger(name).setLevel(logging.ERROR)
+    checkpoint = latest_checkpoint(Path(path))
+    experiment = load_experiment(results_dir_of(checkpoint))
+    try:
+        with warnings.catch_warnings():  # RLlib's own deprecation notices on load, not the user's business
+            warnings.simplefilter("ignore", DeprecationWarning)
+            modules = MultiRLModule.from_checkpoint(str(checkpoint / "learner_group" / "learner" / "rl_module"))
+    except Exception as exc:
+        raise ConfigError(
+            f"checkpoint {str(checkpoint)!r} cannot be loaded ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+            "it may be incomplete (a run stopped while saving it): give an earlier one "
+            f"(ls {checkpoint.parent}) or train again."
+        ) from None
+    return checkpoint, experiment, modules
 
 
 class TrainedPolicy(Controller):
@@ -26,27 +51,11 @@ class TrainedPolicy(Controller):
     name = "trained"
 
     def __init__(self, path: str | Path) -> None:
-        import logging
-
-        from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule
-
-        for name in ("ray.rllib", "ray._common.deprecation"):  # RLlib's deprecation notices on load (set after importing it)
-            logging.getLogger(name).setLevel(logging.ERROR)
-
-        self.checkpoint = latest_checkpoint(Path(path))
-        self.experiment = load_experiment(results_dir_of(self.checkpoint))
+        self.checkpoint, self.experiment, self.modules = load_checkpoint(path)
         self.name = f"trained:{self.experiment.exp_tag}:{self.checkpoint.name}"
-        modules = self.checkpoint / "learner_group" / "learner" / "rl_module"
-        try:
-            with warnings.catch_warnings():  # RLlib's own deprecation notices on load, not the user's business
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self.modules = MultiRLModule.from_checkpoint(str(modules))
-        except Exception as exc:
-            raise ConfigError(
-                f"checkpoint {str(self.checkpoint)!r} cannot be loaded ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
-                "it may be incomplete (a run stopped while saving it): give an earlier one "
-                f"(ls {self.checkpoint.parent}) or train again."
-            ) from None
+        if is_flow_env(self.experiment.flow_params):
+            raise ConfigError(f"{self.experiment.exp_tag!r} runs the Flow env class {self.experiment.flow_params['env_name']!r}: "
+                              "replay it with scripts/visualizer_rllib.py RESULT_DIR CHECKPOINT_NUM (Flow's rollouts).")
         self.scenario_kwargs = env_kwargs(self.experiment.flow_params)
         self.env_overrides = {k: v for k, v in self.scenario_kwargs.items()
                               if k not in SCENARIO_KEYS + ("seed", "tripinfo_output", "sumo_args",

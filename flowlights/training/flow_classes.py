@@ -1,0 +1,98 @@
+"""Which env and network classes a ``flow_params`` names: flowlights' own by name, Flow's by name
+(``MultiTrafficLightGridPOEnv``, ``RingNetwork``...), a class object (Python configs), or a dotted
+path ``package.module.Class`` / ``package.module:Class`` (YAML/JSON) to your own."""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from flowlights.errors import ConfigError
+
+OWN_ENVS = ("TrafficLightEnv",)
+OWN_NETWORKS = ("NetworkFile", "GridNetwork", "ArterialNetwork")
+FLOW_ENVS = {name: "flowlights.envs" for name in ("TrafficLightGridEnv", "TrafficLightGridPOEnv", "WaveAttenuationEnv",
+                                                   "WaveAttenuationPOEnv")}
+FLOW_ENVS.update({name: "flowlights.envs.multiagent" for name in ("MultiTrafficLightGridPOEnv", "MultiWaveAttenuationPOEnv",
+                                                                   "MultiAgentWaveAttenuationPOEnv")})
+FLOW_NETWORKS = {name: "flowlights.networks" for name in ("RingNetwork", "MultiRingNetwork", "TrafficLightGridNetwork")}
+
+
+def _import(path: str, where: str) -> Any:
+    module, _, name = path.replace(":", ".").rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"{where}: cannot import {path!r} ({exc}); give a class, one of the names listed, or "
+                          "'package.module.Class' importable from here.") from None
+
+
+def resolve_env_class(value: Any, where: str) -> Any:
+    """The env class for ``flow_params['env_name']``: "TrafficLightEnv" (returned as the name) or a Flow env class."""
+    from flowlights.envs.flow_base import FlowRuntime
+
+    if value in OWN_ENVS:
+        return value
+    cls = value
+    if isinstance(value, str):
+        if value in FLOW_ENVS:
+            cls = getattr(importlib.import_module(FLOW_ENVS[value]), value)
+        elif "." in value or ":" in value:
+            cls = _import(value, where)
+        else:
+            raise ConfigError(f"{where}: {value!r} is not an env name flowlights knows; use {', '.join(OWN_ENVS + tuple(FLOW_ENVS))}, "
+                              "your env class itself, or its dotted path 'package.module.Class'.")
+    if not (isinstance(cls, type) and issubclass(cls, FlowRuntime)):
+        raise ConfigError(f"{where}: {getattr(cls, '__name__', cls)!r} is not an env class: subclass "
+                          "flowlights.envs.multiagent.MultiEnv (or flowlights.envs.Env), as in Flow.")
+    return cls
+
+
+def resolve_network_class(value: Any, where: str) -> Any:
+    """``flow_params['network']``: flowlights' own network kinds by name, else a Flow Network class."""
+    from flowlights.networks.flow_network import Network
+
+    if value in OWN_NETWORKS:
+        return value
+    cls = value
+    if isinstance(value, str):
+        if value in FLOW_NETWORKS:
+            cls = getattr(importlib.import_module(FLOW_NETWORKS[value]), value)
+        elif "." in value or ":" in value:
+            cls = _import(value, where)
+        else:
+            raise ConfigError(f"{where}: {value!r} is not a network flowlights knows; use {', '.join(OWN_NETWORKS + tuple(FLOW_NETWORKS))}, "
+                              "your Network class itself, or its dotted path 'package.module.Class'.")
+    if not (isinstance(cls, type) and issubclass(cls, Network)):
+        raise ConfigError(f"{where}: {getattr(cls, '__name__', cls)!r} is not a network class: subclass "
+                          "flowlights.networks.Network (specify_nodes, specify_edges, ...), as in Flow.")
+    return cls
+
+
+def is_flow_env(flow_params: dict[str, Any]) -> bool:
+    """True when the experiment runs a Flow env class (vehicles or raw light states through ``env.k``)."""
+    return flow_params.get("env_name", "TrafficLightEnv") not in OWN_ENVS
+
+
+def class_path(value: Any) -> Any:
+    """A class as 'module.Class' for params.json (names stay names)."""
+    return value if isinstance(value, str) else f"{value.__module__}.{value.__qualname__}"
+
+
+def build_flow_env(flow_params: dict[str, Any], seed_offset: int = 0, **sim_changes: Any) -> Any:
+    """The Flow env a flow_params describes: its network class built from net/veh/initial/tls, then
+    ``env_name(env_params, sim_params, network, simulator)`` — Flow's make_create_env."""
+    import dataclasses
+
+    from flowlights.experiment_params import InitialConfig, TrafficLightParams, VehicleParams
+
+    where = f"flow_params of {flow_params.get('exp_tag', '?')!r}"
+    env_class = resolve_env_class(flow_params["env_name"], f"{where}: env_name")
+    network_class = resolve_network_class(flow_params["network"], f"{where}: network")
+    if isinstance(network_class, str):
+        raise ConfigError(f"{where}: {env_class.__name__} needs a network class (e.g. RingNetwork, TrafficLightGridNetwork); "
+                          f"{network_class!r} is for TrafficLightEnv.")
+    sim = flow_params["sim"]
+    sim = dataclasses.replace(sim, seed=sim.seed + seed_offset, **sim_changes)
+    network = network_class(flow_params["exp_tag"], flow_params.get("veh") or VehicleParams(), flow_params["net"],
+                            flow_params.get("initial") or InitialConfig(), flow_params.get("tls") or TrafficLightParams())
+    return env_class(flow_params["env"], sim, network, flow_params.get("simulator", "traci"))
