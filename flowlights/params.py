@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence
 
 from flowlights.errors import ConfigError
 from flowlights.protocols import get_protocol
-from flowlights.validation import check_types
+from flowlights.validation import check_types, one_home
 
 BACKENDS = ("libsumo", "traci")
 ACTION_MODES = ("phase", "switch")
@@ -182,10 +182,7 @@ def _one_home(params: Any, key: str, value: Any, flow_name: str) -> Any:
     """``params`` with ``key`` set from Flow's ``flow_name``; a non-default value already there that
     differs is a ConfigError naming both."""
     default = next(f.default for f in fields(params) if f.name == key)
-    given = getattr(params, key)
-    if given != default and given != value:
-        raise ConfigError(f"{key}={given!r} and {flow_name} (which gives {key}={value!r}) disagree; keep one of them.")
-    return dataclasses.replace(params, **{key: value})
+    return dataclasses.replace(params, **{key: one_home(key, getattr(params, key), default, value, key, flow_name)})
 
 
 def flow_steps(sim: SumoParams, env: EnvParams, begin: float) -> tuple[SumoParams, EnvParams]:

@@ -63,3 +63,11 @@ def check_types(params: Any) -> None:
         if not _matches(value, hints.get(f.name, Any), f.name):
             raise ConfigError(f"{type(params).__name__}: {f.name}={value!r} is not a valid value; "
                               f"it takes {_describe(hints[f.name])}{' (finite)' if 'float' in _describe(hints[f.name]) else ''}.")
+
+
+def one_home(key: str, current: Any, default: Any, value: Any, here: str, there: str) -> Any:
+    """A setting given in a second place (``there``, giving ``value``): taken, unless ``here`` already
+    holds a non-default ``current`` that differs — then a ConfigError naming both places."""
+    if current != default and current != value:
+        raise ConfigError(f"{here}={current!r} and {there} set {key} differently (to {value!r}); keep one of them.")
+    return value

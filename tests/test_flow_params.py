@@ -25,7 +25,7 @@ def test_sumo_params_flow_names_and_defaults(tmp_path):
     assert sim.sumo_args == ["--emission-output", str(tmp_path / "emission.xml"), "--lateral-resolution", "0.8"]
     assert SumoParams(sim_step=1, render=True).backend == "traci", "sumo-gui runs through TraCI"
     assert SumoParams(sim_step=1, seed=None).seed == 0, "runs stay reproducible"
-    with pytest.raises(ConfigError, match="step_length=0.5 and sim_step=1 set the same thing differently"):
+    with pytest.raises(ConfigError, match="step_length=0.5 and sim_step=1 set step_length differently"):
         SumoParams(step_length=0.5, sim_step=1)
     with pytest.raises(ConfigError, match="unknown option 'sim_stepp'"):
         SumoParams(sim_stepp=1)
@@ -35,10 +35,37 @@ def test_options_without_meaning_warn_once_each():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         SumoParams(sim_step=1, port=8813, pxpm=3)
-        EnvParams(evaluate=True, clip_actions=False)
+        env_params = EnvParams(evaluate=True, clip_actions=False)  # Flow env classes read these
     messages = [str(w.message) for w in caught]
-    for name in ("port", "pxpm", "evaluate", "clip_actions"):
+    for name in ("port", "pxpm"):
         assert sum(f"Flow's {name!r} has no meaning" in m for m in messages) == 1, messages
+    assert (env_params.evaluate, env_params.clip_actions) == (True, False) and len(messages) == 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build(SumoParams(sim_step=1), env_params)
+    assert sum("evaluate=True has no meaning in TrafficLightEnv" in str(w.message) for w in caught) == 1
+
+
+def test_flow_only_vehicle_settings_warn_in_traffic_light_env():
+    """Initial vehicles, Python controllers and placement options mean something to Flow env classes only:
+    TrafficLightEnv (demand from the scenario) names each of them in one warning."""
+    from flowlights.controllers import ContinuousRouter, IDMController, RLController
+    from flowlights.core.params import InitialConfig, NetParams, VehicleParams
+    from flowlights.training.env_kwargs import env_kwargs
+
+    vehicles = VehicleParams()
+    vehicles.add("human", acceleration_controller=(IDMController, {"noise": 0.2}), routing_controller=(ContinuousRouter, {}),
+                 num_vehicles=5)
+    vehicles.add("rl", acceleration_controller=(RLController, {}))
+    flow_params = dict(exp_tag="x", env_name="TrafficLightEnv", network="NetworkFile", simulator="libsumo",
+                       sim=SumoParams(sim_step=1), env=EnvParams(), net=NetParams(scenario="grid2x2"), veh=vehicles,
+                       initial=InitialConfig(spacing="random", bunching=10))
+    with pytest.warns(UserWarning) as caught:
+        env_kwargs(flow_params)
+    message = next(str(w.message) for w in caught if "Flow env classes only" in str(w.message))
+    for part in ("human: num_vehicles=5", "human: IDMController noise=0.2", "rl: acceleration_controller=RLController",
+                 "spacing='random'", "bunching=10"):
+        assert part in message, message
 
 
 def test_horizon_warmup_and_sims_per_step_count_env_steps():

@@ -64,7 +64,7 @@ def write_yaml(path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize("text, message", [
     (TINY.replace("policies: POLICIES", "policies: everyone"), "policies: 'everyone' is not allowed; use one of shared, per_light, per_shape"),
-    (TINY.replace("network: NetworkFile", "network: Manhattan"), "network: 'Manhattan' is not allowed; use one of NetworkFile"),
+    (TINY.replace("network: NetworkFile", "network: Manhattan"), "network: 'Manhattan' is not a network flowlights knows; use NetworkFile, GridNetwork"),
     (TINY.replace("exp_tag: tiny\n", ""), "missing field 'exp_tag'"),
     (TINY.replace("sim: {end: 200}", "sim: {end: 200, speed: 2}"), "sim: unknown field 'speed'; allowed: backend, gui"),
     (TINY.replace("policies: POLICIES", "policies: shared\nhorizon: 5"), "unknown field 'horizon'"),
@@ -226,9 +226,9 @@ def test_rllib_throughput_bench_counts_env_steps(tmp_path):
 
 
 @pytest.mark.parametrize("change, message", [
-    ("tls: {yellow: 3.5}\nenv: {delta_time: 10, reward: queue, yellow: 4}", "yellow is set twice and the values disagree: env.yellow=4, tls.yellow=3.5"),
+    ("tls: {yellow: 3.5}\nenv: {delta_time: 10, reward: queue, yellow: 4}", "env.yellow=4 and tls.yellow=3.5 set yellow differently"),
     ("simulator: traci\nsim: {end: 200, backend: libsumo, gui: false, warmup: 0}", None),
-    ("initial: {warmup: 30}\nsim: {end: 200, warmup: 20}", "warmup is set twice and the values disagree: sim.warmup=20, initial.warmup=30"),
+    ("initial: {warmup: 30}\nsim: {end: 200, warmup: 20}", "sim.warmup=20 and initial.warmup=30 set warmup differently"),
 ])
 def test_settings_set_twice_must_agree(tmp_path, change, message):
     from flowlights.training.env_kwargs import env_kwargs
@@ -248,7 +248,7 @@ def test_settings_set_twice_must_agree(tmp_path, change, message):
 def test_bundled_experiment_found_by_bare_name():
     experiment = load_experiment("grid2x2_shared")
     assert experiment.exp_tag == "grid2x2_shared" and experiment.source.endswith("grid2x2_shared.py")
-    with pytest.raises(ConfigError, match=r"or a bundled experiment's name \(arterial1x4, grid2x2_shared"):
+    with pytest.raises(ConfigError, match=r"or a bundled experiment's name \(arterial1x4, flow_ring, grid2x2_shared"):
         load_experiment("no_such_experiment")
 
 

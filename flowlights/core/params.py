@@ -17,6 +17,7 @@ from flowlights import params as own
 from flowlights.experiment_params import VehicleParams as OwnVehicleParams
 from flowlights.networks.demand import InFlows  # noqa: F401  (Flow's flow.core.params.InFlows)
 from flowlights.errors import ConfigError
+from flowlights.validation import one_home
 from flowlights.sim.kernel.vehicle import SPEED_MODES
 
 # Flow name -> flowlights field (same meaning)
@@ -41,8 +42,8 @@ def _no_meaning(name: str, why: str, where: str) -> None:
 
 
 def _set(values: dict[str, Any], key: str, value: Any, given_as: str, where: str) -> None:
-    if key in values and values[key] != value:
-        raise ConfigError(f"{where}: {key}={values[key]!r} and {given_as}={value!r} set the same thing differently; keep one.")
+    if key in values:
+        one_home(key, values[key], None, value, f"{where}: {key}", f"{given_as}={value!r}")
     values[key] = value
 
 
@@ -83,7 +84,6 @@ def EnvParams(**kwargs: Any) -> own.EnvParams:  # noqa: N802  (Flow's class name
     """Flow's EnvParams: horizon (env steps; inf = the scenario's window), warmup_steps, sims_per_step
     (sets delta_time when given), additional_params, evaluate, clip_actions (read by Flow env
     classes); flowlights' names too."""
-    where = "EnvParams"
     values = dict(kwargs)
     if values.get("horizon") is not None and values["horizon"] == float("inf"):
         values.pop("horizon")

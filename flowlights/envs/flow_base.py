@@ -28,6 +28,7 @@ from flowlights.errors import ConfigError
 from flowlights.signals.timing import to_steps
 from flowlights.sim.kernel import Kernel, NetworkKernel, TrafficLightKernel, VehicleKernel
 from flowlights.sim.simulation import SumoSimulation
+from flowlights.validation import one_home
 
 SUMO_END = 1e7  # Flow envs end by horizon, not by SUMO's end time
 
@@ -106,20 +107,31 @@ class FlowRuntime:
         built.end = SUMO_END
         self.sim = SumoSimulation(built, self.sim_params)
         edges = self.network.lane_data()
-        tls = getattr(self.network, "traffic_lights", None)
-        yellow = getattr(tls, "yellow", None) or self.env_params.yellow
-        all_red = getattr(tls, "all_red", None)
-        all_red = self.env_params.all_red if all_red is None else all_red
+        yellow, all_red = (self._timing(name) for name in ("yellow", "all_red"))
         vehicle = VehicleKernel(specs, self.sim_step)
         self.k = Kernel(self.sim, NetworkKernel(self.network, edges), vehicle,
-                        TrafficLightKernel(to_steps(yellow, self.sim_step), to_steps(all_red, self.sim_step)))
+                        TrafficLightKernel(to_steps(yellow, self.sim_step), to_steps(all_red, self.sim_step), str(built.net_file)))
         vehicle.network = self.k.network
         self.available_routes = self.k.network.rts
         self.initial_vehicles = InitialVehicles(vehicle.specs)
         self.initial_ids = list(self.initial_vehicles.ids)
         self.sim.start(self._seed)
-        self.k.pass_api()
-        self.setup_initial_state()
+        try:
+            self.k.pass_api()
+            self.setup_initial_state()
+        except BaseException:
+            self.sim.close()  # no SUMO left behind by a config error
+            raise
+
+    def _timing(self, name: str) -> float:
+        """Yellow / all-red for raw states: EnvParams' (one home), or TrafficLightParams' when it agrees."""
+        from flowlights.params import EnvParams
+
+        value = getattr(self.env_params, name)
+        tls_value = getattr(getattr(self.network, "traffic_lights", None), name, None)
+        if tls_value is None:
+            return float(value)
+        return float(one_home(name, value, getattr(EnvParams, name), tls_value, f"env.{name}", f"tls.{name}={tls_value!r}"))
 
     def setup_initial_state(self) -> None:
         """Where each initial vehicle starts (Flow's InitialConfig; ``shuffle`` reorders them)."""

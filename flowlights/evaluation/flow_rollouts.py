@@ -74,3 +74,20 @@ def format_rollouts(results: list[dict[str, float]]) -> str:
               f"Human vehicles' speed std, m/s (mean, std): {both('human_speed_std')}",
               f"Outflow, veh/hour (mean, std): {both('outflow_veh_per_hour')}"]
     return "\n".join(lines)
+
+
+def all_human(experiment: Any) -> Any:
+    """The same experiment with every RL vehicle driven like the first human type (Flow's baseline ring)."""
+    import copy
+
+    veh = copy.deepcopy(experiment.flow_params["veh"])
+    specs = veh.specs()
+    human = next((s for s in specs if not s.is_rl), None)
+    if human is None:
+        raise ValueError("all_human: the experiment has no human vehicle type to copy.")
+    for spec in specs:
+        if spec.is_rl:
+            veh.set_spec(dataclasses.replace(spec, acceleration_controller=human.acceleration_controller))
+    other = copy.copy(experiment)
+    other.flow_params = {**experiment.flow_params, "veh": veh}
+    return other

@@ -141,7 +141,7 @@ class Network:
         for start, options in self.routes.items():
             for i, (edges, _) in enumerate(options):
                 lines.append(_xml("route", {"id": route_id(start, i, len(options)), "edges": " ".join(edges)}))
-        for f in _flows(inflows):
+        for i, f in enumerate(_flows(inflows)):
             rate = ({"vehsPerHour": f"{f['vehs_per_hour']:g}"} if f["vehs_per_hour"] is not None else
                     {"probability": f"{f['probability']:g}"} if f["probability"] is not None else {"number": f["number"]})
             where = ({"from": f["edge"], "to": f["to"]} if f["to"] is not None else
@@ -149,7 +149,7 @@ class Network:
             if f["to"] is None and f["edge"] not in self.routes:
                 raise ConfigError(f"inflow on {f['edge']!r}: the network has no route from that edge "
                                   f"(routes start at {', '.join(sorted(self.routes)[:10])}); give to='edge'.")
-            lines.append(_xml("flow", {"id": f["name"], **where, "begin": f"{f['begin']:g}", "end": f"{f['end']:g}",
+            lines.append(_xml("flow", {"id": f["name"] or f"flow{i}_{f['edge']}", **where, "begin": f"{f['begin']:g}", "end": f"{f['end']:g}",
                                        **rate, "type": f["veh_type"] or None, "departLane": f["depart_lane"],
                                        "departSpeed": f["depart_speed"]}))
         return "".join(lines) + "</routes>\n"

@@ -3,7 +3,7 @@
 A Flow env writes whole state strings. RawStateGuard shows what is safe on the way to the state
 asked for, link by link, every simulation step:
 - a green link asked to turn red turns yellow first and stays yellow ``yellow`` steps (a yellow
-  the env writes itself counts, and is held that long too);
+  the env writes itself counts, and is held that long too); a red link asked to be yellow stays red;
 - a link turns green only when no other link of the light is yellow and ``all_red`` steps have
   passed since the last yellow ended (the all-red clearance);
 - a state in which two conflicting links both have priority green (``G``) is refused with a
@@ -60,6 +60,8 @@ class RawStateGuard:
                 out[i] = a  # the yellow lasts its time
             elif a not in GREEN and b in GREEN:
                 out[i] = a  # decided below, once every yellow is over
+            elif a not in GREEN and a not in YELLOW and b in YELLOW:
+                out[i] = a  # a yellow only ever follows a green
             else:
                 out[i] = b
             yellow_now = yellow_now or out[i] in YELLOW
@@ -93,18 +95,41 @@ class RawStateGuard:
         return state
 
 
-def link_foes(api: Any, tls_id: str) -> list[set[int]]:
-    """For each link of the light, the links whose paths cross or merge with it (SUMO's junction foes)."""
+def junction_foes(net_file: str) -> dict[str, dict[int, set[int]]]:
+    """Per junction, each link's foes as SUMO's junction model records them (``<request foes=...>``:
+    crossing or merging paths; links leaving the same lane are not foes)."""
+    import xml.etree.ElementTree as ET
+
+    found: dict[str, dict[int, set[int]]] = {}
+    for _, node in ET.iterparse(str(net_file)):
+        if node.tag == "junction" and node.get("type") != "internal":
+            table = {}
+            for request in node.iter("request"):
+                bits = request.get("foes", "")
+                table[int(request.get("index", 0))] = {j for j, bit in enumerate(reversed(bits)) if bit == "1"}
+            if table:
+                found[node.get("id", "")] = table
+            node.clear()
+    return found
+
+
+def link_foes(api: Any, tls_id: str, foes_by_junction: dict[str, dict[int, set[int]]]) -> list[set[int]]:
+    """For each link of the light, the links whose paths cross or merge with it."""
     links = api.trafficlight.getControlledLinks(tls_id)
-    via = [group[0][2] if group else "" for group in links]
-    index: dict[str, list[int]] = {}
-    for i, lane in enumerate(via):
-        if lane:
-            index.setdefault(lane, []).append(i)
+    where: dict[tuple[str, int], list[int]] = {}
+    spots: list[Optional[tuple[str, int]]] = []
+    for i, group in enumerate(links):
+        via = group[0][2] if group and group[0][2] else ""
+        parts = via[1:].rsplit("_", 2) if via.startswith(":") else []
+        spot = (parts[0], int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+        spots.append(spot)
+        if spot is not None:
+            where.setdefault(spot, []).append(i)
     foes: list[set[int]] = [set() for _ in links]
-    for i, lane in enumerate(via):
-        if not lane:
+    for i, spot in enumerate(spots):
+        if spot is None:
             continue
-        for other in api.lane.getInternalFoes(lane):
-            foes[i].update(j for j in index.get(other, []) if j != i)
+        junction, index = spot
+        for j in foes_by_junction.get(junction, {}).get(index, set()):
+            foes[i].update(k for k in where.get((junction, j), []) if k != i)
     return foes

@@ -13,6 +13,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from flowlights.errors import ConfigError
+from flowlights.validation import one_home
 from flowlights.experiment_params import InitialConfig, TrafficLightParams, VehicleParams
 from flowlights.networks.generated import cache_dir
 from flowlights.networks.grid import ArterialNetwork, GridNetwork
@@ -77,10 +78,7 @@ def _defaults(params: Any) -> dict[str, Any]:
 def _agree(kwargs: dict[str, Any], key: str, value: Any, default: Any, here: str, there: str) -> None:
     """Set ``kwargs[key]`` from a second place (``there``); a non-default value already set ``here`` that
     differs is a ConfigError naming both."""
-    if kwargs.get(key, default) != default and kwargs[key] != value:
-        raise ConfigError(f"{key} is set twice and the values disagree: {here}={kwargs[key]!r}, {there}={value!r}; "
-                          f"keep one of them.")
-    kwargs[key] = value
+    kwargs[key] = one_home(key, kwargs.get(key, default), default, value, here, f"{there}={value!r}")
 
 
 def env_kwargs(flow_params: dict[str, Any]) -> dict[str, Any]:

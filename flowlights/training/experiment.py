@@ -127,7 +127,8 @@ def experiment_from_dict(data: dict[str, Any], source: str = "<dict>") -> Experi
         values = dict(raw)
         if key == "net" and isinstance(values.get("inflows"), list):
             inflows = InFlows()
-            inflows.flows = [Flow(**flow) for flow in values["inflows"]]
+            inflows.flows = [Flow(**{**flow, "name": flow.get("name") or f"flow{i}_{flow.get('edge')}"})
+                             for i, flow in enumerate(values["inflows"])]
             values["inflows"] = inflows
         try:
             flow_params[key] = from_dict(cls, values, f"{source}: {key}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Union
 
 from flowlights.errors import ConfigError
-from flowlights.signals.raw_state import RawStateGuard, link_foes
+from flowlights.signals.raw_state import RawStateGuard, junction_foes, link_foes
 
 
 class TrafficLightKernel:
@@ -14,8 +14,9 @@ class TrafficLightKernel:
     for is reached safely: a green that would end without its yellow gets the yellow (``yellow_steps``)
     and the all-red (``all_red_steps``) first."""
 
-    def __init__(self, yellow_steps: int, all_red_steps: int) -> None:
+    def __init__(self, yellow_steps: int, all_red_steps: int, net_file: str = "") -> None:
         self.yellow_steps, self.all_red_steps = yellow_steps, all_red_steps
+        self.foes = junction_foes(net_file) if net_file else {}
         self.api: Any = None
         self._ids: list[str] = []
         self.guards: dict[str, RawStateGuard] = {}
@@ -29,7 +30,7 @@ class TrafficLightKernel:
         for tls, state in targets.items():
             if tls in self._ids:
                 api.trafficlight.setRedYellowGreenState(tls, state)
-                self.guards[tls] = RawStateGuard(tls, state, self.yellow_steps, self.all_red_steps, link_foes(api, tls))
+                self.guards[tls] = RawStateGuard(tls, state, self.yellow_steps, self.all_red_steps, link_foes(api, tls, self.foes))
 
     def get_ids(self) -> list[str]:
         return list(self._ids)
@@ -50,7 +51,7 @@ class TrafficLightKernel:
         if guard is None:
             shown = self.get_state(node_id)
             guard = self.guards[node_id] = RawStateGuard(node_id, shown, self.yellow_steps, self.all_red_steps,
-                                                         link_foes(self.api, node_id))
+                                                         link_foes(self.api, node_id, self.foes))
         if link_index != "all":
             i = int(link_index)
             state = guard.target[:i] + state + guard.target[i + 1:]
