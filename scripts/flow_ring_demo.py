@@ -41,8 +41,9 @@ def main() -> int:
     for seed in args.seeds:
         trained += run_rollouts(policy.experiment, policy, seed=seed)
         humans += run_rollouts(all_human(policy.experiment), None, seed=seed)
-    rows = "\n".join(f"| {name} | {summary(r, 'human_speed_std')} | {summary(r, 'mean_speed')} | {summary(r, 'return')} |"
-                     for name, r in (("all-human ring (22 IDM drivers)", humans), ("trained RL vehicle + 21 IDM drivers", trained)))
+    rows = "\n".join(f"| {name} | {summary(r, 'human_speed_std')} | {summary(r, 'mean_speed')} | {summary(r, 'return') if agents else '–'} |"
+                     for name, r, agents in (("all-human ring (22 IDM drivers)", humans, False),
+                                             ("trained RL vehicle + 21 IDM drivers", trained, True)))
     last = last_progress(run_dir)
     steps, minutes = last.get("env_steps", "?"), float(last.get("wall_seconds") or 0) / 60
     text = marked("flow-ring", "flow-ring", f"""## Flow's ring road: the RL vehicle damps the waves
@@ -54,7 +55,7 @@ IDM drivers with noise 0.2, ring of 220-270 m drawn per episode, decisions every
 Human speed spread: the standard deviation of the human drivers' speeds, averaged over the episode
 (stop-and-go waves make it large); mean ± std over the evaluation seeds.
 
-| ring | human drivers' speed std (m/s) | mean speed, all vehicles (m/s) | return |
+| ring | human drivers' speed std (m/s) | mean speed, all vehicles (m/s) | return (RL agent) |
 |---|---|---|---|
 {rows}
 """)
