@@ -240,9 +240,19 @@ def test_flow_example_trains_with_flows_flags_and_replays(config, policies, tmp_
     run = next(p for p in tmp_path.iterdir() if p.is_dir())
     modules = run / "checkpoints" / "iter_000001" / "learner_group" / "learner" / "rl_module"
     assert sorted(p.name for p in modules.iterdir() if p.is_dir()) == policies
-    shown = flow_script("visualizer_rllib.py", run, 1, "--render_mode", "no_render", "--num_rollouts", "2", "--horizon", "30")
+    emission = ["--gen_emission"] if config == "tutorial_shared" else []
+    shown = flow_script("visualizer_rllib.py", run, 1, "--render_mode", "no_render", "--num_rollouts", "2", "--horizon", "30",
+                        *emission)
     assert shown.returncode == 0, shown.stdout[-2000:] + shown.stderr[-3000:]
+    if emission:
+        assert "<vehicle id=\"rl_0_0\"" in (run / "emission.xml").read_text(), "SUMO's emission output of the rollouts"
     assert "Round 1, return:" in shown.stdout and "Return (mean, std):" in shown.stdout
+    speed = float(shown.stdout.split("Speed, m/s (mean, std over rollouts): ")[1].split(",")[0])
+    assert speed > 0.5, shown.stdout  # the vehicles are there and drive
+    from flowlights.training.experiment import load_experiment
+
+    assert load_experiment(run).flow_params["veh"].num_vehicles == (12 if "grid" in config else 22), \
+        "params.json rebuilds the vehicles with their controllers (through the config module)"
     assert not sumo_children()
 
 

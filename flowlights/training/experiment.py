@@ -72,7 +72,9 @@ class Experiment:
         out["env_name"], out["network"] = class_path(out["env_name"]), class_path(out["network"])
         from_module = any(not isinstance(self.flow_params[k], str) and self.flow_params[k].__module__.startswith("flowlights_exp_")
                           for k in ("env_name", "network"))
-        if custom or from_module:
+        python_only = from_module or (not isinstance(self.flow_params["env_name"], str) or self.flow_params["env_name"] in FLOW_ENVS) \
+            and str(self.source).endswith(".py")  # vehicles with Python controllers: only the module says them
+        if custom or python_only:
             out["config_module"] = self.source
         out["training"] = dict(self.training)
         return out
@@ -154,6 +156,9 @@ def _load_module(path: Path) -> Experiment:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    for value in list(vars(module).values()):  # Flow's configs make a probe env at import (test_env): close its SUMO
+        if type(value).__module__ == "flowlights.envs.rllib_env":
+            value.close()
     if not hasattr(module, "flow_params"):
         raise ConfigError(f"{path}: a Python experiment config must define flow_params.")
     data = dict(module.flow_params)
