@@ -188,7 +188,7 @@ net:
         sys.path.remove(str(CONFIGS))
     with pytest.raises(ConfigError, match="cannot import 'my_flow_env.Nope'"):
         load_experiment_text(tmp_path, config.read_text().replace("KeepOrSwitchLights", "Nope"))
-    with pytest.raises(ConfigError, match="not an env name flowlights knows"):
+    with pytest.raises(ConfigError, match="not an env flowlights knows"):
         load_experiment_text(tmp_path, config.read_text().replace("my_flow_env.KeepOrSwitchLights", "RingEnv"))
 
 

@@ -26,46 +26,39 @@ def _import(path: str, where: str) -> Any:
                           "'package.module.Class' importable from here.") from None
 
 
+def _resolve(value: Any, own: tuple[str, ...], flow_names: dict[str, str], base: type, kind: str, hint: str,
+             where: str) -> Any:
+    """A name flowlights knows (own names returned as they are), a class, or a dotted path; checked against ``base``."""
+    if value in own:
+        return value
+    cls = value
+    if isinstance(value, str):
+        if value in flow_names:
+            cls = getattr(importlib.import_module(flow_names[value]), value)
+        elif "." in value or ":" in value:
+            cls = _import(value, where)
+        else:
+            raise ConfigError(f"{where}: {value!r} is not {kind} flowlights knows; use {', '.join(own + tuple(flow_names))}, "
+                              "your class itself, or its dotted path 'package.module.Class'.")
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise ConfigError(f"{where}: {getattr(cls, '__name__', cls)!r} is not {kind} class: subclass {hint}, as in Flow.")
+    return cls
+
+
 def resolve_env_class(value: Any, where: str) -> Any:
     """The env class for ``flow_params['env_name']``: "TrafficLightEnv" (returned as the name) or a Flow env class."""
     from flowlights.envs.flow_base import FlowRuntime
 
-    if value in OWN_ENVS:
-        return value
-    cls = value
-    if isinstance(value, str):
-        if value in FLOW_ENVS:
-            cls = getattr(importlib.import_module(FLOW_ENVS[value]), value)
-        elif "." in value or ":" in value:
-            cls = _import(value, where)
-        else:
-            raise ConfigError(f"{where}: {value!r} is not an env name flowlights knows; use {', '.join(OWN_ENVS + tuple(FLOW_ENVS))}, "
-                              "your env class itself, or its dotted path 'package.module.Class'.")
-    if not (isinstance(cls, type) and issubclass(cls, FlowRuntime)):
-        raise ConfigError(f"{where}: {getattr(cls, '__name__', cls)!r} is not an env class: subclass "
-                          "flowlights.envs.multiagent.MultiEnv (or flowlights.envs.Env), as in Flow.")
-    return cls
+    return _resolve(value, OWN_ENVS, FLOW_ENVS, FlowRuntime, "an env",
+                    "flowlights.envs.multiagent.MultiEnv (or flowlights.envs.Env)", where)
 
 
 def resolve_network_class(value: Any, where: str) -> Any:
     """``flow_params['network']``: flowlights' own network kinds by name, else a Flow Network class."""
     from flowlights.networks.flow_network import Network
 
-    if value in OWN_NETWORKS:
-        return value
-    cls = value
-    if isinstance(value, str):
-        if value in FLOW_NETWORKS:
-            cls = getattr(importlib.import_module(FLOW_NETWORKS[value]), value)
-        elif "." in value or ":" in value:
-            cls = _import(value, where)
-        else:
-            raise ConfigError(f"{where}: {value!r} is not a network flowlights knows; use {', '.join(OWN_NETWORKS + tuple(FLOW_NETWORKS))}, "
-                              "your Network class itself, or its dotted path 'package.module.Class'.")
-    if not (isinstance(cls, type) and issubclass(cls, Network)):
-        raise ConfigError(f"{where}: {getattr(cls, '__name__', cls)!r} is not a network class: subclass "
-                          "flowlights.networks.Network (specify_nodes, specify_edges, ...), as in Flow.")
-    return cls
+    return _resolve(value, OWN_NETWORKS, FLOW_NETWORKS, Network, "a network",
+                    "flowlights.networks.Network (specify_nodes, specify_edges, ...)", where)
 
 
 def is_flow_env(flow_params: dict[str, Any]) -> bool:
