@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test, parallel_seed_test
@@ -94,5 +95,24 @@ def test_rllib_multi_agent_env():
             steps += 1
         assert steps == 20 and truncs["__all__"]
         assert env.metrics()["sim_time"] == 100
+    finally:
+        env.close()
+
+
+def test_one_light_env_gives_action_masks_for_maskable_ppo():
+    """SingleLightEnv.action_masks() (sb3-contrib's MaskablePPO reads it): only what the light may do now."""
+    env = flowlights.gym_env(scenario="single", end=120, min_green=10, delta_time=5, yellow=3, all_red=2)
+    try:
+        env.reset(seed=0)
+        masks = env.action_masks()
+        assert masks.dtype == bool and masks.shape == (env.action_space.n,)
+        current = int(np.argmax(masks)) if masks.sum() == 1 else None
+        assert masks.sum() == 1 and current is not None, "before its min green a light may only keep its green"
+        other = (current + 1) % env.action_space.n
+        for _ in range(2):
+            env.step(current)
+        assert env.action_masks().all(), "after min green, every green may be asked"
+        env.step(other)
+        assert env.action_masks().sum() == 1, "during the transition the choice is fixed"
     finally:
         env.close()

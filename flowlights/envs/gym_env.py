@@ -43,6 +43,10 @@ class SingleLightEnv(gym.Env):
         a = self.agent
         return obs[a], float(rewards[a]), bool(terms[a]), bool(truncs[a]), infos[a]
 
+    def action_masks(self) -> Any:
+        """The actions the light may take now (1) or not (0): sb3-contrib's MaskablePPO reads this."""
+        return self.env.action_mask(self.agent).astype(bool)
+
     def metrics(self) -> dict[str, float]:
         return self.env.metrics()
 

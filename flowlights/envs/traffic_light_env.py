@@ -195,10 +195,11 @@ class TrafficLightEnv(MultiEnv):
             vector = np.zeros(self._obs_width[tls], dtype=np.float32)  # zero padding beyond the light's own features
             blocks = np.concatenate([f.fn(view, self._measures) for f in self.features])
             vector[: blocks.size] = blocks
-            obs[tls] = {"observation": vector, "action_mask": self._mask(tls)} if self.env_params.action_mask else vector
+            obs[tls] = {"observation": vector, "action_mask": self.action_mask(tls)} if self.env_params.action_mask else vector
         return obs
 
-    def _mask(self, tls: str) -> np.ndarray:
+    def action_mask(self, tls: str) -> np.ndarray:
+        """What light ``tls`` may do now: 1 per allowed action (min green, transitions, padded actions are 0)."""
         own = self.controller.machines[tls].action_mask()
         n = self._act_spaces[tls].n
         return own if own.size == n else np.concatenate([own, np.zeros(n - own.size, dtype=np.int8)])
@@ -233,4 +234,4 @@ class TrafficLightEnv(MultiEnv):
         super().close()
 
     def _infos(self) -> dict[str, dict]:
-        return {t: {"action_mask": self._mask(t)} for t in self.agents}
+        return {t: {"action_mask": self.action_mask(t)} for t in self.agents}
