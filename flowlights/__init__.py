@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["parallel_env", "rllib_env", "gym_env", "make_env", "__version__"]
+__all__ = ["parallel_env", "rllib_env", "gym_env", "multi_actor_env", "make_env", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from flowlights.envs.traffic_light_env import TrafficLightEnv
@@ -41,3 +41,11 @@ def gym_env(**kwargs: Any):
     from flowlights.envs.gym_env import SingleLightEnv
 
     return SingleLightEnv(**kwargs)
+
+
+def multi_actor_env(**kwargs: Any):
+    """Every light behind ONE Gymnasium agent, one light's decision per step, with ``action_masks()``
+    (SimReinforce's multi-actor form, for single-agent libraries such as sb3-contrib's MaskablePPO)."""
+    from flowlights.envs.multi_actor import MultiActorEnv
+
+    return MultiActorEnv(**kwargs)

@@ -116,3 +116,29 @@ def test_one_light_env_gives_action_masks_for_maskable_ppo():
         assert env.action_masks().sum() == 1, "during the transition the choice is fixed"
     finally:
         env.close()
+
+
+def test_multi_actor_env_asks_one_light_at_a_time_and_only_when_it_can_act():
+    """SimReinforce's form: the light due is one-hot in the observation, action_masks() is that light's, a light
+    with a single allowed action is not asked, masked actions are never needed, and Gymnasium's checker passes."""
+    env = flowlights.multi_actor_env(scenario="grid2x2", end=300, min_green=10)
+    try:
+        check_env(env, skip_render_check=True)
+        obs, info = env.reset(seed=0)
+        rng = np.random.default_rng(0)
+        lights, asked, done = env.lights, {}, False
+        while not done:
+            light = info["light"]
+            assert obs[env.width + lights.index(light)] == 1 and obs[env.width:].sum() == 1
+            mask = env.action_masks()
+            assert mask.sum() >= 2, "a light is asked only when it has a choice"
+            assert (mask[: env.env.action_space(light).n] == env.env.action_mask(light).astype(bool)).all()
+            action = int(rng.choice(np.flatnonzero(mask)))
+            asked[light] = asked.get(light, 0) + 1
+            obs, reward, terminated, truncated, info = env.step(action)
+            done = terminated or truncated
+        decisions_if_always_asked = len(lights) * (300 // 5)
+        assert set(asked) == set(lights) and 0 < env.decisions < decisions_if_always_asked
+        assert info["episode_metrics"]["arrived"] > 0
+    finally:
+        env.close()
