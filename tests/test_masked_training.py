@@ -54,3 +54,46 @@ def test_masked_ppo_trains_and_never_takes_a_masked_action(tmp_path):
         env.close()
     assert checked > 100 and masked > 10, "decisions with a masked action were met and none was chosen"
     assert set(ray_processes()) <= before and sumo_children() == []
+
+
+def test_masked_dqn_trains_and_never_takes_a_masked_action(tmp_path):
+    """DQN with action_mask=True: masked Q-values are -inf, so epsilon-greedy exploration (random among the
+    allowed ones), the greedy choice and the bootstrapped target all stay within the mask."""
+    from ray.rllib.core.columns import Columns
+
+    from flowlights.envs.factory import make_env
+    from flowlights.training.trained_policy import TrainedPolicy
+
+    cfg = tmp_path / "masked_dqn.yaml"
+    cfg.write_text(TINY.replace("POLICIES", "shared").replace("env: {delta_time: 5, reward: queue}",
+                                                               "env: {delta_time: 5, reward: queue, action_mask: true, min_green: 10}")
+                   .replace("training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}",
+                            "training: {train_batch_size_per_learner: 32, fcnet_hiddens: [16], num_steps_sampled_before_learning_starts: 40}"))
+    done = flowlights("train", str(cfg), "--algorithm", "DQN", "--iterations", "3", "--num-env-runners", "0",
+                      "--out", str(tmp_path / "runs"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    policy = TrainedPolicy(next((tmp_path / "runs").iterdir()))
+    module = policy.modules["shared"]
+    assert type(module).__name__ == "MaskedDQNTorchRLModule"
+    obs = torch.rand(400, module.observation_space.shape[0])
+    mask = torch.zeros(400, 2)
+    mask[:200, 0] = 1
+    mask[200:, 1] = 1
+    batch = {Columns.OBS: {"observation": obs, "action_mask": mask}}
+    for out in (module.forward_exploration(batch, t=0), module.forward_inference(batch)):
+        actions = out[Columns.ACTIONS]
+        assert torch.all(actions[:200] == 0) and torch.all(actions[200:] == 1), "a masked action was taken"
+    env = make_env(**{**policy.scenario_kwargs, **policy.env_overrides})
+    checked = 0
+    try:
+        observations, _ = env.reset(seed=4)
+        policy.reset(env)
+        while env.agents:
+            actions = policy.act(env, observations)
+            for agent, action in actions.items():
+                assert observations[agent]["action_mask"][action] == 1
+                checked += 1
+            observations, *_ = env.step(actions)
+    finally:
+        env.close()
+    assert checked > 100 and sumo_children() == []

@@ -17,19 +17,17 @@ MODEL_KEYS = ("fcnet_hiddens", "fcnet_activation")
 
 
 def module_settings(probe_env: Any, algorithm: str, policies: Any, model_config: Any) -> dict[str, Any]:
-    """RLlib's ``.rl_module(...)`` arguments: the default module, or the masked PPO module for every
-    policy when the env gives action masks (``EnvParams(action_mask=True)``)."""
+    """RLlib's ``.rl_module(...)`` arguments: the default module, or the masked PPO / DQN module for
+    every policy when the env gives action masks (``EnvParams(action_mask=True)``)."""
     if not probe_env.env_params.action_mask:
         return {"model_config": model_config}
-    if algorithm != "PPO":
-        raise ConfigError(f"action_mask=True trains with PPO's masked module; {algorithm} with masks is not supported "
-                          "yet: use --algorithm PPO, or action_mask: false.")
     from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
     from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-    from flowlights.training.masked_module import MaskedPPOTorchRLModule
+    from flowlights.training.masked_module import MaskedDQNTorchRLModule, MaskedPPOTorchRLModule
 
-    spec = RLModuleSpec(module_class=MaskedPPOTorchRLModule, model_config=model_config)
+    module_class = MaskedPPOTorchRLModule if algorithm == "PPO" else MaskedDQNTorchRLModule
+    spec = RLModuleSpec(module_class=module_class, model_config=model_config)
     return {"rl_module_spec": MultiRLModuleSpec(rl_module_specs={pid: spec for pid in policies})}
 
 
