@@ -117,20 +117,21 @@ def flow_rollouts(args: argparse.Namespace, checkpoint: Path) -> int:
     from flowlights.evaluation.flow_rollouts import format_rollouts, run_rollouts
     from flowlights.training.flow_policy import FlowPolicy
 
-    if args.save_render:
-        raise ConfigError("--save_render: videos of Flow env classes are not made yet; use --render_mode sumo_gui to watch.")
     policy = FlowPolicy(checkpoint)
     import contextlib
 
     from flowlights.viz.display import display
 
-    gui = args.render_mode == "sumo_gui"
+    gui = args.render_mode == "sumo_gui" or args.save_render  # --save_render: sumo-gui's view, headless under Xvfb
     with display() if gui else contextlib.nullcontext():
         results = run_rollouts(policy.experiment, policy, num_rollouts=args.num_rollouts, seed=args.seed, horizon=args.horizon,
-                               gui=gui, emission_dir=args.result_dir if args.gen_emission else None)
+                               gui=gui, emission_dir=args.result_dir if args.gen_emission else None,
+                               video_dir=args.result_dir if args.save_render else None)
     print(format_rollouts(results))
     if args.gen_emission:
         print(f"wrote {args.result_dir / 'emission.xml'}")
+    for k in range(args.num_rollouts if args.save_render else 0):
+        print(f"wrote {args.result_dir / f'rollout_{k}.mp4'}")
     return 0
 
 

@@ -284,14 +284,20 @@ def test_flow_grid_network_runs_under_traffic_light_env_and_its_baselines():
 
 @pytest.mark.skipif(__import__("shutil").which("Xvfb") is None, reason="Xvfb not installed (apt-get install xvfb)")
 def test_flow_rollouts_in_sumo_gui(tmp_path):
-    """Flow's visualizer default (--render_mode sumo_gui): the rollout runs in sumo-gui (under Xvfb here), then closes."""
+    """Flow's visualizer default (--render_mode sumo_gui) and --save_render: the rollout runs in sumo-gui (under
+    Xvfb here) and its view becomes a video; nothing is left running."""
     from flowlights.evaluation.flow_rollouts import run_rollouts
     from flowlights.viz.display import display
 
     experiment = __import__("flowlights.training.experiment", fromlist=["load_experiment"]).load_experiment(
         CONFIGS / "tutorial_nonshared.py")
     with display():
-        results = run_rollouts(experiment, None, num_rollouts=1, seed=5, horizon=20, gui=True,
+        results = run_rollouts(experiment, None, num_rollouts=1, seed=5, horizon=20, gui=True, video_dir=tmp_path,
                                actions=lambda obs: {a: np.zeros(1, dtype=np.float32) for a in obs})
     assert results[0]["env_steps"] == 20 and results[0]["mean_speed"] > 0
     assert not sumo_children()
+    import imageio.v3 as iio
+
+    frames = iio.imread(tmp_path / "rollout_0.mp4")
+    assert len(frames) >= 15 and frames.std() > 10, "the video shows the rollout"
+    assert np.abs(frames[-1].astype(int) - frames[0].astype(int)).mean() > 0.5, "the frames change"

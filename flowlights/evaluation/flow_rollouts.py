@@ -17,9 +17,10 @@ from flowlights.training.flow_classes import build_flow_env
 
 def run_rollouts(experiment: Any, policy: Any = None, num_rollouts: int = 1, seed: int = 100,
                  horizon: Optional[int] = None, gui: bool = False, emission_dir: Optional[Path] = None,
-                 actions: Optional[Any] = None) -> list[dict[str, float]]:
+                 actions: Optional[Any] = None, video_dir: Optional[Path] = None) -> list[dict[str, float]]:
     """Run ``num_rollouts`` episodes (seeds ``seed``, ``seed+1``, ...); ``policy`` a FlowPolicy, else
-    ``actions(obs) -> actions`` (e.g. zero accelerations: the RL vehicles then do nothing)."""
+    ``actions(obs) -> actions`` (e.g. zero accelerations: the RL vehicles then do nothing). With
+    ``gui`` and ``video_dir``: sumo-gui's view after every env step, as ``video_dir/rollout_<k>.mp4``."""
     from flowlights.envs.rllib_env import FlowRLlibEnv
 
     flow_params = dict(experiment.flow_params)
@@ -38,9 +39,12 @@ def run_rollouts(experiment: Any, policy: Any = None, num_rollouts: int = 1, see
             obs, _ = env.reset(seed=seed + episode)
             total, speeds, human_std, steps = 0.0, [], [], 0
             arrived_before = len(env.env.k.vehicle.num_arrived)
+            shots: list[tuple[Path, str]] = []
             while True:
                 chosen = policy.act(obs) if policy is not None else (actions(obs) if actions else {})
                 obs, rewards, terms, truncs, _ = env.step(chosen)
+                if gui and video_dir is not None:  # written by sumo-gui during the next simulation step
+                    shots.append(_screenshot(env.env, Path(video_dir) / f"frames_{episode}", len(shots)))
                 total += float(sum(rewards.values()))
                 steps += 1
                 vehicle = env.env.k.vehicle
@@ -50,6 +54,9 @@ def run_rollouts(experiment: Any, policy: Any = None, num_rollouts: int = 1, see
                     human_std.append(float(np.std(humans)))
                 if terms.get("__all__") or truncs.get("__all__"):
                     break
+            if shots:
+                env.env.k.simulation.simulation_step()  # let sumo-gui write the last one
+                _encode(shots, Path(video_dir) / f"rollout_{episode}.mp4", fps=1.0 / (env.env.sims_per_step * env.env.sim_step))
             arrived = sum(env.env.k.vehicle.num_arrived[arrived_before:])
             seconds = steps * env.env.sims_per_step * env.env.sim_step
             results.append({"seed": seed + episode, "return": total, "mean_speed": float(np.mean(speeds)) if speeds else 0.0,
@@ -59,6 +66,22 @@ def run_rollouts(experiment: Any, policy: Any = None, num_rollouts: int = 1, see
     finally:
         env.close()
     return results
+
+
+def _screenshot(env: Any, folder: Path, index: int) -> tuple[Path, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{index:06d}.png"
+    env.k.kernel_api.gui.screenshot("View #0", str(path), 800, 600)
+    return path, f"t = {env.k.simulation.time:.1f} s   vehicles {env.k.vehicle.num_vehicles}   RL {env.k.vehicle.num_rl_vehicles}"
+
+
+def _encode(shots: list[tuple[Path, str]], out: Path, fps: float) -> Path:
+    from PIL import Image
+
+    from flowlights.viz.video import annotate, write_video
+
+    frames = [annotate(np.asarray(Image.open(path).convert("RGB")), [label]) for path, label in shots if path.is_file()]
+    return write_video(frames, out, fps=min(max(fps, 1.0), 30.0))
 
 
 def format_rollouts(results: list[dict[str, float]]) -> str:
