@@ -48,7 +48,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             kwargs["end"] = controller.scenario_kwargs["end"]  # the episode length it was trained on
     elif scenario is None:
         scenario = "grid4x4"
-    report = evaluate(scenario, controller, episodes=args.episodes, seed=args.seed, out=args.out,
+    report = evaluate(scenario, controller, episodes=args.episodes, seed=args.seed, out=args.out, record=args.record,
                       backend=args.backend, time_to_teleport=args.time_to_teleport, **kwargs)
     print(format_report(report))
     if args.out:
@@ -104,6 +104,13 @@ def cmd_visualize(args: argparse.Namespace) -> int:
                   speed=args.speed, seed=args.seed, **kwargs)
     if path:
         print(f"wrote {path}")
+    return 0
+
+
+def cmd_movie(args: argparse.Namespace) -> int:
+    from flowlights.viz.movie import make_movie
+
+    print(f"wrote {make_movie(args.run_dir, args.out, fps=args.fps, speed=args.speed, seed=args.seed)}")
     return 0
 
 
@@ -220,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--time-to-teleport", type=float, default=-1.0, help="SUMO's; -1 (default, as RESCO) disables")
     ev.add_argument("--backend", default="libsumo", choices=list(BACKENDS))
     ev.add_argument("--out", type=Path, default=None, help="folder for metrics.json, episodes.csv and SUMO outputs")
+    ev.add_argument("--record", action="store_true", help="also record what each episode did (vehicles, light states, "
+                    "decisions) into --out, for 'flowlights movie'")
     ev.set_defaults(func=cmd_evaluate)
 
     cmp = sub.add_parser("compare", help="one table and one bar chart from several evaluate --out folders")
@@ -247,6 +256,14 @@ def build_parser() -> argparse.ArgumentParser:
     viz.add_argument("--speed", type=float, default=10.0, help="video speed, times real time")
     viz.add_argument("--seed", type=int, default=0)
     viz.set_defaults(func=cmd_visualize)
+
+    movie = sub.add_parser("movie", help="a video of an episode recorded by 'evaluate --record' (no SUMO, no GUI)")
+    movie.add_argument("run_dir", type=Path, help="the --out folder of 'flowlights evaluate --record'")
+    movie.add_argument("--fps", type=float, default=10.0, help="frames per second of the video (default 10)")
+    movie.add_argument("--speed", type=float, default=10.0, help="simulated seconds per second of video (default 10)")
+    movie.add_argument("--seed", type=int, default=None, help="which recorded episode (default: the first)")
+    movie.add_argument("--out", type=Path, default=None, help=".mp4 or .gif (default RUN_DIR/movie_seed<K>.mp4)")
+    movie.set_defaults(func=cmd_movie)
 
     plot = sub.add_parser("plot", help="learning curves of a training run; per-light queue/delay heat maps of an evaluation")
     plot.add_argument("result_dir", type=Path)

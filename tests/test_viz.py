@@ -121,3 +121,36 @@ def test_plot_writes_heatmaps_and_learning_curves(tmp_path):
     assert lines[0] == "time,light,queue,delay_rate" and len(lines) == 1 + 60 * 4
     done = flowlights_cli("plot", str(tmp_path / "nothing"))
     assert done.returncode == 2 and "nothing to plot" in done.stderr
+
+
+def test_movie_from_a_recorded_episode_without_sumo_or_display(tmp_path, monkeypatch):
+    """evaluate --record writes vehicles, light states and decisions; 'flowlights movie' renders them at any frame
+    rate with no SUMO and no display: frames follow the clock, are not frozen, and show the lights' colours."""
+    import json
+    import subprocess
+    import sys
+
+    import imageio.v3 as iio
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    run = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "flowlights.cli", "evaluate", "--scenario", "grid2x2", "--controller",
+                           "max_pressure", "--end", "120", "--out", str(run), "--record"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    meta = json.loads((run / "sumo" / "record_seed0.json").read_text())
+    decisions = (run / "sumo" / meta["decisions"]).read_text().splitlines()
+    assert decisions[0] == "time,light,action" and len(decisions) - 1 == 4 * (120 // 5)
+    out = tmp_path / "movie.mp4"
+    made = subprocess.run([sys.executable, "-m", "flowlights.cli", "movie", str(run), "--fps", "8", "--speed", "4", "--out", str(out)],
+                          capture_output=True, text=True, env={k: v for k, v in __import__("os").environ.items() if k != "DISPLAY"})
+    assert made.returncode == 0, made.stderr[-2000:]
+    frames = iio.imread(out)
+    assert abs(len(frames) - (120 - 0) * 8 / 4) <= 2, len(frames)
+    changes = [np.abs(frames[k + 1].astype(int) - frames[k].astype(int)).mean() for k in range(len(frames) - 1)]
+    assert min(changes[10:]) > 0, "a frozen frame (vehicles interpolate between samples, the clock runs)"
+    red = ((frames[..., 0] > 180) & (frames[..., 1] < 60) & (frames[..., 2] < 60)).any(axis=(1, 2))
+    green = ((frames[..., 1] > 150) & (frames[..., 0] < 60) & (frames[..., 2] < 60)).any(axis=(1, 2))
+    assert red.all() and green.mean() > 0.8, "the frames show the lights' red and (outside transitions) green signals"
+    (tmp_path / "empty").mkdir()
+    missing = subprocess.run([sys.executable, "-m", "flowlights.cli", "movie", str(tmp_path / "empty")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "evaluate ... --record --out RUN_DIR" in missing.stderr

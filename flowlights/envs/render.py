@@ -46,16 +46,38 @@ class NetworkRenderer:
     def draw(self, api: Any, states: dict[str, str], max_speed: float = 15.0) -> np.ndarray:
         ids = api.vehicle.getIDList()
         positions = np.array([api.vehicle.getPosition(v) for v in ids]).reshape(-1, 2)
-        speeds = np.array([api.vehicle.getSpeed(v) for v in ids]) / max_speed
-        self.vehicles.set_offsets(positions)
-        self.vehicles.set_array(np.clip(speeds, 0, 1))
+        speeds = np.array([api.vehicle.getSpeed(v) for v in ids])
+        return self.draw_frame(positions, speeds, states, f"t = {api.simulation.getTime():.0f} s, {len(ids)} vehicles", max_speed)
+
+    def draw_frame(self, positions: np.ndarray, speeds: np.ndarray, states: dict[str, str], title: str,
+                   max_speed: float = 15.0) -> np.ndarray:
+        """One frame from given vehicle positions/speeds and light states (a live run, or a recorded one)."""
+        self.vehicles.set_offsets(np.asarray(positions).reshape(-1, 2))
+        self.vehicles.set_array(np.clip(np.asarray(speeds) / max_speed, 0, 1))
         colours = [SIGNAL_COLOURS.get(min((states[tls][i] for i in self.link_of[tls][lane]), key=PRIORITY.index), (0.5, 0.5, 0.5))
-                   for tls in self.lanes for lane in self.lanes[tls]]
+                   if tls in states else (0.5, 0.5, 0.5) for tls in self.lanes for lane in self.lanes[tls]]
         if colours:
             self.signals.set_facecolors(colours)
-        self.title.set_text(f"t = {api.simulation.getTime():.0f} s, {len(ids)} vehicles")
+        self.title.set_text(title)
         self.fig.canvas.draw()
         return np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+
+    def set_queues(self, queues: dict[str, int], shapes: dict[str, list], vehicle_gap: float = 7.5) -> None:
+        """A bar along each approach lane, back from its stop line, as long as its queue (``vehicle_gap`` m each)."""
+        from matplotlib.collections import LineCollection
+
+        segments = []
+        for lane, count in queues.items():
+            if count <= 0 or lane not in shapes:
+                continue
+            (x0, y0), (x1, y1) = shapes[lane][-2], shapes[lane][-1]
+            length = max(np.hypot(x1 - x0, y1 - y0), 1e-6)
+            reach = min(count * vehicle_gap, length)
+            segments.append([(x1, y1), (x1 - (x1 - x0) * reach / length, y1 - (y1 - y0) * reach / length)])
+        if getattr(self, "queue_bars", None) is not None:
+            self.queue_bars.remove()
+        self.queue_bars = LineCollection(segments, colors=(0.2, 0.3, 0.9, 0.55), linewidths=6, zorder=1.5)
+        self.ax.add_collection(self.queue_bars)
 
     def close(self) -> None:
         import matplotlib.pyplot as plt

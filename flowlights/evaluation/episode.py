@@ -9,6 +9,7 @@ import numpy as np
 
 from flowlights.baselines.base import Controller, controller_env_kwargs
 from flowlights.envs.factory import make_env
+from flowlights.evaluation.record import DecisionLog, record_args
 from flowlights.evaluation.tripinfo import resco_delay
 from flowlights.progress import Progress
 from flowlights.rewards import delay as delay_reward
@@ -46,16 +47,20 @@ def pending_waits(api: Any, pending: list[str]) -> list[float]:
         return []
 
 
-def run_controller_episode(controller: Controller, seed: int, workdir: Path, progress: bool = True,
+def run_controller_episode(controller: Controller, seed: int, workdir: Path, progress: bool = True, record: bool = False,
                            **env_kwargs: Any) -> dict[str, float]:
     """Run one episode with ``controller``; SUMO writes its tripinfo into ``workdir``.
 
     mean_queue: halting vehicles on a light's incoming lanes, averaged over decisions and lights.
-    Also writes ``timeseries_seed<K>.csv`` (per decision and light: queue, delay rate) for plots.
+    Also writes ``timeseries_seed<K>.csv`` (per decision and light: queue, delay rate) for plots, and
+    with ``record`` what the episode did, for ``flowlights movie`` (``flowlights.evaluation.record``).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     tripinfo = workdir / f"tripinfo_seed{seed}.xml"
     sumo_args = list(env_kwargs.pop("sumo_args", [])) + ["--tripinfo-output.write-unfinished", "true"]
+    log = DecisionLog(workdir, seed) if record else None
+    if record:
+        sumo_args += record_args(workdir, seed)
     kwargs = controller_env_kwargs(controller, env_kwargs, extra_measures=TRACE_MEASURES)
     env = make_env(**kwargs, sumo_args=sumo_args, tripinfo_output=str(tripinfo))
     try:
@@ -65,12 +70,17 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
         queues, trace = [], []
         with Progress(env.sim.end - env.sim.begin, f"{controller.name} seed {seed}") as bar:
             while env.agents:
-                obs, *_ = env.step(controller.act(env, obs))
+                actions = controller.act(env, obs)
+                if log is not None:
+                    log.add(env.sim.time, actions)
+                obs, *_ = env.step(actions)
                 queues.append(env.measures.halting[incoming].sum() / len(env.possible_agents))
                 trace.extend(light_trace(env))
                 if progress:
                     bar.update(env.sim_seconds)
         metrics = env.metrics()
+        if log is not None:
+            log.write(env, controller.name)
         pending = list(env.sim.api.simulation.getPendingVehicles())
         never_departed = pending_waits(env.sim.api, pending)
     finally:

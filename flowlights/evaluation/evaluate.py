@@ -24,12 +24,15 @@ def summarise(episodes: list[dict[str, float]]) -> dict[str, dict[str, float]]:
 
 
 def evaluate(scenario: Optional[str], controller: str | Controller = "max_pressure", episodes: int = 1, seed: int = 0,
-             out: Optional[Path] = None, progress: bool = True, **env_kwargs: Any) -> dict[str, Any]:
+             out: Optional[Path] = None, progress: bool = True, record: bool = False, **env_kwargs: Any) -> dict[str, Any]:
     """Evaluate a controller (a name or a Controller) on seeds seed..seed+episodes-1.
 
-    ``scenario`` None: a trained policy's own scenario (its experiment's files)."""
+    ``scenario`` None: a trained policy's own scenario (its experiment's files). ``record``: write
+    what each episode did into ``out/sumo`` for ``flowlights movie``."""
     if episodes < 1:
         raise ConfigError(f"episodes={episodes!r} must be >= 1.")
+    if record and out is None:
+        raise ConfigError("record=True (--record) writes the episode's record into the run folder: give out= (--out DIR).")
     ctrl = make_controller(controller) if isinstance(controller, str) else controller
     own = getattr(ctrl, "scenario_kwargs", None)
     if scenario is None:
@@ -43,7 +46,7 @@ def evaluate(scenario: Optional[str], controller: str | Controller = "max_pressu
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(out) if out else Path(tmp)
         for k in range(episodes):
-            results.append(run_controller_episode(ctrl, seed + k, workdir / "sumo", progress, **where, **env_kwargs))
+            results.append(run_controller_episode(ctrl, seed + k, workdir / "sumo", progress, record, **where, **env_kwargs))
     report = {
         "controller": ctrl.name,
         "scenario": str(scenario),
