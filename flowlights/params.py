@@ -15,6 +15,7 @@ from flowlights.protocols import get_protocol
 from flowlights.validation import check_types, one_home
 
 BACKENDS = ("libsumo", "traci")
+DECISIONS = ("fixed", "event")
 ACTION_MODES = ("phase", "switch")
 
 
@@ -81,6 +82,10 @@ class EnvParams:
     evaluate, clip_actions: Flow's flags for Flow env classes (``flowlights.envs.multiagent.MultiEnv``...):
     ``evaluate`` lets compute_reward return the evaluation reward; ``clip_actions`` clips actions to
     the action space before they are applied (TrafficLightEnv's actions are discrete: no meaning there).
+    decision: "fixed" (every light decides every ``delta_time``) or "event" (a light is asked only when
+    it can act — its transition done and min green over — and again ``delta_time`` later if it kept
+    its green; ``step`` then returns observations only for the lights due, and each light's reward
+    is accumulated, per ``delta_time`` of simulated time, until it is asked again).
     protocol: a named set of these settings (``flowlights.protocols``): "flowlights" (default, safe)
     or "resco" (RESCO's benchmark MDP); it sets delta_time, yellow, all_red, min/max green.
     measures: lane measurements to take beyond what the observation and reward declare (names in
@@ -112,6 +117,7 @@ class EnvParams:
     additional_params: dict[str, Any] = field(default_factory=dict)
     evaluate: bool = False
     clip_actions: bool = True
+    decision: str = "fixed"
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -134,6 +140,9 @@ class EnvParams:
                 f"delta_time={self.delta_time!r} is shorter than yellow + all_red = "
                 f"{self.yellow + self.all_red!r} s; raise delta_time or shorten the transition."
             )
+        if self.decision not in DECISIONS:
+            raise ConfigError(f"decision={self.decision!r} is unknown; use one of {DECISIONS} ('fixed': every light every "
+                              "delta_time; 'event': a light only when it can act).")
         if self.action_mode not in ACTION_MODES:
             raise ConfigError(f"action_mode={self.action_mode!r} is unknown; use one of {ACTION_MODES}.")
         if isinstance(self.observation, str):

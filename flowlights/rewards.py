@@ -22,12 +22,17 @@ REWARD_NEEDS: dict[str, frozenset[str]] = {}
 get_reward = REWARDS.get_or_fail
 
 
+CHANGE_REWARDS: set[str] = set()  # rewards measuring a change since the last call (not a level per delta_time)
+
+
 def register_reward(name: str, needs: Optional[Sequence[str]] = None,
-                    override: bool = False) -> Callable[[RewardFn], RewardFn]:
+                    override: bool = False, change: bool = False) -> Callable[[RewardFn], RewardFn]:
     """Decorator adding a reward under ``name``, with the lane measurements it reads (``override=True``
-    replaces one already registered)."""
+    replaces one already registered). ``change``: it measures what changed since its last call (its
+    memory), so event-driven decisions add it up as it is, not weighted by time."""
     add = REWARDS.register(name, override)
     REWARD_NEEDS[name] = ALL_NEEDS if needs is None else check_needs(needs, f"reward {name!r}")
+    (CHANGE_REWARDS.add if change else CHANGE_REWARDS.discard)(name)
     return add
 
 
@@ -47,7 +52,7 @@ def zone_queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     return -float(m.zone_queued[view.in_idx].sum())
 
 
-@register_reward("wait", needs=("waiting",))
+@register_reward("wait", needs=("waiting",), change=True)
 def wait(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Decrease of the total waiting time on the incoming lanes since the last decision (sumo-rl's default)."""
     now = float(m.waiting[view.in_idx].sum()) / 100.0
@@ -70,7 +75,7 @@ def pressure(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     return -abs(float(m.count[view.in_idx].sum() - m.count[view.out_idx].sum()))
 
 
-@register_reward("throughput", needs=("ids",))
+@register_reward("throughput", needs=("ids",), change=True)
 def throughput(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Vehicles that left the incoming lanes since the last decision (seen on them then, not now)."""
     assert m.ids is not None

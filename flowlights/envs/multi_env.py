@@ -91,6 +91,11 @@ class MultiEnv(ParallelEnv):
         self._steps_done = 0
         self._last_metrics: Optional[dict[str, float]] = None
         self._hooks: list[tuple[int, Callable[["MultiEnv"], None]]] = []
+        self.event_driven = env_params.decision == "event"
+        self.due: list[str] = []  # lights asked at this decision (event-driven: those that can act)
+        self._due_at: dict[str, int] = {}
+        self._reward_sum: dict[str, float] = {}
+        self._last_event = 0
 
     # -- step hooks (video frames, traces) ------------------------------------------------
     def add_step_hook(self, every_seconds: float, hook: Callable[["MultiEnv"], None]) -> None:
@@ -138,7 +143,13 @@ class MultiEnv(ParallelEnv):
             self.controller.take_over(self.sim.api, self.sim_params.step_length, self.protocol.start_served)
             self.agents = list(self.possible_agents)
             self._on_reset()
-            return self.get_state(), self._infos()
+            self.due = list(self.agents)
+            if self.event_driven:
+                self._due_at = {t: self._steps_done + self.controller.machines[t].steps_until_free() for t in self.agents}
+                self._reward_sum = {t: 0.0 for t in self.agents}
+                self._last_event = self._steps_done
+                self._run_until_due()
+            return self._asked(self.get_state()), self._asked(self._infos())
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         if not self.agents:
@@ -146,9 +157,10 @@ class MultiEnv(ParallelEnv):
         self._check_actions(actions)
         with self._sumo_calls("running a decision"):
             observations, rewards, truncated, terminated = self._decide(actions)
+            observations = self._asked(observations)
             if truncated or terminated:
                 self._last_metrics = episode_metrics(self.sim.api)
-        infos = self._infos()
+        infos = self._asked(self._infos())
         if truncated or terminated:
             for info in infos.values():
                 info["episode_metrics"] = dict(self._last_metrics)
@@ -172,20 +184,81 @@ class MultiEnv(ParallelEnv):
 
     def _decide(self, actions: dict[str, Any]) -> tuple[dict, dict, bool, bool]:
         """Apply the actions, run SUMO to the next decision, observe; (observations, rewards, truncated, terminated)."""
+        if self.event_driven:
+            return self._decide_on_events(actions)
         self._apply_rl_actions(actions)
-        remaining = min(self.delta_steps, self.episode_steps - self._steps_done)
-        while remaining > 0:  # run SUMO in chunks up to the next light change, hook or decision
+        self._run(self.delta_steps)
+        observations = self.get_state()
+        rewards = self.compute_reward(actions)
+        return observations, rewards, *self._episode_over()
+
+    def _run(self, steps_wanted: int) -> None:
+        """Run SUMO ``steps_wanted`` steps (less at the episode's end) in chunks up to each light change or hook."""
+        remaining = min(steps_wanted, self.episode_steps - self._steps_done)
+        while remaining > 0:
             steps = int(min(remaining, self.controller.steps_to_event(), self._steps_to_hook()))
             self.sim.step(steps)
             self.controller.advance(steps)
             self._steps_done += steps
             remaining -= steps
             self._run_hooks()
-        observations = self.get_state()
-        rewards = self.compute_reward(actions)
+
+    def _episode_over(self) -> tuple[bool, bool]:
         truncated = self._steps_done >= self.episode_steps
-        terminated = not truncated and self.sim.api.simulation.getMinExpectedNumber() == 0
+        return truncated, not truncated and self.sim.api.simulation.getMinExpectedNumber() == 0
+
+    # -- event-driven decisions (EnvParams(decision="event")) -----------------------------------
+    def _decide_on_events(self, actions: dict[str, Any]) -> tuple[dict, dict, bool, bool]:
+        """The lights due act (others' actions are ignored); SUMO runs to the next light that can act;
+        each light due gets the reward accumulated since its last decision."""
+        asked = {t: a for t, a in actions.items() if t in set(self.due)}
+        self._apply_rl_actions(asked)
+        for tls in self.due:
+            machine = self.controller.machines[tls]
+            wait = self.delta_steps if not machine.in_transition else machine.steps_until_free()
+            self._due_at[tls] = self._steps_done + max(wait, 1)
+        self._run_until_due()
+        truncated, terminated = self._episode_over()
+        if truncated or terminated:
+            self.due = list(self.agents)
+        observations = self.get_state()
+        rewards = {t: self._reward_sum[t] for t in self.due}
+        for tls in self.due:
+            self._reward_sum[tls] = 0.0
         return observations, rewards, truncated, terminated
+
+    def _run_until_due(self) -> None:
+        """Run SUMO to the next step some light can act (max-green switches move a light's turn on);
+        the rewards of every light are added up, each weighted by the time it covered / delta_time."""
+        while True:
+            now = self._steps_done
+            for tls, machine in self.controller.machines.items():
+                if machine.in_transition:  # a forced (max green) switch: its turn comes when it is free again
+                    self._due_at[tls] = max(self._due_at[tls], now + machine.steps_until_free())
+            self.due = [t for t in self.agents if self._due_at[t] <= now and self.controller.machines[t].can_switch]
+            if self.due or now >= self.episode_steps:
+                break
+            later = [d for d in self._due_at.values() if d > now]
+            self._run(min(later) - now if later else 1)
+            self._accumulate_rewards()
+
+    reward_is_change = False  # subclasses: True when compute_reward gives changes since its last call
+
+    def _accumulate_rewards(self) -> None:
+        covered = (self._steps_done - self._last_event) / self.delta_steps
+        self._last_event = self._steps_done
+        if covered <= 0:
+            return
+        self.get_state()  # fresh measurements for the rewards
+        for tls, value in self.compute_reward({}).items():
+            self._reward_sum[tls] += value if self.reward_is_change else covered * value
+
+    def _asked(self, per_agent: dict[str, Any]) -> dict[str, Any]:
+        """Event-driven: only the lights due are asked (observations, infos); fixed: every light."""
+        if not self.event_driven:
+            return per_agent
+        due = set(self.due)
+        return {t: v for t, v in per_agent.items() if t in due}
 
     def _check_actions(self, actions: dict[str, Any]) -> None:
         """Every action must be in its agent's space; a light left out of ``actions`` keeps its green

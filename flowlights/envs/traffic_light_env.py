@@ -16,7 +16,7 @@ from flowlights.errors import ConfigError
 from flowlights.networks.network_file import NetworkFile
 from flowlights.observations import get_features
 from flowlights.params import EnvParams, SumoParams
-from flowlights.rewards import get_reward, reward_needs
+from flowlights.rewards import CHANGE_REWARDS, get_reward, reward_needs
 from flowlights.networks.detection import detection_zones
 from flowlights.sim.approach import StopLineCounter
 from flowlights.sim.lanes import OUTGOING, ZONE, LaneMeasures, LaneSensor
@@ -68,6 +68,7 @@ class TrafficLightEnv(MultiEnv):
         self._renderer: Any = None
         self.features = get_features(env_params.observation)
         self.reward_fn = get_reward(env_params.reward)
+        self.reward_is_change = env_params.reward in CHANGE_REWARDS
         self.sensor = self._make_sensor()
         self.zone_counter = self._make_zone_counter()
         self.views = {t: self._make_view(t) for t in self.possible_agents}

@@ -90,6 +90,15 @@ class PhaseMachine:
         return mask
 
     # -- clock ------------------------------------------------------------------------
+    def steps_until_free(self) -> int:
+        """Steps until the light may choose again (the transition done and the new green's min green over)."""
+        t = self.timing
+        if self.stage == GREEN_STAGE:
+            return max(t.min_green - self.green_steps, 0)
+        if self.stage == YELLOW_STAGE:
+            return (t.yellow - self.elapsed) + t.all_red + t.min_green
+        return (t.all_red - self.elapsed) + t.min_green
+
     def steps_to_event(self) -> float:
         """Steps until the state changes by itself (end of yellow/all-red, max green); inf if never."""
         t = self.timing
