@@ -33,3 +33,31 @@ def test_maskable_ppo_learns_on_flowlights_envs_and_respects_masks(make):
         assert chosen > 5
     finally:
         env.close()
+
+
+def test_one_shared_sb3_policy_for_every_light_through_supersuit():
+    """PettingZoo + SuperSuit: every light of the padded env is one of SB3's vectorised envs; one PPO policy serves all."""
+    supersuit = pytest.importorskip("supersuit", reason="needs the [sb3] extra")
+    from stable_baselines3 import PPO
+
+    env = flowlights.parallel_env(scenario="grid2x2", end=200, pad_observations=True)
+    vec = supersuit.concat_vec_envs_v1(supersuit.pettingzoo_env_to_vec_env_v1(env), 1, num_cpus=0,
+                                       base_class="stable_baselines3")
+    try:
+        assert vec.num_envs == len(env.possible_agents) == 4
+        model = PPO("MlpPolicy", vec, n_steps=32, batch_size=32, n_epochs=1, verbose=0)  # (SuperSuit's vec env has no seed())
+        model.learn(total_timesteps=256)
+    finally:
+        vec.close()  # libsumo: one SUMO per process
+    play = flowlights.parallel_env(scenario="grid2x2", end=200, pad_observations=True)
+    try:
+        obs, _ = play.reset(seed=9)
+        steps = 0
+        while play.agents:
+            actions = {a: int(model.predict(obs[a], deterministic=True)[0]) for a in play.agents}
+            assert all(play.action_space(a).contains(x) for a, x in actions.items())
+            obs, *_ = play.step(actions)
+            steps += 1
+        assert steps == 200 // 5 and play.metrics()["arrived"] > 0
+    finally:
+        play.close()
