@@ -67,13 +67,14 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
         obs, _ = env.reset(seed=seed)
         controller.reset(env)
         incoming = np.concatenate([env.views[t].in_idx for t in env.possible_agents])
-        queues, trace = [], []
+        queues, trace, decisions = [], [], len(obs)
         with Progress(env.sim.end - env.sim.begin, f"{controller.name} seed {seed}") as bar:
             while env.agents:
                 actions = controller.act(env, obs)
                 if log is not None:
                     log.add(env.sim.time, actions)
                 obs, *_ = env.step(actions)
+                decisions += len(obs) if env.agents else 0
                 queues.append(env.measures.halting[incoming].sum() / len(env.possible_agents))
                 trace.extend(light_trace(env))
                 if progress:
@@ -97,5 +98,6 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
         "in_network": metrics["in_network"],
         "never_departed": len(pending),
         "never_departed_wait_unknown": len(pending) - len(never_departed),
+        "decisions": decisions,  # light decisions asked (event-driven: only lights that could act)
         "seed": seed,
     }
