@@ -85,7 +85,9 @@ class MultiEnv(ParallelEnv):
             raise ConfigError(f"step_length={step!r} s is longer than the simulated window begin={self.sim.begin:g} .. "
                               f"end={self.sim.end:g} s; use a shorter step (e.g. 1.0) or a later end.")
         if self.warmup_steps >= self.episode_steps:
-            raise ConfigError(f"warmup={sim_params.warmup!r} s leaves no time before end={self.sim.end!r}; shorten it.")
+            given = (f"warmup_steps={env_params.warmup_steps} (warmup={sim_params.warmup:g} s)" if env_params.warmup_steps
+                     else f"warmup={sim_params.warmup!r} s")
+            raise ConfigError(f"{given} leaves no time before end={self.sim.end!r}; shorten it.")
         self._next_seed = int(sim_params.seed)
         self.episode_seed = self._next_seed
         self._steps_done = 0
