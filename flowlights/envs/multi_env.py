@@ -98,6 +98,8 @@ class MultiEnv(ParallelEnv):
         self._due_at: dict[str, int] = {}
         self._reward_sum: dict[str, float] = {}
         self._last_event = 0
+        self._last_state: dict[str, Any] = {}
+        self._state_at = -1  # the step _last_state was observed at
 
     # -- step hooks (video frames, traces) ------------------------------------------------
     def add_step_hook(self, every_seconds: float, hook: Callable[["MultiEnv"], None]) -> None:
@@ -149,7 +151,7 @@ class MultiEnv(ParallelEnv):
             if self.event_driven:
                 self._due_at = {t: self._steps_done + self.controller.machines[t].steps_until_free() for t in self.agents}
                 self._reward_sum = {t: 0.0 for t in self.agents}
-                self._last_event = self._steps_done
+                self._last_event, self._state_at = self._steps_done, -1
                 self._run_until_due()
             return self._asked(self.get_state()), self._asked(self._infos())
 
@@ -223,7 +225,8 @@ class MultiEnv(ParallelEnv):
         truncated, terminated = self._episode_over()
         if truncated or terminated:
             self.due = list(self.agents)
-        observations = self.get_state()
+        fresh = self._state_at == self._steps_done  # the last reward accumulation already observed this step
+        observations = self._last_state if fresh else self.get_state()
         rewards = {t: self._reward_sum[t] for t in self.due}
         for tls in self.due:
             self._reward_sum[tls] = 0.0
@@ -251,7 +254,7 @@ class MultiEnv(ParallelEnv):
         self._last_event = self._steps_done
         if covered <= 0:
             return
-        self.get_state()  # fresh measurements for the rewards
+        self._last_state, self._state_at = self.get_state(), self._steps_done  # fresh measurements for the rewards
         for tls, value in self.compute_reward({}).items():
             self._reward_sum[tls] += value if self.reward_is_change else covered * value
 
