@@ -30,9 +30,12 @@ class JunctionView:
     out_length: np.ndarray
     neighbours: list[PhaseMachine] = field(default_factory=list)
     max_neighbours: int = 4
+    peers: list["JunctionView"] = field(default_factory=list)  # the other lights of its cluster
+    max_peers: int = 0
     max_greens: int = 1
     nearest_k: int = 2
     detection_distance: float = 200.0
+    detector_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per incoming lane (EnvParams.detectors)
 
     @property
     def n_greens(self) -> int:

@@ -122,12 +122,34 @@ def zone_approach(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return np.minimum((m.zone_near[view.in_idx] - m.zone_queued[view.in_idx]) / _zone_capacity(view), 1.0)
 
 
+@register_observation("detector_count", size=lambda v: len(v.in_idx), needs=("detector",))
+def detector_count(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per incoming lane: vehicles its lane-area detector sees over what the detector holds (0 without one)."""
+    return np.minimum(np.nan_to_num(m.detector_count[view.in_idx]) / view.detector_capacity, 1.0)
+
+
+@register_observation("detector_queue", size=lambda v: len(v.in_idx), needs=("detector",))
+def detector_queue(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per incoming lane: halting vehicles its lane-area detector sees over what the detector holds."""
+    return np.minimum(np.nan_to_num(m.detector_halting[view.in_idx]) / view.detector_capacity, 1.0)
+
+
 @register_observation("neighbours", size=lambda v: v.max_neighbours * v.max_greens, needs=())
 def neighbours(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """The nearest lights' current greens, one-hot each, padded to a fixed width."""
     blocks = [_one_hot(n.green, view.max_greens) for n in view.neighbours[: view.max_neighbours]]
     blocks += [np.zeros(view.max_greens)] * (view.max_neighbours - len(blocks))
     return np.concatenate(blocks)
+
+
+@register_observation("cluster", size=lambda v: v.max_peers * (v.max_greens + 1), needs=("halting",))
+def cluster(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Each cluster peer's current green (one-hot) and queue fill (halting vehicles on its incoming
+    lanes over their capacity), padded to the largest cluster; zeros outside any cluster."""
+    blocks = [np.append(_one_hot(p.machine.green, view.max_greens),
+                        min(m.halting[p.in_idx].sum() / p.in_capacity.sum(), 1.0)) for p in view.peers[: view.max_peers]]
+    blocks += [np.zeros(view.max_greens + 1)] * (view.max_peers - len(blocks))
+    return np.concatenate(blocks) if blocks else np.zeros(0)
 
 
 @register_observation("nearest_vehicles", size=lambda v: 2 * v.nearest_k * len(v.in_idx), needs=("ids",))

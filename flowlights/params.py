@@ -91,6 +91,16 @@ class EnvParams:
     measures: lane measurements to take beyond what the observation and reward declare (names in
     ``flowlights.sim.lanes.NEEDS``, e.g. for a controller or your own logging): only what is
     needed is taken from SUMO, which keeps each decision cheap.
+    couplings: influencer/follower pairs ``[("A0", "B0"), ...]`` (Regularflow): the follower is not an
+    agent; it heads for the green serving the approaches its influencer's green stops (or the one a
+    third element ``{influencer green: follower green}`` names), through its own yellow, all-red and min green.
+    clusters: ``{"name": [light ids]}`` (any lights, disjoint): each member's observation gains the
+    ``cluster`` block (its peers' green one-hot and queue fill); cluster_weight mixes the peers' mean
+    reward into each member's (``(1 - neighbor_weight - cluster_weight) * own + ...``).
+    detectors: camera-like sensors (Regularflow's managers) for the ``detector_*`` observations and
+    reward: "generate" places a SUMO lane-area detector on every incoming lane, ``detection_distance``
+    metres long (continued upstream along a single-lane chain); a path reads the ``<laneAreaDetector>``s
+    of your additional file (loaded if the scenario does not load it already).
     """
 
     delta_time: float = 5.0
@@ -118,6 +128,10 @@ class EnvParams:
     evaluate: bool = False
     clip_actions: bool = True
     decision: str = "fixed"
+    couplings: Sequence[Sequence[Any]] = ()
+    clusters: dict[str, Sequence[str]] = field(default_factory=dict)
+    cluster_weight: float = 0.0
+    detectors: Optional[str] = None
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -164,12 +178,45 @@ class EnvParams:
             raise ConfigError(f"detection_distance={self.detection_distance!r} must be > 0 metres, e.g. 200.")
         if not 0.0 <= self.neighbor_weight <= 1.0:
             raise ConfigError(f"neighbor_weight={self.neighbor_weight!r} must be within [0, 1].")
+        if not 0.0 <= self.cluster_weight <= 1.0 or self.neighbor_weight + self.cluster_weight > 1.0:
+            raise ConfigError(f"cluster_weight={self.cluster_weight!r} must be within [0, 1] and, with "
+                              f"neighbor_weight={self.neighbor_weight!r}, sum to at most 1.")
+        self._check_groups()
+        if self.detectors is not None and not str(self.detectors).strip():
+            raise ConfigError("detectors='' names no sensors; use 'generate', the path of an additional file, or None.")
         if self.tls_ids is not None:
             if isinstance(self.tls_ids, str):
                 self.tls_ids = [self.tls_ids]
             self.tls_ids = [str(t) for t in self.tls_ids]
             if not self.tls_ids:
                 raise ConfigError("tls_ids=[] controls no light; give at least one id or None for all.")
+
+
+    def _check_groups(self) -> None:
+        """couplings / clusters in their canonical form (tuples, str ids); shapes checked here, ids in the env."""
+        from flowlights.signals.coupling import parse_couplings
+
+        if isinstance(self.couplings, (str, bytes)) or not isinstance(self.couplings, (list, tuple)):
+            raise ConfigError(f"couplings={self.couplings!r} must be a list of (influencer, follower) pairs, e.g. [('A0', 'B0')].")
+        ids = [str(i) for item in self.couplings if isinstance(item, (list, tuple)) for i in item[:2]]
+        try:
+            self.couplings = tuple((i, f) if t is None else (i, f, t) for i, f, t in parse_couplings(self.couplings, ids))
+        except ValueError as exc:
+            raise ConfigError(f"EnvParams.couplings: {exc}") from None
+        if not isinstance(self.clusters, dict):
+            raise ConfigError(f"clusters={self.clusters!r} must be a dict {{name: [light ids]}}, e.g. {{'c0': ['A0', 'A1']}}.")
+        owner: dict[str, str] = {}
+        for name, members in self.clusters.items():
+            if isinstance(members, (str, bytes)) or not isinstance(members, (list, tuple)) or len(members) < 2:
+                raise ConfigError(f"clusters[{name!r}]={members!r} must list two or more light ids.")
+            for tls in map(str, members):
+                if tls in owner:
+                    raise ConfigError(f"light {tls!r} is in clusters {owner[tls]!r} and {name!r}; a light belongs to one cluster.")
+                owner[tls] = str(name)
+        self.clusters = {str(n): [str(t) for t in m] for n, m in self.clusters.items()}
+        if self.cluster_weight and not self.clusters:
+            raise ConfigError(f"cluster_weight={self.cluster_weight!r} mixes cluster rewards but no clusters are given; "
+                              "set clusters={'name': [light ids]} or cluster_weight=0.")
 
 
 def split_kwargs(kwargs: dict[str, Any], *classes: type) -> list[dict[str, Any]]:

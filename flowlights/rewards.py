@@ -52,6 +52,12 @@ def zone_queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     return -float(m.zone_queued[view.in_idx].sum())
 
 
+@register_reward("detector_queue", needs=("detector",))
+def detector_queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Minus the halting vehicles the light's lane-area detectors see (EnvParams.detectors)."""
+    return -float(np.nansum(m.detector_halting[view.in_idx]))
+
+
 @register_reward("wait", needs=("waiting",), change=True)
 def wait(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Decrease of the total waiting time on the incoming lanes since the last decision (sumo-rl's default)."""

@@ -17,10 +17,11 @@ from pettingzoo import ParallelEnv
 
 from flowlights.errors import ConfigError, SimulationError
 from flowlights.networks.network_file import NetworkFile
-from flowlights.networks.topology import NetTopology, read_net
+from flowlights.networks.topology import NetTopology, green_sectors, read_net
 from flowlights.params import EnvParams, SumoParams, flow_steps
 from flowlights.protocols import apply_protocol
 from flowlights.signals.controller import SignalController
+from flowlights.signals.coupling import Coupling, Couplings, complement_table, parse_couplings
 from flowlights.signals.timing import Timing, to_steps
 from flowlights.sim.simulation import SumoSimulation, sumo_exceptions
 from flowlights.sim.statistics import episode_metrics
@@ -58,6 +59,37 @@ def select_lights(topology: NetTopology, tls_ids: Optional[list[str]], net_name:
     return list(dict.fromkeys(tls_ids))
 
 
+def check_couplings(topology: NetTopology, raw: Any, lights: list[str]) -> list[tuple[str, str, Optional[dict[int, int]]]]:
+    """EnvParams.couplings checked against this network: followers are lights with a choice of greens,
+    influencers are controlled lights (agents)."""
+    try:
+        parsed = parse_couplings(raw, [t for t in topology.lights if has_choice(topology, t)])
+    except ValueError as exc:
+        raise ConfigError(f"couplings: {exc}") from None
+    for influencer, follower, _ in parsed:
+        if influencer not in lights:
+            raise ConfigError(f"coupling ({influencer!r}, {follower!r}): the influencer {influencer!r} is not a controlled "
+                              "light; add it to tls_ids (an influencer is an agent).")
+    return parsed
+
+
+def couple(topology: NetTopology, controller: SignalController,
+           parsed: list[tuple[str, str, Optional[dict[int, int]]]]) -> Couplings:
+    """Each pair's table: given, or from the approaches the greens serve (``complement_table``)."""
+    pairs = []
+    for influencer, follower, table in parsed:
+        lead, follow = controller.machines[influencer].greens, controller.machines[follower].greens
+        if table is None:
+            table_list = complement_table(green_sectors(topology, influencer, lead), green_sectors(topology, follower, follow))
+        else:
+            if sorted(table) != list(range(len(lead))) or not all(0 <= g < len(follow) for g in table.values()):
+                raise ConfigError(f"coupling ({influencer!r}, {follower!r}): its table {table} must map every influencer green "
+                                  f"0..{len(lead) - 1} to a follower green in 0..{len(follow) - 1}.")
+            table_list = [table[g] for g in range(len(lead))]
+        pairs.append(Coupling(influencer, follower, table_list))
+    return Couplings(pairs)
+
+
 class MultiEnv(ParallelEnv):
     """Base of flowlights' environments: SUMO life cycle, safe signal control, episode flow."""
 
@@ -70,14 +102,19 @@ class MultiEnv(ParallelEnv):
         self.sim_params = sim_params
         self.env_params = env_params
         self.topology = read_net(scenario.net_file)
-        self.possible_agents = select_lights(self.topology, env_params.tls_ids, scenario.name, env_params.include_single_green)
+        lights = select_lights(self.topology, env_params.tls_ids, scenario.name, env_params.include_single_green)
+        coupled = check_couplings(self.topology, env_params.couplings, lights)
+        followers = [follower for _, follower, _ in coupled]
+        self.possible_agents = [t for t in lights if t not in followers]
+        self.controlled = self.possible_agents + followers  # agents, then the lights that follow one
         self.agents: list[str] = []
         self.sim = SumoSimulation(scenario, sim_params)
         step = sim_params.step_length
         timing = Timing.from_seconds(env_params.yellow, env_params.all_red, env_params.min_green, env_params.max_green, step)
         self.controller = SignalController(
-            {tls: self.topology.lights[tls].states for tls in self.possible_agents}, timing, env_params.action_mode
+            {tls: self.topology.lights[tls].states for tls in self.controlled}, timing, env_params.action_mode
         )
+        self.couplings = couple(self.topology, self.controller, coupled)
         self.delta_steps = max(1, to_steps(env_params.delta_time, step))
         self.warmup_steps = to_steps(sim_params.warmup, step)
         self.episode_steps = to_steps(self.sim.end - self.sim.begin, step)
@@ -120,6 +157,11 @@ class MultiEnv(ParallelEnv):
         """Default: pass each light's action to the signal controller."""
         self.controller.apply(rl_actions)
 
+    def _sync_followers(self) -> None:
+        """Coupled lights: each follower that may switch heads for its influencer's complement."""
+        if self.couplings.pairs:
+            self.controller.request_greens(self.couplings.requests(self.controller.machines))
+
     def get_state(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -145,6 +187,7 @@ class MultiEnv(ParallelEnv):
             self._steps_done = self.warmup_steps
             self._last_metrics = None
             self.controller.take_over(self.sim.api, self.sim_params.step_length, self.protocol.start_served)
+            self._sync_followers()
             self.agents = list(self.possible_agents)
             self._on_reset()
             self.due = list(self.agents)
@@ -191,6 +234,7 @@ class MultiEnv(ParallelEnv):
         if self.event_driven:
             return self._decide_on_events(actions)
         self._apply_rl_actions(actions)
+        self._sync_followers()
         self._run(self.delta_steps)
         observations = self.get_state()
         rewards = self.compute_reward(actions)
@@ -200,9 +244,11 @@ class MultiEnv(ParallelEnv):
         """Run SUMO ``steps_wanted`` steps (less at the episode's end) in chunks up to each light change or hook."""
         remaining = min(steps_wanted, self.episode_steps - self._steps_done)
         while remaining > 0:
-            steps = int(min(remaining, self.controller.steps_to_event(), self._steps_to_hook()))
+            sync = self.couplings.steps_to_sync(self.controller.machines) if self.couplings.pairs else float("inf")
+            steps = int(min(remaining, self.controller.steps_to_event(), self._steps_to_hook(), sync))
             self.sim.step(steps)
             self.controller.advance(steps)
+            self._sync_followers()
             self._steps_done += steps
             remaining -= steps
             self._run_hooks()
@@ -217,6 +263,7 @@ class MultiEnv(ParallelEnv):
         each light due gets the reward accumulated since its last decision."""
         asked = {t: a for t, a in actions.items() if t in set(self.due)}
         self._apply_rl_actions(asked)
+        self._sync_followers()
         for tls in self.due:
             machine = self.controller.machines[tls]
             wait = self.delta_steps if not machine.in_transition else machine.steps_until_free()
@@ -237,7 +284,8 @@ class MultiEnv(ParallelEnv):
         the rewards of every light are added up, each weighted by the time it covered / delta_time."""
         while True:
             now = self._steps_done
-            for tls, machine in self.controller.machines.items():
+            for tls in self.agents:
+                machine = self.controller.machines[tls]
                 if machine.in_transition:  # a forced (max green) switch: its turn comes when it is free again
                     self._due_at[tls] = max(self._due_at[tls], now + machine.steps_until_free())
             self.due = [t for t in self.agents if self._due_at[t] <= now and self.controller.machines[t].can_switch]

@@ -5,12 +5,14 @@ Observations and rewards come from the registries in ``flowlights.observations``
 """
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
-from flowlights.junction import JunctionView
+from flowlights.junction import VEHICLE_SPACE, JunctionView
 from flowlights.envs.multi_env import MultiEnv
 from flowlights.errors import ConfigError
 from flowlights.networks.network_file import NetworkFile
@@ -19,7 +21,10 @@ from flowlights.params import EnvParams, SumoParams
 from flowlights.rewards import CHANGE_REWARDS, get_reward, reward_needs
 from flowlights.networks.detection import detection_zones
 from flowlights.sim.approach import StopLineCounter
-from flowlights.sim.lanes import OUTGOING, ZONE, LaneMeasures, LaneSensor
+from flowlights.networks.detectors import plan_detectors, read_detectors, write_detectors
+from flowlights.networks.generated import cache_dir
+from flowlights.sim.detector_reader import DetectorReader
+from flowlights.sim.lanes import DETECTOR, OUTGOING, ZONE, LaneMeasures, LaneSensor
 
 
 # Flow's traffic-light additional_params this env reads, each into its own field
@@ -53,6 +58,29 @@ def read_flow_additional_params(env_params: EnvParams) -> EnvParams:
     return dataclasses.replace(env_params, additional_params={}) if env_params.additional_params else env_params
 
 
+def cluster_peers(clusters: dict[str, list[str]], controlled: list[str]) -> dict[str, list[str]]:
+    """Light -> the other members of its cluster; every member must be a controlled light (agent or follower)."""
+    peers = {}
+    for name, members in clusters.items():
+        for tls in members:
+            if tls not in controlled:
+                sample = ", ".join(controlled[:10]) + (" ..." if len(controlled) > 10 else "")
+                raise ConfigError(f"clusters[{name!r}] names {tls!r}, which is not a controlled light; controlled: {sample}.")
+        for tls in members:
+            peers[tls] = [p for p in members if p != tls]
+    return peers
+
+
+def mix_rewards(local: dict[str, float], tls: str, groups: list[tuple[float, list[str]]]) -> float:
+    """``tls``'s reward with each group's mean reward mixed in by its weight (an empty group adds nothing)."""
+    own_weight, total = 1.0, 0.0
+    for weight, members in groups:
+        if weight and members:
+            own_weight -= weight
+            total += weight * float(np.mean([local[m] for m in members]))
+    return own_weight * local[tls] + total
+
+
 class TrafficLightEnv(MultiEnv):
     """Every controlled traffic light is an agent; see EnvParams for what it sees and does."""
 
@@ -61,6 +89,8 @@ class TrafficLightEnv(MultiEnv):
     def __init__(self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams,
                  render_mode: str | None = None) -> None:
         env_params = read_flow_additional_params(env_params)
+        if env_params.clusters and "cluster" not in env_params.observation:  # clusters see their peers
+            env_params = dataclasses.replace(env_params, observation=(*env_params.observation, "cluster"))
         super().__init__(scenario, sim_params, env_params)
         if render_mode not in (None, "rgb_array"):
             raise ConfigError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' (or sumo-gui via 'flowlights visualize').")
@@ -71,17 +101,22 @@ class TrafficLightEnv(MultiEnv):
         self.reward_is_change = env_params.reward in CHANGE_REWARDS
         self.sensor = self._make_sensor()
         self.zone_counter = self._make_zone_counter()
-        self.views = {t: self._make_view(t) for t in self.possible_agents}
-        self.neighbour_ids = {t: [n for n in self.topology.neighbours(t) if n in self.views] for t in self.possible_agents}
+        self.detector_reader, detector_lengths = self._make_detector_reader()
+        self.views = {t: self._make_view(t) for t in self.controlled}
+        self.neighbour_ids = {t: [n for n in self.topology.neighbours(t) if n in self.views] for t in self.controlled}
+        self.cluster_ids = cluster_peers(env_params.clusters, self.controlled)
         for tls, view in self.views.items():
             view.neighbours = [self.controller.machines[n] for n in self.neighbour_ids[tls]]
+            view.peers = [self.views[p] for p in self.cluster_ids.get(tls, [])]
+            lengths = np.array([detector_lengths.get(l, VEHICLE_SPACE) for l in self.topology.lights[tls].incoming_lanes])
+            view.detector_capacity = np.maximum(lengths / VEHICLE_SPACE, 1.0)
         self._build_spaces()
         self._measures: LaneMeasures | None = None
         self._memory: dict[str, dict] = {}
 
     def _make_sensor(self) -> LaneSensor:
         """Watch the lanes and variables the observation, reward and ``measures`` need, no more."""
-        lights = [self.topology.lights[t] for t in self.possible_agents]
+        lights = [self.topology.lights[t] for t in self.controlled]
         incoming = [lane for light in lights for lane in light.incoming_lanes]
         lanes = list(dict.fromkeys(incoming + [lane for light in lights for lane in light.outgoing_lanes]))
         needs = set(self.env_params.measures) | reward_needs(self.env_params.reward)
@@ -94,14 +129,47 @@ class TrafficLightEnv(MultiEnv):
         """Counts vehicles in each incoming lane's detection zone, when something declared ``zone``."""
         if ZONE not in self.sensor.needs:
             return None
-        incoming = [lane for t in self.possible_agents for lane in self.topology.lights[t].incoming_lanes]
+        incoming = [lane for t in self.controlled for lane in self.topology.lights[t].incoming_lanes]
         distance = self.env_params.detection_distance
         zones = detection_zones(self.topology, list(dict.fromkeys(incoming)), distance)
         lengths = {lane: self.topology.lanes[lane].length for zone in zones.values() for lane, _, _ in zone}
         return StopLineCounter(zones, lengths, distance)
 
+    def _make_detector_reader(self) -> tuple[DetectorReader | None, dict[str, float]]:
+        """Place (or read) the lane-area detectors when ``detectors`` is set; (reader, lane -> metres covered)."""
+        choice, reads = self.env_params.detectors, DETECTOR in self.sensor.needs
+        if choice is None:
+            if reads:
+                raise ConfigError("an observation or reward reads lane-area detectors (detector_*) but EnvParams.detectors "
+                                  "is not set; set detectors='generate' or the path of your detectors' additional file.")
+            return None, {}
+        if not reads:
+            import warnings
+
+            warnings.warn(f"EnvParams.detectors={choice!r} is set but no observation or reward reads detectors; "
+                          "use the detector_count / detector_queue observations or the detector_queue reward.",
+                          UserWarning, stacklevel=3)
+        incoming = [lane for t in self.controlled for lane in self.topology.lights[t].incoming_lanes]
+        if choice == "generate":
+            placed = plan_detectors(self.topology, incoming, self.env_params.detection_distance)
+            self.sim.extra_additional.append(write_detectors(placed, self.topology, cache_dir() / "detectors"))
+        else:
+            path = Path(choice).expanduser().resolve()
+            if not path.is_file():
+                raise ConfigError(f"detectors={choice!r}: no such file; give 'generate' or an additional file with <laneAreaDetector>s.")
+            placed = read_detectors(path, self.topology, incoming)
+            self.sim.extra_additional.append(path)
+        by_lane: dict[str, list[str]] = {}
+        lengths: dict[str, float] = {}
+        for det in placed:
+            by_lane.setdefault(det.lanes[-1], []).append(det.id)
+            lengths[det.lanes[-1]] = max(lengths.get(det.lanes[-1], 0.0), det.length)
+        return DetectorReader(by_lane, self.sensor.lanes), lengths
+
     def _read_measures(self) -> LaneMeasures:
         measures = self.sensor.read(self.sim.api)
+        if self.detector_reader is not None:
+            measures.add_detectors(*self.detector_reader.read(self.sim.api))
         if self.zone_counter is not None:
             near, queued = self.zone_counter.read(self.sim.api)
             rows = [self.sensor.index[lane] for lane in self.zone_counter.lanes]
@@ -126,6 +194,7 @@ class TrafficLightEnv(MultiEnv):
             in_speed_limit=np.array([max(lanes[l].speed, 0.1) for l in light.incoming_lanes]),
             out_length=np.array([lanes[l].length for l in light.outgoing_lanes]),
             max_neighbours=p.max_neighbours,
+            max_peers=max((len(members) - 1 for members in p.clusters.values()), default=0),
             max_greens=max(len(m.greens) for m in self.controller.machines.values()),
             nearest_k=p.nearest_vehicles,
             detection_distance=p.detection_distance,
@@ -136,7 +205,7 @@ class TrafficLightEnv(MultiEnv):
         """Each light's Box from its features' bounds; with ``pad_observations`` one Box for all (zero
         padding to the widest light, bounds the union of every light's), so one policy can serve all."""
         p = self.env_params
-        sizes = {t: [f.size(v) for f in self.features] for t, v in self.views.items()}
+        sizes = {t: [f.size(self.views[t]) for f in self.features] for t in self.possible_agents}
         n_actions = {t: self.controller.machines[t].n_actions for t in self.possible_agents}
         width = max(sum(s) for s in sizes.values())
         bounds = {}
@@ -180,7 +249,7 @@ class TrafficLightEnv(MultiEnv):
         if self.zone_counter is not None:
             self.zone_counter.reset()
         self._measures = self._read_measures()
-        self._memory = {t: {} for t in self.possible_agents}
+        self._memory = {t: {} for t in self.controlled}
         self.compute_reward({})  # primes rewards defined as changes
 
     def _apply_rl_actions(self, rl_actions: dict[str, Any]) -> None:
@@ -207,15 +276,10 @@ class TrafficLightEnv(MultiEnv):
 
     def compute_reward(self, rl_actions: dict[str, Any], **kwargs: Any) -> dict[str, float]:
         assert self._measures is not None
-        local = {t: self.reward_fn(self.views[t], self._measures, self._memory[t]) for t in self.possible_agents}
-        w = self.env_params.neighbor_weight
-        if w == 0.0:
-            return {t: local[t] for t in self.agents}
-        mixed = {}
-        for tls in self.agents:
-            near = [local[n] for n in self.neighbour_ids[tls]]
-            mixed[tls] = (1 - w) * local[tls] + w * float(np.mean(near)) if near else local[tls]
-        return mixed
+        local = {t: self.reward_fn(self.views[t], self._measures, self._memory[t]) for t in self.controlled}
+        return {t: mix_rewards(local, t, [(self.env_params.neighbor_weight, self.neighbour_ids[t]),
+                                          (self.env_params.cluster_weight, self.cluster_ids.get(t, []))])
+                for t in self.agents}
 
     def render(self) -> Any:
         """rgb_array: the network, vehicles by speed and every controlled light's signals."""
@@ -224,7 +288,7 @@ class TrafficLightEnv(MultiEnv):
         if self._renderer is None:
             from flowlights.envs.render import NetworkRenderer
 
-            links = {t: [(i, pairs[0][0]) for i, pairs in sorted(self.topology.lights[t].links.items())] for t in self.possible_agents}
+            links = {t: [(i, pairs[0][0]) for i, pairs in sorted(self.topology.lights[t].links.items())] for t in self.controlled}
             self._renderer = NetworkRenderer(str(self.scenario.net_file), links)
         return self._renderer.draw(self.sim.api, {t: m.state for t, m in self.controller.machines.items()})
 

@@ -26,7 +26,7 @@ def light_trace(env: Any) -> list[tuple[float, str, float, float]]:
     """Per light now: halting vehicles and delay rate (vehicles x (1 - speed/limit)) on its incoming lanes."""
     m, now = env.measures, env.sim.time
     return [(now, tls, float(m.halting[env.views[tls].in_idx].sum()), -delay_reward(env.views[tls], m, {}))
-            for tls in env.possible_agents]
+            for tls in env.controlled]
 
 
 def write_trace(rows: list[tuple[float, str, float, float]], path: Path) -> None:
@@ -66,7 +66,7 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
     try:
         obs, _ = env.reset(seed=seed)
         controller.reset(env)
-        incoming = np.concatenate([env.views[t].in_idx for t in env.possible_agents])
+        incoming = np.concatenate([env.views[t].in_idx for t in env.controlled])
         queues, trace, decisions = [], [], len(obs)
         with Progress(env.sim.end - env.sim.begin, f"{controller.name} seed {seed}") as bar:
             while env.agents:
@@ -75,7 +75,7 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
                     log.add(env.sim.time, actions)
                 obs, *_ = env.step(actions)
                 decisions += len(obs) if env.agents else 0
-                queues.append(env.measures.halting[incoming].sum() / len(env.possible_agents))
+                queues.append(env.measures.halting[incoming].sum() / len(env.controlled))
                 trace.extend(light_trace(env))
                 if progress:
                     bar.update(env.sim_seconds)

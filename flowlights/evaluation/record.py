@@ -35,7 +35,7 @@ class DecisionLog:
             writer = csv.writer(fh)
             writer.writerow(("time", "light", "action"))
             writer.writerows((f"{t:g}", light, a) for t, light, a in self.rows)
-        links = {t: [(i, pairs[0][0]) for i, pairs in sorted(env.topology.lights[t].links.items())] for t in env.possible_agents}
+        links = {t: [(i, pairs[0][0]) for i, pairs in sorted(env.topology.lights[t].links.items())] for t in env.controlled}
         meta = {"net_file": str(Path(env.scenario.net_file).resolve()), "links": links, "seed": self.seed,
                 "step_length": env.sim_params.step_length, "controller": controller, "begin": env.sim.begin, "end": env.sim.end,
                 "fcd": f"fcd_seed{self.seed}.xml", "tls": f"tls_seed{self.seed}.xml", "decisions": f"decisions_seed{self.seed}.csv"}

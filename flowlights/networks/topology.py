@@ -5,9 +5,12 @@ The spaces of every agent must be known at construction, before any simulation r
 """
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from flowlights.errors import ConfigError
 from flowlights.networks.network_file import open_xml
@@ -19,6 +22,7 @@ class Lane:
     edge: str
     length: float
     speed: float
+    heading: float = 0.0  # compass bearing (degrees, 0 = north, 90 = east) of travel where the lane ends
 
 
 @dataclass
@@ -83,6 +87,15 @@ class NetTopology:
         return {self.edge_ends[self.lanes[lane].edge][1] for lane in light.incoming_lanes}
 
 
+def end_heading(shape: str) -> float:
+    """Compass bearing of a SUMO shape's last segment ("x,y x,y ..."); 0 when it has no length."""
+    points = [tuple(float(v) for v in p.split(",")[:2]) for p in shape.split()]
+    for (x0, y0), (x1, y1) in zip(points[-2::-1], points[:0:-1]):  # from the end, the first segment with a length
+        if (x1 - x0) or (y1 - y0):
+            return math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0
+    return 0.0
+
+
 def read_net(path: Path) -> NetTopology:
     """Parse lanes, traffic lights and junctions of a SUMO network file."""
     lanes: dict[str, Lane] = {}
@@ -105,7 +118,8 @@ def read_net(path: Path) -> NetTopology:
         eid = edge.get("id", "")
         edge_ends[eid] = (edge.get("from", ""), edge.get("to", ""))
         for lane in edge.iter("lane"):
-            lanes[lane.get("id", "")] = Lane(lane.get("id", ""), eid, float(lane.get("length", 1)), float(lane.get("speed", 13.89)))
+            lanes[lane.get("id", "")] = Lane(lane.get("id", ""), eid, float(lane.get("length", 1)),
+                                             float(lane.get("speed", 13.89)), end_heading(lane.get("shape", "")))
     for tl in root.iter("tlLogic"):
         if tl.get("id") in lights:  # several programs: keep the first (SUMO's default)
             continue
@@ -128,3 +142,21 @@ def read_net(path: Path) -> NetTopology:
         junction_types[junction.get("id", "")] = junction.get("type", "")
         junction_xy[junction.get("id", "")] = (float(junction.get("x", 0)), float(junction.get("y", 0)))
     return NetTopology(lanes, lights, junction_types, edge_ends, junction_xy, successors, lane_links)
+
+
+SECTORS = ("north", "east", "south", "west")  # travel bearings 0, 90, 180, 270 (+-45 degrees)
+
+
+def green_sectors(topology: NetTopology, tls_id: str, greens: list[str]) -> np.ndarray:
+    """For each green of a light, the share of its links arriving from each travel sector
+    (vehicles heading north, east, south, west) that the green lets go: shape (greens, 4),
+    NaN where the light has no link from that sector."""
+    light = topology.lights[tls_id]
+    sector_of = {i: int(((topology.lanes[pairs[0][0]].heading + 45.0) % 360.0) // 90.0)
+                 for i, pairs in light.links.items() if pairs and pairs[0][0] in topology.lanes}
+    out = np.full((len(greens), len(SECTORS)), np.nan)
+    for row, state in enumerate(greens):
+        for sector in set(sector_of.values()):
+            links = [i for i, s in sector_of.items() if s == sector and i < len(state)]
+            out[row, sector] = sum(state[i] in "Gg" for i in links) / len(links)
+    return out

@@ -48,6 +48,13 @@ class SignalController:
             if machine.request(action):
                 self.api.trafficlight.setRedYellowGreenState(tls, machine.state)
 
+    def request_greens(self, greens: Mapping[str, int]) -> None:
+        """Ask lights for a green by index, whatever the action mode (coupled followers); same rules."""
+        for tls, green in greens.items():
+            machine = self.active.get(tls)
+            if machine is not None and machine.request_green(green):
+                self.api.trafficlight.setRedYellowGreenState(tls, machine.state)
+
     def steps_to_event(self) -> float:
         """Steps until some light must change its state by itself (inf if none will)."""
         return min((m.steps_to_event() for m in self.active.values()), default=float("inf"))

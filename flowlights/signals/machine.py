@@ -66,7 +66,10 @@ class PhaseMachine:
 
     def request(self, action: int) -> bool:
         """Ask for a green; True if a transition started. Forbidden requests are ignored."""
-        target = self.target_of(action)
+        return self.request_green(self.target_of(action))
+
+    def request_green(self, target: int) -> bool:
+        """Ask for green ``target`` by index; True if a transition started (forbidden requests are ignored)."""
         if target == self.green or not self.can_switch:
             return False
         self._begin_transition(target, from_state=self.greens[self.green])

@@ -4,7 +4,8 @@ Only what is needed is taken: the env asks for the union of what its observation
 controller declare (``needs``): variables among ``count``, ``halting``, ``speed``, ``waiting``,
 ``ids``, ``outgoing`` for the lanes leaving a light (incoming lanes are always watched), and
 ``zone``: vehicles within the detection range of each incoming lane's stop line, upstream lanes
-included (``flowlights.sim.approach``; near and queued counts, read per vehicle, so only on request).
+included (``flowlights.sim.approach``; near and queued counts, read per vehicle, so only on request);
+``detector``: SUMO lane-area detectors on the incoming lanes (``EnvParams.detectors``).
 Two ways, same values: with libsumo, direct getter calls at decision time (a fraction of a
 microsecond each); with TraCI, where every call is a socket round trip, subscriptions read in one
 call. (Subscriptions cost libsumo more: SUMO evaluates them after EVERY step call, also the calls
@@ -37,8 +38,9 @@ GETTERS = {  # the lane domain's getter for each variable (direct reading)
 IDS = "ids"
 OUTGOING = "outgoing"
 ZONE = "zone"  # vehicles in each incoming lane's detection zone (flowlights.sim.approach), read per vehicle
-NEEDS = (*NUMERIC, IDS, OUTGOING, ZONE)
-ALL_NEEDS = frozenset(NEEDS) - {IDS, ZONE}  # what a user function that declares nothing gets
+DETECTOR = "detector"  # SUMO lane-area detectors on the incoming lanes (EnvParams.detectors)
+NEEDS = (*NUMERIC, IDS, OUTGOING, ZONE, DETECTOR)
+ALL_NEEDS = frozenset(NEEDS) - {IDS, ZONE, DETECTOR}  # what a user function that declares nothing gets
 _NO_RESULT: dict = {}
 
 
@@ -69,6 +71,10 @@ class LaneMeasures:
         """Attach the detection-zone counts (arrays in the sensor's lane order)."""
         self._values["zone_near"], self._values["zone_queued"] = near, queued
 
+    def add_detectors(self, count: np.ndarray, halting: np.ndarray) -> None:
+        """Attach the lane-area detectors' readings (arrays in the sensor's lane order)."""
+        self._values["detector_count"], self._values["detector_halting"] = count, halting
+
     def _get(self, name: str) -> np.ndarray:
         try:
             return self._values[name]
@@ -83,12 +89,14 @@ class LaneMeasures:
     halting = property(lambda self: self._get("halting"))
     speed = property(lambda self: self._get("speed"))
     waiting = property(lambda self: self._get("waiting"))
-    zone_near = property(lambda self: self._zone("zone_near"))
-    zone_queued = property(lambda self: self._zone("zone_queued"))
+    zone_near = property(lambda self: self._derived("zone_near", ZONE))
+    zone_queued = property(lambda self: self._derived("zone_queued", ZONE))
+    detector_count = property(lambda self: self._derived("detector_count", DETECTOR))
+    detector_halting = property(lambda self: self._derived("detector_halting", DETECTOR))
 
-    def _zone(self, name: str) -> np.ndarray:
+    def _derived(self, name: str, need: str) -> np.ndarray:
         if name not in self._values:
-            self._get(ZONE)
+            self._get(need)
         return self._values[name]
 
     @property

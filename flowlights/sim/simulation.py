@@ -91,6 +91,7 @@ class SumoSimulation:
         if self.end <= self.begin:
             raise ConfigError(f"end={self.end!r} must be later than begin={self.begin!r}.")
         self.api: Any = None
+        self.extra_additional: list[Path] = []  # files the env adds (generated detectors...)
         self._label: Optional[str] = None
         self._broken = False
         self._steps = 0
@@ -106,7 +107,8 @@ class SumoSimulation:
         gives them — route and additional files (SUMO takes one list of each) and teleporting.
         """
         p, s = self.params, self.scenario
-        additional, extra = _merge_additional(list(s.additional_files), list(p.sumo_args))
+        own = list(dict.fromkeys([*s.additional_files, *self.extra_additional]))
+        additional, extra = _merge_additional(own, list(p.sumo_args))
         cmd = [sumo_binary("sumo-gui" if p.gui else "sumo")]
         if s.sumocfg is not None:
             cmd += ["-c", str(s.sumocfg)]
