@@ -12,5 +12,6 @@ from flowlights.baselines.movement_scores import MovementScoreController
 class Greedy(MovementScoreController):
     distance = 50.0
 
-    def movement_scores(self, tls: str, near: np.ndarray, queued: np.ndarray) -> np.ndarray:
-        return self.sum_in[tls] @ near
+    @staticmethod
+    def movement_scores(counts: dict[str, np.ndarray]) -> np.ndarray:
+        return counts["in_near"]

@@ -14,5 +14,6 @@ from flowlights.baselines.movement_scores import MovementScoreController
 class MaxPressure(MovementScoreController):
     distance = 200.0
 
-    def movement_scores(self, tls: str, near: np.ndarray, queued: np.ndarray) -> np.ndarray:
-        return self.sum_in[tls] @ queued - self.sum_fed[tls] @ queued
+    @staticmethod
+    def movement_scores(counts: dict[str, np.ndarray]) -> np.ndarray:
+        return counts["in_queued"] - counts["fed_queued"]

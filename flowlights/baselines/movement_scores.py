@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from flowlights.baselines.base import Controller
+from flowlights.baselines.base import LightDecider, SplitController, signal_reading
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.networks.detection import detection_zones
 from flowlights.networks.movements import Movement, light_movements
@@ -39,13 +39,30 @@ def lane_sum_matrix(movements: list[Movement], attr: str, index: dict[str, int])
     return out
 
 
-class MovementScoreController(Controller):
-    """Base: ``distance`` is the detection range in metres; subclasses define ``movement_scores``."""
+class MovementScoreDecider(LightDecider):
+    """Scores each movement from the light's counts (``score``: a MovementScoreController's
+    ``movement_scores``), each green by the movements it serves; after min green, the best green
+    (a tie keeps the current one)."""
+
+    def __init__(self, served: np.ndarray, score: Any) -> None:
+        self.served, self.score = served, score
+
+    def __call__(self, reading: dict[str, Any]) -> int:
+        scores = self.served @ self.score({k: np.asarray(v) for k, v in reading.items() if k.startswith(("in_", "fed_"))})
+        best, green = int(np.argmax(scores)), reading["green"]
+        return best if reading["can_switch"] and scores[best] > scores[green] else green
+
+
+class MovementScoreController(SplitController):
+    """Base: ``distance`` is the detection range in metres; subclasses define ``movement_scores``, a
+    static function of one light's per-movement counts (``in_near``, ``in_queued``: vehicles within
+    range on a movement's incoming lanes, all / those that waited; ``fed_near``, ``fed_queued``: the
+    same on the lanes it feeds at the next controlled light)."""
 
     env_overrides = {"action_mode": "phase"}
     distance = 200.0
 
-    def reset(self, env: TrafficLightEnv) -> None:
+    def prepare(self, env: TrafficLightEnv) -> None:
         topo, lights = env.topology, env.possible_agents
         lanes = list(dict.fromkeys(lane for t in lights for lane in topo.lights[t].incoming_lanes))
         zones = detection_zones(topo, lanes, self.distance)
@@ -57,18 +74,19 @@ class MovementScoreController(Controller):
         self.sum_in = {t: lane_sum_matrix(self.movements[t], "in_lanes", index) for t in lights}
         self.sum_fed = {t: lane_sum_matrix(self.movements[t], "fed_lanes", index) for t in lights}
 
-    def movement_scores(self, tls: str, near: np.ndarray, queued: np.ndarray) -> np.ndarray:  # pragma: no cover
+    @staticmethod
+    def movement_scores(counts: dict[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
-    def green_scores(self, env: TrafficLightEnv) -> dict[str, np.ndarray]:
-        """Each controlled light's score per green, from a fresh reading of the stop-line counts."""
+    def sense(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Each light's per-movement counts from one fresh reading of the stop-line zones."""
         near, queued = self.counter.read(env.sim.api)
-        return {t: self.served[t] @ self.movement_scores(t, near, queued) for t in env.agents}
+        readings = {}
+        for tls in env.agents:
+            into, fed = self.sum_in[tls], self.sum_fed[tls]
+            readings[tls] = {**signal_reading(env, tls), "in_near": (into @ near).tolist(), "in_queued": (into @ queued).tolist(),
+                             "fed_near": (fed @ near).tolist(), "fed_queued": (fed @ queued).tolist()}
+        return readings
 
-    def act(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, int]:
-        actions = {}
-        for tls, scores in self.green_scores(env).items():
-            machine = env.controller.machines[tls]
-            best = int(np.argmax(scores))
-            actions[tls] = best if machine.can_switch and scores[best] > scores[machine.green] else machine.green
-        return actions
+    def decider(self, tls: str) -> LightDecider:
+        return MovementScoreDecider(self.served[tls], type(self).movement_scores)

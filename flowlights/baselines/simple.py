@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowlights.baselines.base import Controller, register_controller
+from flowlights.baselines.base import Controller, LightDecider, SplitController, register_controller, signal_reading
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 
 
-class CycleController(Controller):
+class CycleDecider(LightDecider):
+    """Next green (in program order) once the current one has had its time."""
+
+    def __init__(self, times: list[float]) -> None:
+        self.times = times
+
+    def __call__(self, reading: dict[str, Any]) -> int:
+        green = reading["green"]
+        return (green + 1) % len(self.times) if reading["time_in_green"] >= self.times[green] else green
+
+
+class CycleController(SplitController):
     """Cycles every light through its greens in program order, each for a set number of seconds
     (rounded up to whole decisions), through the same signal controller as the agents."""
 
@@ -17,16 +28,14 @@ class CycleController(Controller):
     def green_times(self, env: TrafficLightEnv) -> dict[str, list[float]]:  # pragma: no cover
         raise NotImplementedError
 
-    def reset(self, env: TrafficLightEnv) -> None:
+    def prepare(self, env: TrafficLightEnv) -> None:
         self.times = self.green_times(env)
 
-    def act(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, int]:
-        actions = {}
-        for tls in env.agents:
-            machine = env.controller.machines[tls]
-            due = machine.time_in_green(env.sim_params.step_length) >= self.times[tls][machine.green]
-            actions[tls] = (machine.green + 1) % len(machine.greens) if due else machine.green
-        return actions
+    def sense(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {tls: signal_reading(env, tls) for tls in env.agents}
+
+    def decider(self, tls: str) -> LightDecider:
+        return CycleDecider(list(self.times[tls]))
 
 
 @register_controller("fixed")

@@ -10,19 +10,39 @@ from typing import Any
 
 import numpy as np
 
-from flowlights.baselines.base import Controller, register_controller
+from flowlights.baselines.base import LightDecider, SplitController, register_controller, signal_reading
 from flowlights.baselines.movement_scores import green_link_matrix
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 
 
+class SotlDecider(LightDecider):
+    """One light's SOTL rule; kappa (vehicle-seconds waiting behind red) is its per-episode state."""
+
+    def __init__(self, lane_green: np.ndarray, theta: float, mu: int) -> None:
+        self.lane_green, self.theta, self.mu = lane_green, theta, mu
+        self.kappa = 0.0
+
+    def reset(self) -> None:
+        self.kappa = 0.0
+
+    def __call__(self, reading: dict[str, Any]) -> int:
+        green, counts = reading["green"], np.asarray(reading["counts"])
+        green_lanes = self.lane_green[green]
+        self.kappa += float(counts @ (1.0 - green_lanes)) * reading["delta_time"]
+        platoon = float(counts @ green_lanes)
+        if reading["can_switch"] and self.kappa >= self.theta and not (0 < platoon <= self.mu):
+            self.kappa = 0.0
+            return (green + 1) % len(self.lane_green)
+        return green
+
+
 @register_controller("sotl")
-class SelfOrganizing(Controller):
+class SelfOrganizing(SplitController):
     env_overrides = {"action_mode": "phase", "measures": ("count",)}
     theta = 60.0  # vehicle-seconds
     mu = 3
 
-    def reset(self, env: TrafficLightEnv) -> None:
-        self.kappa = {tls: 0.0 for tls in env.possible_agents}
+    def prepare(self, env: TrafficLightEnv) -> None:
         self.lane_green = {}
         for tls in env.possible_agents:
             view = env.views[tls]
@@ -33,19 +53,10 @@ class SelfOrganizing(Controller):
                 lanes[:, pos] = np.maximum(lanes[:, pos], links[:, link])
             self.lane_green[tls] = lanes
 
-    def act(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, int]:
+    def sense(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, dict[str, Any]]:
         m, dt = env.measures, env.env_params.delta_time
-        actions = {}
-        for tls in env.agents:
-            view, machine = env.views[tls], env.controller.machines[tls]
-            green_lanes = self.lane_green[tls][machine.green]
-            counts = m.count[view.in_idx]
-            self.kappa[tls] += float(counts @ (1.0 - green_lanes)) * dt
-            platoon = float(counts @ green_lanes)
-            switch = machine.can_switch and self.kappa[tls] >= self.theta and not (0 < platoon <= self.mu)
-            if switch:
-                self.kappa[tls] = 0.0
-                actions[tls] = (machine.green + 1) % len(machine.greens)
-            else:
-                actions[tls] = machine.green
-        return actions
+        return {tls: {**signal_reading(env, tls), "counts": m.count[env.views[tls].in_idx].tolist(), "delta_time": dt}
+                for tls in env.agents}
+
+    def decider(self, tls: str) -> LightDecider:
+        return SotlDecider(self.lane_green[tls], self.theta, self.mu)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from flowlights.baselines.base import Controller
+from flowlights.baselines.base import LightDecider, SplitController
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
 from flowlights.networks.network_file import SCENARIO_KEYS
@@ -45,7 +45,51 @@ def load_checkpoint(path: str | Path) -> tuple[Path, Any, Any]:
     return checkpoint, experiment, modules
 
 
-class TrainedPolicy(Controller):
+def module_path(checkpoint: Path, policy: str) -> Path:
+    """Where one policy's RL module lies in a checkpoint (each policy saves and restores on its own)."""
+    return Path(checkpoint) / "learner_group" / "learner" / "rl_module" / policy
+
+
+def forward_greedy(module: Any, observation: Any) -> int:
+    """The module's greedy action for one observation (an array, or a dict of arrays when masked)."""
+    import torch
+    from ray.rllib.core.columns import Columns
+
+    with torch.no_grad():
+        if isinstance(observation, dict):
+            batch: Any = {k: torch.as_tensor(np.asarray(v, dtype=np.float32)[None]) for k, v in observation.items()}
+        else:
+            batch = torch.as_tensor(np.asarray(observation, dtype=np.float32)[None])
+        out = module.forward_inference({Columns.OBS: batch})
+        # PPO gives action logits (take the most likely); DQN gives greedy actions already
+        chosen = out[Columns.ACTIONS] if Columns.ACTIONS in out else out[Columns.ACTION_DIST_INPUTS].argmax(dim=-1)
+    return int(chosen.reshape(-1)[0])
+
+
+class PolicyDecider(LightDecider):
+    """One light's trained policy: its RL module, restored on its own from the checkpoint (lazily, in
+    whatever process the light runs), greedy on the observation in the reading."""
+
+    def __init__(self, checkpoint: Path, policy: str, module: Any = None) -> None:
+        self.path, self.policy, self.module = module_path(checkpoint, policy), policy, module
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "module": None}  # a light's service restores its own copy
+
+    def load(self) -> Any:
+        if self.module is None:
+            from ray.rllib.core.rl_module.rl_module import RLModule
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.module = RLModule.from_checkpoint(str(self.path))
+        return self.module
+
+    def __call__(self, reading: dict[str, Any]) -> int:
+        return forward_greedy(self.load(), reading["observation"])
+
+
+class TrainedPolicy(SplitController):
     """Greedy (argmax) actions of the RL modules saved in a checkpoint."""
 
     name = "trained"
@@ -61,7 +105,7 @@ class TrainedPolicy(Controller):
                               if k not in SCENARIO_KEYS + ("seed", "tripinfo_output", "sumo_args",
                                            "begin", "end")}
 
-    def reset(self, env: TrafficLightEnv) -> None:
+    def prepare(self, env: TrafficLightEnv) -> None:
         if isinstance(self.experiment.policies, str):
             _, self.mapping = policy_setup(self.experiment.policies, env)
         else:
@@ -78,25 +122,12 @@ class TrainedPolicy(Controller):
                                   f"{getattr(want, 'shape', want)}, light {agent!r} gives {getattr(have, 'shape', have)}; "
                                   "evaluate it on the experiment it was trained on (its params.json).")
 
-    def act(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, int]:
-        import torch
-        from ray.rllib.core.columns import Columns
+    def sense(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Each asked light's observation (as lists: what its camera and phase sensors report)."""
+        def plain(value: Any) -> Any:
+            return {k: np.asarray(v).tolist() for k, v in value.items()} if isinstance(value, dict) else np.asarray(value).tolist()
+        return {tls: {"observation": plain(obs)} for tls, obs in observations.items()}
 
-        groups: dict[str, list[str]] = {}
-        for agent in observations:
-            groups.setdefault(self.mapping(agent, None), []).append(agent)
-        actions = {}
-        with torch.no_grad():
-            for policy, agents in groups.items():
-                first = observations[agents[0]]
-                if isinstance(first, dict):  # masked observations: {"observation", "action_mask"}, stacked per key
-                    batch: Any = {key: torch.as_tensor(np.stack([observations[a][key] for a in agents]), dtype=torch.float32)
-                                  for key in first}
-                else:
-                    batch = torch.as_tensor(np.stack([observations[a] for a in agents]), dtype=torch.float32)
-                out = self.modules[policy].forward_inference({Columns.OBS: batch})
-                # PPO gives action logits (take the most likely); DQN gives greedy actions already
-                chosen = out[Columns.ACTIONS] if Columns.ACTIONS in out else out[Columns.ACTION_DIST_INPUTS].argmax(dim=-1)
-                for agent, action in zip(agents, chosen.tolist()):
-                    actions[agent] = int(action)
-        return actions
+    def decider(self, tls: str) -> LightDecider:
+        policy = self.mapping(tls, None)
+        return PolicyDecider(self.checkpoint, policy, self.modules[policy])
