@@ -56,6 +56,52 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _json_option(value: Optional[str], name: str) -> Any:
+    import json
+
+    try:
+        return json.loads(value) if value is not None else None
+    except json.JSONDecodeError as exc:
+        raise FlowlightsError(f"--{name} {value!r} is not JSON ({exc.msg}); e.g. --clusters '{{\"cluster0\": [\"A0\", \"A1\"]}}'.") from None
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from flowlights.deploy.run import deploy, parse_kills
+    from flowlights.evaluation.evaluate import format_report
+
+    kwargs: dict[str, Any] = {"end": args.end} if args.end is not None else {}
+    for name in ("clusters", "couplings"):
+        value = _json_option(getattr(args, name), name)
+        if value is not None:
+            kwargs[name] = value
+    if args.result_dir is not None:
+        from flowlights.training.trained_policy import TrainedPolicy
+
+        controller: Any = TrainedPolicy(args.result_dir, restore_dir=args.restore)
+        scenario = args.scenario
+        if args.end is None and controller.scenario_kwargs.get("end") is not None:
+            kwargs["end"] = controller.scenario_kwargs["end"]
+    else:
+        if not args.scenario:
+            raise FlowlightsError("give RESULT_DIR (a trained run) or --scenario S with --controller C.")
+        if args.train or args.restore:
+            raise FlowlightsError("--train and --restore work on a trained policy: give RESULT_DIR.")
+        controller, scenario = args.controller, args.scenario
+    report = deploy(scenario, controller, bus=args.bus, realtime=args.realtime, speed=args.speed, episodes=args.episodes,
+                    seed=args.seed, out=args.out, kills=parse_kills(args.kill), dashboard=args.dashboard, train=args.train,
+                    save_dir=args.save, **kwargs)
+    print(format_report(report))
+    d = report["deploy"]
+    restarts = sum(s["restarts"] for s in d["services"].values())
+    print(f"  services: {len(d['services'])} lights on bus {d['bus']} ({d['mode']}); decisions {d['decisions_applied']}, "
+          f"missing {d['decisions_missing']}, duplicates ignored {d['duplicates_ignored']}, late {d['late_ignored']}, "
+          f"resent {d['resent']}, restarts {restarts}; latency p50 {d['latency_ms_p50']:.1f} ms, p99 {d['latency_ms_p99']:.1f} ms; "
+          f"{d['messages_per_second']:.0f} messages/s")
+    if args.out:
+        print(f"wrote {args.out / 'metrics.json'} and {args.out / 'episodes.csv'}")
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from flowlights.evaluation.compare import compare_chart, compare_table, load_reports
 
@@ -230,6 +276,28 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--record", action="store_true", help="also record what each episode did (vehicles, light states, "
                     "decisions) into --out, for 'flowlights movie'")
     ev.set_defaults(func=cmd_evaluate)
+
+    dep = sub.add_parser("deploy", help="run every light as its own service (Ray actors) talking over a message bus")
+    dep.add_argument("result_dir", nargs="?", type=Path, default=None, help="a 'flowlights train' results folder (or checkpoint)")
+    dep.add_argument("--scenario", default=None, help="with --controller: bundled name, .sumocfg or folder")
+    dep.add_argument("--controller", default="max_pressure", help="a deployable baseline: fixed, webster, max_pressure, greedy, sotl")
+    dep.add_argument("--bus", default="ray", help="ray (default, no server), redis://HOST:PORT or kafka://HOST:PORT")
+    dep.add_argument("--realtime", action="store_true", help="run against the wall clock (default: lockstep, deterministic)")
+    dep.add_argument("--speed", type=float, default=1.0, help="with --realtime: simulated seconds per wall second (default 1)")
+    dep.add_argument("--dashboard", type=int, default=None, metavar="PORT", help="serve the live dashboard on this port")
+    dep.add_argument("--out", type=Path, default=None, help="folder for metrics.json (as evaluate writes it, plus 'deploy')")
+    dep.add_argument("--episodes", type=int, default=1)
+    dep.add_argument("--seed", type=int, default=0)
+    dep.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
+    dep.add_argument("--clusters", default=None, help='JSON, e.g. \'{"cluster0": ["A0", "A1"]}\' (topics per cluster)')
+    dep.add_argument("--couplings", default=None, help="JSON, e.g. '[[\"A0\", \"B0\"]]' (influencer, follower)")
+    dep.add_argument("--train", action="store_true", help="the lights keep learning from their own experience "
+                     "(online actor-critic per light) and save their modules (--save, default OUT/lights)")
+    dep.add_argument("--save", type=Path, default=None, help="with --train: folder for each light's module (<dir>/<light>)")
+    dep.add_argument("--restore", type=Path, default=None, help="lights' own saved modules (<dir>/<light>) to start from")
+    dep.add_argument("--kill", action="append", default=[], metavar="LIGHT@SECONDS",
+                     help="fault injection: kill that light's service at that simulated time (repeatable)")
+    dep.set_defaults(func=cmd_deploy)
 
     cmp = sub.add_parser("compare", help="one table and one bar chart from several evaluate --out folders")
     cmp.add_argument("folders", nargs="+", type=Path)

@@ -142,12 +142,17 @@ def neighbours(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return np.concatenate(blocks)
 
 
+def cluster_status(view: JunctionView, m: LaneMeasures, max_greens: int) -> np.ndarray:
+    """What a light tells its cluster peers: its current green (one-hot over ``max_greens``) and its
+    queue fill (halting vehicles on its incoming lanes over their capacity, at most 1)."""
+    return np.append(_one_hot(view.machine.green, max_greens), min(m.halting[view.in_idx].sum() / view.in_capacity.sum(), 1.0))
+
+
 @register_observation("cluster", size=lambda v: v.max_peers * (v.max_greens + 1), needs=("halting",))
 def cluster(view: JunctionView, m: LaneMeasures) -> np.ndarray:
-    """Each cluster peer's current green (one-hot) and queue fill (halting vehicles on its incoming
-    lanes over their capacity), padded to the largest cluster; zeros outside any cluster."""
-    blocks = [np.append(_one_hot(p.machine.green, view.max_greens),
-                        min(m.halting[p.in_idx].sum() / p.in_capacity.sum(), 1.0)) for p in view.peers[: view.max_peers]]
+    """Each cluster peer's status (``cluster_status``: its green one-hot and queue fill), padded to the
+    largest cluster; zeros outside any cluster."""
+    blocks = [cluster_status(p, m, view.max_greens) for p in view.peers[: view.max_peers]]
     blocks += [np.zeros(view.max_greens + 1)] * (view.max_peers - len(blocks))
     return np.concatenate(blocks) if blocks else np.zeros(0)
 

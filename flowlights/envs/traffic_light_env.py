@@ -16,7 +16,7 @@ from flowlights.junction import VEHICLE_SPACE, JunctionView
 from flowlights.envs.multi_env import MultiEnv
 from flowlights.errors import ConfigError
 from flowlights.networks.network_file import NetworkFile
-from flowlights.observations import get_features
+from flowlights.observations import cluster_status, get_features
 from flowlights.params import EnvParams, SumoParams
 from flowlights.rewards import CHANGE_REWARDS, get_reward, reward_needs
 from flowlights.networks.detection import detection_zones
@@ -268,6 +268,21 @@ class TrafficLightEnv(MultiEnv):
             obs[tls] = {"observation": vector, "action_mask": self.action_mask(tls)} if self.env_params.action_mask else vector
         return obs
 
+    def cluster_layout(self, tls: str) -> dict[str, Any] | None:
+        """Where a light's observation holds its cluster peers' statuses: {"at": first index, "width": per
+        peer, "peers": [ids]} (None when it has no cluster block or no peers)."""
+        names = [f.name for f in self.features]
+        if "cluster" not in names or not self.cluster_ids.get(tls):
+            return None
+        view = self.views[tls]
+        at = sum(f.size(view) for f in self.features[: names.index("cluster")])
+        return {"at": at, "width": view.max_greens + 1, "peers": list(self.cluster_ids[tls])[: view.max_peers]}
+
+    def cluster_status(self, tls: str) -> list[float]:
+        """What light ``tls`` tells its cluster peers now (``flowlights.observations.cluster_status``)."""
+        view = self.views[tls]
+        return cluster_status(view, self.measures, view.max_greens).tolist()
+
     def action_mask(self, tls: str) -> np.ndarray:
         """What light ``tls`` may do now: 1 per allowed action (min green, transitions, padded actions are 0)."""
         own = self.controller.machines[tls].action_mask()
@@ -276,7 +291,13 @@ class TrafficLightEnv(MultiEnv):
 
     def compute_reward(self, rl_actions: dict[str, Any], **kwargs: Any) -> dict[str, float]:
         assert self._measures is not None
-        local = {t: self.reward_fn(self.views[t], self._measures, self._memory[t]) for t in self.controlled}
+        return self.rewards_with(self._memory)
+
+    def rewards_with(self, memory: dict[str, dict]) -> dict[str, float]:
+        """Every agent's reward from the last measurements, rewards defined as changes keeping their state in
+        ``memory`` (one dict per light): the env's own rewards, or another observer's (a deployed light's)."""
+        assert self._measures is not None
+        local = {t: self.reward_fn(self.views[t], self._measures, memory.setdefault(t, {})) for t in self.controlled}
         return {t: mix_rewards(local, t, [(self.env_params.neighbor_weight, self.neighbour_ids[t]),
                                           (self.env_params.cluster_weight, self.cluster_ids.get(t, []))])
                 for t in self.agents}

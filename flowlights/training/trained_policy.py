@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -66,23 +66,30 @@ def forward_greedy(module: Any, observation: Any) -> int:
     return int(chosen.reshape(-1)[0])
 
 
+def load_rl_module(path: Path) -> Any:
+    """One policy's RL module from its folder, without RLlib's deprecation notices."""
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return RLModule.from_checkpoint(str(path))
+
+
 class PolicyDecider(LightDecider):
     """One light's trained policy: its RL module, restored on its own from the checkpoint (lazily, in
     whatever process the light runs), greedy on the observation in the reading."""
 
-    def __init__(self, checkpoint: Path, policy: str, module: Any = None) -> None:
-        self.path, self.policy, self.module = module_path(checkpoint, policy), policy, module
+    def __init__(self, path: Path, module: Any = None) -> None:
+        """``path``: the RL module's folder (``module_path`` of a checkpoint, or a light's own saved copy);
+        ``module``: that module already loaded (in-process evaluation)."""
+        self.path, self.module = Path(path), module
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "module": None}  # a light's service restores its own copy
 
     def load(self) -> Any:
         if self.module is None:
-            from ray.rllib.core.rl_module.rl_module import RLModule
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                self.module = RLModule.from_checkpoint(str(self.path))
+            self.module = load_rl_module(self.path)
         return self.module
 
     def __call__(self, reading: dict[str, Any]) -> int:
@@ -94,8 +101,12 @@ class TrainedPolicy(SplitController):
 
     name = "trained"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, restore_dir: Optional[str | Path] = None) -> None:
         self.checkpoint, self.experiment, self.modules = load_checkpoint(path)
+        self.restore_dir = Path(restore_dir) if restore_dir is not None else None
+        if self.restore_dir is not None and not self.restore_dir.is_dir():
+            raise ConfigError(f"restore_dir {str(self.restore_dir)!r} is not a folder; give the folder that holds "
+                              "<light>/ modules saved by 'flowlights deploy --train --save DIR'.")
         self.name = f"trained:{self.experiment.exp_tag}:{self.checkpoint.name}"
         if is_flow_env(self.experiment.flow_params):
             raise ConfigError(f"{self.experiment.exp_tag!r} runs the Flow env class {self.experiment.flow_params['env_name']!r}: "
@@ -128,6 +139,12 @@ class TrainedPolicy(SplitController):
             return {k: np.asarray(v).tolist() for k, v in value.items()} if isinstance(value, dict) else np.asarray(value).tolist()
         return {tls: {"observation": plain(obs)} for tls, obs in observations.items()}
 
+    def light_module_path(self, tls: str) -> Path:
+        """Where light ``tls``'s module comes from: its own saved copy (``restore_dir/<light>``) if there is one,
+        else its policy's module in the checkpoint."""
+        own = self.restore_dir / tls if self.restore_dir is not None else None
+        return own if own is not None and own.is_dir() else module_path(self.checkpoint, self.mapping(tls, None))
+
     def decider(self, tls: str) -> LightDecider:
-        policy = self.mapping(tls, None)
-        return PolicyDecider(self.checkpoint, policy, self.modules[policy])
+        policy, path = self.mapping(tls, None), self.light_module_path(tls)
+        return PolicyDecider(path, self.modules[policy] if path == module_path(self.checkpoint, policy) else None)

@@ -1,0 +1,111 @@
+"""A deployed light that keeps learning from its own experience (``flowlights deploy --train``).
+
+Each light starts from its trained policy (its own copy of the RL module) and updates it on-policy from
+what it lives through: every ``batch`` decisions, an advantage actor-critic step — advantage = reward +
+gamma * V(next observation) - V(observation), with the PPO module's own value head — on the policy's
+log-probabilities of the actions it sampled, plus the value error. Actions are sampled (seeded per
+light), not greedy, so the light explores as it learns. ``save``/``load`` keep one light's module on its
+own (Regularflow's ``_save``/``_restore``): ``<dir>/<light>/``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from flowlights.baselines.base import LightDecider
+from flowlights.errors import ConfigError
+from flowlights.training.trained_policy import load_rl_module
+
+
+class OnlineLearner(LightDecider):
+    """One light's policy, learning online. ``reading["reward"]``: the reward of its previous decision."""
+
+    def __init__(self, path: Path, light: str, lr: float = 1e-4, batch: int = 32, gamma: float = 0.95,
+                 entropy: float = 0.01, seed: int = 0) -> None:
+        self.path, self.light = Path(path), light
+        self.lr, self.batch, self.gamma, self.entropy, self.seed = lr, batch, gamma, entropy, seed
+        self.module: Any = None
+        self.updates = 0
+        self._reset_trajectory()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "module": None, "optimizer": None, "generator": None}
+
+    def _reset_trajectory(self) -> None:
+        self.last: Optional[tuple[np.ndarray, int]] = None
+        self.steps: list[tuple[np.ndarray, int, float, np.ndarray]] = []
+
+    def reset(self) -> None:
+        self._reset_trajectory()  # the module keeps what it learned: only the episode's trajectory goes
+
+    def _ready(self) -> None:
+        if self.module is not None:
+            return
+        import torch
+
+        self.module = load_rl_module(self.path)
+        if not hasattr(self.module, "compute_values"):
+            raise ConfigError(f"deploy --train needs a PPO policy (with a value function); {self.path} holds "
+                              f"{type(self.module).__name__}.")
+        self.optimizer = torch.optim.Adam(self.module.parameters(), lr=self.lr)
+        self.generator = torch.Generator().manual_seed(self.seed)
+
+    def _logits(self, obs: Any) -> Any:
+        from ray.rllib.core.columns import Columns
+
+        return self.module.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS]
+
+    def __call__(self, reading: dict[str, Any]) -> int:
+        import torch
+
+        self._ready()
+        observation = reading["observation"]
+        if isinstance(observation, dict):
+            raise ConfigError("deploy --train does not learn on masked observations (action_mask=True) yet; "
+                              "train the policy without action_mask, or deploy it frozen.")
+        obs = np.asarray(observation, dtype=np.float32)
+        if self.last is not None and reading.get("reward") is not None:
+            self.steps.append((self.last[0], self.last[1], float(reading["reward"]), obs))
+            if len(self.steps) >= self.batch:
+                self.update()
+        with torch.no_grad():
+            logits = self._logits(torch.as_tensor(obs[None]))
+            action = int(torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=self.generator).item())
+        self.last = (obs, action)
+        return action
+
+    def update(self) -> float:
+        """One actor-critic step on the decisions collected; returns the loss."""
+        import torch
+        from ray.rllib.core.columns import Columns
+
+        obs = torch.as_tensor(np.stack([s[0] for s in self.steps]))
+        actions = torch.as_tensor([s[1] for s in self.steps])
+        rewards = torch.as_tensor([s[2] for s in self.steps], dtype=torch.float32)
+        following = torch.as_tensor(np.stack([s[3] for s in self.steps]))
+        self.module.train()
+        values = self.module.compute_values({Columns.OBS: obs}).reshape(-1)
+        with torch.no_grad():
+            target = rewards + self.gamma * self.module.compute_values({Columns.OBS: following}).reshape(-1)
+        advantage = target - values
+        log_probs = torch.log_softmax(self._logits(obs), dim=-1)
+        chosen = log_probs.gather(1, actions[:, None]).reshape(-1)
+        entropy = -(log_probs.exp() * log_probs).sum(-1).mean()
+        loss = -(chosen * advantage.detach()).mean() + 0.5 * advantage.pow(2).mean() - self.entropy * entropy
+        self.optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.module.parameters(), 0.5)
+        self.optimizer.step()
+        self.module.eval()
+        self.steps = []
+        self.updates += 1
+        return float(loss)
+
+    def save(self, folder: Path) -> Path:
+        """This light's module on its own (restore it with ``restore_dir`` / ``--restore``)."""
+        self._ready()
+        folder = Path(folder) / self.light
+        self.module.save_to_path(str(folder.resolve()))
+        return folder
