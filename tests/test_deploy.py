@@ -51,15 +51,25 @@ def test_lockstep_deploy_equals_evaluate_and_a_killed_light_is_restarted(tmp_pat
     assert set(ray_processes()) <= before and sumo_children() == []
 
 
-def redis_server(tmp_path):
-    """A real Redis (Debian's redis-server) on a free localhost port; CI installs it (.ci/run)."""
-    if shutil.which("redis-server") is None:
+def need_programs(*names: str, package: str) -> None:
+    """Skip without the Debian programs a test needs — except in CI, where .ci/run installs them: fail there."""
+    missing = [n for n in names if shutil.which(n) is None]
+    if missing:
         if os.environ.get("CI"):
-            pytest.fail("redis-server is missing: .ci/run installs Debian's redis-server")
-        pytest.skip("redis-server not installed (apt-get install redis-server)")
+            pytest.fail(f"{', '.join(missing)} missing: .ci/run installs Debian's {package}")
+        pytest.skip(f"{', '.join(missing)} not installed (apt-get install {package})")
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def redis_server(tmp_path):
+    """A real Redis (Debian's redis-server) on a free localhost port; CI installs it (.ci/run)."""
+    need_programs("redis-server", package="redis-server")
+    port = free_port()
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(50):
@@ -176,16 +186,11 @@ def test_deploy_errors_name_the_fix(tmp_path):
 def test_dashboard_in_headless_chromium_shows_lights_and_numbers_changing(tmp_path):
     """`flowlights deploy --realtime --dashboard PORT`: the page (Debian's Chromium, headless, via Selenium)
     draws every light, and its signals, queue bars and numbers change as frames arrive."""
-    if shutil.which("chromium") is None or shutil.which("chromedriver") is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium / chromedriver missing: .ci/run installs Debian's chromium and chromium-driver")
-        pytest.skip("chromium and chromium-driver not installed (apt-get install chromium chromium-driver)")
+    need_programs("chromium", "chromedriver", package="chromium chromium-driver")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(["flowlights", "deploy", "--scenario", "grid2x2", "--end", "900", "--realtime", "--speed", "30",
                              "--dashboard", str(port), "--out", str(tmp_path / "dep")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
