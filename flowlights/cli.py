@@ -223,7 +223,7 @@ def cmd_netgen(args: argparse.Namespace) -> int:
     from flowlights.networks.grid import write_grid_scenario
 
     cfg = write_grid_scenario(args.out, args.rows, args.cols, lanes=args.lanes, length=args.length,
-                              vehs_per_hour=args.vehs_per_hour, end=args.end)
+                              vehs_per_hour=args.vehs_per_hour, end=args.end, pedestrians_per_hour=args.pedestrians_per_hour)
     print(f"wrote {cfg}")
     return 0
 
@@ -372,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
     netgen.add_argument("--lanes", type=int, default=1)
     netgen.add_argument("--length", type=float, default=200.0)
     netgen.add_argument("--vehs-per-hour", type=float, default=300.0)
+    netgen.add_argument("--pedestrians-per-hour", type=float, default=0.0,
+                        help="sidewalks, signalised crossings and people walking from every entry road (default 0: none)")
     netgen.add_argument("--end", type=float, default=3600.0)
     netgen.add_argument("--out", type=Path, required=True)
     netgen.set_defaults(func=cmd_netgen)

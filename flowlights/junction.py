@@ -36,6 +36,9 @@ class JunctionView:
     nearest_k: int = 2
     detection_distance: float = 200.0
     detector_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per incoming lane (EnvParams.detectors)
+    walk_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # its walking areas (crossings)
+    vehicle_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # positions in in_idx of road lanes
+    pedestrian_weight: float = 1.0
 
     @property
     def n_greens(self) -> int:

@@ -134,6 +134,16 @@ def detector_queue(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return np.minimum(np.nan_to_num(m.detector_halting[view.in_idx]) / view.detector_capacity, 1.0)
 
 
+PEDESTRIAN_CAPACITY = 10.0  # persons waiting at one corner that fill the observation
+
+
+@register_observation("pedestrians", size=lambda v: len(v.walk_idx), needs=("pedestrians",))
+def pedestrians(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per walking area of the light (a corner where people wait for its crossings): persons waiting
+    there over 10 (capped at 1)."""
+    return np.minimum(m.pedestrians_waiting[view.walk_idx] / PEDESTRIAN_CAPACITY, 1.0)
+
+
 @register_observation("neighbours", size=lambda v: v.max_neighbours * v.max_greens, needs=())
 def neighbours(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """The nearest lights' current greens, one-hot each, padded to a fixed width."""

@@ -101,6 +101,10 @@ class EnvParams:
     reward: "generate" places a SUMO lane-area detector on every incoming lane, ``detection_distance``
     metres long (continued upstream along a single-lane chain); a path reads the ``<laneAreaDetector>``s
     of your additional file (loaded if the scenario does not load it already).
+    pedestrian_clearance: seconds from the end of a pedestrian crossing's green to the next green, at least
+    (networks with crossings: the all-red of such a transition is lengthened to cover it; netconvert's
+    default is 5 s). pedestrian_weight: what a waiting pedestrian counts against a halting vehicle in
+    the rewards that weigh both (``queue_pedestrians``).
     """
 
     delta_time: float = 5.0
@@ -132,6 +136,8 @@ class EnvParams:
     clusters: dict[str, Sequence[str]] = field(default_factory=dict)
     cluster_weight: float = 0.0
     detectors: Optional[str] = None
+    pedestrian_clearance: float = 5.0
+    pedestrian_weight: float = 1.0
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -182,6 +188,9 @@ class EnvParams:
             raise ConfigError(f"cluster_weight={self.cluster_weight!r} must be within [0, 1] and, with "
                               f"neighbor_weight={self.neighbor_weight!r}, sum to at most 1.")
         self._check_groups()
+        if self.pedestrian_clearance < 0 or self.pedestrian_weight < 0:
+            raise ConfigError(f"pedestrian_clearance={self.pedestrian_clearance!r} s and pedestrian_weight="
+                              f"{self.pedestrian_weight!r} must be >= 0.")
         if self.detectors is not None and not str(self.detectors).strip():
             raise ConfigError("detectors='' names no sensors; use 'generate', the path of an additional file, or None.")
         if self.tls_ids is not None:

@@ -58,6 +58,19 @@ def detector_queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     return -float(np.nansum(m.detector_halting[view.in_idx]))
 
 
+@register_reward("pedestrian_wait", needs=("pedestrians",))
+def pedestrian_wait(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Minus the persons waiting at the light's crossings."""
+    return -float(m.pedestrians_waiting[view.walk_idx].sum())
+
+
+@register_reward("queue_pedestrians", needs=("halting", "pedestrians"))
+def queue_pedestrians(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Minus (halting vehicles on the incoming roads + pedestrian_weight x persons waiting at the crossings)."""
+    vehicles = float(m.halting[view.in_idx[view.vehicle_pos]].sum())
+    return -(vehicles + view.pedestrian_weight * float(m.pedestrians_waiting[view.walk_idx].sum()))
+
+
 @register_reward("wait", needs=("waiting",), change=True)
 def wait(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Decrease of the total waiting time on the incoming lanes since the last decision (sumo-rl's default)."""

@@ -110,9 +110,11 @@ class MultiEnv(ParallelEnv):
         self.agents: list[str] = []
         self.sim = SumoSimulation(scenario, sim_params)
         step = sim_params.step_length
-        timing = Timing.from_seconds(env_params.yellow, env_params.all_red, env_params.min_green, env_params.max_green, step)
+        timing = Timing.from_seconds(env_params.yellow, env_params.all_red, env_params.min_green, env_params.max_green, step,
+                                     env_params.pedestrian_clearance)
         self.controller = SignalController(
-            {tls: self.topology.lights[tls].states for tls in self.controlled}, timing, env_params.action_mode
+            {tls: self.topology.lights[tls].states for tls in self.controlled}, timing, env_params.action_mode,
+            {tls: self.topology.crossing_links(tls) for tls in self.controlled},
         )
         self.couplings = couple(self.topology, self.controller, coupled)
         self.delta_steps = max(1, to_steps(env_params.delta_time, step))

@@ -24,7 +24,8 @@ from flowlights.sim.approach import StopLineCounter
 from flowlights.networks.detectors import plan_detectors, read_detectors, write_detectors
 from flowlights.networks.generated import cache_dir
 from flowlights.sim.detector_reader import DetectorReader
-from flowlights.sim.lanes import DETECTOR, OUTGOING, ZONE, LaneMeasures, LaneSensor
+from flowlights.sim.lanes import DETECTOR, OUTGOING, PEDESTRIANS, ZONE, LaneMeasures, LaneSensor
+from flowlights.sim.pedestrians import PedestrianCounter
 
 
 # Flow's traffic-light additional_params this env reads, each into its own field
@@ -102,6 +103,7 @@ class TrafficLightEnv(MultiEnv):
         self.sensor = self._make_sensor()
         self.zone_counter = self._make_zone_counter()
         self.detector_reader, detector_lengths = self._make_detector_reader()
+        self.pedestrian_counter = self._make_pedestrian_counter()
         self.views = {t: self._make_view(t) for t in self.controlled}
         self.neighbour_ids = {t: [n for n in self.topology.neighbours(t) if n in self.views] for t in self.controlled}
         self.cluster_ids = cluster_peers(env_params.clusters, self.controlled)
@@ -166,8 +168,21 @@ class TrafficLightEnv(MultiEnv):
             lengths[det.lanes[-1]] = max(lengths.get(det.lanes[-1], 0.0), det.length)
         return DetectorReader(by_lane, self.sensor.lanes), lengths
 
+    def _make_pedestrian_counter(self) -> PedestrianCounter | None:
+        """Counts persons waiting at the crossings, when something declared ``pedestrians``."""
+        if PEDESTRIANS not in self.sensor.needs:
+            return None
+        areas = {lane: self.topology.lanes[lane].edge for t in self.controlled for lane in self.topology.walking_areas(t)}
+        if not areas:
+            raise ConfigError(f"an observation or reward reads pedestrians, but no controlled light of {self.scenario.name!r} "
+                              "has a pedestrian crossing; build the network with crossings (GridNetwork(pedestrians=True), "
+                              "netconvert --crossings.guess) or drop the pedestrian features.")
+        return PedestrianCounter(areas, self.sensor.lanes)
+
     def _read_measures(self) -> LaneMeasures:
         measures = self.sensor.read(self.sim.api)
+        if self.pedestrian_counter is not None:
+            measures.add_pedestrians(self.pedestrian_counter.read(self.sim.api))
         if self.detector_reader is not None:
             measures.add_detectors(*self.detector_reader.read(self.sim.api))
         if self.zone_counter is not None:
@@ -198,6 +213,9 @@ class TrafficLightEnv(MultiEnv):
             max_greens=max(len(m.greens) for m in self.controller.machines.values()),
             nearest_k=p.nearest_vehicles,
             detection_distance=p.detection_distance,
+            walk_idx=np.array([index[l] for l in self.topology.walking_areas(tls)], dtype=int),
+            vehicle_pos=np.array([k for k, l in enumerate(light.incoming_lanes) if lanes[l].function == ""], dtype=int),
+            pedestrian_weight=p.pedestrian_weight,
         )
 
     # -- spaces ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import numpy as np
 from flowlights.baselines.base import Controller, controller_env_kwargs
 from flowlights.envs.factory import make_env
 from flowlights.evaluation.record import DecisionLog, record_args
-from flowlights.evaluation.tripinfo import resco_delay
+from flowlights.evaluation.tripinfo import pedestrian_metrics, resco_delay
 from flowlights.progress import Progress
 from flowlights.rewards import delay as delay_reward
 from flowlights.rewards import reward_needs
@@ -99,5 +99,6 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
         "never_departed": len(pending),
         "never_departed_wait_unknown": len(pending) - len(never_departed),
         "decisions": decisions,  # light decisions asked (event-driven: only lights that could act)
+        **pedestrian_metrics(tripinfo),  # only when there were pedestrians
         "seed": seed,
     }

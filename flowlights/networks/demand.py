@@ -29,12 +29,34 @@ class Flow:
 
 
 @dataclass
+class PersonFlow:
+    edge: str
+    to: str
+    begin: float
+    end: float
+    persons_per_hour: float
+    name: str
+
+
+@dataclass
 class InFlows:
     """A list of vehicle flows, as in Flow: ``inflows.add(edge, to=..., vehs_per_hour=600)``, or with
     Flow's keywords ``inflows.add(veh_type="human", edge="left0_0", vehs_per_hour=300, departLane="free",
     departSpeed=10)`` (``period=`` seconds between vehicles and ``number=`` vehicles work too)."""
 
     flows: list[Flow] = field(default_factory=list)
+    persons: list[PersonFlow] = field(default_factory=list)
+
+    def add_pedestrians(self, edge: str, to: str, persons_per_hour: float, begin: float = 0.0, end: float = 3600.0,
+                        name: str = "") -> "InFlows":
+        """Pedestrians walking from ``edge`` to ``to`` (SUMO personFlow with a walk): the network needs
+        sidewalks and crossings (e.g. ``GridNetwork(pedestrians=True)``)."""
+        if not persons_per_hour > 0:
+            raise ConfigError(f"pedestrians on {edge!r}: persons_per_hour={persons_per_hour!r} must be > 0.")
+        if end <= begin:
+            raise ConfigError(f"pedestrians on {edge!r}: end={end!r} must be later than begin={begin!r}.")
+        self.persons.append(PersonFlow(edge, to, begin, end, persons_per_hour, name or f"walkers{len(self.persons)}_{edge}"))
+        return self
 
     def add(self, edge: Optional[str] = None, to: Optional[str] = None, vehs_per_hour: Optional[float] = None,
             probability: Optional[float] = None, begin: float = 0.0, end: float = 3600.0, name: str = "",
@@ -76,7 +98,7 @@ class InFlows:
 
     def write(self, path: Path) -> Path:
         """Write a SUMO route file (SUMO routes each flow from its edge to ``to`` itself)."""
-        if not self.flows:
+        if not self.flows and not self.persons:
             raise ConfigError("InFlows is empty; add() at least one flow before writing it.")
         lines = ['<routes xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">']
         for f in sorted(self.flows, key=lambda f: (f.begin, f.name)):
@@ -90,6 +112,9 @@ class InFlows:
                 f'    <flow id={quoteattr(f.name)} from={quoteattr(f.edge)} to={quoteattr(f.to)} begin="{f.begin:g}" '
                 f'end="{f.end:g}" {rate}{vtype} departLane={quoteattr(f.depart_lane)} departSpeed={quoteattr(f.depart_speed)}/>'
             )
+        for p in sorted(self.persons, key=lambda p: (p.begin, p.name)):
+            lines.append(f'    <personFlow id={quoteattr(p.name)} begin="{p.begin:g}" end="{p.end:g}" perHour="{p.persons_per_hour:g}">'
+                         f'<walk from={quoteattr(p.edge)} to={quoteattr(p.to)}/></personFlow>')
         lines.append("</routes>\n")
         path.write_text("\n".join(lines))
         return path
@@ -104,6 +129,7 @@ class RandomTrips:
     begin: float = 0.0
     end: float = 3600.0
     fringe_factor: float = 10.0
+    pedestrians: bool = False  # walking persons instead of vehicles (randomTrips.py --pedestrians)
 
     def write(self, net_file: Path, path: Path) -> Path:
         """Write routable trips (checked with duarouter) for ``net_file`` to ``path``."""
@@ -111,7 +137,7 @@ class RandomTrips:
             sys.executable, sumo_tool("randomTrips.py"), "-n", str(Path(net_file).resolve()), "-o", str(path.resolve()),
             "--seed", str(self.seed), "-b", f"{self.begin:g}", "-e", f"{self.end:g}",
             "-p", f"{self.period:g}", "--fringe-factor", f"{self.fringe_factor:g}", "--validate",
-        ]
+        ] + (["--pedestrians", "--prefix", "ped"] if self.pedestrians else [])
         env = {**os.environ, "SUMO_HOME": str(sumo_home())}  # randomTrips finds duarouter through it
         # --validate leaves intermediate files (routes.rou.xml ...) in the working folder: use the output's
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=path.parent)

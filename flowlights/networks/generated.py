@@ -28,6 +28,7 @@ class GeneratedNetwork:
 
     lanes: int = 1
     speed: float = 13.89
+    pedestrians: bool = False  # sidewalks on every road and signalised crossings at every junction
 
     def __post_init__(self) -> None:
         if self.lanes < 1:
@@ -48,7 +49,8 @@ class GeneratedNetwork:
             "--default.lanenumber", str(self.lanes), "--default.speed", f"{self.speed:g}",
             "--default-junction-type", "traffic_light", "--no-turnarounds", "true",
             "--tls.default-type", "static", "--no-warnings", "true", "--output-file", str(out),
-        ]
+        ] + (["--sidewalks.guess", "true", "--sidewalks.guess.max-speed", f"{max(self.speed, 13.89):g}",
+              "--crossings.guess", "true"] if self.pedestrians else [])
 
     def build(self, folder: Optional[Path] = None) -> Path:
         """Generate the .net.xml (once per parameter set) and return its path."""

@@ -68,9 +68,14 @@ class GridNetwork(GeneratedNetwork):
         return inflows
 
     def demand(self, net_file: Path, vehs_per_hour: float = 300.0, straight_share: float = 0.7,
-               begin: float = 0.0, end: float = 3600.0, main_axis_factor: float = 1.0) -> InFlows:
+               begin: float = 0.0, end: float = 3600.0, main_axis_factor: float = 1.0,
+               pedestrians_per_hour: float = 0.0) -> InFlows:
         """Flows from every entry road: ``straight_share`` goes straight through, the rest turns
-        (split evenly over the other exits). West-east entries are scaled by ``main_axis_factor``."""
+        (split evenly over the other exits). West-east entries are scaled by ``main_axis_factor``.
+        ``pedestrians_per_hour``: also people walking from every entry road to the exit straight ahead
+        (along the sidewalks, over every junction's crossings; needs ``pedestrians=True``)."""
+        if pedestrians_per_hour and not self.pedestrians:
+            raise ConfigError("pedestrians_per_hour needs sidewalks and crossings: build the grid with pedestrians=True.")
         topo = read_net(net_file)
         xy = topo.junction_xy
         inflows = InFlows()
@@ -81,18 +86,22 @@ class GridNetwork(GeneratedNetwork):
             inflows.add(entry, to=straight, vehs_per_hour=rate * (straight_share if others else 1.0), begin=begin, end=end)
             for exit_edge in others:
                 inflows.add(entry, to=exit_edge, vehs_per_hour=rate * (1 - straight_share) / len(others), begin=begin, end=end)
+            if pedestrians_per_hour:
+                inflows.add_pedestrians(entry, straight, pedestrians_per_hour, begin=begin, end=end)
         return inflows
 
 
 def write_grid_scenario(folder: Path, rows: int, cols: int, lanes: int = 1, length: float = 200.0,
-                        vehs_per_hour: float = 300.0, end: float = 3600.0) -> Path:
+                        vehs_per_hour: float = 300.0, end: float = 3600.0, pedestrians_per_hour: float = 0.0) -> Path:
     """A scenario folder (net, flows from every entry road, .sumocfg named after the folder); returns the cfg.
 
     The same flow enters on every entry road, so every junction sees about the same traffic
-    whatever the grid size: the load grows in proportion to the number of lights."""
-    grid = GridNetwork(rows=rows, cols=cols, lanes=lanes, length=length)
+    whatever the grid size: the load grows in proportion to the number of lights. With
+    ``pedestrians_per_hour``, sidewalks and signalised crossings, and people walking from every entry road."""
+    grid = GridNetwork(rows=rows, cols=cols, lanes=lanes, length=length, pedestrians=pedestrians_per_hour > 0)
     net = grid.build()
-    return write_scenario(folder, folder.name, net, grid.demand(net, vehs_per_hour=vehs_per_hour, end=end), end=end)
+    demand = grid.demand(net, vehs_per_hour=vehs_per_hour, end=end, pedestrians_per_hour=pedestrians_per_hour)
+    return write_scenario(folder, folder.name, net, demand, end=end)
 
 
 def _routes_from_entries(topo: Any) -> dict[str, tuple[str, list[str]]]:  # topo: a NetTopology

@@ -23,6 +23,7 @@ class Lane:
     length: float
     speed: float
     heading: float = 0.0  # compass bearing (degrees, 0 = north, 90 = east) of travel where the lane ends
+    function: str = ""  # SUMO's edge function: "" (a road), "walkingarea" or "crossing" (pedestrians)
 
 
 @dataclass
@@ -82,9 +83,21 @@ class NetTopology:
             frontier = nxt
         return sorted(found)
 
+    def crossing_links(self, tls_id: str) -> tuple[int, ...]:
+        """Link indices of the light's pedestrian crossings (links into a crossing)."""
+        light = self.lights[tls_id]
+        return tuple(sorted(i for i, pairs in light.links.items()
+                            if any(self.lanes.get(out) is not None and self.lanes[out].function == "crossing" for _, out in pairs)))
+
+    def walking_areas(self, tls_id: str) -> list[str]:
+        """The light's incoming walking-area lanes: where pedestrians wait for its crossings."""
+        return [lane for lane in self.lights[tls_id].incoming_lanes
+                if lane in self.lanes and self.lanes[lane].function == "walkingarea"]
+
     def junctions_of(self, light: TrafficLight) -> set[str]:
         """Junctions a light controls: where its incoming lanes end."""
-        return {self.edge_ends[self.lanes[lane].edge][1] for lane in light.incoming_lanes}
+        ends = {self.edge_ends[self.lanes[lane].edge][1] for lane in light.incoming_lanes}
+        return ends - {""}  # walking areas and crossings name no junction
 
 
 def end_heading(shape: str) -> float:
@@ -119,7 +132,8 @@ def read_net(path: Path) -> NetTopology:
         edge_ends[eid] = (edge.get("from", ""), edge.get("to", ""))
         for lane in edge.iter("lane"):
             lanes[lane.get("id", "")] = Lane(lane.get("id", ""), eid, float(lane.get("length", 1)),
-                                             float(lane.get("speed", 13.89)), end_heading(lane.get("shape", "")))
+                                             float(lane.get("speed", 13.89)), end_heading(lane.get("shape", "")),
+                                             edge.get("function", ""))
     for tl in root.iter("tlLogic"):
         if tl.get("id") in lights:  # several programs: keep the first (SUMO's default)
             continue

@@ -6,7 +6,7 @@ not controlled are never touched and keep running their SUMO program.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 
 import traci.constants as tc
@@ -23,8 +23,12 @@ SUMO_PROGRAM_TYPES = {"static": tc.TRAFFICLIGHT_TYPE_STATIC, "actuated": tc.TRAF
 class SignalController:
     """Safe switching for a set of lights: yellow, all-red, min and max green."""
 
-    def __init__(self, programs: Mapping[str, list[str]], timing: Timing, action_mode: str = "phase") -> None:
-        self.machines = {tls: PhaseMachine(green_phases(states, tls), timing, action_mode) for tls, states in programs.items()}
+    def __init__(self, programs: Mapping[str, list[str]], timing: Timing, action_mode: str = "phase",
+                 crossings: Optional[Mapping[str, tuple[int, ...]]] = None) -> None:
+        """``crossings``: per light, the link indices of its pedestrian crossings (their clearance applies)."""
+        crossings = crossings or {}
+        self.machines = {tls: PhaseMachine(green_phases(states, tls), timing, action_mode, tuple(crossings.get(tls, ())))
+                         for tls, states in programs.items()}
         self.timing = timing
         self.step_length = 1.0
         self.api: Any = None
@@ -88,8 +92,9 @@ class SignalController:
                 target = machine.greens[(i + 1) % len(machine.greens)]
                 yellow = yellow_state(green, target)
                 phases.append(domain.Phase(t.yellow * step, yellow, t.yellow * step, t.yellow * step))
-                if t.all_red:
-                    phases.append(domain.Phase(t.all_red * step, clearance_state(yellow, target), t.all_red * step, t.all_red * step))
+                all_red = machine.all_red_for(green, target) * step
+                if all_red:
+                    phases.append(domain.Phase(all_red, clearance_state(yellow, target), all_red, all_red))
         logic = domain.Logic(f"flowlights-{kind}", SUMO_PROGRAM_TYPES[kind], 0, phases)
         current = machine.state
         if current in machine.greens:  # start where the light is, without an unsafe jump

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowlights.signals.phases import clearance_state, yellow_state
+from flowlights.signals.phases import clearance_state, is_green, yellow_state
 from flowlights.signals.timing import Timing
 
 GREEN_STAGE, YELLOW_STAGE, ALL_RED_STAGE = "green", "yellow", "all_red"  # stages (GREEN in phases: green signal letters)
@@ -18,10 +18,12 @@ GREEN_STAGE, YELLOW_STAGE, ALL_RED_STAGE = "green", "yellow", "all_red"  # stage
 class PhaseMachine:
     """Which signal state one traffic light shows, step by step."""
 
-    def __init__(self, greens: list[str], timing: Timing, action_mode: str = "phase") -> None:
+    def __init__(self, greens: list[str], timing: Timing, action_mode: str = "phase", crossings: tuple[int, ...] = ()) -> None:
         self.greens = greens
         self.timing = timing
         self.action_mode = action_mode
+        self.crossings = crossings  # link indices of pedestrian crossings: their clearance lengthens the all-red
+        self.all_red = timing.all_red  # of the transition under way
         self._yellow: dict[tuple[str, int], str] = {}  # transition states, derived once
         self._clearance: dict[tuple[str, int], str] = {}
         self.adopt(greens[0])
@@ -99,8 +101,8 @@ class PhaseMachine:
         if self.stage == GREEN_STAGE:
             return max(t.min_green - self.green_steps, 0)
         if self.stage == YELLOW_STAGE:
-            return (t.yellow - self.elapsed) + t.all_red + t.min_green
-        return (t.all_red - self.elapsed) + t.min_green
+            return (t.yellow - self.elapsed) + self.all_red + t.min_green
+        return (self.all_red - self.elapsed) + t.min_green
 
     def steps_to_event(self) -> float:
         """Steps until the state changes by itself (end of yellow/all-red, max green); inf if never."""
@@ -108,7 +110,7 @@ class PhaseMachine:
         if self.stage == YELLOW_STAGE:
             return t.yellow - self.elapsed
         if self.stage == ALL_RED_STAGE:
-            return t.all_red - self.elapsed
+            return self.all_red - self.elapsed
         if t.max_green is None or len(self.greens) < 2:
             return float("inf")
         return max(t.max_green - self.green_steps, 1)
@@ -133,7 +135,7 @@ class PhaseMachine:
                 return True
             return False
         if self.stage == YELLOW_STAGE and self.elapsed >= t.yellow:
-            if t.all_red > 0:
+            if self.all_red > 0:
                 self.stage, self.elapsed = ALL_RED_STAGE, 0
                 key = (self.state, self.target)
                 if key not in self._clearance:
@@ -141,16 +143,24 @@ class PhaseMachine:
                 self.state = self._clearance[key]
                 return True
             return self._enter_target()
-        if self.stage == ALL_RED_STAGE and self.elapsed >= t.all_red:
+        if self.stage == ALL_RED_STAGE and self.elapsed >= self.all_red:
             return self._enter_target()
         return False
 
     def _begin_transition(self, target: int, from_state: str) -> None:
         self.stage, self.target, self.elapsed = YELLOW_STAGE, target, 0
+        self.all_red = self.all_red_for(from_state, self.greens[target])
         key = (from_state, target)
         if key not in self._yellow:
             self._yellow[key] = yellow_state(from_state, self.greens[target])
         self.state = self._yellow[key]
+
+    def all_red_for(self, leaving: str, going: str) -> int:
+        """The all-red of a transition: longer when a pedestrian crossing stops, so that yellow + all-red covers
+        the pedestrian clearance (people already on the crossing get off before anything else goes)."""
+        t = self.timing
+        stopping = any(i < len(leaving) and is_green(leaving[i]) and not is_green(going[i]) for i in self.crossings)
+        return max(t.all_red, t.pedestrian_clearance - t.yellow) if stopping else t.all_red
 
     def _enter_target(self) -> bool:
         assert self.target is not None

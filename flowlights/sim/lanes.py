@@ -5,7 +5,8 @@ controller declare (``needs``): variables among ``count``, ``halting``, ``speed`
 ``ids``, ``outgoing`` for the lanes leaving a light (incoming lanes are always watched), and
 ``zone``: vehicles within the detection range of each incoming lane's stop line, upstream lanes
 included (``flowlights.sim.approach``; near and queued counts, read per vehicle, so only on request);
-``detector``: SUMO lane-area detectors on the incoming lanes (``EnvParams.detectors``).
+``detector``: SUMO lane-area detectors on the incoming lanes (``EnvParams.detectors``); ``pedestrians``:
+persons waiting on the lights' walking areas (networks with crossings).
 Two ways, same values: with libsumo, direct getter calls at decision time (a fraction of a
 microsecond each); with TraCI, where every call is a socket round trip, subscriptions read in one
 call. (Subscriptions cost libsumo more: SUMO evaluates them after EVERY step call, also the calls
@@ -39,8 +40,9 @@ IDS = "ids"
 OUTGOING = "outgoing"
 ZONE = "zone"  # vehicles in each incoming lane's detection zone (flowlights.sim.approach), read per vehicle
 DETECTOR = "detector"  # SUMO lane-area detectors on the incoming lanes (EnvParams.detectors)
-NEEDS = (*NUMERIC, IDS, OUTGOING, ZONE, DETECTOR)
-ALL_NEEDS = frozenset(NEEDS) - {IDS, ZONE, DETECTOR}  # what a user function that declares nothing gets
+PEDESTRIANS = "pedestrians"  # persons waiting on the lights' walking areas (flowlights.sim.pedestrians)
+NEEDS = (*NUMERIC, IDS, OUTGOING, ZONE, DETECTOR, PEDESTRIANS)
+ALL_NEEDS = frozenset(NEEDS) - {IDS, ZONE, DETECTOR, PEDESTRIANS}  # what a user function that declares nothing gets
 _NO_RESULT: dict = {}
 
 
@@ -75,6 +77,10 @@ class LaneMeasures:
         """Attach the lane-area detectors' readings (arrays in the sensor's lane order)."""
         self._values["detector_count"], self._values["detector_halting"] = count, halting
 
+    def add_pedestrians(self, waiting: np.ndarray) -> None:
+        """Attach the waiting pedestrians per walking-area lane (the sensor's lane order)."""
+        self._values["pedestrians_waiting"] = waiting
+
     def _get(self, name: str) -> np.ndarray:
         try:
             return self._values[name]
@@ -93,6 +99,7 @@ class LaneMeasures:
     zone_queued = property(lambda self: self._derived("zone_queued", ZONE))
     detector_count = property(lambda self: self._derived("detector_count", DETECTOR))
     detector_halting = property(lambda self: self._derived("detector_halting", DETECTOR))
+    pedestrians_waiting = property(lambda self: self._derived("pedestrians_waiting", PEDESTRIANS))
 
     def _derived(self, name: str, need: str) -> np.ndarray:
         if name not in self._values:
