@@ -79,3 +79,22 @@ def test_pedestrian_features_need_crossings():
 
         grid = GridNetwork(rows=1, cols=2)
         grid.demand(grid.build(), pedestrians_per_hour=100)
+
+
+def test_random_pedestrian_trips_walk_through_the_grid(walking_grid, tmp_path):
+    from flowlights.networks.demand import RandomTrips
+
+    net = next(walking_grid.parent.glob("*.net.xml"))
+    trips = RandomTrips(period=10, end=300, pedestrians=True).write(net, tmp_path / "walks.rou.xml")
+    text = trips.read_text()
+    assert text.count("<person ") >= 20 and "<walk " in text and "<vehicle " not in text
+    env = make_env(net_file=str(net), route_file=str(trips), end=300, observation=["phase", "pedestrians"], reward="pedestrian_wait")
+    try:
+        env.reset(seed=0)
+        walking = 0
+        while env.agents:
+            env.step({a: 0 for a in env.agents})
+            walking = max(walking, env.sim.api.person.getIDCount())
+        assert walking >= 5, "the random walkers were in the network"
+    finally:
+        env.close()
