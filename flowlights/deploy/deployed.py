@@ -39,11 +39,11 @@ class DeployStats:
     resent: int = 0
     messages: int = 0
     latencies: list[float] = field(default_factory=list)  # seconds, reading published -> decision received
-    started: float = field(default_factory=time.monotonic)
+    started: Optional[float] = None  # the first decision (services up): rates count from here
 
     def summary(self) -> dict[str, Any]:
         lat = np.array(self.latencies) * 1000.0 if self.latencies else np.array([np.nan])
-        wall = time.monotonic() - self.started
+        wall = time.monotonic() - self.started if self.started is not None else 0.0
         return {"decisions_applied": self.decisions_applied, "decisions_missing": self.decisions_missing,
                 "duplicates_ignored": self.duplicates_ignored, "late_ignored": self.late_ignored, "resent": self.resent,
                 "latency_ms_p50": float(np.percentile(lat, 50)), "latency_ms_p99": float(np.percentile(lat, 99)),
@@ -181,6 +181,8 @@ class DeployedController(Controller):
         while self.kills and env.sim.time >= self.kills[0][1]:
             light, at = self.kills.pop(0)
             self.killed.append({"light": light, "time": env.sim.time, "pid": self.kill_light(light)})
+        if self.stats.started is None:
+            self.stats.started = time.monotonic()
         readings = self.inner.sense(env, observations)
         if self.train:  # each light learns from its own reward for its previous decision (none at an episode's start)
             first = not self.reward_memory
