@@ -66,8 +66,10 @@ def learned(minutes: float, out: Path) -> dict[str, dict[str, float]]:
         cfg = out / f"corridor_{k}.yaml"
         cfg.parent.mkdir(parents=True, exist_ok=True)
         cfg.write_text(BASE_CONFIG.format(tag=f"corridor_{k}", end=END, extra=extra, scenario=SCENARIO))
-        run_dir = train(cfg, TrainSettings(minutes=minutes, num_env_runners=2, checkpoint_freq=50), out=out / "runs")
-        report = evaluate(None, TrainedPolicy(run_dir), episodes=EPISODES, seed=SEEDS, progress=False)
+        done = sorted((out / "runs").glob(f"corridor_{k}_*/checkpoints"))  # a finished run: evaluate it again
+        run_dir = done[-1].parent if done else train(cfg, TrainSettings(minutes=minutes, num_env_runners=2, checkpoint_freq=50),
+                                                     out=out / "runs")
+        report = evaluate(None, TrainedPolicy(run_dir), episodes=EPISODES, seed=SEEDS, progress=False, end=END)
         results[name] = summary(report)
     return results
 
