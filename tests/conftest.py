@@ -155,3 +155,13 @@ def pids_whose_cmdline(matches) -> list[int]:
             if matches(cmdline):
                 pids.append(int(entry.name))
     return pids
+
+
+@pytest.fixture(scope="session")
+def walking_grid(tmp_path_factory):
+    """A 2x2 grid with sidewalks, signalised crossings, cars and pedestrians (900 s): where every registered
+    observation and reward applies (with detectors='generate')."""
+    from flowlights.networks.grid import write_grid_scenario
+
+    return write_grid_scenario(tmp_path_factory.mktemp("walk") / "walkgrid", 2, 2, vehs_per_hour=300, end=900,
+                               pedestrians_per_hour=300)

@@ -8,7 +8,7 @@ import pytest
 import flowlights
 from conftest import run_random_episode
 from flowlights.observations import OBSERVATIONS, register_observation
-from flowlights.rewards import REWARDS, register_reward
+from flowlights.rewards import REWARDS, register_reward, reward_needs
 
 
 def advance(env, decisions: int = 30, seed: int = 0) -> None:
@@ -20,8 +20,10 @@ def advance(env, decisions: int = 30, seed: int = 0) -> None:
     return obs, rewards
 
 
-def test_every_feature_within_bounds_over_an_episode():
-    env = flowlights.parallel_env(scenario="grid2x2", end=600, observation=sorted(OBSERVATIONS), reward="queue")
+def test_every_feature_within_bounds_over_an_episode(walking_grid):
+    """Every registered feature, on a grid where all apply (pedestrian crossings, generated detectors)."""
+    env = flowlights.parallel_env(sumocfg=str(walking_grid), end=600, observation=sorted(OBSERVATIONS), reward="queue",
+                                  detectors="generate")
     try:
         env.reset(seed=0)
         seen_nonzero = np.zeros(env.observation_space("A0").shape, bool)
@@ -81,8 +83,9 @@ def test_neighbour_features_and_mixed_rewards():
 
 
 @pytest.mark.parametrize("reward", sorted(set(REWARDS) - {"custom_test"}))
-def test_each_reward_runs_and_is_informative(reward):
-    env = flowlights.parallel_env(scenario="grid2x2", end=600, reward=reward)
+def test_each_reward_runs_and_is_informative(reward, walking_grid):
+    detectors = "generate" if "detector" in reward_needs(reward) else None
+    env = flowlights.parallel_env(sumocfg=str(walking_grid), end=600, reward=reward, detectors=detectors)
     totals = []
     try:
         env.reset(seed=0)
@@ -94,7 +97,7 @@ def test_each_reward_runs_and_is_informative(reward):
     assert all(np.isfinite(totals)) and np.std(totals) > 0, f"{reward} gave constant rewards"
     if reward == "throughput":
         assert sum(totals) > 100
-    if reward in ("queue", "delay", "pressure"):
+    if reward in ("queue", "delay", "pressure", "detector_queue", "pedestrian_wait", "queue_pedestrians"):
         assert max(totals) <= 0
 
 

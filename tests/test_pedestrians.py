@@ -10,14 +10,7 @@ from conftest import read_tls_states, tls_recorder
 from flowlights.envs.factory import make_env
 from flowlights.errors import ConfigError
 from flowlights.evaluation.evaluate import evaluate
-from flowlights.networks.grid import write_grid_scenario
 from flowlights.signals.raw_state import junction_foes, link_foes
-
-
-@pytest.fixture(scope="module")
-def walking_grid(tmp_path_factory):
-    return write_grid_scenario(tmp_path_factory.mktemp("walk") / "walkgrid", 2, 2, vehs_per_hour=300, end=900,
-                               pedestrians_per_hour=300)
 
 
 def test_crossings_get_their_clearance_and_never_a_conflicting_major_green(walking_grid, tmp_path):
