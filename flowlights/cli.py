@@ -1,5 +1,5 @@
-"""The ``flowlights`` command: ``train`` with RLlib, ``evaluate`` controllers, ``compare`` runs, ``bench`` speed against
-plain sumo, ``netgen`` grids."""
+"""The ``flowlights`` command: ``train`` with RLlib, ``evaluate`` controllers, ``deploy`` lights as services,
+``compare`` runs, ``bench`` speed against plain sumo, ``netgen`` grids."""
 from __future__ import annotations
 
 import argparse
