@@ -207,9 +207,8 @@ class EnvParams:
 
         if isinstance(self.couplings, (str, bytes)) or not isinstance(self.couplings, (list, tuple)):
             raise ConfigError(f"couplings={self.couplings!r} must be a list of (influencer, follower) pairs, e.g. [('A0', 'B0')].")
-        ids = [str(i) for item in self.couplings if isinstance(item, (list, tuple)) for i in item[:2]]
-        try:
-            self.couplings = tuple((i, f) if t is None else (i, f, t) for i, f, t in parse_couplings(self.couplings, ids))
+        try:  # shapes here; the ids are checked against the network by the env
+            self.couplings = tuple((i, f) if t is None else (i, f, t) for i, f, t in parse_couplings(self.couplings))
         except ValueError as exc:
             raise ConfigError(f"EnvParams.couplings: {exc}") from None
         if not isinstance(self.clusters, dict):

@@ -20,7 +20,7 @@ import numpy as np
 
 from flowlights.baselines.base import Controller, SplitController
 from flowlights.deploy.bus import Bus, start_ray_bus, open_bus
-from flowlights.deploy.light_service import LightSpec
+from flowlights.deploy.light_service import LightSpec, fill_cluster_block
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
 from flowlights.sim.statistics import episode_metrics
@@ -274,8 +274,4 @@ class DeployedController(Controller):
 
 def blank_cluster_block(reading: dict[str, Any], layout: dict[str, Any]) -> dict[str, Any]:
     """The reading with zeros where the peers' statuses go (the light fills them from the cluster topic)."""
-    observation = reading["observation"]
-    vector = list(observation["observation"] if isinstance(observation, dict) else observation)
-    at, width = layout["at"], layout["width"]
-    vector[at: at + width * len(layout["peers"])] = [0.0] * (width * len(layout["peers"]))
-    return {**reading, "observation": {**observation, "observation": vector} if isinstance(observation, dict) else vector}
+    return fill_cluster_block(reading, layout, {peer: [0.0] * layout["width"] for peer in layout["peers"]})

@@ -18,10 +18,7 @@ ZoneLane = tuple[str, float, float]  # lane, metres from its end to the stop lin
 
 def detection_zones(topology: NetTopology, lanes: Iterable[str], distance: float) -> dict[str, list[ZoneLane]]:
     """For each watched lane, the lanes (itself first) within ``distance`` m upstream of its end."""
-    predecessors: dict[str, list[str]] = {}
-    for source, targets in topology.lane_links.items():
-        for target in targets:
-            predecessors.setdefault(target, []).append(source)
+    predecessors = topology.lane_predecessors()
     signalised = {j for j, kind in topology.junction_types.items() if "traffic_light" in kind}
     zones: dict[str, list[ZoneLane]] = {}
     for lane in lanes:

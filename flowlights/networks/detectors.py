@@ -30,10 +30,7 @@ class Detector:
 
 def plan_detectors(topology: NetTopology, lanes: Iterable[str], range_m: float) -> list[Detector]:
     """One detector per lane, ``range_m`` metres back from its end (or the whole chain when shorter)."""
-    predecessors: dict[str, list[str]] = {}
-    for source, targets in topology.lane_links.items():
-        for target in targets:
-            predecessors.setdefault(target, []).append(source)
+    predecessors = topology.lane_predecessors()
     signalised = {j for j, kind in topology.junction_types.items() if "traffic_light" in kind}
     out = []
     for lane in dict.fromkeys(lanes):

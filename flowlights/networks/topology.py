@@ -83,6 +83,14 @@ class NetTopology:
             frontier = nxt
         return sorted(found)
 
+    def lane_predecessors(self) -> dict[str, list[str]]:
+        """Lane -> the lanes whose connections lead into it."""
+        found: dict[str, list[str]] = {}
+        for source, targets in self.lane_links.items():
+            for target in targets:
+                found.setdefault(target, []).append(source)
+        return found
+
     def crossing_links(self, tls_id: str) -> tuple[int, ...]:
         """Link indices of the light's pedestrian crossings (links into a crossing)."""
         light = self.lights[tls_id]

@@ -67,9 +67,9 @@ class Couplings:
         return min(waits, default=float("inf"))
 
 
-def parse_couplings(raw: Sequence, known: Sequence[str]) -> list[tuple[str, str, Optional[dict[int, int]]]]:
-    """``[(influencer, follower[, {influencer green: follower green}]), ...]`` checked: ids known, no light
-    both follower and influencer, no follower twice. Raises ValueError with the fix."""
+def parse_couplings(raw: Sequence, known: Optional[Sequence[str]] = None) -> list[tuple[str, str, Optional[dict[int, int]]]]:
+    """``[(influencer, follower[, {influencer green: follower green}]), ...]`` checked: ids in ``known`` (when
+    given), no light both follower and influencer, no follower twice. Raises ValueError with the fix."""
     seen_followers: dict[str, str] = {}
     out = []
     for item in raw:
@@ -83,7 +83,7 @@ def parse_couplings(raw: Sequence, known: Sequence[str]) -> list[tuple[str, str,
                 raise ValueError(f"coupling {item!r}: its third element must map influencer green -> follower green, e.g. {{0: 1, 1: 0}}.")
             table = {int(k): int(v) for k, v in item[2].items()}
         for tls in (influencer, follower):
-            if tls not in known:
+            if known is not None and tls not in known:
                 sample = ", ".join(list(known)[:10]) + (" ..." if len(known) > 10 else "")
                 raise ValueError(f"coupling ({influencer!r}, {follower!r}): {tls!r} is not a traffic light with a choice "
                                  f"of greens in this network; lights: {sample}.")
