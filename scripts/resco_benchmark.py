@@ -65,6 +65,9 @@ def main() -> int:
     parser.add_argument("--protocol", default="resco", choices=list(PROTOCOLS))
     parser.add_argument("--minutes", type=float, default=None, help="training budget per scenario and seed (none: baselines only)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default 0)")
+    parser.add_argument("--retrain", action="store_true",
+                        help="train the given seeds again where they have a result (the earlier one is kept under "
+                             "'trained_earlier' in the JSON)")
     parser.add_argument("--num-env-runners", type=int, default=2)
     parser.add_argument("--runs", type=Path, default=Path("results/resco_benchmark"), help="run folders (not committed)")
     parser.add_argument("--json", type=Path, default=None, help="default docs/resco_learning.json (resco protocol)")
@@ -84,7 +87,8 @@ def main() -> int:
 
     other = other_sumo_label(args.sumo_home) if args.sumo_home else None
     results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=None if other else args.minutes,
-                            seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other)
+                            seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other,
+                            retrain=args.retrain)
     write_tables(results, args.protocol, doc, command.strip())
     print(f"wrote {json_path} and {doc}")
     return 0

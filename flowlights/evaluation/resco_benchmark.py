@@ -100,8 +100,11 @@ def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -
 def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, runs: Path,
                   baselines: Sequence[str] = BASELINES, minutes: Optional[float] = None, seeds: Sequence[int] = (0,),
                   setup: Optional[dict[str, Any]] = None, num_env_runners: int = 2, log: Any = print,
-                  other_sumo: Optional[str] = None) -> dict[str, Any]:
+                  other_sumo: Optional[str] = None, retrain: bool = False) -> dict[str, Any]:
     """Run every missing cell (baselines, then a training per seed when ``minutes`` is given), saving after each.
+
+    ``retrain``: train the given seeds again even where they have a result (e.g. with a larger budget); the earlier
+    result moves to ``entry["trained_earlier"]`` once the new one is in, so nothing measured is dropped.
 
     ``other_sumo``: a label such as ``"sumo 1.9.1"`` when SUMO_HOME points at another SUMO installation: the
     baselines then run through TraCI on it and go under ``entry[other_sumo]`` (no training)."""
@@ -126,10 +129,13 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
             continue
         per_seed = list(entry.get("trained", {}).get("per_seed", []))
         for seed in seeds:
-            if any(cell["training_seed"] == seed for cell in per_seed):
+            earlier = [cell for cell in per_seed if cell["training_seed"] == seed]
+            if earlier and not retrain:
                 continue
             log(f"{scenario:13s} training seed {seed} for {minutes:g} min ...")
-            per_seed.append(trained_cell(scenario, protocol, seed, minutes, runs, setup, num_env_runners))
+            cell = trained_cell(scenario, protocol, seed, minutes, runs, setup, num_env_runners)
+            entry.setdefault("trained_earlier", []).extend(earlier)
+            per_seed = [c for c in per_seed if c["training_seed"] != seed] + [cell]
             entry["trained"] = trained_summary(per_seed, setup)
             save_results(results, results_path)
             log(f"{scenario:13s} trained (seed {seed}) resco_delay {per_seed[-1]['resco_delay']['mean']:8.2f} "
