@@ -49,3 +49,22 @@ def multi_actor_env(**kwargs: Any):
     from flowlights.envs.multi_actor import MultiActorEnv
 
     return MultiActorEnv(**kwargs)
+
+
+def _register_cbengine() -> None:
+    """``gym.make("CBEngine-v0", simulator_cfg_file=..., thread_num=1, gym_dict=...)`` after ``import flowlights``
+    (KDD Cup 2021 code; see docs/cbengine.md). Where the old ``gym`` package is not installed, ``import gym``
+    gives Gymnasium, so the competition's ``import gym`` lines run unchanged."""
+    import importlib.util
+    import sys
+
+    import gymnasium
+
+    if "CBEngine-v0" not in gymnasium.registry:
+        gymnasium.register("CBEngine-v0", entry_point="flowlights.cbengine.gym_env:CBEngineEnv",
+                           disable_env_checker=True, order_enforce=False)
+    if "gym" not in sys.modules and importlib.util.find_spec("gym") is None:
+        sys.modules["gym"] = gymnasium
+
+
+_register_cbengine()

@@ -102,6 +102,19 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cbengine_evaluate(args: argparse.Namespace) -> int:
+    from flowlights.cbengine.evaluate import cbengine_evaluate
+
+    result = cbengine_evaluate(args.input_dir, args.output_dir, args.sim_cfg, metric_period=args.metric_period,
+                               threshold=args.threshold, thread_num=args.thread_num,
+                               vehicle_info_path=args.vehicle_info_path, backend=args.backend,
+                               progress=lambda line: print(line, file=sys.stderr, flush=True))
+    data = result["data"]
+    print(f"total_served_vehicles {data['total_served_vehicles']}  delay_index {data['delay_index']:.4f}")
+    print(f"wrote scores.json under {args.output_dir}")
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from flowlights.evaluation.compare import compare_chart, compare_table, load_reports
 
@@ -298,6 +311,18 @@ def build_parser() -> argparse.ArgumentParser:
     dep.add_argument("--kill", action="append", default=[], metavar="LIGHT@SECONDS",
                      help="fault injection: kill that light's service at that simulated time (repeatable)")
     dep.set_defaults(func=cmd_deploy)
+
+    cbe = sub.add_parser("cbengine-evaluate", help="score a KDD Cup 2021 (CBEngine) agent folder on SUMO, as the "
+                         "starter kit's evaluate.py does")
+    cbe.add_argument("--input_dir", required=True, help="the agent folder: agent.py (agent_specs) and gym_cfg.py")
+    cbe.add_argument("--output_dir", required=True, help="scores go to OUTPUT_DIR/<flow index>/scores.json")
+    cbe.add_argument("--sim_cfg", required=True, help="CBEngine simulator.cfg (road_file_addr, vehicle_file_addr...)")
+    cbe.add_argument("--metric_period", type=int, default=3600, help="score every this many simulated seconds")
+    cbe.add_argument("--threshold", type=float, default=1.6, help="stop once the delay index passes this")
+    cbe.add_argument("--thread_num", type=int, default=8, help="accepted for compatibility (SUMO steps on one thread)")
+    cbe.add_argument("--vehicle_info_path", default="./log", help="CBEngine's info_step logs go to DIR/<flow index>/")
+    cbe.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
+    cbe.set_defaults(func=cmd_cbengine_evaluate)
 
     cmp = sub.add_parser("compare", help="one table and one bar chart from several evaluate --out folders")
     cmp.add_argument("folders", nargs="+", type=Path)

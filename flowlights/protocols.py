@@ -7,6 +7,9 @@
   inside that step, then the new green for the rest of it; no all-red; no max green; a light may
   switch at its first decision; SUMO with ``--time-to-teleport -1``; the scenario's own window
   and greens (the program's green phases, in program order).
+- ``cbengine``: the KDD Cup 2021 City Brain Challenge's engine (CBEngine) — a decision every 10 s; a phase
+  change stops the intersection for 5 s (here: 3 s yellow for the links that stop, then 2 s all-red), then the
+  new green for the rest of the step; no max green; no teleports; a light may switch at its first decision.
 
 A protocol sets fields of EnvParams/SumoParams. A field the user set to another value (not the
 dataclass default) conflicts with it: that raises a ConfigError naming both, never a silent override.
@@ -42,6 +45,12 @@ PROTOCOLS: dict[str, Protocol] = {
         env={"delta_time": 10.0, "yellow": 3.0, "all_red": 0.0, "min_green": 7.0, "max_green": None},
         sim={"time_to_teleport": -1.0},
         per_scenario={"arterial4x4": {"delta_time": 5.0, "yellow": 2.0, "min_green": 3.0}},
+        start_served=True,
+    ),
+    "cbengine": Protocol(
+        "cbengine", "CBEngine's: 10 s decisions, a change stops the intersection 5 s (3 s yellow + 2 s all-red), no max green",
+        env={"delta_time": 10.0, "yellow": 3.0, "all_red": 2.0, "min_green": 5.0, "max_green": None},
+        sim={"time_to_teleport": -1.0},
         start_served=True,
     ),
 }

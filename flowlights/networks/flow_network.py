@@ -27,7 +27,8 @@ VEHICLE_LENGTH = 5.0  # Flow's spacing unit when placing initial vehicles
 NETCONVERT_KEYS = {"signal_group"}  # Flow-only connection keys netconvert does not know
 
 
-def _xml(tag: str, attrs: dict[str, Any]) -> str:
+def xml_element(tag: str, attrs: dict[str, Any]) -> str:
+    """One self-closing XML element with quoted attributes (None values left out; shapes as x,y pairs)."""
     def text(key: str, value: Any) -> str:
         if key == "shape":
             value = " ".join(f"{x:.4f},{y:.4f}" for x, y in value)
@@ -117,18 +118,18 @@ class Network:
     def _netconvert(self, folder: Path, net: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         nod, edg, typ, con = (folder / f"network.{k}.xml" for k in ("nod", "edg", "typ", "con"))
-        nod.write_text("<nodes>\n" + "".join(_xml("node", n) for n in self.nodes) + "</nodes>\n")
-        edg.write_text("<edges>\n" + "".join(_xml("edge", e) for e in self.edges) + "</edges>\n")
+        nod.write_text("<nodes>\n" + "".join(xml_element("node", n) for n in self.nodes) + "</nodes>\n")
+        edg.write_text("<edges>\n" + "".join(xml_element("edge", e) for e in self.edges) + "</edges>\n")
         cmd = [sumo_binary("netconvert"), "--node-files", str(nod), "--edge-files", str(edg),
                "--no-internal-links", "false", "--no-turnarounds", "true", "--no-warnings", "true",
                "--output-file", str(net.with_suffix(".tmp.xml"))]
         if self.types:
-            typ.write_text("<types>\n" + "".join(_xml("type", t) for t in self.types) + "</types>\n")
+            typ.write_text("<types>\n" + "".join(xml_element("type", t) for t in self.types) + "</types>\n")
             cmd += ["--type-files", str(typ)]
         if self.connections:
             rows = [c for group in self.connections.values() for c in group]
             con.write_text("<connections>\n" + "".join(
-                _xml("connection", {k: v for k, v in c.items() if k not in NETCONVERT_KEYS}) for c in rows) + "</connections>\n")
+                xml_element("connection", {k: v for k, v in c.items() if k not in NETCONVERT_KEYS}) for c in rows) + "</connections>\n")
             cmd += ["--connection-files", str(con)]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
@@ -137,10 +138,10 @@ class Network:
 
     def _routes_xml(self, inflows: Any, vehicle_types: Sequence[dict[str, Any]]) -> str:
         lines = ["<routes>\n"]
-        lines += [_xml("vType", t) for t in vehicle_types]
+        lines += [xml_element("vType", t) for t in vehicle_types]
         for start, options in self.routes.items():
             for i, (edges, _) in enumerate(options):
-                lines.append(_xml("route", {"id": route_id(start, i, len(options)), "edges": " ".join(edges)}))
+                lines.append(xml_element("route", {"id": route_id(start, i, len(options)), "edges": " ".join(edges)}))
         for i, f in enumerate(_flows(inflows)):
             rate = ({"vehsPerHour": f"{f['vehs_per_hour']:g}"} if f["vehs_per_hour"] is not None else
                     {"probability": f"{f['probability']:g}"} if f["probability"] is not None else {"number": f["number"]})
@@ -149,7 +150,7 @@ class Network:
             if f["to"] is None and f["edge"] not in self.routes:
                 raise ConfigError(f"inflow on {f['edge']!r}: the network has no route from that edge "
                                   f"(routes start at {', '.join(sorted(self.routes)[:10])}); give to='edge'.")
-            lines.append(_xml("flow", {"id": f["name"] or f"flow{i}_{f['edge']}", **where, "begin": f"{f['begin']:g}", "end": f"{f['end']:g}",
+            lines.append(xml_element("flow", {"id": f["name"] or f"flow{i}_{f['edge']}", **where, "begin": f"{f['begin']:g}", "end": f"{f['end']:g}",
                                        **rate, "type": f["veh_type"] or None, "departLane": f["depart_lane"],
                                        "departSpeed": f["depart_speed"]}))
         return "".join(lines) + "</routes>\n"

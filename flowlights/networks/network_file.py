@@ -158,7 +158,8 @@ def resolve_scenario(
 ) -> NetworkFile:
     """Turn the user's way of naming a scenario into a checked NetworkFile.
 
-    ``scenario`` may be a bundled name (see ``bundled_scenarios()``), ``"resco:NAME"``, a
+    ``scenario`` may be a bundled name (see ``bundled_scenarios()``), ``"resco:NAME"``,
+    ``"cbengine:path/to/simulator.cfg"`` (a KDD Cup 2021 CBEngine scenario, converted once), a
     .sumocfg, or a folder holding exactly one .sumocfg; otherwise give ``sumocfg`` or ``net_file`` + ``route_file``.
     """
     given = [n for n, v in (("scenario", scenario), ("sumocfg", sumocfg), ("net_file", net_file)) if v is not None]
@@ -168,6 +169,12 @@ def resolve_scenario(
             f"{', '.join(bundled_scenarios()) or 'none found'}), sumocfg='x.sumocfg', or "
             f"net_file='x.net.xml' with route_file='x.rou.xml' (got {', '.join(given) or 'none'})."
         )
+    if scenario is not None and str(scenario).startswith("cbengine:"):
+        from flowlights.cbengine.network import load_scenario  # converts CBEngine's files to SUMO's (cached)
+
+        if route_file is not None or additional_files:
+            raise ConfigError("a cbengine: scenario brings its own demand; drop route_file/additional_files.")
+        return load_scenario(str(scenario)[len("cbengine:"):]).network.validate()
     if net_file is not None:
         if route_file is None:
             raise ConfigError(f"net_file={str(net_file)!r} needs route_file='x.rou.xml' with the demand.")

@@ -1,0 +1,138 @@
+"""``flowlights cbengine-evaluate``: the KDD Cup 2021 kit's evaluate.py on SUMO, same flags, same agent folder.
+
+It finds ``agent.py`` (with ``agent_specs``) and ``gym_cfg.py`` in the input folder, builds the
+CBEngine-v0 env the gym_cfg asks for, hands the agent ``load_agent_list``, ``load_roadnet(intersections,
+roads, agents)`` (the kit's structures) and calls ``act({"observations", "info"})`` every 10 s step. Every
+``metric_period`` seconds it scores the served vehicles (delay index) into ``scores {t}.json`` and stops once the
+delay index passes ``threshold``; the final ``scores.json`` is the kit's ``{"success", "error_msg", "data":
+{"total_served_vehicles", "delay_index"}}``. CBEngine's ``info_step {t}.log`` files go to ``vehicle_info_path``.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from flowlights.cbengine.formats import RoadNet, read_simulator_cfg
+from flowlights.errors import ConfigError
+
+
+def kit_structures(net: RoadNet) -> tuple[dict, dict, dict]:
+    """``intersections``, ``roads`` and ``agents`` exactly as the kit's ``process_roadnet`` builds them."""
+    intersections = {i: {"have_signal": int(inter.has_signal), "end_roads": [], "start_roads": [], "lanes": []}
+                     for i, inter in net.intersections.items()}
+    roads = {}
+    for rid, road in net.roads.items():
+        roads[rid] = {"start_inter": road.start, "end_inter": road.end, "length": road.length,
+                      "speed_limit": road.speed_limit, "num_lanes": len(road.lanes), "inverse_road": road.inverse,
+                      "lanes": {road.lane_id(i): list(turns) for i, turns in enumerate(road.lanes)}}
+        intersections[road.end]["end_roads"].append(rid)
+        intersections[road.start]["start_roads"].append(rid)
+    agents = {sid: net.agent_roads(sid) for sid in net.signals}
+    for sid, agent_roads in agents.items():
+        intersections[sid]["lanes"] = [lane for r in agent_roads
+                                       for lane in ([-1] * 3 if r == -1 else list(roads[r]["lanes"]))]
+    return intersections, roads, agents
+
+
+def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any]]:
+    """Import a participant's ``agent.py`` and ``gym_cfg.py`` as they are; (the agent, gym_cfg's ``cfg``)."""
+    import flowlights  # noqa: F401  - registers CBEngine-v0 and the ``gym`` alias the kit's files import
+
+    found: dict[str, Path] = {}
+    for path in sorted(Path(folder).rglob("*.py")):
+        if path.name in ("agent.py", "gym_cfg.py") and path.name not in found:
+            found[path.name] = path.parent
+    for name in ("agent.py", "gym_cfg.py"):
+        if name not in found:
+            raise ConfigError(f"no {name} under {str(folder)!r}; the agent folder needs agent.py (with agent_specs) "
+                              "and gym_cfg.py, as in the KDD Cup starter kit.")
+    for module in ("agent", "gym_cfg"):  # a previous folder's modules must not answer for this one
+        sys.modules.pop(module, None)
+    for where in {found["gym_cfg.py"], found["agent.py"]}:
+        if str(where) not in sys.path:
+            sys.path.insert(0, str(where))
+    gym_cfg = importlib.import_module("gym_cfg")
+    agent_module = importlib.import_module("agent")
+    specs = getattr(agent_module, "agent_specs", None)
+    if not isinstance(specs, dict) or not specs:
+        raise ConfigError(f"{found['agent.py'] / 'agent.py'} defines no agent_specs dict (e.g. {{'test': MyAgent()}}).")
+    agent = specs.get("test", next(iter(specs.values())))
+    for method in ("load_agent_list", "load_roadnet", "act"):
+        if not callable(getattr(agent, method, None)):
+            raise ConfigError(f"the agent in agent_specs has no {method}() method; the kit's agents define "
+                              "load_agent_list, load_roadnet and act.")
+    return agent, dict(gym_cfg.gym_cfg().cfg)
+
+
+def flow_index(vehicle_file: str) -> str:
+    """The kit's sub-folder name for a flow: the second number in the flow file's path (``flow_round3_flow0`` -> 0),
+    else the flow file's stem."""
+    numbers = re.findall("[0-9]+", vehicle_file)
+    return str(int(numbers[1])) if len(numbers) > 1 else Path(vehicle_file).stem
+
+
+def run_agent(agent: Any, gym_dict: dict[str, Any], sim_cfg: Path, scores_dir: Path, log_dir: Path,
+              metric_period: int = 3600, threshold: float = 1.6, thread_num: int = 1,
+              progress: Optional[Callable[[str], None]] = None, **env_options: Any) -> dict[str, Any]:
+    """The kit's run_simulation: step the agent through the scenario, scoring every ``metric_period`` seconds."""
+    from flowlights.cbengine.gym_env import CBEngineEnv
+
+    env = CBEngineEnv(sim_cfg, thread_num=thread_num, gym_dict=gym_dict, metric_period=metric_period,
+                      vehicle_info_path=log_dir, **env_options)
+    try:
+        env.set_log(True)
+        env.set_info(True)
+        observations, infos = env.reset()
+        infos = {"step": 0}
+        agent_ids = list(env.observations()) if env.round3 else [int(a) for a in env.agents]
+        agent.load_agent_list(agent_ids)
+        agent.load_roadnet(*kit_structures(env.world.roadnet))
+        scores_dir.mkdir(parents=True, exist_ok=True)
+        score: dict[str, Any] = {"total_served_vehicles": -1, "delay_index": -1}
+        step, done, started = 0, False, time.time()
+        while not done:
+            step += 1
+            actions = agent.act({"observations": observations, "info": infos})
+            observations, _, dones, infos = env.step(actions or {})
+            infos["step"] = step
+            done = all(dones.values())
+            elapsed = int(round(env.world.time - env.world.begin))
+            if elapsed % metric_period == 0 or done:
+                score = env.world.score()
+                (scores_dir / f"scores {elapsed - 1}.json").write_text(json.dumps({"data": score}, indent=2))
+                if progress:
+                    progress(f"t={elapsed} s  served {score['total_served_vehicles']}  delay index "
+                             f"{score['delay_index']:.4f}  ({time.time() - started:.0f} s)")
+                if score["delay_index"] > threshold:
+                    break
+        return score
+    finally:
+        env.close()
+
+
+def cbengine_evaluate(input_dir: str | Path, output_dir: str | Path, sim_cfg: str | Path, metric_period: int = 3600,
+                      threshold: float = 1.6, thread_num: int = 8, vehicle_info_path: str | Path = "./log",
+                      progress: Optional[Callable[[str], None]] = None, **env_options: Any) -> dict[str, Any]:
+    """Evaluate an agent folder as the kit's evaluate.py does; returns (and writes) the scores.json dict."""
+    result: dict[str, Any] = {"success": False, "error_msg": "", "data": {"total_served_vehicles": -1, "delay_index": -1}}
+    config = read_simulator_cfg(sim_cfg)
+    index = flow_index(config.values["vehicle_file_addr"])
+    scores_dir = Path(output_dir) / index
+    scores_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        agent, gym_dict = load_agent_folder(Path(input_dir))
+        result["data"] = run_agent(agent, gym_dict, Path(sim_cfg), scores_dir, Path(vehicle_info_path) / index,
+                                   metric_period, threshold, thread_num, progress, **env_options)
+        result["success"] = True
+    except Exception as exc:  # the kit writes the error into scores.json, then fails
+        result["error_msg"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        (scores_dir / "scores.json").write_text(json.dumps(result, indent=2))
+        raise
+    (scores_dir / "scores.json").write_text(json.dumps(result, indent=2))
+    return result

@@ -1,0 +1,283 @@
+"""CBEngine (KDD Cup 2021 City Brain Challenge) on SUMO: formats, conversion, the Gym API, the kit's
+evaluate.py flow with agent folders written for these tests, scores checked against SUMO's own trips."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import flowlights
+from cbengine_files import write_grid
+from conftest import check_light, read_tls_states, run_random_episode, tls_recorder
+from flowlights.cbengine.evaluate import cbengine_evaluate, kit_structures
+from flowlights.cbengine.formats import read_flows, read_roadnet, read_simulator_cfg
+from flowlights.cbengine.network import PHASE_MOVEMENTS, load_scenario, phase_state
+from flowlights.errors import ConfigError
+
+AGENTS = Path(__file__).parent / "cbengine_agents"
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory) -> Path:
+    """A 2x2 grid of signals with one boundary arm missing (a 3-arm signal), 900 s of busy traffic."""
+    return write_grid(tmp_path_factory.mktemp("cbengine"), vehicles_per_hour=2500, seconds=900, missing=(0,))
+
+
+def test_formats_read_back_what_was_written(grid):
+    config = read_simulator_cfg(grid)
+    assert (config.start_time, config.max_time, config.report_log_rate) == (0, 900, 10)
+    net = read_roadnet(config.road_file)
+    assert len(net.signals) == 4 and len(net.intersections) == 12
+    three_arm = [s for s, out in net.signals.items() if -1 in out]
+    assert len(three_arm) == 1
+    for sid, out in net.signals.items():
+        for road, incoming in zip(out, net.in_roads(sid)):
+            if road != -1:  # incoming road k is the inverse of outgoing road k, and ends at the signal
+                assert net.roads[road].start == sid and net.roads[incoming].end == sid
+    flows = read_flows(config.flow_file, net.roads)
+    assert flows and all(f.departures() == [f.start] for f in flows)  # one vehicle per flow (start == end)
+    intersections, roads, agents = kit_structures(net)
+    sid = three_arm[0]
+    assert len(agents[sid]) == 8 and agents[sid].count(-1) == 2
+    assert intersections[sid]["lanes"].count(-1) == 6 and len(intersections[sid]["lanes"]) == 24
+    assert roads[1]["lanes"] == {100: [1, 0, 0], 101: [0, 1, 0], 102: [0, 1, 1]}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("2\n30 120 0 1\n", "ends early"),
+    ("1\n30 120 0 1\n1\n0 5 30 20 1 1 1 2\n1 1 1\n1 1 1\n0\n", "intersection 5"),
+    ("2\n30 120 0 1\n31 120 1 0\n1\n0 1 30 20 2 1 1 2\n1 1 1\n1 1 1\n0\n", "expected 2 lanes"),
+    ("2\n30 120 0 1\n31 120 1 0\n1\n0 1 30 20 1 1 1 2\n1 1 1\n1 1 1\n1\n0 2 -1 -1 -1\n", "does not leave it"),
+])
+def test_bad_road_networks_name_the_line(tmp_path, text, message):
+    path = tmp_path / "roadnet.txt"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        read_roadnet(path)
+
+
+def test_broken_route_and_missing_cfg_keys(tmp_path):
+    cfg = write_grid(tmp_path / "g", vehicles_per_hour=100, seconds=120)
+    net = read_roadnet(read_simulator_cfg(cfg).road_file)
+    (tmp_path / "bad_flow.txt").write_text("1\n0 10 5\n2\n1 1\n")
+    with pytest.raises(ConfigError, match="does not lead to road 1"):
+        read_flows(tmp_path / "bad_flow.txt", net.roads)
+    (tmp_path / "bad.cfg").write_text("start_time_epoch = 0\nroad_file_addr : x.txt\n")
+    with pytest.raises(ConfigError, match="vehicle_file_addr"):
+        read_simulator_cfg(tmp_path / "bad.cfg")
+
+
+def test_conversion_connections_and_phases(grid):
+    """Every lane turn the file allows is a SUMO connection to the road that turn reaches, and nothing else;
+    the light's greens are CBEngine's phases; no two priority greens of a phase are SUMO junction foes."""
+    import sumolib
+
+    from flowlights.signals.raw_state import junction_foes
+
+    scenario = load_scenario(grid)
+    net = sumolib.net.readNet(str(scenario.network.net_file), withPrograms=True)
+    foes = junction_foes(str(scenario.network.net_file))
+    roadnet = scenario.roadnet
+    for sid, out_roads in roadnet.signals.items():
+        expected = set()
+        for slot, road_id in enumerate(roadnet.in_roads(sid)):
+            if road_id == -1:
+                continue
+            road = roadnet.roads[road_id]
+            for i, (left, straight, right) in enumerate(road.lanes):
+                for turn, allowed in enumerate((left, straight, right)):
+                    target = out_roads[(slot + 1 + turn) % 4]
+                    if allowed and target != -1:
+                        expected.add((str(road_id), len(road.lanes) - 1 - i, str(target)))
+        tls = net.getTLS(str(sid))
+        built = {(c[0].getEdge().getID(), c[0].getIndex(), c[1].getEdge().getID()) for c in tls.getConnections()}
+        assert built == expected, f"signal {sid}"
+        program = list(tls.getPrograms().values())[0]
+        states = [p.state for p in program.getPhases()]
+        links = scenario.links[sid]
+        assert states == [phase_state(links, p) for p in PHASE_MOVEMENTS if "G" in phase_state(links, p)]
+        assert len(states) == 8 if -1 not in out_roads else 4 <= len(states) < 8  # 3 arms: some phases move nothing
+        by_index = {c[2]: c for c in tls.getConnections()}
+        for phase in PHASE_MOVEMENTS:
+            state = phase_state(links, phase)
+            movers = [i for i, ch in enumerate(state) if ch == "G"]
+            for i in movers:  # each G link belongs to one of the phase's movements
+                assert (links[i].slot, links[i].turn) in PHASE_MOVEMENTS[phase]
+                assert by_index[i][1].getEdge().getID() == str(links[i].to_road)
+            junction = foes.get(str(sid), {})
+            for a in movers:
+                assert not (junction.get(a, set()) & set(movers)), f"signal {sid} phase {phase}: foes both G"
+        assert all(state[i] == "g" for state in states for i, l in enumerate(links) if l.turn == 2)  # rights
+
+
+def test_gym_api(grid):
+    import gym  # the alias flowlights installs where the old package is absent, as the kit's code imports it
+
+    env = gym.make("CBEngine-v0", simulator_cfg_file=str(grid), thread_num=1,
+                   gym_dict={"observation_features": ["lane_speed", "lane_vehicle_num"]})
+    try:
+        world = env.unwrapped.world
+        observation, info = env.reset()
+        agents = world.agent_ids
+        assert set(observation) == {f"{a}_{f}" for a in agents for f in ("lane_speed", "lane_vehicle_num")}
+        assert info["step"] == 0
+        three_arm = next(a for a in agents if -1 in world.lane_ids(a))
+        env.unwrapped.set_warning(False)
+        seen_vehicles = False
+        for step in range(1, 13):
+            observation, reward, dones, info = env.step({int(three_arm): 1 + step % 8})
+            now = int(world.time)
+            assert now == 10 * step  # one step is 10 simulated seconds
+            for a in agents:
+                speeds, counts = observation[f"{a}_lane_speed"], observation[f"{a}_lane_vehicle_num"]
+                assert speeds[0] == counts[0] == now and len(counts) == 25
+                lanes = world._lanes[a]
+                for k, lane in enumerate(lanes):
+                    if lane is None:
+                        assert counts[k + 1] == -1 and speeds[k + 1] == -1 and reward[int(a)][k] == -1
+                    else:
+                        n = world.env.sim.api.lane.getLastStepVehicleNumber(lane)
+                        assert counts[k + 1] == n
+                        assert (speeds[k + 1] == -2) == (n == 0)
+                        came, left = reward[int(a)][k]
+                        assert came >= 0 and left >= 0
+            assert set(dones) == {int(a) for a in agents} and not any(dones.values())
+            vehicles = {k: v for k, v in info.items() if k != "step"}
+            assert info["step"] == step
+            for vid, v in vehicles.items():
+                seen_vehicles = True
+                assert set(v) == {"distance", "drivable", "road", "route", "speed", "start_time", "t_ff"}
+                road = int(v["road"][0])
+                assert v["route"][0] == road and int(v["drivable"][0]) // 100 == road
+                assert 0 <= v["distance"][0] <= world.roadnet.roads[road].length + 1e-6
+                assert v["start_time"][0] <= now and v["t_ff"][0] > 0
+        assert seen_vehicles
+        # phases: the light shows CBEngine's phase asked; a light left out keeps its phase
+        other = next(a for a in agents if a != three_arm)
+        env.step({int(other): 4})
+        env.step({})
+        env.step({})
+        assert world.env.controller.machines[other].state == phase_state(world.scenario.links[int(other)], 4)
+        with pytest.raises(ConfigError, match="there is no 0"):
+            env.step({int(other): 0})
+        with pytest.raises(ConfigError, match="no such signal"):
+            env.step({"nope": 1})
+    finally:
+        env.close()
+
+
+def test_round3_observation_form_and_classic(grid):
+    from flowlights.cbengine.gym_env import CBEngineEnv
+
+    env = CBEngineEnv(grid, gym_dict={"observation_features": ["lane_vehicle_num", "classic"], "observation_dimension": 40})
+    try:
+        env.reset()
+        for _ in range(6):
+            observation, _, _, _ = env.step({})
+        agent = env.agents[0]
+        values = observation[agent]["observation"]
+        assert isinstance(agent, str) and len(values) == 40
+        counts, classic = values[:24], values[24:]
+        assert classic[:8] == [max(0, counts[3 * r + t]) for r in range(4) for t in (0, 1)]
+        assert classic[8:] == [1, 0, 0, 0, 1, 0, 0, 0]  # phase 1: left turns of roads 0 and 2
+    finally:
+        env.close()
+    with pytest.raises(ConfigError, match="observation_dimension to 40"):
+        CBEngineEnv(grid, gym_dict={"observation_features": ["lane_vehicle_num", "classic"], "observation_dimension": 24})
+    with pytest.raises(ConfigError, match="unknown"):
+        CBEngineEnv(grid, gym_dict={"observation_features": ["lane_density"]})
+
+
+def test_phase_changes_are_safe(grid, tmp_path):
+    """Under protocol cbengine (random phases every 10 s): yellow before red, 5 s with no new green after a
+    change (3 s yellow + 2 s all-red), only derived states — read from the states SUMO recorded."""
+    args, out = tls_recorder(tmp_path)
+    env = flowlights.parallel_env(scenario=f"cbengine:{grid}", protocol="cbengine", sumo_args=args, end=400)
+    try:
+        assert (env.env_params.delta_time, env.env_params.yellow, env.env_params.all_red) == (10.0, 3.0, 2.0)
+        run_random_episode(env, seed=1)
+    finally:
+        env.close()
+    records = read_tls_states(out)
+    for tls in env.possible_agents:
+        check_light(tls, records[tls], env.topology.lights[tls].states, env)
+
+
+def _parse_log(path: Path) -> dict[int, dict]:
+    """The info_step log, read independently (the kit's line format)."""
+    lines = [line.split() for line in path.read_text().splitlines()]
+    vehicles = {}
+    for i, parts in enumerate(lines):
+        if parts and parts[0] == "for":
+            fields = {lines[i + k][0]: lines[i + k][2:] for k in range(1, 9)}
+            vehicles[int(parts[2])] = {k: [float(x) for x in v] for k, v in fields.items()}
+    return vehicles
+
+
+def test_evaluate_agent_folders(grid, tmp_path):
+    """The fixed cycle and the max-pressure agent run unchanged through 'flowlights cbengine-evaluate';
+    max pressure scores a lower delay index; the score equals one recomputed from the logged vehicles, and the
+    logged trips of finished vehicles match SUMO's own tripinfo."""
+    scores = {}
+    for name in ("fixed_cycle", "max_pressure"):
+        out, logs, trips = tmp_path / name / "out", tmp_path / name / "log", tmp_path / name / "trips.xml"
+        cbengine_evaluate(AGENTS / name, out, grid, metric_period=300, threshold=100.0, vehicle_info_path=logs,
+                          sim_options={"tripinfo_output": str(trips)})
+        result = json.loads((out / "flow" / "scores.json").read_text())
+        assert result["success"] and result["error_msg"] == ""
+        scores[name] = result["data"]
+        assert sorted(p.name for p in (out / "flow").glob("scores *.json")) == ["scores 299.json", "scores 599.json",
+                                                                                  "scores 899.json"]
+        vehicles = _parse_log(logs / "flow" / "info_step 899.log")
+        roadnet = read_roadnet(read_simulator_cfg(grid).road_file)
+        indices = []
+        for v in vehicles.values():
+            route, distance = [int(r) for r in v["route"]], v["distance"][0]
+            rest = (roadnet.roads[route[0]].length - distance) / roadnet.roads[route[0]].speed_limit + sum(
+                roadnet.roads[r].length / roadnet.roads[r].speed_limit for r in route[1:])
+            indices.append((v["step"][0] - v["start_time"][0] + rest) / v["t_ff"][0])
+        assert len(vehicles) == result["data"]["total_served_vehicles"]
+        assert sum(indices) / len(indices) == pytest.approx(result["data"]["delay_index"], rel=1e-6)
+        sumo_trips = {int(t.get("id")): t for t in ET.parse(trips).getroot().iter("tripinfo")}
+        finished = [vid for vid, v in vehicles.items() if vid in sumo_trips]
+        assert len(finished) > 100
+        for vid in finished:
+            trip, v = sumo_trips[vid], vehicles[vid]
+            scheduled = float(trip.get("depart")) - float(trip.get("departDelay"))
+            assert v["start_time"][0] == pytest.approx(scheduled)
+            assert v["step"][0] == pytest.approx(float(trip.get("arrival")))
+        assert all(v["step"][0] == 900 for vid, v in vehicles.items() if vid not in sumo_trips)  # still driving
+    assert scores["max_pressure"]["total_served_vehicles"] == scores["fixed_cycle"]["total_served_vehicles"]
+    assert scores["max_pressure"]["delay_index"] < scores["fixed_cycle"]["delay_index"]
+
+
+def test_threshold_stops_and_errors_land_in_scores(grid, tmp_path):
+    cbengine_evaluate(AGENTS / "fixed_cycle", tmp_path / "out", grid, metric_period=100, threshold=1.0,
+                      vehicle_info_path=tmp_path / "log")
+    assert [p.name for p in (tmp_path / "out" / "flow").glob("scores *.json")] == ["scores 99.json"]
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "gym_cfg.py").write_text((AGENTS / "fixed_cycle" / "gym_cfg.py").read_text())
+    (broken / "agent.py").write_text("agent_specs = {'test': object()}\n")
+    with pytest.raises(ConfigError, match="load_agent_list"):
+        cbengine_evaluate(broken, tmp_path / "out2", grid, vehicle_info_path=tmp_path / "log2")
+    result = json.loads((tmp_path / "out2" / "flow" / "scores.json").read_text())
+    assert result["success"] is False and "load_agent_list" in result["error_msg"]
+
+
+def test_cli_and_baselines_on_a_cbengine_scenario(grid, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "flowlights.cli", "cbengine-evaluate", "--input_dir",
+                           str(AGENTS / "max_pressure"), "--output_dir", str(tmp_path / "out"), "--sim_cfg", str(grid),
+                           "--metric_period", "300", "--threshold", "100", "--vehicle_info_path", str(tmp_path / "log")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "delay_index" in done.stdout
+    from flowlights.evaluation.evaluate import evaluate
+
+    for controller in ("max_pressure", "fixed"):  # our baselines on the converted scenario, CBEngine's MDP
+        report = evaluate(f"cbengine:{grid}", controller, episodes=1, progress=False, protocol="cbengine", end=300)
+        assert report["protocol"] == "cbengine" and report["episodes"][0]["throughput"] > 50
