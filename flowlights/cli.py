@@ -108,6 +108,7 @@ def cmd_cbengine_evaluate(args: argparse.Namespace) -> int:
     result = cbengine_evaluate(args.input_dir, args.output_dir, args.sim_cfg, metric_period=args.metric_period,
                                threshold=args.threshold, thread_num=args.thread_num,
                                vehicle_info_path=args.vehicle_info_path, backend=args.backend,
+                               controller=args.checkpoint or args.controller,
                                progress=lambda line: print(line, file=sys.stderr, flush=True))
     data = result["data"]
     print(f"total_served_vehicles {data['total_served_vehicles']}  delay_index {data['delay_index']:.4f}")
@@ -314,7 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     cbe = sub.add_parser("cbengine-evaluate", help="score a KDD Cup 2021 (CBEngine) agent folder on SUMO, as the "
                          "starter kit's evaluate.py does")
-    cbe.add_argument("--input_dir", required=True, help="the agent folder: agent.py (agent_specs) and gym_cfg.py")
+    cbe.add_argument("--input_dir", default=None, help="the agent folder: agent.py (agent_specs) and gym_cfg.py")
+    cbe.add_argument("--controller", default=None, help="instead of --input_dir: one of our baselines (max_pressure...)")
+    cbe.add_argument("--checkpoint", default=None, help="instead of --input_dir: a 'flowlights train' run folder "
+                     "(trained under protocol cbengine)")
     cbe.add_argument("--output_dir", required=True, help="scores go to OUTPUT_DIR/<flow index>/scores.json")
     cbe.add_argument("--sim_cfg", required=True, help="CBEngine simulator.cfg (road_file_addr, vehicle_file_addr...)")
     cbe.add_argument("--metric_period", type=int, default=3600, help="score every this many simulated seconds")

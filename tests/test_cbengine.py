@@ -135,7 +135,7 @@ def test_gym_api(grid):
             for a in agents:
                 speeds, counts = observation[f"{a}_lane_speed"], observation[f"{a}_lane_vehicle_num"]
                 assert speeds[0] == counts[0] == now and len(counts) == 25
-                lanes = world._lanes[a]
+                lanes = world.lanes[a]
                 for k, lane in enumerate(lanes):
                     if lane is None:
                         assert counts[k + 1] == -1 and speeds[k + 1] == -1 and reward[int(a)][k] == -1
@@ -281,3 +281,17 @@ def test_cli_and_baselines_on_a_cbengine_scenario(grid, tmp_path):
     for controller in ("max_pressure", "fixed"):  # our baselines on the converted scenario, CBEngine's MDP
         report = evaluate(f"cbengine:{grid}", controller, episodes=1, progress=False, protocol="cbengine", end=300)
         assert report["protocol"] == "cbengine" and report["episodes"][0]["throughput"] > 50
+
+
+def test_our_baselines_scored_as_cbengine_agents(grid, tmp_path):
+    """max_pressure and fixed behind the kit's agent interface: same scoring, and CBEngine phases that show
+    the green the controller chose."""
+    scores = {}
+    for name in ("max_pressure", "fixed"):
+        result = cbengine_evaluate(None, tmp_path / name, grid, metric_period=300, threshold=100.0,
+                                   vehicle_info_path=tmp_path / f"log_{name}", controller=name)
+        scores[name] = result["data"]["delay_index"]
+        assert result["success"] and result["data"]["total_served_vehicles"] > 300
+    assert scores["max_pressure"] < scores["fixed"]
+    with pytest.raises(ConfigError, match="--input_dir"):
+        cbengine_evaluate(AGENTS / "fixed_cycle", tmp_path / "x", grid, controller="fixed")

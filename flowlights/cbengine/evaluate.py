@@ -70,6 +70,53 @@ def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any]]:
     return agent, dict(gym_cfg.gym_cfg().cfg)
 
 
+class ControllerAgent:
+    """One of our controllers (a baseline or a trained policy) behind the kit's agent interface, so that it is
+    scored exactly as a participant's agent: it decides on the env CBEngine's world runs, in its green indices,
+    and answers in CBEngine phases."""
+
+    def __init__(self, controller: Any) -> None:
+        self.controller = controller
+        self.world: Any = None
+
+    def attach(self, world: Any) -> None:
+        self.world = world
+
+    def load_agent_list(self, agent_list: list[Any]) -> None:
+        self.controller.reset(self.world.env)
+
+    def load_roadnet(self, intersections: dict, roads: dict, agents: dict) -> None:
+        """Our controllers read the SUMO network themselves."""
+
+    def act(self, obs: dict[str, Any]) -> dict[str, int]:
+        env = self.world.env
+        greens = self.controller.act(env, env.get_state())
+        return {agent: self.world.phase_for_green(agent, int(green)) for agent, green in greens.items()}
+
+
+def controller_options(controller: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A controller's env needs, split into EnvParams and SumoParams fields (the world's env_options, sim_options)."""
+    from flowlights.baselines.base import controller_env_kwargs
+    from flowlights.params import EnvParams, SumoParams, split_kwargs
+
+    merged = controller_env_kwargs(controller, {})
+    sim, env = split_kwargs({k: v for k, v in merged.items() if k not in ("backend", "gui", "seed")}, SumoParams, EnvParams)
+    return env, sim
+
+
+def as_controller(controller: Any) -> Any:
+    """A Controller from a baseline name, a trained run folder (or checkpoint), or a Controller."""
+    if not isinstance(controller, (str, Path)):
+        return controller
+    if Path(controller).exists():
+        from flowlights.training.trained_policy import TrainedPolicy
+
+        return TrainedPolicy(Path(controller))
+    from flowlights.baselines import make_controller
+
+    return make_controller(str(controller))
+
+
 def flow_index(vehicle_file: str) -> str:
     """The kit's sub-folder name for a flow: the second number in the flow file's path (``flow_round3_flow0`` -> 0),
     else the flow file's stem."""
@@ -83,8 +130,14 @@ def run_agent(agent: Any, gym_dict: dict[str, Any], sim_cfg: Path, scores_dir: P
     """The kit's run_simulation: step the agent through the scenario, scoring every ``metric_period`` seconds."""
     from flowlights.cbengine.gym_env import CBEngineEnv
 
+    if isinstance(agent, ControllerAgent):
+        env_part, sim_part = controller_options(agent.controller)
+        env_options = {**env_options, "env_options": env_part,
+                       "sim_options": {**sim_part, **env_options.get("sim_options", {})}}
     env = CBEngineEnv(sim_cfg, thread_num=thread_num, gym_dict=gym_dict, metric_period=metric_period,
                       vehicle_info_path=log_dir, **env_options)
+    if isinstance(agent, ControllerAgent):
+        agent.attach(env.world)
     try:
         env.set_log(True)
         env.set_info(True)
@@ -116,17 +169,25 @@ def run_agent(agent: Any, gym_dict: dict[str, Any], sim_cfg: Path, scores_dir: P
         env.close()
 
 
-def cbengine_evaluate(input_dir: str | Path, output_dir: str | Path, sim_cfg: str | Path, metric_period: int = 3600,
-                      threshold: float = 1.6, thread_num: int = 8, vehicle_info_path: str | Path = "./log",
-                      progress: Optional[Callable[[str], None]] = None, **env_options: Any) -> dict[str, Any]:
-    """Evaluate an agent folder as the kit's evaluate.py does; returns (and writes) the scores.json dict."""
+def cbengine_evaluate(input_dir: Optional[str | Path], output_dir: str | Path, sim_cfg: str | Path,
+                      metric_period: int = 3600, threshold: float = 1.6, thread_num: int = 8,
+                      vehicle_info_path: str | Path = "./log", progress: Optional[Callable[[str], None]] = None,
+                      controller: Any = None, **env_options: Any) -> dict[str, Any]:
+    """Evaluate an agent folder as the kit's evaluate.py does; returns (and writes) the scores.json dict.
+    ``controller`` instead of ``input_dir``: one of our controllers (a Controller, a baseline name, or a
+    trained run folder) scored the same way."""
     result: dict[str, Any] = {"success": False, "error_msg": "", "data": {"total_served_vehicles": -1, "delay_index": -1}}
     config = read_simulator_cfg(sim_cfg)
     index = flow_index(config.values["vehicle_file_addr"])
     scores_dir = Path(output_dir) / index
     scores_dir.mkdir(parents=True, exist_ok=True)
     try:
-        agent, gym_dict = load_agent_folder(Path(input_dir))
+        if (controller is None) == (input_dir is None):
+            raise ConfigError("give an agent folder (--input_dir) or one of our controllers (--controller/--checkpoint).")
+        if controller is not None:
+            agent, gym_dict = ControllerAgent(as_controller(controller)), {"observation_features": ["lane_vehicle_num"]}
+        else:
+            agent, gym_dict = load_agent_folder(Path(input_dir))
         result["data"] = run_agent(agent, gym_dict, Path(sim_cfg), scores_dir, Path(vehicle_info_path) / index,
                                    metric_period, threshold, thread_num, progress, **env_options)
         result["success"] = True

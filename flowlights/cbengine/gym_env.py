@@ -49,14 +49,14 @@ class CBEngineEnv(gymnasium.Env):
     def __init__(self, simulator_cfg_file: str | Path, thread_num: int = 1, gym_dict: Optional[Mapping[str, Any]] = None,
                  metric_period: int = 3600, vehicle_info_path: Optional[str | Path] = None, step_seconds: float = 10.0,
                  backend: str = "libsumo", seed: int = 0, gui: bool = False,
-                 sim_options: Optional[Mapping[str, Any]] = None) -> None:
+                 sim_options: Optional[Mapping[str, Any]] = None, env_options: Optional[Mapping[str, Any]] = None) -> None:
         if int(thread_num) < 1:
             raise ConfigError(f"thread_num={thread_num!r} must be >= 1.")
         self.thread_num = int(thread_num)  # accepted for compatibility: SUMO steps on one thread (docs/cbengine.md)
         self.features, self.round3 = check_gym_dict(gym_dict)
         self.gym_dict = dict(gym_dict or {})
         self.world = CBEngineWorld(simulator_cfg_file, step_seconds=step_seconds, backend=backend, seed=seed, gui=gui,
-                                   sim_options=sim_options)
+                                   sim_options=sim_options, env_options=env_options)
         self.metric_period = int(metric_period)
         config = self.world.scenario.config
         self.log_folder = Path(vehicle_info_path) if vehicle_info_path else config.report_log_addr

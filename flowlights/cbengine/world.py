@@ -43,15 +43,19 @@ class CBEngineWorld:
         self.scenario: CBEngineScenario = load_scenario(simulator_cfg_file)
         self.roadnet = self.scenario.roadnet
         options = {"observation": ("phase",), "reward": "queue", **dict(env_options or {})}
+        protocol = options.pop("protocol", "cbengine")
+        if protocol != "cbengine":
+            raise ConfigError(f"protocol={protocol!r}: CBEngine's world runs protocol 'cbengine' (10 s steps, 5 s "
+                              "change interval); train under protocol 'cbengine' to be scored here.")
         env_params = EnvParams(protocol="cbengine", **options)
         if step_seconds != 10.0:  # CBEngine's step is 10 s; another one is the user's explicit choice
             import dataclasses
 
             env_params = dataclasses.replace(env_params, protocol="flowlights", delta_time=step_seconds, yellow=3.0,
                                              all_red=2.0, min_green=min(5.0, step_seconds), max_green=None)
-        sim_params = SumoParams(backend=backend, gui=gui, seed=seed,
-                                time_to_teleport=-1.0 if env_params.protocol == "flowlights" else None,
-                                **dict(sim_options or {}))
+        sim_fields: dict[str, Any] = {"time_to_teleport": -1.0 if env_params.protocol == "flowlights" else None,
+                                      **dict(sim_options or {})}
+        sim_params = SumoParams(backend=backend, gui=gui, seed=seed, **sim_fields)
         self.env = TrafficLightEnv(self.scenario.network.validate(), sim_params, env_params)
         fixed = [str(s) for s in self.scenario.links if str(s) not in self.env.possible_agents]
         if fixed:  # no lanes, or a single phase that moves anything: nothing to decide
@@ -63,7 +67,7 @@ class CBEngineWorld:
             greens = self.env.controller.machines[sid].greens
             states = {p: phase_state(self.scenario.links[int(sid)], p) for p in PHASES}
             self._green_of[sid] = {p: greens.index(s) if s in greens else None for p, s in states.items()}
-        self._lanes = {sid: self._lane_table(int(sid)) for sid in self.agent_ids}
+        self.lanes = {sid: self._lane_table(int(sid)) for sid in self.agent_ids}  # agent -> its 24 SUMO lanes (None: none)
         self._routes = {str(vid): (t, route) for vid, t, route in self.scenario.vehicles}
         self.warnings = True
         self.phase: dict[str, int] = {}
@@ -128,6 +132,13 @@ class CBEngineWorld:
         _, _, terminated, truncated, _ = self.env.step(requests)
         self.done = any(terminated.values()) or any(truncated.values()) or not self.env.agents
 
+    def phase_for_green(self, agent: str, green: int) -> int:
+        """The CBEngine phase that shows green ``green`` (an index of the light's greens, as our env's actions)."""
+        for phase, index in self._green_of[agent].items():
+            if index == green:
+                return phase
+        raise ConfigError(f"agent {agent}: green {green} is not one of its phases.")
+
     def _warn_invalid(self, agent: str, phase: int) -> None:
         if not self.warnings:
             return
@@ -177,7 +188,7 @@ class CBEngineWorld:
     def lane_values(self, agent: str, feature: str) -> list[float]:
         """One CBEngine feature of an agent without the leading time: 24 lane values, or ``classic``'s 16."""
         lane = self.env.sim.api.lane
-        table = self._lanes[agent]
+        table = self.lanes[agent]
         if feature == "lane_vehicle_num":
             return [NO_ROAD if l is None else lane.getLastStepVehicleNumber(l) for l in table]
         if feature == "lane_speed":
@@ -201,7 +212,7 @@ class CBEngineWorld:
         now_sets: dict[str, set[str]] = {}
         for agent in self.agent_ids:
             rows: list[Any] = []
-            for l in self._lanes[agent]:
+            for l in self.lanes[agent]:
                 if l is None:
                     rows.append(NO_ROAD)
                     continue
