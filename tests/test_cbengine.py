@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import flowlights
-from cbengine_files import write_grid
 from conftest import check_light, read_tls_states, run_random_episode, tls_recorder
 from flowlights.cbengine.evaluate import cbengine_evaluate, kit_structures
+from flowlights.cbengine.generate import write_grid
 from flowlights.cbengine.formats import read_flows, read_roadnet, read_simulator_cfg
 from flowlights.cbengine.network import PHASE_MOVEMENTS, load_scenario, phase_state
 from flowlights.errors import ConfigError
@@ -295,3 +295,59 @@ def test_our_baselines_scored_as_cbengine_agents(grid, tmp_path):
     assert scores["max_pressure"] < scores["fixed"]
     with pytest.raises(ConfigError, match="--input_dir"):
         cbengine_evaluate(AGENTS / "fixed_cycle", tmp_path / "x", grid, controller="fixed")
+
+
+def test_rllib_env_and_training_on_a_cbengine_scenario(grid, tmp_path):
+    """The final round's RLlib env trains with RLlib's PPO; 'flowlights train' trains our env on the converted
+    scenario under protocol cbengine, and the run is scored by cbengine-evaluate --checkpoint."""
+    pytest.importorskip("ray.rllib")
+    from ray.rllib.algorithms.ppo import PPOConfig
+    from ray.tune.registry import register_env
+
+    from conftest import flowlights as flowlights_cli
+    from flowlights.cbengine.rllib_env import CBEngineRLlibEnv
+    from flowlights.training.ray_session import ray_session
+
+    config = {"simulator_cfg_file": str(grid), "gym_dict": {"observation_features": ["lane_vehicle_num", "classic"],
+                                                            "observation_dimension": 40}}
+    env = CBEngineRLlibEnv(config)
+    try:
+        observations, _ = env.reset()
+        for _ in range(8):
+            observations, rewards, terms, truncs, _ = env.step({a: 2 for a in env.agents})
+        for agent, obs in observations.items():
+            assert obs.shape == (40,) and env.observation_spaces[agent].contains(obs)
+            counts = obs[:24]
+            assert rewards[agent] == pytest.approx(counts[12:][counts[12:] >= 0].sum() - counts[:12][counts[:12] >= 0].sum())
+        assert truncs["__all__"] is False and env.agent_curphase[int(env.agents[0])] == 2
+    finally:
+        env.close()
+
+    with ray_session(num_cpus=1):
+        register_env("cbengine-test", lambda cfg: CBEngineRLlibEnv({**config, **cfg}))
+        algo = (PPOConfig().environment("cbengine-test").env_runners(num_env_runners=0)
+                .multi_agent(policies={"shared"}, policy_mapping_fn=lambda agent, *a, **k: "shared")
+                .training(train_batch_size_per_learner=90, minibatch_size=45, num_epochs=1)).build_algo()
+        result = algo.train()
+        assert result["env_runners"]["num_env_steps_sampled_lifetime"] >= 90
+        algo.stop()
+
+    cfg = tmp_path / "cbengine.yaml"
+    cfg.write_text(f"""
+exp_tag: cbengine_tiny
+env_name: TrafficLightEnv
+network: NetworkFile
+simulator: libsumo
+protocol: cbengine
+sim: {{end: 300}}
+env: {{reward: queue, observation: [phase, queue, pressure], pad_observations: true}}
+net: {{scenario: "cbengine:{grid}"}}
+policies: shared
+training: {{train_batch_size_per_learner: 60, minibatch_size: 30, num_epochs: 1, fcnet_hiddens: [16]}}
+""")
+    done = flowlights_cli("train", str(cfg), "--iterations", "1", "--num-env-runners", "0", "--out", str(tmp_path / "runs"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_dir = next((tmp_path / "runs").iterdir())
+    result = cbengine_evaluate(None, tmp_path / "scores", grid, metric_period=300, threshold=100.0,
+                               vehicle_info_path=tmp_path / "log", controller=str(run_dir))
+    assert result["success"] and result["data"]["total_served_vehicles"] > 300

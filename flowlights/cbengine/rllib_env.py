@@ -5,7 +5,8 @@ Config keys as the kit's: ``simulator_cfg_file``, ``thread_num``, ``gym_dict`` (
 observation_dimension), ``metric_period``, ``vehicle_info_path``; plus ``reward``: ``"pressure"`` (the kit's
 example: vehicles on the outgoing lanes minus those on the incoming ones) or ``"queue_length"`` (minus the
 vehicles halting on the incoming lanes, / 10). Agents are signal ids (``str``); each observes
-``{"observation": Box(observation_dimension)}`` and acts with ``Discrete(9)`` (phases 1..8; 0, which CBEngine does
+``Box(observation_dimension)`` (the kit's ``{"observation": Box}`` flattened: RLlib 2.60's default modules take a
+Box) and acts with ``Discrete(9)`` (phases 1..8; 0, which CBEngine does
 not have, keeps the current phase). Like the kit's class it has ``gym_dict``, ``agent_signals``,
 ``intersections``, ``roads``, ``agent_curphase``, and ``_get_observations`` / ``_get_reward`` to override.
 """
@@ -26,6 +27,7 @@ REWARDS = ("pressure", "queue_length")
 class CBEngineRLlibEnv(MultiAgentEnv):
     def __init__(self, config: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__()
+        worker = int(getattr(config, "worker_index", 0) or 0)  # RLlib's EnvContext: each runner its own seeds
         config = dict(config or {})
         if "simulator_cfg_file" not in config:
             raise ConfigError("CBEngineRLlibEnv needs config['simulator_cfg_file'] (a CBEngine simulator.cfg).")
@@ -36,7 +38,7 @@ class CBEngineRLlibEnv(MultiAgentEnv):
         gym_dict.setdefault("observation_dimension", sum(16 if f == "classic" else 24
                                                          for f in gym_dict.get("observation_features", [])))
         self.gym_dict = gym_dict
-        seed = int(config.get("seed", 0)) + 10_000 * int(getattr(config, "worker_index", 0) or 0)
+        seed = int(config.get("seed", 0)) + 10_000 * worker
         self.cbengine = CBEngineEnv(config["simulator_cfg_file"], thread_num=config.get("thread_num", 1),
                                     gym_dict=gym_dict, metric_period=config.get("metric_period", 3600),
                                     vehicle_info_path=config.get("vehicle_info_path"), seed=seed,
@@ -46,7 +48,7 @@ class CBEngineRLlibEnv(MultiAgentEnv):
         size = int(gym_dict["observation_dimension"])
         self.possible_agents = list(self.world.agent_ids)
         self.agents = list(self.possible_agents)
-        single_obs = gymnasium.spaces.Dict({"observation": gymnasium.spaces.Box(-1e10, 1e10, (size,), np.float32)})
+        single_obs = gymnasium.spaces.Box(-1e10, 1e10, (size,), np.float32)
         self.observation_spaces = {a: single_obs for a in self.possible_agents}
         self.action_spaces = {a: gymnasium.spaces.Discrete(9) for a in self.possible_agents}
         self.observation_space = gymnasium.spaces.Dict(self.observation_spaces)
@@ -76,9 +78,8 @@ class CBEngineRLlibEnv(MultiAgentEnv):
             self.agents = []
         return observations, rewards, terms, truncs, {}
 
-    def _get_observations(self) -> dict[str, dict[str, np.ndarray]]:
-        return {a: {"observation": np.asarray(obs["observation"], dtype=np.float32)}
-                for a, obs in self.cbengine.observations().items()}
+    def _get_observations(self) -> dict[str, np.ndarray]:
+        return {a: np.asarray(obs["observation"], dtype=np.float32) for a, obs in self.cbengine.observations().items()}
 
     def _get_reward(self) -> dict[str, float]:
         lane = self.world.env.sim.api.lane

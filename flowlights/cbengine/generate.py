@@ -1,4 +1,8 @@
-"""Small CBEngine road networks, flows and simulator.cfg files written by the tests (no third-party data)."""
+"""Write a CBEngine scenario (road network, flows, simulator.cfg): a grid of signals with random routes.
+
+For trying an agent folder without the competition's data, and for the tests (no third-party data in the repo):
+``python -m flowlights.cbengine.generate OUT_DIR [--rows 3 --cols 3 --vehicles-per-hour 2500 --seconds 1800]``.
+"""
 from __future__ import annotations
 
 import random
@@ -7,12 +11,13 @@ from pathlib import Path
 LANES = "1 0 0 0 1 0 0 1 1"  # left-only, straight, straight+right: the KDD Cup networks' usual lanes
 
 
-def write_grid(folder: Path, rows: int = 2, cols: int = 2, length: float = 300.0, speed: float = 16.67,
+def write_grid(folder: Path | str, rows: int = 2, cols: int = 2, length: float = 300.0, speed: float = 16.67,
                vehicles_per_hour: float = 900.0, seconds: int = 600, seed: int = 0, missing: tuple[int, ...] = (),
                lanes: str = LANES) -> Path:
     """A rows x cols grid of signals with dead-end nodes around it; random routes through it (one flow per
     vehicle, as the final round's flow files). ``missing``: boundary arms (by index) left out, giving 3-arm
     signals. Returns the simulator.cfg path."""
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     step = 0.0027  # ~300 m
     nodes: dict[tuple[int, int], int] = {}
@@ -75,3 +80,25 @@ def write_grid(folder: Path, rows: int = 2, cols: int = 2, length: float = 300.0
                    f"vehicle_file_addr : flow.txt\n\nreport_log_mode : normal\nreport_log_addr : log/\n"
                    "report_log_rate = 10\nwarning_stop_time_log = 100\n")
     return cfg
+
+
+def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--rows", type=int, default=3)
+    parser.add_argument("--cols", type=int, default=3)
+    parser.add_argument("--length", type=float, default=300.0, help="road length in m")
+    parser.add_argument("--vehicles-per-hour", type=float, default=2500.0)
+    parser.add_argument("--seconds", type=int, default=1800)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    cfg = write_grid(args.out, args.rows, args.cols, args.length, vehicles_per_hour=args.vehicles_per_hour,
+                     seconds=args.seconds, seed=args.seed)
+    print(f"wrote {cfg}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
