@@ -73,6 +73,7 @@ class CBEngineWorld:
         self.phase: dict[str, int] = {}
         self.vehicles: dict[str, VehicleRecord] = {}
         self._lane_sets: dict[str, set[str]] = {}
+        self._info_time, self._info_cache = -1.0, {}  # vehicle_info read at this simulated time
         self.env.add_step_hook(1.0, self._follow_vehicles)
 
     # -- layout -------------------------------------------------------------------------------
@@ -107,6 +108,7 @@ class CBEngineWorld:
         self.phase = {sid: 1 for sid in self.agent_ids}  # CBEngine starts every light on phase 1
         self.vehicles = {}
         self._lane_sets = {}
+        self._info_time, self._info_cache = -1.0, {}
         self.done = False
         self.reward_counts()  # the lanes' vehicles now: the first step's (in, out) count from here
 
@@ -164,7 +166,16 @@ class CBEngineWorld:
                 self.vehicles[vid].arrived = now - env.sim_params.step_length
 
     def vehicle_info(self, vid: str) -> dict[str, list[float]]:
-        """CBEngine's info for one vehicle in the network (values as one-element lists, as CBEngine gives them)."""
+        """CBEngine's info for one vehicle in the network (values as one-element lists, as CBEngine gives them);
+        read once per simulated time (info, log and score share it)."""
+        now = self.time
+        if self._info_time != now:
+            self._info_time, self._info_cache = now, {}
+        if vid not in self._info_cache:
+            self._info_cache[vid] = self._read_vehicle(vid)
+        return self._info_cache[vid]
+
+    def _read_vehicle(self, vid: str) -> dict[str, list[float]]:
         api, record = self.env.sim.api.vehicle, self.vehicles[vid]
         index = max(0, min(api.getRouteIndex(vid), len(record.route) - 1))
         road = record.route[index]
