@@ -87,6 +87,23 @@ def run_random_episode(env, seed: int = 0, action_seed: int = 0):
     return decisions
 
 
+def run_and_check(tmp_path: Path, **kwargs):
+    """One episode of random actions on ``parallel_env(**kwargs)``; every light's recorded SUMO states pass
+    check_light. Returns the (closed) env."""
+    import flowlights
+
+    args, out = tls_recorder(tmp_path)
+    env = flowlights.parallel_env(sumo_args=args, **kwargs)
+    try:
+        run_random_episode(env, seed=1)
+    finally:
+        env.close()
+    records = read_tls_states(out)
+    for tls in env.possible_agents:
+        check_light(tls, records[tls], env.topology.lights[tls].states, env)
+    return env
+
+
 def allowed_states(program: list[str]) -> set[str]:
     greens = green_phases(program)
     allowed = set(greens)

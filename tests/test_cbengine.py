@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import flowlights
-from conftest import check_light, read_tls_states, run_random_episode, tls_recorder
+from conftest import run_and_check
 from flowlights.cbengine.evaluate import cbengine_evaluate, kit_structures
 from flowlights.cbengine.generate import write_grid
 from flowlights.cbengine.formats import read_flows, read_roadnet, read_simulator_cfg
@@ -195,16 +194,8 @@ def test_round3_observation_form_and_classic(grid):
 def test_phase_changes_are_safe(grid, tmp_path):
     """Under protocol cbengine (random phases every 10 s): yellow before red, 5 s with no new green after a
     change (3 s yellow + 2 s all-red), only derived states — read from the states SUMO recorded."""
-    args, out = tls_recorder(tmp_path)
-    env = flowlights.parallel_env(scenario=f"cbengine:{grid}", protocol="cbengine", sumo_args=args, end=400)
-    try:
-        assert (env.env_params.delta_time, env.env_params.yellow, env.env_params.all_red) == (10.0, 3.0, 2.0)
-        run_random_episode(env, seed=1)
-    finally:
-        env.close()
-    records = read_tls_states(out)
-    for tls in env.possible_agents:
-        check_light(tls, records[tls], env.topology.lights[tls].states, env)
+    env = run_and_check(tmp_path, scenario=f"cbengine:{grid}", protocol="cbengine", end=400)
+    assert (env.env_params.delta_time, env.env_params.yellow, env.env_params.all_red) == (10.0, 3.0, 2.0)
 
 
 def _parse_log(path: Path) -> dict[int, dict]:

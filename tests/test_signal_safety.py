@@ -5,19 +5,7 @@ from __future__ import annotations
 import pytest
 
 import flowlights
-from conftest import RESCO_NAMES, check_light, read_tls_states, resco_cfg, run_random_episode, tls_recorder
-
-
-def run_and_check(tmp_path, **kwargs) -> None:
-    args, out = tls_recorder(tmp_path)
-    env = flowlights.parallel_env(sumo_args=args, **kwargs)
-    try:
-        run_random_episode(env, seed=1)
-    finally:
-        env.close()
-    records = read_tls_states(out)
-    for tls in env.possible_agents:
-        check_light(tls, records[tls], env.topology.lights[tls].states, env)
+from conftest import RESCO_NAMES, read_tls_states, resco_cfg, run_and_check, run_random_episode, tls_recorder
 
 
 @pytest.mark.parametrize("options", [

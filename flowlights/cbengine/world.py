@@ -126,7 +126,8 @@ class CBEngineWorld:
             if phase not in PHASE_MOVEMENTS:
                 raise ConfigError(f"action {value!r} for agent {key!r}: CBEngine phases are 1..8 (there is no 0).")
             self._warn_invalid(agent, phase)
-            self.phase[agent] = phase
+            if self._green_of[agent][phase] is not None:  # a phase that moves nothing here keeps the current one
+                self.phase[agent] = phase
         for agent in self.agent_ids:
             green = self._green_of[agent][self.phase[agent]]
             if green is not None:
