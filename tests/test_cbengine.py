@@ -161,6 +161,11 @@ def test_gym_api(grid):
         env.step({})
         env.step({})
         assert world.env.controller.machines[other].state == phase_state(world.scenario.links[int(other)], 4)
+        links = world.scenario.links[int(three_arm)]
+        idle = next(p for p in PHASE_MOVEMENTS if "G" not in phase_state(links, p))  # moves nothing at 3 arms
+        before = world.phase[three_arm]
+        env.step({int(three_arm): idle})
+        assert world.phase[three_arm] == before  # kept, as docs/cbengine.md says
         with pytest.raises(ConfigError, match="there is no 0"):
             env.step({int(other): 0})
         with pytest.raises(ConfigError, match="no such signal"):

@@ -2,6 +2,7 @@
 checkpoints, resumes and evaluates from the checkpoint, leaving no Ray or SUMO behind."""
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -140,6 +141,8 @@ def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
     assert done.returncode == 0, done.stderr[-3000:]
     rows = (run_dir / "progress.csv").read_text().splitlines()
     assert [r.split(",")[0] for r in rows[1:]] == ["1", "2"], "resumed at iteration 2"
+    walls = [float(r["wall_seconds"]) for r in csv.DictReader(rows)]
+    assert walls[1] > walls[0], "a resumed run's wall_seconds continue the first part's (training_minutes counts both)"
     assert (run_dir / "checkpoints" / "iter_000002").is_dir()
     assert (run_dir / "learning_curve.png").stat().st_size > 5000
 

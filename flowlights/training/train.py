@@ -70,10 +70,12 @@ def results_dir_of(checkpoint: Path) -> Path:
     return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint
 
 
-def _row(iteration: int, result: dict[str, Any], started: float) -> dict[str, Any]:
+def _row(iteration: int, result: dict[str, Any], started: float, earlier_seconds: float = 0.0) -> dict[str, Any]:
+    """One progress.csv row; ``wall_seconds`` counts the whole run (``earlier_seconds``: before a resume)."""
     runners = result.get("env_runners", {})
     steps = result.get("num_env_steps_sampled_lifetime", runners.get("num_env_steps_sampled_lifetime", 0))
-    row = {"iteration": iteration, "env_steps": int(steps), "wall_seconds": round(time.time() - started, 1),
+    row = {"iteration": iteration, "env_steps": int(steps),
+           "wall_seconds": round(earlier_seconds + time.time() - started, 1),
            "episode_return_mean": runners.get("episode_return_mean"), "episodes": runners.get("num_episodes_lifetime")}
     for key in TRAINING_METRICS:
         row[key] = runners.get(f"flowlights/{key}")
@@ -163,6 +165,7 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
     fields = csv_path.read_text().splitlines()[0].split(",") if csv_path.is_file() else PROGRESS_FIELDS
     new_file = not csv_path.is_file()
     first = algo.iteration
+    earlier = _seconds_before(csv_path, first) if not new_file else 0.0
     total = settings.iterations or settings.timesteps or (settings.minutes or 0) * 60
     try:
         with open(csv_path, "a", newline="") as fh, Progress(total, "training") as bar:
@@ -171,7 +174,7 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
                 writer.writeheader()
             while True:
                 result = algo.train()
-                row = _row(algo.iteration, result, started)
+                row = _row(algo.iteration, result, started, earlier)
                 row["env_runner_restarts"] = _restarts(algo)
                 writer.writerow(row)
                 fh.flush()
@@ -194,6 +197,14 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
               file=sys.stderr, flush=True)
         raise
     _save_final(algo, run_dir)
+
+
+def _seconds_before(csv_path: Path, iteration: int) -> float:
+    """Wall seconds the run had trained when it reached ``iteration`` (the checkpoint resumed from), so that a
+    resumed run's ``wall_seconds`` (and training_minutes) count all of its training."""
+    with open(csv_path, newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r.get("iteration", "").isdigit() and int(r["iteration"]) <= iteration]
+    return float(rows[-1]["wall_seconds"]) if rows and rows[-1].get("wall_seconds") else 0.0
 
 
 def _save_final(algo: Any, run_dir: Path) -> Path:
