@@ -68,6 +68,9 @@ def main() -> int:
     parser.add_argument("--retrain", action="store_true",
                         help="train the given seeds again where they have a result (the earlier one is kept under "
                              "'trained_earlier' in the JSON)")
+    parser.add_argument("--resume", type=Path, default=None,
+                        help="a stopped training run (results/resco_benchmark/<scenario>/...) of the one scenario and seed "
+                             "given: continue it up to --minutes in all, then evaluate")
     parser.add_argument("--num-env-runners", type=int, default=2)
     parser.add_argument("--runs", type=Path, default=Path("results/resco_benchmark"), help="run folders (not committed)")
     parser.add_argument("--json", type=Path, default=None, help="default docs/resco_learning.json (resco protocol)")
@@ -86,9 +89,11 @@ def main() -> int:
         write_tables(load_results(json_path), args.protocol, doc, command.strip())
 
     other = other_sumo_label(args.sumo_home) if args.sumo_home else None
+    if args.resume and (len(args.scenarios) != 1 or len(args.seeds) != 1 or args.minutes is None):
+        parser.error("--resume continues one run: give exactly one --scenarios, one --seeds and --minutes")
     results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=None if other else args.minutes,
                             seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other,
-                            retrain=args.retrain)
+                            retrain=args.retrain or args.resume is not None, resume=args.resume)
     write_tables(results, args.protocol, doc, command.strip())
     print(f"wrote {json_path} and {doc}")
     return 0

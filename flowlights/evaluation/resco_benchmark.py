@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from flowlights.evaluation.evaluate import evaluate
+from flowlights.errors import ConfigError
 from flowlights.evaluation.learning_report import training_minutes
 from flowlights.evaluation.resco_reference import LEARNERS, OUR_NAME, PUBLISHED, best_learner
 from flowlights.networks.network_file import resco_dir
@@ -71,15 +72,20 @@ def training_experiment(scenario: str, protocol: str, setup: dict[str, Any]) -> 
 
 
 def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: float, runs: Path, setup: dict[str, Any],
-                 num_env_runners: int = 2, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
-    """Train for ``minutes`` with ``training_seed``, then evaluate the greedy policy on the evaluation seeds."""
+                 num_env_runners: int = 2, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES,
+                 resume: Optional[Path] = None) -> dict[str, Any]:
+    """Train for ``minutes`` with ``training_seed`` (``resume``: continue that stopped run up to ``minutes`` in
+    all), then evaluate the greedy policy on the evaluation seeds."""
     from flowlights.training.train import TrainSettings, last_progress, train
     from flowlights.training.trained_policy import TrainedPolicy
 
-    experiment = training_experiment(scenario, protocol, setup)
-    run_dir = train(experiment, TrainSettings(minutes=minutes, seed=training_seed, num_env_runners=num_env_runners,
+    experiment = None if resume else training_experiment(scenario, protocol, setup)
+    left = minutes - (training_minutes(resume) if resume else 0.0)
+    if left <= 0:
+        raise ConfigError(f"{resume} has trained {training_minutes(resume):.1f} min already; the budget is {minutes:g}.")
+    run_dir = train(experiment, TrainSettings(minutes=left, seed=training_seed, num_env_runners=num_env_runners,
                                               checkpoint_freq=25, algorithm=setup["algorithm"]),
-                    out=runs / scenario / protocol / f"trained_seed{training_seed}")
+                    out=runs / scenario / protocol / f"trained_seed{training_seed}", resume=resume)
     report = evaluate(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=False, out=run_dir / "evaluation")
     last = last_progress(run_dir)
     return {**_delay_summary(report), "training_seed": training_seed, "training_minutes": round(training_minutes(run_dir), 1),
@@ -100,7 +106,8 @@ def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -
 def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, runs: Path,
                   baselines: Sequence[str] = BASELINES, minutes: Optional[float] = None, seeds: Sequence[int] = (0,),
                   setup: Optional[dict[str, Any]] = None, num_env_runners: int = 2, log: Any = print,
-                  other_sumo: Optional[str] = None, retrain: bool = False) -> dict[str, Any]:
+                  other_sumo: Optional[str] = None, retrain: bool = False,
+                  resume: Optional[Path] = None) -> dict[str, Any]:
     """Run every missing cell (baselines, then a training per seed when ``minutes`` is given), saving after each.
 
     ``retrain``: train the given seeds again even where they have a result (e.g. with a larger budget); the earlier
@@ -133,7 +140,7 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
             if earlier and not retrain:
                 continue
             log(f"{scenario:13s} training seed {seed} for {minutes:g} min ...")
-            cell = trained_cell(scenario, protocol, seed, minutes, runs, setup, num_env_runners)
+            cell = trained_cell(scenario, protocol, seed, minutes, runs, setup, num_env_runners, resume=resume)
             entry.setdefault("trained_earlier", []).extend(earlier)
             per_seed = [c for c in per_seed if c["training_seed"] != seed] + [cell]
             entry["trained"] = trained_summary(per_seed, setup)

@@ -165,7 +165,7 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
     fields = csv_path.read_text().splitlines()[0].split(",") if csv_path.is_file() else PROGRESS_FIELDS
     new_file = not csv_path.is_file()
     first = algo.iteration
-    earlier = _seconds_before(csv_path, first) if not new_file else 0.0
+    earlier = 0.0 if new_file else _resume_progress(csv_path, first)
     total = settings.iterations or settings.timesteps or (settings.minutes or 0) * 60
     try:
         with open(csv_path, "a", newline="") as fh, Progress(total, "training") as bar:
@@ -199,12 +199,22 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
     _save_final(algo, run_dir)
 
 
-def _seconds_before(csv_path: Path, iteration: int) -> float:
-    """Wall seconds the run had trained when it reached ``iteration`` (the checkpoint resumed from), so that a
-    resumed run's ``wall_seconds`` (and training_minutes) count all of its training."""
+def _resume_progress(csv_path: Path, iteration: int) -> float:
+    """Resuming from the checkpoint of ``iteration``: rows of later iterations (training the checkpoint does not
+    hold, lost when the run stopped) are dropped from progress.csv, with a note; returns the wall seconds the run
+    had trained at ``iteration``, so that ``wall_seconds`` (and training_minutes) count all of its training."""
     with open(csv_path, newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r.get("iteration", "").isdigit() and int(r["iteration"]) <= iteration]
-    return float(rows[-1]["wall_seconds"]) if rows and rows[-1].get("wall_seconds") else 0.0
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames or PROGRESS_FIELDS, list(reader)
+    kept = [r for r in rows if r.get("iteration", "").isdigit() and int(r["iteration"]) <= iteration]
+    if len(kept) < len(rows):
+        print(f"resuming at iteration {iteration}: progress.csv rows of iterations {int(kept[-1]['iteration']) + 1 if kept else 1}"
+              f"..{rows[-1].get('iteration')} (not in the checkpoint) dropped", file=sys.stderr, flush=True)
+        with open(csv_path, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(kept)
+    return float(kept[-1]["wall_seconds"]) if kept and kept[-1].get("wall_seconds") else 0.0
 
 
 def _save_final(algo: Any, run_dir: Path) -> Path:
