@@ -151,7 +151,7 @@ def test_gym_api(grid):
                 seen_vehicles = True
                 assert set(v) == {"distance", "drivable", "road", "route", "speed", "start_time", "t_ff"}
                 road = int(v["road"][0])
-                assert v["route"][0] == road and int(v["drivable"][0]) // 100 == road
+                assert v["route"][0] == road and int(v["drivable"][0]) // 100 in (road, -1)  # -1: in a junction
                 assert 0 <= v["distance"][0] <= world.roadnet.roads[road].length + 1e-6
                 assert v["start_time"][0] <= now and v["t_ff"][0] > 0
         assert seen_vehicles
@@ -347,3 +347,39 @@ training: {{train_batch_size_per_learner: 60, minibatch_size: 30, num_epochs: 1,
     result = cbengine_evaluate(None, tmp_path / "scores", grid, metric_period=300, threshold=100.0,
                                vehicle_info_path=tmp_path / "log", controller=str(run_dir))
     assert result["success"] and result["data"]["total_served_vehicles"] > 300
+
+
+def test_custom_observation_folder_runs_its_own_cbengine_round3(grid, tmp_path):
+    """A final-round folder with custom_observation=True: its CBEngine_round3 (importing citypb and subclassing
+    CBEngine_rllib, as the kit's) runs on flowlights' RLlib env and engine calls; its observations, made from
+    self.eng.get_lane_vehicles(), equal the Gym API's lane_vehicle_num, so it scores as the same agent does."""
+    from flowlights.cbengine.evaluate import load_agent_folder
+    from flowlights.cbengine.gym_env import CBEngineEnv
+
+    agent, cfg, round3 = load_agent_folder(AGENTS / "custom_round3")
+    assert cfg["custom_observation"] and round3.__name__ == "CBEngine_round3"
+    env = round3({"simulator_cfg_file": str(grid), "gym_dict": cfg})
+    reference = CBEngineEnv(grid, gym_dict={"observation_features": ["lane_vehicle_num"], "observation_dimension": 24},
+                            backend="traci")  # libsumo runs one simulation per process
+    try:
+        env.reset()
+        reference.reset()
+        for _ in range(10):
+            observations, *_ = env.step({})
+            expected, *_ = reference.step({})
+            in_junction = sum(v["drivable"][0] == -1 for v in (env.world.vehicle_info(x) for x in env.world.running()))
+            got = sum(sum(c for c in o["observation"] if c > 0) for o in observations.values())
+            want = sum(sum(c for c in o["observation"] if c > 0) for o in expected.values())
+            assert got == want, f"{in_junction} vehicles in junctions"
+    finally:
+        env.close()
+        reference.close()
+    import citypb
+
+    with pytest.raises(ConfigError, match="not available"):
+        citypb.Engine  # noqa: B018
+    results = {}
+    for name in ("custom_round3", "max_pressure"):
+        results[name] = cbengine_evaluate(AGENTS / name, tmp_path / name, grid, metric_period=300, threshold=100.0,
+                                          vehicle_info_path=tmp_path / f"log_{name}")["data"]
+    assert results["custom_round3"] == results["max_pressure"]

@@ -40,19 +40,20 @@ def kit_structures(net: RoadNet) -> tuple[dict, dict, dict]:
     return intersections, roads, agents
 
 
-def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any]]:
-    """Import a participant's ``agent.py`` and ``gym_cfg.py`` as they are; (the agent, gym_cfg's ``cfg``)."""
+def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any], Any]:
+    """Import a participant's ``agent.py`` and ``gym_cfg.py`` as they are; (the agent, gym_cfg's ``cfg``, and the
+    folder's ``CBEngine_round3`` class when gym_cfg asks for ``custom_observation``, else None)."""
     import flowlights  # noqa: F401  - registers CBEngine-v0 and the ``gym`` alias the kit's files import
 
     found: dict[str, Path] = {}
     for path in sorted(Path(folder).rglob("*.py")):
-        if path.name in ("agent.py", "gym_cfg.py") and path.name not in found:
+        if path.name in ("agent.py", "gym_cfg.py", "CBEngine_round3.py") and path.name not in found:
             found[path.name] = path.parent
     for name in ("agent.py", "gym_cfg.py"):
         if name not in found:
             raise ConfigError(f"no {name} under {str(folder)!r}; the agent folder needs agent.py (with agent_specs) "
                               "and gym_cfg.py, as in the KDD Cup starter kit.")
-    for module in ("agent", "gym_cfg"):  # a previous folder's modules must not answer for this one
+    for module in ("agent", "gym_cfg", "CBEngine_round3"):  # a previous folder's modules must not answer for this one
         sys.modules.pop(module, None)
     for where in {found["gym_cfg.py"], found["agent.py"]}:
         if str(where) not in sys.path:
@@ -67,7 +68,20 @@ def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any]]:
         if not callable(getattr(agent, method, None)):
             raise ConfigError(f"the agent in agent_specs has no {method}() method; the kit's agents define "
                               "load_agent_list, load_roadnet and act.")
-    return agent, dict(gym_cfg.gym_cfg().cfg)
+    cfg = dict(gym_cfg.gym_cfg().cfg)
+    round3_class = None
+    if cfg.get("custom_observation"):
+        if "CBEngine_round3.py" not in found:
+            raise ConfigError(f"gym_cfg asks for custom_observation but there is no CBEngine_round3.py under {str(folder)!r}.")
+        from flowlights.cbengine import kit_modules
+
+        kit_modules.install()  # CBEngine_rllib (flowlights' RLlib env with eng) and citypb, as the kit imports them
+        if str(found["CBEngine_round3.py"]) not in sys.path:
+            sys.path.insert(0, str(found["CBEngine_round3.py"]))
+        round3_class = getattr(importlib.import_module("CBEngine_round3"), "CBEngine_round3", None)
+        if round3_class is None:
+            raise ConfigError(f"{found['CBEngine_round3.py'] / 'CBEngine_round3.py'} defines no class CBEngine_round3.")
+    return agent, cfg, round3_class
 
 
 class ControllerAgent:
@@ -124,40 +138,75 @@ def flow_index(vehicle_file: str) -> str:
     return str(int(numbers[1])) if len(numbers) > 1 else Path(vehicle_file).stem
 
 
+class _GymSession:
+    """The seed's Gym env driven as the kit drives it: observations, then (observations, done, info) per step."""
+
+    def __init__(self, env: Any) -> None:
+        self.env, self.world = env, env.world
+
+    def start(self) -> tuple[dict, list[Any]]:
+        self.env.set_log(True)
+        self.env.set_info(True)
+        observations, _ = self.env.reset()
+        return observations, self.agent_ids(observations)
+
+    def agent_ids(self, observations: dict) -> list[Any]:
+        return list(observations) if self.env.round3 else [int(a) for a in self.env.agents]
+
+    def step(self, actions: dict) -> tuple[dict, bool, dict]:
+        observations, _, dones, infos = self.env.step(actions)
+        return observations, all(dones.values()), infos
+
+
+class _Round3Session(_GymSession):
+    """A participant's ``CBEngine_round3`` (custom observations) driven as the kit's evaluate.py drives it."""
+
+    def agent_ids(self, observations: dict) -> list[Any]:
+        return list(observations)
+
+    def step(self, actions: dict) -> tuple[dict, bool, dict]:
+        observations, _, _, truncs, _ = self.env.step(actions)
+        return observations, bool(truncs.get("__all__")), {}
+
+
 def run_agent(agent: Any, gym_dict: dict[str, Any], sim_cfg: Path, scores_dir: Path, log_dir: Path,
               metric_period: int = 3600, threshold: float = 1.6, thread_num: int = 1,
-              progress: Optional[Callable[[str], None]] = None, **env_options: Any) -> dict[str, Any]:
-    """The kit's run_simulation: step the agent through the scenario, scoring every ``metric_period`` seconds."""
+              progress: Optional[Callable[[str], None]] = None, round3_class: Any = None,
+              **env_options: Any) -> dict[str, Any]:
+    """The kit's run_simulation: step the agent through the scenario, scoring every ``metric_period`` seconds.
+    ``round3_class``: the folder's own ``CBEngine_round3`` (custom observations), run instead of the Gym env."""
     from flowlights.cbengine.gym_env import CBEngineEnv
 
     if isinstance(agent, ControllerAgent):
         env_part, sim_part = controller_options(agent.controller)
         env_options = {**env_options, "env_options": env_part,
                        "sim_options": {**sim_part, **env_options.get("sim_options", {})}}
-    env = CBEngineEnv(sim_cfg, thread_num=thread_num, gym_dict=gym_dict, metric_period=metric_period,
-                      vehicle_info_path=log_dir, **env_options)
+    if round3_class is not None:
+        session: Any = _Round3Session(round3_class({
+            "simulator_cfg_file": str(sim_cfg), "thread_num": thread_num, "gym_dict": gym_dict,
+            "metric_period": metric_period, "vehicle_info_path": str(log_dir), **env_options}))
+    else:
+        session = _GymSession(CBEngineEnv(sim_cfg, thread_num=thread_num, gym_dict=gym_dict, metric_period=metric_period,
+                                          vehicle_info_path=log_dir, **env_options))
+    world = session.world
     if isinstance(agent, ControllerAgent):
-        agent.attach(env.world)
+        agent.attach(world)
     try:
-        env.set_log(True)
-        env.set_info(True)
-        observations, infos = env.reset()
-        infos = {"step": 0}
-        agent_ids = list(env.observations()) if env.round3 else [int(a) for a in env.agents]
+        observations, agent_ids = session.start()
+        infos: dict[str, Any] = {"step": 0}
         agent.load_agent_list(agent_ids)
-        agent.load_roadnet(*kit_structures(env.world.roadnet))
+        agent.load_roadnet(*kit_structures(world.roadnet))
         scores_dir.mkdir(parents=True, exist_ok=True)
         score: dict[str, Any] = {"total_served_vehicles": -1, "delay_index": -1}
         step, done, started = 0, False, time.time()
         while not done:
             step += 1
             actions = agent.act({"observations": observations, "info": infos})
-            observations, _, dones, infos = env.step(actions or {})
+            observations, done, infos = session.step(actions or {})
             infos["step"] = step
-            done = all(dones.values())
-            elapsed = int(round(env.world.time - env.world.begin))
+            elapsed = int(round(world.time - world.begin))
             if elapsed % metric_period == 0 or done:
-                score = env.world.score()
+                score = world.score()
                 (scores_dir / f"scores {elapsed - 1}.json").write_text(json.dumps({"data": score}, indent=2))
                 if progress:
                     progress(f"t={elapsed} s  served {score['total_served_vehicles']}  delay index "
@@ -166,7 +215,7 @@ def run_agent(agent: Any, gym_dict: dict[str, Any], sim_cfg: Path, scores_dir: P
                     break
         return score
     finally:
-        env.close()
+        session.env.close()
 
 
 def cbengine_evaluate(input_dir: Optional[str | Path], output_dir: str | Path, sim_cfg: str | Path,
@@ -185,11 +234,12 @@ def cbengine_evaluate(input_dir: Optional[str | Path], output_dir: str | Path, s
         if (controller is None) == (input_dir is None):
             raise ConfigError("give an agent folder (--input_dir) or one of our controllers (--controller/--checkpoint).")
         if controller is not None:
-            agent, gym_dict = ControllerAgent(as_controller(controller)), {"observation_features": ["lane_vehicle_num"]}
+            agent, gym_dict, round3_class = (ControllerAgent(as_controller(controller)),
+                                             {"observation_features": ["lane_vehicle_num"]}, None)
         else:
-            agent, gym_dict = load_agent_folder(Path(input_dir))
+            agent, gym_dict, round3_class = load_agent_folder(Path(input_dir))
         result["data"] = run_agent(agent, gym_dict, Path(sim_cfg), scores_dir, Path(vehicle_info_path) / index,
-                                   metric_period, threshold, thread_num, progress, **env_options)
+                                   metric_period, threshold, thread_num, progress, round3_class, **env_options)
         result["success"] = True
     except Exception as exc:  # the kit writes the error into scores.json, then fails
         result["error_msg"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

@@ -39,10 +39,12 @@ class CBEngineRLlibEnv(MultiAgentEnv):
                                                          for f in gym_dict.get("observation_features", [])))
         self.gym_dict = gym_dict
         seed = int(config.get("seed", 0)) + 10_000 * worker
+        features = {k: v for k, v in gym_dict.items() if k != "custom_observation"}  # a subclass makes its own
         self.cbengine = CBEngineEnv(config["simulator_cfg_file"], thread_num=config.get("thread_num", 1),
-                                    gym_dict=gym_dict, metric_period=config.get("metric_period", 3600),
+                                    gym_dict=features, metric_period=config.get("metric_period", 3600),
                                     vehicle_info_path=config.get("vehicle_info_path"), seed=seed,
-                                    backend=config.get("backend", "libsumo"))
+                                    backend=config.get("backend", "libsumo"), sim_options=config.get("sim_options"),
+                                    env_options=config.get("env_options"))
         self.cbengine.set_info(False)
         self.world = self.cbengine.world
         size = int(gym_dict["observation_dimension"])
@@ -56,6 +58,18 @@ class CBEngineRLlibEnv(MultiAgentEnv):
         from flowlights.cbengine.evaluate import kit_structures
 
         self.intersections, self.roads, self.agent_signals = kit_structures(self.world.roadnet)
+
+    def set_log(self, flag: Any) -> None:
+        self.cbengine.set_log(flag)
+
+    def set_info(self, flag: Any) -> None:
+        """Accepted as the kit's class does; the vehicles' info is read through ``eng`` or the world here."""
+
+    def set_warning(self, flag: Any) -> None:
+        self.cbengine.set_warning(flag)
+
+    def set_ui(self, flag: Any) -> None:
+        self.cbengine.set_ui(flag)
 
     @property
     def agent_curphase(self) -> dict[int, int]:

@@ -184,8 +184,8 @@ class CBEngineWorld:
         length = self.roadnet.roads[road].length
         distance = api.getLanePosition(vid) if on_road else length
         n = len(self.roadnet.roads[road].lanes)
-        lane = n - 1 - api.getLaneIndex(vid) if on_road else 0
-        return {"distance": [float(distance)], "drivable": [float(road * 100 + max(0, lane))], "road": [float(road)],
+        drivable = road * 100 + n - 1 - api.getLaneIndex(vid) if on_road else -1  # -1: crossing an intersection
+        return {"distance": [float(distance)], "drivable": [float(drivable)], "road": [float(road)],
                 "route": [float(r) for r in record.route[index:]], "speed": [float(api.getSpeed(vid))],
                 "start_time": [record.start_time], "t_ff": [record.t_ff]}
 
