@@ -39,7 +39,10 @@ class CBEngineRLlibEnv(MultiAgentEnv):
                                                          for f in gym_dict.get("observation_features", [])))
         self.gym_dict = gym_dict
         seed = int(config.get("seed", 0)) + 10_000 * worker
-        features = {k: v for k, v in gym_dict.items() if k != "custom_observation"}  # a subclass makes its own
+        custom = bool(gym_dict.get("custom_observation"))  # a subclass makes its own, observation_dimension long
+        features = {k: v for k, v in gym_dict.items()
+                    if k != "custom_observation" and not (custom and k == "observation_dimension")}
+        features["observation_form"] = "round3"
         self.cbengine = CBEngineEnv(config["simulator_cfg_file"], thread_num=config.get("thread_num", 1),
                                     gym_dict=features, metric_period=config.get("metric_period", 3600),
                                     vehicle_info_path=config.get("vehicle_info_path"), seed=seed,
