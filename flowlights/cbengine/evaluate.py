@@ -55,9 +55,10 @@ def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any], Any]:
                               "and gym_cfg.py, as in the KDD Cup starter kit.")
     for module in ("agent", "gym_cfg", "CBEngine_round3"):  # a previous folder's modules must not answer for this one
         sys.modules.pop(module, None)
-    for where in {found["gym_cfg.py"], found["agent.py"]}:
-        if str(where) not in sys.path:
-            sys.path.insert(0, str(where))
+    for where in {str(p) for p in found.values()}:  # this folder first, even if an earlier one is on the path
+        while where in sys.path:
+            sys.path.remove(where)
+        sys.path.insert(0, where)
     gym_cfg = importlib.import_module("gym_cfg")
     agent_module = importlib.import_module("agent")
     specs = getattr(agent_module, "agent_specs", None)
@@ -76,8 +77,6 @@ def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any], Any]:
         from flowlights.cbengine import kit_modules
 
         kit_modules.install()  # CBEngine_rllib (flowlights' RLlib env with eng) and citypb, as the kit imports them
-        if str(found["CBEngine_round3.py"]) not in sys.path:
-            sys.path.insert(0, str(found["CBEngine_round3.py"]))
         round3_class = getattr(importlib.import_module("CBEngine_round3"), "CBEngine_round3", None)
         if round3_class is None:
             raise ConfigError(f"{found['CBEngine_round3.py'] / 'CBEngine_round3.py'} defines no class CBEngine_round3.")
