@@ -10,8 +10,7 @@ flow_params = dict(
     network="NetworkFile",
     simulator="libsumo",
     sim=SumoParams(step_length=1.0, time_to_teleport=-1),
-    env=EnvParams(delta_time=5, decision="event", observation=["phase", "min_green", "zone_approach", "zone_queue"],
-                  reward="zone_queue"),
+    env=EnvParams(delta_time=5, decision="event", observation=["phase", "min_green", "density", "queue"], reward="wait"),
     net=NetParams(scenario="resco:grid4x4"),
 )
 

@@ -27,7 +27,10 @@ def main() -> int:
     if args.checkpoint:
         from flowlights.training.trained_policy import TrainedPolicy
 
-        subjects.append(TrainedPolicy(args.checkpoint))
+        policy = TrainedPolicy(args.checkpoint)
+        # the run's own decision mode must not override the one each row asks for
+        policy.env_overrides = {k: v for k, v in policy.env_overrides.items() if k != "decision"}
+        subjects.append(policy)
     for subject in subjects:
         for mode in ("fixed", "event"):
             scenario = None if not isinstance(subject, str) else args.scenario
