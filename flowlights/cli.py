@@ -113,7 +113,7 @@ def cmd_cbengine_evaluate(args: argparse.Namespace) -> int:
     data = result["data"]
     print(f"total_served_vehicles {data['total_served_vehicles']}  delay_index {data['delay_index']:.4f}")
     from flowlights.cbengine.evaluate import flow_index
-    from flowlights.cbengine.formats import read_simulator_cfg
+    from flowlights.networks.cbengine_formats import read_simulator_cfg
 
     index = flow_index(read_simulator_cfg(args.sim_cfg).values["vehicle_file_addr"])
     print(f"wrote {Path(args.output_dir) / index / 'scores.json'}")

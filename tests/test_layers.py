@@ -13,7 +13,7 @@ LAYERS = [  # lowest first; a module may import its own layer and those below
     ("envs",),
     ("baselines", "training", "viz"),
     ("evaluation", "bench"),
-    ("deploy",),
+    ("deploy", "cbengine"),
     ("cli", "flow_cli", "utils", "compat", "core", "__init__"),
 ]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}

@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from flowlights.cbengine.formats import RoadNet, read_simulator_cfg
+from flowlights.networks.cbengine_formats import RoadNet, read_simulator_cfg
 from flowlights.errors import ConfigError
 
 

@@ -52,10 +52,16 @@ class Engine:
         return {lane: len(ids) for lane, ids in self.get_lane_vehicles().items()}
 
 
+class EngineMissing(ConfigError, AttributeError):
+    """What using ``citypb`` raises (an AttributeError too, so ``hasattr`` and module scanners keep working)."""
+
+
 class _NoEngine(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
-        raise ConfigError(f"citypb.{name}: CBEngine's compiled engine is not available; flowlights runs the scenario "
-                          "on SUMO — use self.eng (get_vehicles, get_vehicle_info, get_lane_vehicles, ...) instead.")
+        if name.startswith("__"):  # __file__, __spec__...: what tools ask any module
+            raise AttributeError(name)
+        raise EngineMissing(f"citypb.{name}: CBEngine's compiled engine is not available; flowlights runs the scenario "
+                            "on SUMO — use self.eng (get_vehicles, get_vehicle_info, get_lane_vehicles, ...) instead.")
 
 
 def install() -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from flowlights.cbengine.network import PHASE_MOVEMENTS, PHASES, CBEngineScenario, load_scenario, phase_state
+from flowlights.networks.cbengine_network import PHASE_MOVEMENTS, PHASES, CBEngineScenario, load_scenario, phase_state
 from flowlights.errors import ConfigError
 
 NO_ROAD, EMPTY_LANE = -1, -2

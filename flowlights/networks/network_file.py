@@ -170,7 +170,7 @@ def resolve_scenario(
             f"net_file='x.net.xml' with route_file='x.rou.xml' (got {', '.join(given) or 'none'})."
         )
     if scenario is not None and str(scenario).startswith("cbengine:"):
-        from flowlights.cbengine.network import load_scenario  # converts CBEngine's files to SUMO's (cached)
+        from flowlights.networks.cbengine_network import load_scenario  # converts CBEngine's files to SUMO's (cached)
 
         if route_file is not None or additional_files:
             raise ConfigError("a cbengine: scenario brings its own demand; drop route_file/additional_files.")

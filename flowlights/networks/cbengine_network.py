@@ -26,7 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
-from flowlights.cbengine.formats import LEFT, RIGHT, STRAIGHT, Flow, RoadNet, SimulatorConfig, read_flows, read_roadnet
+from flowlights.networks.cbengine_formats import LEFT, RIGHT, STRAIGHT, Flow, RoadNet, SimulatorConfig, read_flows, read_roadnet
 from flowlights.errors import ConfigError
 from flowlights.networks.flow_network import xml_element
 from flowlights.networks.generated import cache_dir
@@ -133,7 +133,7 @@ class CBEngineScenario:
 
 def load_scenario(cfg_path: str | Path, folder: Optional[Path] = None) -> CBEngineScenario:
     """Read a CBEngine simulator.cfg and build (once per content of its files) the SUMO scenario."""
-    from flowlights.cbengine.formats import read_simulator_cfg
+    from flowlights.networks.cbengine_formats import read_simulator_cfg
 
     config = read_simulator_cfg(cfg_path)
     roadnet = read_roadnet(config.road_file)

@@ -105,7 +105,7 @@ def _tokens(path: Path, what: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _bad(path: Path, number: int, what: str) -> ConfigError:
-    return ConfigError(f"{path}:{number}: {what} (CBEngine road network format: see flowlights.cbengine.formats).")
+    return ConfigError(f"{path}:{number}: {what} (CBEngine road network format: see flowlights.networks.cbengine_formats).")
 
 
 def read_roadnet(path: str | Path) -> RoadNet:
