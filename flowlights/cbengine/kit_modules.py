@@ -14,6 +14,7 @@ import sys
 import types
 from typing import Any
 
+from flowlights.cbengine.world import kit_id
 from flowlights.errors import ConfigError
 
 
@@ -23,21 +24,17 @@ class Engine:
     def __init__(self, world: Any) -> None:
         self.world = world
 
-    @staticmethod
-    def _id(vid: str) -> Any:
-        return int(vid) if vid.isdigit() else vid
-
     def get_current_time(self) -> float:
         return self.world.time
 
     def get_vehicles(self) -> list[Any]:
-        return [self._id(v) for v in self.world.running()]
+        return [kit_id(v) for v in self.world.running()]
 
     def get_vehicle_info(self, vehicle_id: Any) -> dict[str, list[float]]:
         return self.world.vehicle_info(str(vehicle_id))
 
     def get_vehicle_speed(self) -> dict[Any, float]:
-        return {self._id(v): self.world.vehicle_info(v)["speed"][0] for v in self.world.running()}
+        return {kit_id(v): self.world.vehicle_info(v)["speed"][0] for v in self.world.running()}
 
     def get_lane_vehicles(self) -> dict[int, list[Any]]:
         """{CBEngine lane id: [vehicle ids]} for the lanes that hold vehicles (not those crossing an intersection)."""
@@ -45,7 +42,7 @@ class Engine:
         for vid in self.world.running():
             lane = int(self.world.vehicle_info(vid)["drivable"][0])
             if lane >= 0:
-                out.setdefault(lane, []).append(self._id(vid))
+                out.setdefault(lane, []).append(kit_id(vid))
         return out
 
     def get_lane_vehicle_count(self) -> dict[int, int]:

@@ -194,7 +194,7 @@ class CBEngineWorld:
 
     def infos(self) -> dict[Any, Any]:
         """{vehicle id (int): info} for every vehicle in the network now."""
-        return {int(vid) if vid.isdigit() else vid: self.vehicle_info(vid) for vid in self.running()}
+        return {kit_id(vid): self.vehicle_info(vid) for vid in self.running()}
 
     # -- observations and rewards -----------------------------------------------------------
     def lane_values(self, agent: str, feature: str) -> list[float]:
@@ -277,6 +277,11 @@ class CBEngineWorld:
         path = folder / f"info_step {int(now) - 1}.log"
         path.write_text("\n".join(lines) + "\n")
         return path
+
+
+def kit_id(vid: str) -> Any:
+    """A vehicle id as CBEngine gives it: an int (our vehicles are numbered), else SUMO's own id."""
+    return int(vid) if vid.isdigit() else vid
 
 
 def remaining_free_flow(roads: Mapping[int, Any], route: Sequence[float], distance: float) -> float:
