@@ -14,8 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from flowlights.evaluation.learning_report import marked, put_section
-from flowlights.evaluation.variant_comparison import Variant, curves_table, held_out_table, run_variants
+from flowlights.evaluation.variant_comparison import Variant, compare_and_write, comparison_arguments
 from flowlights.training.experiment import load_experiment
 
 SETUPS = {"0 runners, minibatch 300": (0, 300), "2 runners, minibatch 1800": (2, 1800)}
@@ -31,28 +30,14 @@ def variant(config: str, name: str, runners: int, minibatch: int) -> Variant:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="exp_configs/resco_grid4x4.py")
-    parser.add_argument("--minutes", type=float, default=20.0, help="training budget of each set-up")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--episodes", type=int, default=5)
-    parser.add_argument("--eval-seed", type=int, default=100)
-    parser.add_argument("--out", type=Path, default=Path("results/throughput_ab"))
-    parser.add_argument("--doc", type=Path, default=Path("docs/performance.md"))
+    comparison_arguments(parser, minutes=20.0, seeds=(0, 1), out=Path("results/throughput_ab"),
+                         doc=Path("docs/performance.md"))
     args = parser.parse_args()
     variants = [variant(args.config, name, runners, minibatch) for name, (runners, minibatch) in SETUPS.items()]
-    runs = run_variants(variants, args.seeds, args.minutes, args.out, args.episodes, args.eval_seed,
-                        log=lambda message: print(message, file=sys.stderr, flush=True))
-    table, curves = held_out_table(runs), curves_table(runs)
-    protocol = variants[0].experiment.protocol
-    body = (f"### Does the fast set-up learn as well?\n\n`python scripts/throughput_ab.py {' '.join(sys.argv[1:])}` — "
-            f"{args.config}, protocol {protocol}, PPO, {args.minutes:g} min of training per set-up and training seed "
-            f"({', '.join(map(str, args.seeds))}), nothing else running; greedy policy on held-out seeds "
-            f"{args.eval_seed}..{args.eval_seed + args.episodes - 1}: per training seed the mean ± std over the "
-            "evaluation seeds, then the mean ± std over training seeds.\n\n" + table
-            + "\n\nPer env step: the training episodes' mean delay (s) at equal env steps, mean ± std over the "
-            "training seeds ('–': not reached in the budget):\n\n" + curves)
-    print(table + "\n\n" + curves)
-    put_section(args.doc, "throughput-ab", marked("performance", "throughput-ab", body), kind="performance")
-    print(f"wrote {args.doc}")
+    print(compare_and_write(
+        variants, args, "Does the fast set-up learn as well?",
+        f"{args.config}, protocol {variants[0].experiment.protocol}, PPO, {args.minutes:g} min of training per set-up "
+        "and training seed, nothing else running", kind="performance", tag="throughput-ab"))
     return 0
 
 

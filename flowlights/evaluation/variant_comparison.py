@@ -6,15 +6,17 @@ scripts/throughput_ab.py).
 """
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import statistics
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from flowlights.evaluation.evaluate import evaluate
-from flowlights.evaluation.learning_report import training_minutes
+from flowlights.evaluation.learning_report import marked, put_section, training_minutes
 from flowlights.training.train import TrainSettings, last_progress, train
 from flowlights.training.trained_policy import TrainedPolicy
 
@@ -106,5 +108,40 @@ def curves_table(runs: dict[str, list[tuple[int, Path]]], steps: Sequence[int] =
     return "\n".join(lines)
 
 
-__all__ = ["CURVE_STEPS", "Variant", "curves_table", "delay_at", "finished_run", "held_out_table", "mean_std",
-           "run_variants"]
+def comparison_section(title: str, command: str, setup: str, runs: dict[str, list[tuple[int, Path]]],
+                       eval_seed: int, episodes: int) -> str:
+    """The markdown of a comparison: title, the command and set-up it ran, then both tables."""
+    seeds = sorted({seed for seeded in runs.values() for seed, _ in seeded})
+    return (f"### {title}\n\n`{command}` — {setup}; training seeds {', '.join(map(str, seeds))}; greedy policy on "
+            f"held-out seeds {eval_seed}..{eval_seed + episodes - 1}: per training seed the mean ± std over the "
+            "evaluation seeds, then the mean ± std over training seeds of those means.\n\n" + held_out_table(runs)
+            + "\n\nPer env step: the training episodes' mean delay (s, progress.csv, linear between iterations) at "
+            "equal env steps, mean ± std over the training seeds ('–': not reached in the budget):\n\n"
+            + curves_table(runs))
+
+
+def comparison_arguments(parser: argparse.ArgumentParser, minutes: float, seeds: Sequence[int], out: Path,
+                         doc: Path) -> None:
+    """A comparison script's common options: budget, training seeds, evaluation, where runs and tables go."""
+    parser.add_argument("--minutes", type=float, default=minutes, help="training budget of each variant and seed")
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(seeds),
+                        help="training seeds (each trains every variant; finished runs under --out are reused)")
+    parser.add_argument("--episodes", type=int, default=5, help="held-out evaluation episodes")
+    parser.add_argument("--eval-seed", type=int, default=100, help="first held-out seed")
+    parser.add_argument("--out", type=Path, default=out, help="run folders (not committed)")
+    parser.add_argument("--doc", type=Path, default=doc, help="the markdown file the tables go into (a section of it)")
+
+
+def compare_and_write(variants: Sequence[Variant], args: argparse.Namespace, title: str, setup: str,
+                      kind: str, tag: str) -> str:
+    """Run the comparison the options of ``comparison_arguments`` describe; write its section into ``args.doc``."""
+    runs = run_variants(variants, args.seeds, args.minutes, args.out, args.episodes, args.eval_seed,
+                        log=lambda message: print(message, file=sys.stderr, flush=True))
+    command = " ".join(["python", *sys.argv]).strip()
+    body = comparison_section(title, command, setup, runs, args.eval_seed, args.episodes)
+    put_section(args.doc, tag, marked(kind, tag, body), kind=kind)
+    return body
+
+
+__all__ = ["CURVE_STEPS", "Variant", "compare_and_write", "comparison_arguments", "comparison_section", "curves_table", "delay_at", "finished_run",
+           "held_out_table", "mean_std", "run_variants"]
