@@ -142,6 +142,8 @@ def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
     rows = (run_dir / "progress.csv").read_text().splitlines()
     assert [r.split(",")[0] for r in rows[1:]] == ["1", "2"], "resumed at iteration 2"
     walls = [float(r["wall_seconds"]) for r in csv.DictReader(rows)]
+    ended = [r for r in csv.DictReader(rows) if r["mean_delay"]]
+    assert ended and all(float(r["in_network"]) >= 0 for r in ended), "vehicles left in the network are logged per episode"
     assert walls[1] > walls[0], "a resumed run's wall_seconds continue the first part's (training_minutes counts both)"
     assert (run_dir / "checkpoints" / "iter_000002").is_dir()
     assert (run_dir / "learning_curve.png").stat().st_size > 5000

@@ -72,7 +72,14 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_continues(tmp_path):
     try:
         wait_for(lambda: len(progress_rows(tmp_path / "runs")) >= 2 or proc.poll() is not None, 240, "two iterations")
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C: the whole process group
-        out, err = proc.communicate(timeout=180)
+        try:
+            out, err = proc.communicate(timeout=180)
+        except subprocess.TimeoutExpired:  # say where it is stuck: the CLI dumps its threads' stacks on SIGUSR1
+            os.kill(proc.pid, signal.SIGUSR1)
+            time.sleep(2)
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            pytest.fail(f"training did not stop within 180 s of Ctrl-C; its stderr ends:\n{err[-6000:]}")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -186,7 +186,7 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
                             else time.time() - started)
                     restarts = f" env runners restarted {row['env_runner_restarts']}" if row["env_runner_restarts"] else ""
                     bar.update(done, f"iter {algo.iteration} steps {row['env_steps']} return {_fmt(row['episode_return_mean'])} "
-                                     f"delay {_fmt(row['mean_delay'])} s{restarts}")
+                                     f"delay {_fmt(row['mean_delay'])} s left {_fmt(row['in_network'])}{restarts}")
                 if ((settings.iterations and done_iters >= settings.iterations)
                         or (settings.timesteps and row["env_steps"] >= settings.timesteps)
                         or (settings.minutes and time.time() - started >= settings.minutes * 60)):
