@@ -33,8 +33,11 @@ def env_runner_pids() -> list[int]:
 def start_training(tmp_path: Path, *args: str) -> subprocess.Popen:
     cfg = tmp_path / "faults.yaml"
     cfg.write_text(TINY.replace("POLICIES", "shared"))
+    # SIGINT back to its default in the child: under a background job (`nohup ... &`, some CI runners) it is
+    # inherited as ignored, and Python then installs no KeyboardInterrupt handler — Ctrl-C would do nothing.
     return subprocess.Popen([sys.executable, "-m", "flowlights.cli", "train", str(cfg), "--out", str(tmp_path / "runs"), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for(condition, timeout: float, what: str) -> None:
