@@ -1,7 +1,8 @@
 """The RESCO benchmark's tables say 'beats it' exactly when the trained mean is lower than the baseline's."""
 from __future__ import annotations
 
-from flowlights.evaluation.resco_benchmark import baselines_for, learned_vs_ours_table
+from flowlights.evaluation.resco_benchmark import (SCENARIO_SETUPS, TRAINING_SETUP, baselines_for, learned_vs_ours_table,
+                                                    setup_for, trained_summary)
 
 
 def _cell(mean: float) -> dict:
@@ -28,3 +29,19 @@ def test_learned_vs_ours_marks_each_baseline_beaten_or_not() -> None:
 def test_actuated_runs_only_outside_protocol_resco() -> None:
     assert "actuated" not in baselines_for("resco")
     assert "actuated" in baselines_for("flowlights") and "max_pressure" in baselines_for("flowlights")
+
+
+def test_a_scenario_trains_with_its_own_setup_unless_one_is_given() -> None:
+    assert setup_for("ingolstadt21")["env"]["action_mode"] == "switch" == SCENARIO_SETUPS["ingolstadt21"]["env"]["action_mode"]
+    assert setup_for("grid4x4") is TRAINING_SETUP
+    given = {**TRAINING_SETUP, "algorithm": "DQN"}
+    assert setup_for("ingolstadt21", given) is given
+
+
+def test_the_table_names_a_keep_switch_action() -> None:
+    cell = {**_cell(20.0), "training_seed": 0, "training_minutes": 30.0, "env_steps": 1000}
+    results = {"grid4x4": {"trained": trained_summary([cell], SCENARIO_SETUPS["ingolstadt21"])},
+               "cologne1": {"trained": trained_summary([cell], TRAINING_SETUP)}}
+    assert results["grid4x4"]["trained"]["action_mode"] == "switch"
+    table = learned_vs_ours_table(results, "flowlights")
+    assert "PPO shared, keep/switch, 1 seed(s)" in table and "PPO shared, 1 seed(s)" in table
