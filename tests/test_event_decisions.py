@@ -38,6 +38,9 @@ def test_lights_are_asked_only_when_they_can_act_and_sumo_stays_safe(tmp_path):
     assert min(rewards_seen) < 0, "queue rewards were accumulated"
     for tls, records in read_tls_states(record).items():
         check_light(tls, records, env.topology.lights[tls].states, env)
+        greens = env.controller.machines[tls].greens
+        left_green = sum(a in greens and b not in greens for (_, a), (_, b) in zip(records, records[1:]))
+        assert env.controller.machines[tls].changes == left_green > 0, f"{tls}: green changes counted vs SUMO's"
 
 
 def test_event_driven_max_pressure_and_unknown_decision_mode():

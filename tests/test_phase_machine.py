@@ -66,6 +66,20 @@ def test_adopting_a_yellow_state_clears_it_first():
     assert run(m, 3)[-1] == "rrrr" and m.stage == ALL_RED
 
 
+def test_green_changes_are_counted_from_the_last_adopt():
+    m = PhaseMachine(green_phases(PROGRAM), Timing(yellow=1, all_red=0, min_green=1, max_green=3))
+    m.adopt("rryy")  # clearing what the light showed is not a change anyone chose
+    assert m.changes == 0
+    run(m, 2)
+    assert not m.request(0) and m.changes == 0, "asking for the green it shows changes nothing"
+    assert m.request(2) and m.changes == 1
+    assert not m.request(2) and m.changes == 1, "the transition under way is not a new change"
+    run(m, 4)  # yellow, then green 2 until max green forces the next one
+    assert m.changes == 2 and m.stage == YELLOW
+    m.adopt("GGrr")
+    assert m.changes == 0
+
+
 def test_steps_round_up():
     assert to_steps(3.0, 1.0) == 3 and to_steps(3.0, 0.4) == 8 and to_steps(0.0, 0.1) == 0
     assert Timing.from_seconds(2.5, 0.0, 5, None, 1.0) == Timing(3, 0, 5, None)

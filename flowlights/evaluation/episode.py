@@ -80,6 +80,7 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
                 if progress:
                     bar.update(env.sim_seconds)
         metrics = env.metrics()
+        green_changes = sum(env.controller.machines[tls].changes for tls in env.controlled)
         if log is not None:
             log.write(env, controller.name)
         pending = list(env.sim.api.simulation.getPendingVehicles())
@@ -99,6 +100,7 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
         "never_departed": len(pending),
         "never_departed_wait_unknown": len(pending) - len(never_departed),
         "decisions": decisions,  # light decisions asked (event-driven: only lights that could act)
+        "green_changes": green_changes,  # changes of green begun, all controlled lights (churn: each costs a yellow)
         **pedestrian_metrics(tripinfo),  # only when there were pedestrians
         "seed": seed,
     }

@@ -26,6 +26,7 @@ class PhaseMachine:
         self.all_red = timing.all_red  # of the transition under way
         self._yellow: dict[tuple[str, int], str] = {}  # transition states, derived once
         self._clearance: dict[tuple[str, int], str] = {}
+        self.changes = 0  # green changes begun since the last adopt (an episode's churn)
         self.adopt(greens[0])
 
     @property
@@ -38,6 +39,7 @@ class PhaseMachine:
         ``served``: a green shown now counts as having had its min green (may switch at once)."""
         self.green_steps = 0
         self.elapsed = 0
+        self.changes = 0
         if state in self.greens:
             self.green_steps = self.timing.min_green if served else 0
             self.green = self.greens.index(state)
@@ -45,6 +47,7 @@ class PhaseMachine:
         else:
             self.green = 0
             self._begin_transition(0, from_state=state)
+            self.changes = 0  # clearing what the light showed is not a decision
 
     @property
     def can_switch(self) -> bool:
@@ -148,6 +151,7 @@ class PhaseMachine:
         return False
 
     def _begin_transition(self, target: int, from_state: str) -> None:
+        self.changes += 1
         self.stage, self.target, self.elapsed = YELLOW_STAGE, target, 0
         self.all_red = self.all_red_for(from_state, self.greens[target])
         key = (from_state, target)
