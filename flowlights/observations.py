@@ -122,6 +122,16 @@ def zone_approach(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return np.minimum((m.zone_near[view.in_idx] - m.zone_queued[view.in_idx]) / _zone_capacity(view), 1.0)
 
 
+ZONE_WAIT_SCALE = 60.0  # seconds: a full zone whose vehicles have all waited this long reads 1
+
+
+@register_observation("zone_wait", size=lambda v: len(v.in_idx), needs=("zone",))
+def zone_wait(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per incoming lane: the seconds its queued vehicles have waited within the detection range (RESCO's
+    total_wait), over a full zone waiting a minute, capped at 1 — a movement kept red shows here as it grows."""
+    return np.minimum(m.zone_wait[view.in_idx] / (_zone_capacity(view) * ZONE_WAIT_SCALE), 1.0)
+
+
 @register_observation("detector_count", size=lambda v: len(v.in_idx), needs=("detector",))
 def detector_count(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Per incoming lane: vehicles its lane-area detector sees over what the detector holds (0 without one)."""

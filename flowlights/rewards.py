@@ -52,6 +52,16 @@ def zone_queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     return -float(m.zone_queued[view.in_idx].sum())
 
 
+RESCO_WAIT_SCALE = 224.0  # seconds: RESCO's wait_norm divides the total wait by this
+
+
+@register_reward("zone_wait", needs=("zone",))
+def zone_wait(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Minus the seconds the vehicles queued within the detection range have waited there, over 224 s (RESCO's
+    ``wait_norm``, which IDQN learns on; without its clip at -4, so a lane that locks up keeps costing more)."""
+    return -float(m.zone_wait[view.in_idx].sum()) / RESCO_WAIT_SCALE
+
+
 @register_reward("detector_queue", needs=("detector",))
 def detector_queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Minus the halting vehicles the light's lane-area detectors see (EnvParams.detectors)."""

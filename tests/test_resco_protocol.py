@@ -12,6 +12,7 @@ from flowlights.baselines.greedy import Greedy
 from flowlights.baselines.max_pressure import MaxPressure
 from flowlights.errors import ConfigError
 from flowlights.networks.detection import detection_zones
+from flowlights.rewards import get_reward
 from flowlights.signals.phases import GREEN, green_phases
 
 
@@ -169,15 +170,18 @@ def test_movement_controllers_beat_fixed_on_unbalanced_demand(controller):
 
 
 def zone_counts_by_hand(api, lane: str, distance: float, upstream: list[tuple[str, float, float]], waited: set[str]):
-    """Vehicles within ``distance`` of ``lane``'s end, on it or on its zone's upstream lanes, from SUMO's raw data."""
-    near = queued = 0.0
+    """Vehicles within ``distance`` of ``lane``'s end, on it or on its zone's upstream lanes, from SUMO's raw data:
+    (near, queued, the queued ones' current SUMO waiting time — a floor of their wait in the zone)."""
+    near = queued = stopped = 0.0
     for other, offset, weight in [(lane, 0.0, 1.0)] + upstream:
         length = api.lane.getLength(other)
         for vid in api.lane.getLastStepVehicleIDs(other):
             if length - api.vehicle.getLanePosition(vid) + offset <= distance:
                 near += weight
-                queued += weight if (vid in waited or api.vehicle.getWaitingTime(vid) > 0) else 0.0
-    return near, queued
+                is_queued = vid in waited or api.vehicle.getWaitingTime(vid) > 0
+                queued += weight if is_queued else 0.0
+                stopped += weight * api.vehicle.getWaitingTime(vid) if is_queued else 0.0
+    return near, queued, stopped
 
 
 def test_zone_observations_and_reward_count_vehicles_upstream_of_short_lanes():
@@ -189,7 +193,7 @@ def test_zone_observations_and_reward_count_vehicles_upstream_of_short_lanes():
         env.reset(seed=2)
         for i, agent in enumerate(env.possible_agents):
             env.action_space(agent).seed(i)
-        zone_total = lane_total = 0.0
+        zone_total = lane_total = wait_total = wait_above_stop = 0.0
         while env.agents:
             obs, rewards, *_ = env.step({a: env.action_space(a).sample() for a in env.agents})
             if not env.agents:
@@ -201,14 +205,23 @@ def test_zone_observations_and_reward_count_vehicles_upstream_of_short_lanes():
                 lanes = env.topology.lights[tls].incoming_lanes
                 zones = detection_zones(env.topology, lanes, 150.0)
                 by_hand = [zone_counts_by_hand(api, lane, 150.0, zones[lane][1:], waited) for lane in lanes]
-                queued = np.array([q for _, q in by_hand])
+                queued = np.array([q for _, q, _ in by_hand])
                 assert np.allclose(m.zone_queued[view.in_idx], queued), tls
+                # RESCO's total_wait: since each queued vehicle first stopped in the zone, so at least its current stop,
+                # at most the time since the episode began (0 where nothing is queued)
+                stopped = np.array([w for _, _, w in by_hand])
+                wait = m.zone_wait[view.in_idx]
+                assert np.all(wait >= stopped - 1e-6) and np.all(wait <= queued * (api.simulation.getTime() - 57600) + 1e-6), tls
+                assert get_reward("zone_wait")(view, m, {}) == pytest.approx(-wait.sum() / 224.0)  # RESCO's wait_norm, unclipped
+                wait_total += wait.sum()
+                wait_above_stop += (wait > stopped + 1e-6).sum()
                 assert rewards[tls] == pytest.approx(-queued.sum())
                 capacity = 150.0 / 7.5
                 assert np.allclose(obs[tls][: len(lanes)], np.minimum(queued / capacity, 1.0))
                 zone_total += queued.sum()
                 lane_total += m.halting[view.in_idx].sum() if "halting" in env.sensor.names else 0.0
-        assert zone_total > 0
+        assert zone_total > 0 and wait_total > 0
+        assert wait_above_stop > 0, "a vehicle that moved up the queue keeps the wait it had in the zone"
     finally:
         env.close()
     with pytest.raises(ConfigError, match="detection_distance=0 must be > 0 metres"):

@@ -80,7 +80,7 @@ class MovementScoreController(SplitController):
 
     def sense(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Each light's per-movement counts from one fresh reading of the stop-line zones."""
-        near, queued = self.counter.read(env.sim.api)
+        near, queued, _ = self.counter.read(env.sim.api)
         readings = {}
         for tls in env.agents:
             into, fed = self.sum_in[tls], self.sum_fed[tls]

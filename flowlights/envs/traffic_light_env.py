@@ -186,11 +186,12 @@ class TrafficLightEnv(MultiEnv):
         if self.detector_reader is not None:
             measures.add_detectors(*self.detector_reader.read(self.sim.api))
         if self.zone_counter is not None:
-            near, queued = self.zone_counter.read(self.sim.api)
             rows = [self.sensor.index[lane] for lane in self.zone_counter.lanes]
-            full_near, full_queued = np.full(len(self.sensor.lanes), np.nan), np.full(len(self.sensor.lanes), np.nan)
-            full_near[rows], full_queued[rows] = near, queued
-            measures.add_zone(full_near, full_queued)
+            full = []
+            for counts in self.zone_counter.read(self.sim.api):  # near, queued, wait
+                full.append(np.full(len(self.sensor.lanes), np.nan))
+                full[-1][rows] = counts
+            measures.add_zone(*full)
         return measures
 
     def _make_view(self, tls: str) -> JunctionView:

@@ -3,7 +3,8 @@
 Per watched lane, among the vehicles within ``distance`` metres of its end — on the lane itself
 or on the lanes upstream of it that its detection zone lists (``flowlights.networks.detection``)
 — ``near`` counts them all; ``queued`` counts those that have waited (SUMO waiting time > 0 at
-some reading) since they entered a zone: RESCO's ``queue`` (its ``approach`` is ``near - queued``).
+some reading) since they entered a zone: RESCO's ``queue`` (its ``approach`` is ``near - queued``);
+``wait`` sums, over the queued, the seconds since each first stopped there: RESCO's ``total_wait``.
 A vehicle stays queued until it leaves the zones, as in RESCO's ``Signal.observe``.
 """
 from __future__ import annotations
@@ -29,16 +30,18 @@ class StopLineCounter:
         for row, zone in enumerate(zones.values()):
             for lane, offset, weight in zone:
                 self._targets[lane].append((row, max(lengths[lane] - (distance - offset), 0.0), weight))
-        self._waited: set[str] = set()
+        self._waited: dict[str, float] = {}  # queued vehicle -> simulated time it began waiting in the zones
 
     def reset(self) -> None:
-        self._waited = set()
+        self._waited = {}
 
-    def read(self, api: Any) -> tuple[np.ndarray, np.ndarray]:
-        """(near, queued) per watched lane, in ``lanes`` order (fractional where zones share a lane)."""
+    def read(self, api: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(near, queued, wait) per watched lane, in ``lanes`` order (fractional where zones share a lane)."""
         lane_ids, position, waiting = api.lane.getLastStepVehicleIDs, api.vehicle.getLanePosition, api.vehicle.getWaitingTime
+        now = api.simulation.getTime()
         near = np.zeros(len(self.lanes))
         queued = np.zeros(len(self.lanes))
+        wait = np.zeros(len(self.lanes))
         present: set[str] = set()
         for lane in self.read_lanes:
             targets = self._targets[lane]
@@ -48,12 +51,15 @@ class StopLineCounter:
                 if not hits:
                     continue
                 present.add(vid)
-                waited = vid in self._waited or waiting(vid) > 0.0
-                if waited:
-                    self._waited.add(vid)
+                since = self._waited.get(vid)
+                if since is None:
+                    stopped = waiting(vid)
+                    if stopped > 0.0:
+                        since = self._waited[vid] = now - stopped
                 for row, weight in hits:
                     near[row] += weight
-                    if waited:
+                    if since is not None:
                         queued[row] += weight
-        self._waited &= present
-        return near, queued
+                        wait[row] += weight * (now - since)
+        self._waited = {vid: t for vid, t in self._waited.items() if vid in present}
+        return near, queued, wait

@@ -69,9 +69,9 @@ class LaneMeasures:
         self._ids = ids
         self.api = api
 
-    def add_zone(self, near: np.ndarray, queued: np.ndarray) -> None:
-        """Attach the detection-zone counts (arrays in the sensor's lane order)."""
-        self._values["zone_near"], self._values["zone_queued"] = near, queued
+    def add_zone(self, near: np.ndarray, queued: np.ndarray, wait: np.ndarray) -> None:
+        """Attach the detection-zone counts and the queued vehicles' waiting (arrays in the sensor's lane order)."""
+        self._values["zone_near"], self._values["zone_queued"], self._values["zone_wait"] = near, queued, wait
 
     def add_detectors(self, count: np.ndarray, halting: np.ndarray) -> None:
         """Attach the lane-area detectors' readings (arrays in the sensor's lane order)."""
@@ -97,6 +97,7 @@ class LaneMeasures:
     waiting = property(lambda self: self._get("waiting"))
     zone_near = property(lambda self: self._derived("zone_near", ZONE))
     zone_queued = property(lambda self: self._derived("zone_queued", ZONE))
+    zone_wait = property(lambda self: self._derived("zone_wait", ZONE))
     detector_count = property(lambda self: self._derived("detector_count", DETECTOR))
     detector_halting = property(lambda self: self._derived("detector_halting", DETECTOR))
     pedestrians_waiting = property(lambda self: self._derived("pedestrians_waiting", PEDESTRIANS))
