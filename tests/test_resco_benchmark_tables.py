@@ -32,7 +32,7 @@ def test_actuated_runs_only_outside_protocol_resco() -> None:
 
 
 def test_a_scenario_trains_with_its_own_setup_unless_one_is_given() -> None:
-    assert setup_for("ingolstadt21")["env"]["action_mode"] == "switch" == SCENARIO_SETUPS["ingolstadt21"]["env"]["action_mode"]
+    assert setup_for("ingolstadt21")["env"]["reward"] == "zone_wait" == SCENARIO_SETUPS["ingolstadt21"]["env"]["reward"]
     assert setup_for("grid4x4") is TRAINING_SETUP
     given = {**TRAINING_SETUP, "algorithm": "DQN"}
     assert setup_for("ingolstadt21", given) is given
@@ -40,7 +40,8 @@ def test_a_scenario_trains_with_its_own_setup_unless_one_is_given() -> None:
 
 def test_the_table_names_a_keep_switch_action() -> None:
     cell = {**_cell(20.0), "training_seed": 0, "training_minutes": 30.0, "env_steps": 1000}
-    results = {"grid4x4": {"trained": trained_summary([cell], SCENARIO_SETUPS["ingolstadt21"])},
+    switch = {**TRAINING_SETUP, "env": {**TRAINING_SETUP["env"], "action_mode": "switch"}}
+    results = {"grid4x4": {"trained": trained_summary([cell], switch)},
                "cologne1": {"trained": trained_summary([cell], TRAINING_SETUP)}}
     assert results["grid4x4"]["trained"]["action_mode"] == "switch"
     table = learned_vs_ours_table(results, "flowlights")

@@ -34,14 +34,14 @@ TRAINING_SETUP: dict[str, Any] = {
     "training": {"lr": 5e-4, "gamma": 0.95, "train_batch_size_per_learner": 2000, "minibatch_size": 1000, "num_epochs": 5},
 }
 
-# Where the common setup failed, the one that worked instead (docs/results.md says why). ingolstadt21: choosing a green
-# at every decision, the greedy policy changed green at nearly every one (7 s greens between yellows), and its large
-# junction clusters locked up; a keep/switch action with the time in the green seen, and the neighbours' greens (two of
-# its lights face each other across a 12 m link), instead.
+# Where the common setup failed, the one tried instead (docs/results.md says what each gave). ingolstadt21: choosing a
+# green at every decision on the zone_queue reward, the greedy policy changed green at nearly every decision (7 s
+# greens between yellows) and the network locked up (592.78 s); a keep/switch action did not lock up but stayed slow
+# (197.68 s); RESCO's IDQN recipe instead — the queued vehicles' waiting time as reward and seen per lane.
 SCENARIO_SETUPS: dict[str, dict[str, Any]] = {
     "ingolstadt21": {**TRAINING_SETUP, "env": {
-        **TRAINING_SETUP["env"], "action_mode": "switch",
-        "observation": ["phase", "time_in_phase", "zone_approach", "zone_queue", "neighbours"]}},
+        **TRAINING_SETUP["env"], "reward": "zone_wait",
+        "observation": ["phase", "time_in_phase", "zone_approach", "zone_queue", "zone_wait"]}},
 }
 
 
