@@ -32,7 +32,7 @@ def test_actuated_runs_only_outside_protocol_resco() -> None:
 
 
 def test_a_scenario_trains_with_its_own_setup_unless_one_is_given() -> None:
-    assert setup_for("ingolstadt21")["env"]["reward"] == "zone_wait" == SCENARIO_SETUPS["ingolstadt21"]["env"]["reward"]
+    assert setup_for("ingolstadt21")["env"]["action_mode"] == "switch" == SCENARIO_SETUPS["ingolstadt21"]["env"]["action_mode"]
     assert setup_for("grid4x4") is TRAINING_SETUP
     given = {**TRAINING_SETUP, "algorithm": "DQN"}
     assert setup_for("ingolstadt21", given) is given
