@@ -122,6 +122,13 @@ def zone_approach(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return np.minimum((m.zone_near[view.in_idx] - m.zone_queued[view.in_idx]) / _zone_capacity(view), 1.0)
 
 
+@register_observation("held_back", size=lambda v: len(v.in_idx), needs=("held_back",))
+def held_back(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per incoming lane: vehicles due to depart but kept out of the network whose route reaches this light first
+    (spread over the lanes of the road they come by), over what the detection range holds, capped at 1."""
+    return np.minimum(m.held_back[view.in_idx] / _zone_capacity(view), 1.0)
+
+
 ZONE_WAIT_SCALE = 60.0  # seconds: a full zone whose vehicles have all waited this long reads 1
 
 

@@ -214,3 +214,34 @@ def test_only_declared_lane_measurements_are_taken(backend):
         env.close()
     with pytest.raises(ConfigError, match="'colour'.*count"):
         flowlights.parallel_env(scenario="grid2x2", end=300, measures=["colour"])
+
+
+def test_held_back_vehicles_are_counted_on_the_first_light_their_route_reaches():
+    """Lights kept on one green fill the other roads back to the network's edge: the vehicles SUMO cannot insert are
+    counted, each once, on the light whose junction its route reaches first (found by hand from the net file)."""
+    import sumolib
+
+    env = flowlights.parallel_env(scenario="grid2x2", end=900, reward="zone_queue_held",
+                                  observation=["phase", "zone_queue", "held_back"], min_green=5, max_green=None)
+    try:
+        env.reset(seed=1)
+        net = sumolib.net.readNet(str(env.scenario.net_file))
+        held_total = 0.0
+        while env.agents:
+            obs, rewards, *_ = env.step({a: 0 for a in env.agents})
+            if not env.agents:
+                break
+            api, m = env.sim.api, env.measures
+            by_hand = dict.fromkeys(env.agents, 0)
+            for vid in api.simulation.getPendingVehicles():
+                first = next(net.getEdge(e).getToNode().getID() for e in api.vehicle.getRoute(vid)
+                             if net.getEdge(e).getToNode().getID() in by_hand)
+                by_hand[first] += 1
+            for tls in env.agents:
+                lanes = env.views[tls].in_idx
+                assert m.held_back[lanes].sum() == pytest.approx(by_hand[tls]), tls
+                assert rewards[tls] == pytest.approx(-(m.zone_queued[lanes].sum() + by_hand[tls]))
+            held_total += sum(by_hand.values())
+        assert held_total > 0, "roads kept red should have filled back to the network's edge"
+    finally:
+        env.close()

@@ -21,10 +21,11 @@ from flowlights.params import EnvParams, SumoParams
 from flowlights.rewards import CHANGE_REWARDS, get_reward, reward_needs
 from flowlights.networks.detection import detection_zones
 from flowlights.sim.approach import StopLineCounter
+from flowlights.sim.held_back import HeldBackCounter
 from flowlights.networks.detectors import plan_detectors, read_detectors, write_detectors
 from flowlights.networks.generated import cache_dir
 from flowlights.sim.detector_reader import DetectorReader
-from flowlights.sim.lanes import DETECTOR, OUTGOING, PEDESTRIANS, ZONE, LaneMeasures, LaneSensor
+from flowlights.sim.lanes import DETECTOR, HELD_BACK, OUTGOING, PEDESTRIANS, ZONE, LaneMeasures, LaneSensor
 from flowlights.sim.pedestrians import PedestrianCounter
 
 
@@ -102,6 +103,7 @@ class TrafficLightEnv(MultiEnv):
         self.reward_is_change = env_params.reward in CHANGE_REWARDS
         self.sensor = self._make_sensor()
         self.zone_counter = self._make_zone_counter()
+        self.held_back_counter = self._make_held_back_counter()
         self.detector_reader, detector_lengths = self._make_detector_reader()
         self.pedestrian_counter = self._make_pedestrian_counter()
         self.views = {t: self._make_view(t) for t in self.controlled}
@@ -136,6 +138,18 @@ class TrafficLightEnv(MultiEnv):
         zones = detection_zones(self.topology, list(dict.fromkeys(incoming)), distance)
         lengths = {lane: self.topology.lanes[lane].length for zone in zones.values() for lane, _, _ in zone}
         return StopLineCounter(zones, lengths, distance)
+
+    def _make_held_back_counter(self) -> HeldBackCounter | None:
+        """Counts the vehicles kept out of the network, when something declared ``held_back``."""
+        if HELD_BACK not in self.sensor.needs:
+            return None
+        entries: dict[str, list[int]] = {}
+        for tls in self.controlled:
+            for lane in self.topology.lights[tls].incoming_lanes:
+                rows = entries.setdefault(self.topology.lanes[lane].edge, [])
+                if self.sensor.index[lane] not in rows:
+                    rows.append(self.sensor.index[lane])
+        return HeldBackCounter(entries, len(self.sensor.lanes))
 
     def _make_detector_reader(self) -> tuple[DetectorReader | None, dict[str, float]]:
         """Place (or read) the lane-area detectors when ``detectors`` is set; (reader, lane -> metres covered)."""
@@ -192,6 +206,8 @@ class TrafficLightEnv(MultiEnv):
                 full.append(np.full(len(self.sensor.lanes), np.nan))
                 full[-1][rows] = counts
             measures.add_zone(*full)
+        if self.held_back_counter is not None:
+            measures.add_held_back(self.held_back_counter.read(self.sim.api))
         return measures
 
     def _make_view(self, tls: str) -> JunctionView:
@@ -267,6 +283,8 @@ class TrafficLightEnv(MultiEnv):
         self.sensor.subscribe(self.sim.api)
         if self.zone_counter is not None:
             self.zone_counter.reset()
+        if self.held_back_counter is not None:
+            self.held_back_counter.reset()
         self._measures = self._read_measures()
         self._memory = {t: {} for t in self.controlled}
         self.compute_reward({})  # primes rewards defined as changes

@@ -6,7 +6,8 @@ controller declare (``needs``): variables among ``count``, ``halting``, ``speed`
 ``zone``: vehicles within the detection range of each incoming lane's stop line, upstream lanes
 included (``flowlights.sim.approach``; near and queued counts, read per vehicle, so only on request);
 ``detector``: SUMO lane-area detectors on the incoming lanes (``EnvParams.detectors``); ``pedestrians``:
-persons waiting on the lights' walking areas (networks with crossings).
+persons waiting on the lights' walking areas (networks with crossings); ``held_back``: vehicles due to depart
+but not let in, on the incoming lanes of the first light their route reaches.
 Two ways, same values: with libsumo, direct getter calls at decision time (a fraction of a
 microsecond each); with TraCI, where every call is a socket round trip, subscriptions read in one
 call. (Subscriptions cost libsumo more: SUMO evaluates them after EVERY step call, also the calls
@@ -41,8 +42,9 @@ OUTGOING = "outgoing"
 ZONE = "zone"  # vehicles in each incoming lane's detection zone (flowlights.sim.approach), read per vehicle
 DETECTOR = "detector"  # SUMO lane-area detectors on the incoming lanes (EnvParams.detectors)
 PEDESTRIANS = "pedestrians"  # persons waiting on the lights' walking areas (flowlights.sim.pedestrians)
-NEEDS = (*NUMERIC, IDS, OUTGOING, ZONE, DETECTOR, PEDESTRIANS)
-ALL_NEEDS = frozenset(NEEDS) - {IDS, ZONE, DETECTOR, PEDESTRIANS}  # what a user function that declares nothing gets
+HELD_BACK = "held_back"  # vehicles due to depart but not inserted, on the light their route reaches (flowlights.sim.held_back)
+NEEDS = (*NUMERIC, IDS, OUTGOING, ZONE, DETECTOR, PEDESTRIANS, HELD_BACK)
+ALL_NEEDS = frozenset(NEEDS) - {IDS, ZONE, DETECTOR, PEDESTRIANS, HELD_BACK}  # what a user function that declares nothing gets
 _NO_RESULT: dict = {}
 
 
@@ -73,6 +75,10 @@ class LaneMeasures:
         """Attach the detection-zone counts and the queued vehicles' waiting (arrays in the sensor's lane order)."""
         self._values["zone_near"], self._values["zone_queued"], self._values["zone_wait"] = near, queued, wait
 
+    def add_held_back(self, held: np.ndarray) -> None:
+        """Attach the held-back vehicles per lane (the sensor's lane order)."""
+        self._values["held_back"] = held
+
     def add_detectors(self, count: np.ndarray, halting: np.ndarray) -> None:
         """Attach the lane-area detectors' readings (arrays in the sensor's lane order)."""
         self._values["detector_count"], self._values["detector_halting"] = count, halting
@@ -98,6 +104,7 @@ class LaneMeasures:
     zone_near = property(lambda self: self._derived("zone_near", ZONE))
     zone_queued = property(lambda self: self._derived("zone_queued", ZONE))
     zone_wait = property(lambda self: self._derived("zone_wait", ZONE))
+    held_back = property(lambda self: self._derived("held_back", HELD_BACK))
     detector_count = property(lambda self: self._derived("detector_count", DETECTOR))
     detector_halting = property(lambda self: self._derived("detector_halting", DETECTOR))
     pedestrians_waiting = property(lambda self: self._derived("pedestrians_waiting", PEDESTRIANS))
