@@ -56,8 +56,7 @@ def zone_queue(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
 def zone_queue_held(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Minus (the vehicles queued within the detection range + those held back outside the network whose route
     reaches this light first): a light that keeps traffic out pays for it as for a queue."""
-    lanes = view.in_idx
-    return -float(m.zone_queued[lanes].sum() + m.held_back[lanes].sum())
+    return zone_queue(view, m, memory) - float(m.held_back[view.in_idx].sum())
 
 
 RESCO_WAIT_SCALE = 224.0  # seconds: RESCO's wait_norm divides the total wait by this
