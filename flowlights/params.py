@@ -70,7 +70,8 @@ class EnvParams:
     (max_green None or inf disables it). action_mode: "phase" (choose the next green) or
     "switch" (Flow's keep=0 / switch=1). observation: names from ``flowlights.observations``;
     reward: a name from ``flowlights.rewards``; neighbor_weight mixes the neighbours' mean
-    reward in. pad_observations: one common shape for every light (shared policies).
+    reward in. change_cost: what each green change a light begins costs its reward, once (0: nothing), against a
+    policy that churns between greens and loses a yellow each time. pad_observations: one common shape for every light (shared policies).
     action_mask: observations become {"observation", "action_mask"} dicts.
     tls_ids: the traffic lights to control (None = all with two or more greens); the rest keep their
     SUMO program. include_single_green: also make lights whose program has one green agents.
@@ -116,6 +117,7 @@ class EnvParams:
     observation: Sequence[str] = ("phase", "min_green", "density", "queue")
     reward: str = "wait"
     neighbor_weight: float = 0.0
+    change_cost: float = 0.0
     pad_observations: bool = False
     action_mask: bool = False
     tls_ids: Optional[Sequence[str]] = None
@@ -184,6 +186,8 @@ class EnvParams:
             raise ConfigError(f"detection_distance={self.detection_distance!r} must be > 0 metres, e.g. 200.")
         if not 0.0 <= self.neighbor_weight <= 1.0:
             raise ConfigError(f"neighbor_weight={self.neighbor_weight!r} must be within [0, 1].")
+        if not self.change_cost >= 0:
+            raise ConfigError(f"change_cost={self.change_cost!r} must be >= 0 (reward units per green change; 0 disables it).")
         if not 0.0 <= self.cluster_weight <= 1.0 or self.neighbor_weight + self.cluster_weight > 1.0:
             raise ConfigError(f"cluster_weight={self.cluster_weight!r} must be within [0, 1] and, with "
                               f"neighbor_weight={self.neighbor_weight!r}, sum to at most 1.")

@@ -7,6 +7,7 @@ import pytest
 
 import flowlights
 from conftest import run_random_episode
+from flowlights.errors import ConfigError
 from flowlights.observations import OBSERVATIONS, register_observation
 from flowlights.rewards import REWARDS, register_reward, reward_needs
 
@@ -125,7 +126,6 @@ def test_user_registered_observation_and_reward():
 def test_registries_refuse_a_taken_name_unless_override():
     from flowlights.baselines import CONTROLLERS, register_controller
     from flowlights.baselines.simple import RandomActions
-    from flowlights.errors import ConfigError
 
     with pytest.raises(ConfigError, match="observation 'queue' is already registered; choose another name, or pass override=True"):
         register_observation("queue", size=lambda view: 1)
@@ -182,7 +182,6 @@ def test_only_declared_lane_measurements_are_taken(backend):
     """The default observation and reward read counts, queues and waiting times of incoming lanes: exactly those
     are taken (TraCI: subscribed; libsumo: read directly, nothing subscribed), with SUMO's own values; what
     nobody declared raises a clear error instead of reading zeros."""
-    from flowlights.errors import ConfigError
 
     env = flowlights.parallel_env(scenario="grid2x2", end=300, backend=backend)
     try:
@@ -245,3 +244,42 @@ def test_held_back_vehicles_are_counted_on_the_first_light_their_route_reaches()
         assert held_total > 0, "roads kept red should have filled back to the network's edge"
     finally:
         env.close()
+
+
+@pytest.mark.parametrize("decision", ["fixed", "event"])
+def test_change_cost_charges_each_green_change_once(decision):
+    """Same seed and actions with and without change_cost: the rewards differ by exactly the cost times the green
+    changes each light began (counted here from the switches it was allowed to make), event-driven ones unweighted."""
+    from flowlights.envs.factory import make_env
+
+    runs = {}
+    for cost in (0.0, 2.5):
+        env = make_env(scenario="grid2x2", end=400, decision=decision, action_mode="switch", reward="queue",
+                       change_cost=cost, delta_time=5, min_green=5, max_green=None)
+        rng = np.random.default_rng(3)
+        rewards_seen, switches_seen = [], []
+        try:
+            obs, _ = env.reset(seed=4)
+            while env.agents:
+                actions = {t: int(rng.integers(2)) for t in env.agents}
+                began = {t: int(actions[t] == 1 and env.action_mask(t)[1] == 1) for t in obs}  # lights asked now
+                obs, rewards, *_ = env.step(actions)
+                rewards_seen.append(rewards)
+                switches_seen.append(began)
+        finally:
+            env.close()
+        runs[cost] = rewards_seen, switches_seen
+    (free, switches), (charged, switches_again) = runs[0.0], runs[2.5]
+    assert switches == switches_again, "the cost changed what SUMO ran"
+    owed = {t: 0 for t in switches[0]}
+    charged_total = 0.0
+    for before, after, began in zip(free, charged, switches):
+        for tls, n in began.items():  # charged in the next reward the light gets (this step's, when fixed)
+            owed[tls] += n
+        for tls in after:
+            assert after[tls] == pytest.approx(before[tls] - 2.5 * owed[tls]), (decision, tls)
+            charged_total += before[tls] - after[tls]
+            owed[tls] = 0
+    assert charged_total > 2.5 * 10, "too few green changes to test anything"
+    with pytest.raises(ConfigError, match="change_cost=-1"):
+        make_env(scenario="grid2x2", change_cost=-1)

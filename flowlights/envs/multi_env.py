@@ -170,6 +170,11 @@ class MultiEnv(ParallelEnv):
     def compute_reward(self, rl_actions: dict[str, Any], **kwargs: Any) -> dict[str, float]:  # pragma: no cover
         raise NotImplementedError
 
+    def one_off_rewards(self) -> dict[str, float]:
+        """Rewards counted once, when what they reward happens (e.g. a cost per green change), not as a level per
+        ``delta_time``: added as they are to each light's next reward, fixed or event-driven. Subclasses; none here."""
+        return {}
+
     def _on_reset(self) -> None:
         """Called once SUMO runs and the controller has taken over, before the first state."""
 
@@ -240,7 +245,8 @@ class MultiEnv(ParallelEnv):
         self._run(self.delta_steps)
         observations = self.get_state()
         rewards = self.compute_reward(actions)
-        return observations, rewards, *self._episode_over()
+        extra = self.one_off_rewards()
+        return observations, {t: r + extra.get(t, 0.0) for t, r in rewards.items()}, *self._episode_over()
 
     def _run(self, steps_wanted: int) -> None:
         """Run SUMO ``steps_wanted`` steps (less at the episode's end) in chunks up to each light change or hook."""
@@ -307,6 +313,8 @@ class MultiEnv(ParallelEnv):
         self._last_state, self._state_at = self.get_state(), self._steps_done  # fresh measurements for the rewards
         for tls, value in self.compute_reward({}).items():
             self._reward_sum[tls] += value if self.reward_is_change else covered * value
+        for tls, value in self.one_off_rewards().items():
+            self._reward_sum[tls] += value
 
     def _asked(self, per_agent: dict[str, Any]) -> dict[str, Any]:
         """Event-driven: only the lights due are asked (observations, infos); fixed: every light."""

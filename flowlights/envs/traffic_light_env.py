@@ -117,6 +117,7 @@ class TrafficLightEnv(MultiEnv):
         self._build_spaces()
         self._measures: LaneMeasures | None = None
         self._memory: dict[str, dict] = {}
+        self._changes_seen: dict[str, int] = {}  # each light's green changes already charged (change_cost)
 
     def _make_sensor(self) -> LaneSensor:
         """Watch the lanes and variables the observation, reward and ``measures`` need, no more."""
@@ -288,6 +289,7 @@ class TrafficLightEnv(MultiEnv):
         self._measures = self._read_measures()
         self._memory = {t: {} for t in self.controlled}
         self.compute_reward({})  # primes rewards defined as changes
+        self._changes_seen = {t: self.controller.machines[t].changes for t in self.agents}
 
     def _apply_rl_actions(self, rl_actions: dict[str, Any]) -> None:
         """Actions beyond a light's own count (padded action spaces) are ignored."""
@@ -329,6 +331,16 @@ class TrafficLightEnv(MultiEnv):
     def compute_reward(self, rl_actions: dict[str, Any], **kwargs: Any) -> dict[str, float]:
         assert self._measures is not None
         return self.rewards_with(self._memory)
+
+    def one_off_rewards(self) -> dict[str, float]:
+        """``EnvParams.change_cost``: minus the cost of each green change a light began since its last reward."""
+        cost = self.env_params.change_cost
+        if not cost:
+            return {}
+        machines, seen = self.controller.machines, self._changes_seen
+        costs = {t: -cost * (machines[t].changes - seen.get(t, 0)) for t in self.agents}
+        seen.update({t: machines[t].changes for t in self.agents})
+        return costs
 
     def rewards_with(self, memory: dict[str, dict]) -> dict[str, float]:
         """Every agent's reward from the last measurements, rewards defined as changes keeping their state in
