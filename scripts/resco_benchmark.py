@@ -7,7 +7,8 @@ For every scenario: our max_pressure, greedy, program (the net's own program, RE
 fixed (and SUMO's actuated under protocols other than resco) on evaluation seeds 100..104; then, with --minutes, one training per seed (PPO, shared policy;
 see TRAINING_SETUP in flowlights/evaluation/resco_benchmark.py) evaluated greedily on the same
 seeds. Finished cells are skipped (they are read back from the JSON), so the command can be run
-again after a stop. ``--sumo-home DIR`` runs the baselines on another SUMO (RESCO tested 1.9.1:
+again after a stop. ``--sumo-home DIR`` runs the baselines, and the policies trained here (their run folders on
+this machine), on another SUMO (RESCO tested 1.9.1:
 ``python3 -m venv /tmp/sumo19 && /tmp/sumo19/bin/pip install eclipse-sumo==1.9.1``, then
 ``--sumo-home /tmp/sumo19/lib/python3.11/site-packages/sumo``). Writes docs/resco_learning.json (protocol resco; other protocols:
 docs/resco_learning_<protocol>.json) and its tables as a section of docs/results.md.
@@ -39,6 +40,8 @@ def other_sumo_label(home: Path) -> str:
 def other_sections(results: dict, protocol: str) -> str:
     labels = sorted({key for entry in results.values() for key in entry if key.startswith("sumo ")})
     return "".join(f"\n### Baselines on {label} (RESCO's SUMO), through TraCI\n\n{baselines_table(results, protocol, label)}\n"
+                   + (f"\n### Learned lights on {label}\n\n{learned_table(results, protocol, label)}\n"
+                      if any("trained" in entry.get(label, {}) for entry in results.values()) else "")
                    for label in labels)
 
 
@@ -88,7 +91,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None, help="default docs/resco_learning.json (resco protocol)")
     parser.add_argument("--doc", type=Path, default=Path("docs/results.md"), help="where the tables go (a section of it)")
     parser.add_argument("--sumo-home", type=Path, default=None,
-                        help="run the baselines on another SUMO installation (e.g. 1.9.1, RESCO's) through TraCI; no training")
+                        help="run the baselines and the trained policies on another SUMO installation (e.g. 1.9.1, RESCO's) through "
+                             "TraCI; no training")
     args = parser.parse_args()
     suffix = "" if args.protocol == "resco" else f"_{args.protocol}"
     json_path = args.json or Path(f"docs/resco_learning{suffix}.json")

@@ -1,8 +1,8 @@
 """The RESCO benchmark's tables say 'beats it' exactly when the trained mean is lower than the baseline's."""
 from __future__ import annotations
 
-from flowlights.evaluation.resco_benchmark import (SCENARIO_SETUPS, TRAINING_SETUP, baselines_for, learned_vs_ours_table,
-                                                    setup_for, trained_summary)
+from flowlights.evaluation.resco_benchmark import (SCENARIO_SETUPS, TRAINING_SETUP, baselines_for, learned_table,
+                                                    learned_vs_ours_table, setup_for, trained_summary)
 
 
 def _cell(mean: float) -> dict:
@@ -40,9 +40,23 @@ def test_a_scenario_trains_with_its_own_setup_unless_one_is_given() -> None:
 
 def test_the_table_names_a_keep_switch_action() -> None:
     cell = {**_cell(20.0), "training_seed": 0, "training_minutes": 30.0, "env_steps": 1000}
-    switch = {**TRAINING_SETUP, "env": {**TRAINING_SETUP["env"], "action_mode": "switch"}}
+    switch = {**TRAINING_SETUP, "env": {**TRAINING_SETUP["env"], "action_mode": "switch", "change_cost": 2.0}}
     results = {"grid4x4": {"trained": trained_summary([cell], switch)},
                "cologne1": {"trained": trained_summary([cell], TRAINING_SETUP)}}
     assert results["grid4x4"]["trained"]["action_mode"] == "switch"
     table = learned_vs_ours_table(results, "flowlights")
-    assert "PPO shared, keep/switch, 1 seed(s)" in table and "PPO shared, 1 seed(s)" in table
+    assert "PPO shared, keep/switch, change cost 2, 1 seed(s)" in table and "PPO shared, 1 seed(s)" in table
+
+
+def test_the_other_sumo_table_reads_that_sumos_cells_only() -> None:
+    """Policies trained on our SUMO and evaluated on RESCO's: their own row, beside RESCO's published delays."""
+    here = {"trained": _trained(150.0), "max_pressure": _cell(180.0), "greedy": _cell(170.0)}
+    there = {"trained": _trained(100.0), "max_pressure": _cell(80.0), "greedy": _cell(60.0)}
+    results = {"ingolstadt21": {**here, "sumo 1.9.1": there}, "grid4x4": {**here, "sumo 1.9.1": {"greedy": _cell(1.0)}}}
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in learned_table(results, "resco", "sumo 1.9.1").splitlines() if line.startswith("| ") and "---" not in line}
+    assert set(rows) == {"scenario", "ingolstadt21"}, "a scenario whose policy was not evaluated there has no row"
+    assert rows["ingolstadt21"][0] == "100.00 ± 0.50" and rows["ingolstadt21"][2:4] == ["136.72", "yes"]
+    assert rows["ingolstadt21"][-2:] == ["80.00 ± 0.50", "60.00 ± 0.50"]
+    ours = {line.split("|")[1].strip(): line for line in learned_table(results, "resco").splitlines() if line.startswith("| ")}
+    assert "150.00 ± 0.50" in ours["ingolstadt21"] and "| no |" in ours["ingolstadt21"]

@@ -148,7 +148,7 @@ def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
     assert (run_dir / "checkpoints" / "iter_000002").is_dir()
     assert (run_dir / "learning_curve.png").stat().st_size > 5000
 
-    done = flowlights("evaluate", "--checkpoint", str(run_dir), "--out", str(tmp_path / "eval"))
+    done = flowlights("evaluate", "--checkpoint", str(run_dir), "--out", str(tmp_path / "eval"), "--backend", "traci")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "deprecat" not in done.stderr.lower(), f"third-party deprecation notices in our output: {done.stderr[-2000:]}"
     done = flowlights("evaluate", "--checkpoint", str(run_dir), "--protocol", "resco")
@@ -156,6 +156,7 @@ def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
     report = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert report["controller"] == "trained:tiny:iter_000002"
     assert report["episodes"][0]["throughput"] > 20 and report["settings"]["end"] == 200
+    assert report["settings"]["backend"] == "traci", "the trained policy is evaluated how the user asked (trained on libsumo)"
 
     if policies == "shared" and shutil.which("Xvfb"):  # replay the trained policy from params.json, headless
         gif = tmp_path / "replay.gif"

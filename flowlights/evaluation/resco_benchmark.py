@@ -39,10 +39,11 @@ TRAINING_SETUP: dict[str, Any] = {
 # (7 s greens between yellows) and the network locked up (592.78 s); a keep/switch action, with the time in the green
 # and the neighbours' greens seen, did not lock up but kept vehicles out of the network (197.68 s); RESCO's IDQN
 # recipe (zone_wait) trained worse. So: keep/switch, and a reward and observation that see the vehicles kept out
-# (174.29 s, the best so far there; RESCO's MAXPRESSURE 136.72).
+# (174.29 s; RESCO's MAXPRESSURE 136.72) — whose policy still changed green at almost every decision (6,500 changes
+# an hour where max_pressure makes ~2,700), so each change costs 2 (a third of a light's mean reward per decision).
 SCENARIO_SETUPS: dict[str, dict[str, Any]] = {
     "ingolstadt21": {**TRAINING_SETUP, "env": {
-        **TRAINING_SETUP["env"], "action_mode": "switch", "reward": "zone_queue_held",
+        **TRAINING_SETUP["env"], "action_mode": "switch", "reward": "zone_queue_held", "change_cost": 2.0,
         "observation": ["phase", "time_in_phase", "zone_approach", "zone_queue", "held_back", "neighbours"]}},
 }
 
@@ -110,14 +111,35 @@ def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: floa
             "env_steps": int(last["env_steps"]), "run": str(run_dir)}
 
 
-def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -> dict[str, Any]:
-    """The trained entry: mean over training seeds of each seed's mean; std over evaluation episodes
-    (one training seed) or over the training seeds' means (several)."""
+def trained_elsewhere(entry: dict[str, Any], runs: Path) -> Optional[dict[str, Any]]:
+    """The scenario's trained policies (trained on our SUMO) evaluated through TraCI on the SUMO installation
+    SUMO_HOME points at, on the same seeds; None when it has none or their runs are not on this machine."""
+    from flowlights.training.trained_policy import TrainedPolicy
+
+    trained = entry.get("trained")
+    if trained is None or not all(Path(cell["run"]).is_dir() for cell in trained["per_seed"]):
+        return None
+    per_seed = []
+    for cell in trained["per_seed"]:
+        report = evaluate(None, TrainedPolicy(cell["run"]), episodes=EVAL_EPISODES, seed=EVAL_SEED, progress=False,
+                          out=runs / f"trained_seed{cell['training_seed']}", backend="traci")
+        per_seed.append({**cell, **_delay_summary(report)})
+    return {**trained, "resco_delay": _over_training_seeds(per_seed), "per_seed": per_seed}
+
+
+def _over_training_seeds(per_seed: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Mean over training seeds of each seed's mean; std over evaluation episodes (one training seed) or over the
+    training seeds' means (several)."""
     means = [cell["resco_delay"]["mean"] for cell in per_seed]
     std = per_seed[0]["resco_delay"]["std"] if len(per_seed) == 1 else statistics.pstdev(means)
-    return {"resco_delay": {"mean": statistics.fmean(means), "std": std}, "algorithm": setup["algorithm"],
+    return {"mean": statistics.fmean(means), "std": std}
+
+
+def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -> dict[str, Any]:
+    """The trained entry: the delay over training seeds (``_over_training_seeds``) and how they were trained."""
+    return {"resco_delay": _over_training_seeds(per_seed), "algorithm": setup["algorithm"],
             "policies": setup["policies"], "observation": setup["env"]["observation"], "reward": setup["env"]["reward"],
-            "action_mode": setup["env"].get("action_mode", "phase"),
+            "action_mode": setup["env"].get("action_mode", "phase"), "change_cost": setup["env"].get("change_cost", 0.0),
             "training_minutes": [c["training_minutes"] for c in per_seed], "env_steps": [c["env_steps"] for c in per_seed],
             "training_seeds": [c["training_seed"] for c in per_seed], "per_seed": list(per_seed)}
 
@@ -138,7 +160,8 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
     result moves to ``entry["trained_earlier"]`` once the new one is in, so nothing measured is dropped.
 
     ``other_sumo``: a label such as ``"sumo 1.9.1"`` when SUMO_HOME points at another SUMO installation: the
-    baselines then run through TraCI on it and go under ``entry[other_sumo]`` (no training)."""
+    baselines, and the trained policies whose runs are on this machine (again when they were retrained), then run
+    through TraCI on it and go under ``entry[other_sumo]`` (no training)."""
     baselines = baselines_for(protocol) if baselines is None else baselines
     results = load_results(results_path)
     started = time.time()
@@ -155,6 +178,13 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
             log(f"{scenario:13s} {controller:13s} resco_delay {cells[controller]['resco_delay']['mean']:8.2f} "
                 f"{other_sumo or ''} ({time.time() - started:.0f} s)")
         if other_sumo:
+            done = cells.get("trained", {}).get("per_seed", [])
+            if [c["run"] for c in done] != [c["run"] for c in entry.get("trained", {}).get("per_seed", [])] and (
+                    moved := trained_elsewhere(entry, runs / other_sumo.replace(" ", "_") / scenario)):
+                cells["trained"] = moved
+                save_results(results, results_path)
+                log(f"{scenario:13s} trained        resco_delay {moved['resco_delay']['mean']:8.2f} {other_sumo} "
+                    f"({time.time() - started:.0f} s)")
             continue
         if minutes is None:
             continue
@@ -205,14 +235,19 @@ def baselines_table(results: dict[str, Any], protocol: str, other_sumo: Optional
     return "\n".join(lines)
 
 
-def learned_table(results: dict[str, Any], protocol: str) -> str:
-    """Our trained policies beside RESCO's MAXPRESSURE and its best learner (their best episode)."""
-    lines = [f"Protocol `{protocol}`; resco_delay in s. Ours: greedy policy, mean ± std over evaluation seeds "
+def learned_table(results: dict[str, Any], protocol: str, other_sumo: Optional[str] = None) -> str:
+    """Our trained policies beside RESCO's MAXPRESSURE and its best learner (their best episode); ``other_sumo``:
+    the policies (trained on our SUMO) and our baselines evaluated on that SUMO installation instead."""
+    where = f"evaluated on {other_sumo} through TraCI (trained on SUMO 1.28)" if other_sumo else "SUMO 1.28"
+    lines = [f"Protocol `{protocol}`; {where}; resco_delay in s. Ours: greedy policy, mean ± std over evaluation seeds "
              f"{EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1} (mean over training seeds where several). RESCO's learners: "
              "their best episode.", "",
              "| scenario | ours trained | training | RESCO MAXPRESSURE | beats it | RESCO best learner | beats it | our max_pressure | our greedy |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for scenario, entry in results.items():
+    for scenario, full in results.items():
+        entry = full.get(other_sumo, {}) if other_sumo else full
+        if other_sumo and "trained" not in entry:
+            continue
         trained = entry.get("trained")
         name, best = best_learner(scenario)
         mp = PUBLISHED[scenario]["MAXPRESSURE"]
@@ -230,6 +265,7 @@ def learned_table(results: dict[str, Any], protocol: str) -> str:
 
 def _training(trained: dict[str, Any]) -> str:
     switch = ", keep/switch" if trained.get("action_mode", "phase") == "switch" else ""
+    switch += f", change cost {trained['change_cost']:g}" if trained.get("change_cost") else ""
     return (f"{trained['algorithm']} {trained['policies']}{switch}, {len(trained['training_seeds'])} seed(s), "
             f"{statistics.fmean(trained['training_minutes']):.0f} min, {statistics.fmean(trained['env_steps']):.0f} steps")
 

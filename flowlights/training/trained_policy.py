@@ -112,9 +112,11 @@ class TrainedPolicy(SplitController):
             raise ConfigError(f"{self.experiment.exp_tag!r} runs the Flow env class {self.experiment.flow_params['env_name']!r}: "
                               "replay it with scripts/visualizer_rllib.py RESULT_DIR CHECKPOINT_NUM (Flow's rollouts).")
         self.scenario_kwargs = env_kwargs(self.experiment.flow_params)
+        # what the policy needs of the env (protocol, observation...), not where or how SUMO runs (backend: e.g.
+        # TraCI on another SUMO installation, or sumo-gui)
         self.env_overrides = {k: v for k, v in self.scenario_kwargs.items()
                               if k not in SCENARIO_KEYS + ("seed", "tripinfo_output", "sumo_args",
-                                           "begin", "end")}
+                                           "begin", "end", "backend")}
 
     def prepare(self, env: TrafficLightEnv) -> None:
         if isinstance(self.experiment.policies, str):
