@@ -1,8 +1,9 @@
 """The RESCO benchmark's tables say 'beats it' exactly when the trained mean is lower than the baseline's."""
 from __future__ import annotations
 
-from flowlights.evaluation.resco_benchmark import (SCENARIO_SETUPS, TRAINING_SETUP, baselines_for, learned_table,
-                                                    learned_vs_ours_table, setup_for, trained_summary)
+from flowlights.evaluation.resco_benchmark import (SCENARIO_SETUPS, TRAINING_SETUP, as_json, baselines_for, learned_table,
+                                                    learned_vs_ours_table, load_results, save_entry, save_results,
+                                                    setup_for, trained_summary, with_seed)
 
 
 def _cell(mean: float) -> dict:
@@ -60,3 +61,32 @@ def test_the_other_sumo_table_reads_that_sumos_cells_only() -> None:
     assert rows["ingolstadt21"][-2:] == ["80.00 ± 0.50", "60.00 ± 0.50"]
     ours = {line.split("|")[1].strip(): line for line in learned_table(results, "resco").splitlines() if line.startswith("| ")}
     assert "150.00 ± 0.50" in ours["ingolstadt21"] and "| no |" in ours["ingolstadt21"]
+
+
+def test_a_mean_over_training_seeds_is_over_one_setup() -> None:
+    """A seed trained with another set-up (or the same seed trained before) leaves the mean for trained_earlier."""
+    old_setup = as_json({**TRAINING_SETUP, "env": {**TRAINING_SETUP["env"], "observation": ["phase", "queue"]}})
+    new_setup = as_json(TRAINING_SETUP)
+    assert new_setup == as_json(dict(TRAINING_SETUP)) and new_setup != old_setup
+    seed0_old = {**_cell(37.0), "training_seed": 0, "setup": old_setup}
+    seed1 = {**_cell(31.0), "training_seed": 1, "setup": new_setup}
+    seed2 = {**_cell(33.0), "training_seed": 2, "setup": new_setup}
+    per_seed, moved = with_seed([seed0_old, seed1], seed2)
+    assert per_seed == [seed1, seed2] and moved == [seed0_old]
+    seed1_again = {**_cell(29.0), "training_seed": 1, "setup": new_setup}
+    per_seed, moved = with_seed(per_seed, seed1_again)
+    assert per_seed == [seed2, seed1_again] and moved == [seed1]
+    unknown = {**_cell(30.0), "training_seed": 3}  # a cell from before set-ups were recorded
+    assert with_seed([unknown], seed2) == ([seed2], [unknown])
+
+
+def test_saving_a_scenario_keeps_what_another_run_wrote_meanwhile(tmp_path) -> None:
+    path = tmp_path / "results.json"
+    save_results({"grid4x4": {"greedy": _cell(32.0)}, "cologne1": {}}, path)
+    ours = load_results(path)  # a long run loads the file, then trains cologne1 ...
+    save_results({**load_results(path), "grid4x4": {"greedy": _cell(32.0), "trained": _cell(30.0)}}, path)  # ... another run
+    ours["cologne1"]["trained"] = _cell(17.0)
+    save_entry(ours, "cologne1", path)
+    on_disk = load_results(path)
+    assert on_disk["grid4x4"]["trained"] == _cell(30.0) and on_disk["cologne1"]["trained"] == _cell(17.0)
+    assert ours == on_disk, "the run's copy is brought up to date too (its tables show both)"

@@ -64,6 +64,15 @@ def save_results(results: dict[str, Any], path: Path) -> None:
     tmp.replace(path)  # never a half-written file
 
 
+def save_entry(results: dict[str, Any], scenario: str, path: Path) -> None:
+    """Write ``scenario``'s entry into the file as it is now: what another run (another scenario's, running beside
+    this one on another machine or after it) wrote there meanwhile is kept, not overwritten by our older copy."""
+    on_disk = load_results(path)
+    on_disk[scenario] = results[scenario]
+    results.update({k: v for k, v in on_disk.items() if k != scenario})
+    save_results(on_disk, path)
+
+
 def _delay_summary(report: dict[str, Any]) -> dict[str, Any]:
     episodes = [e["resco_delay"] for e in report["episodes"]]
     return {"resco_delay": {"mean": statistics.fmean(episodes), "std": statistics.pstdev(episodes)},
@@ -108,7 +117,19 @@ def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: floa
     report = evaluate(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=False, out=run_dir / "evaluation")
     last = last_progress(run_dir)
     return {**_delay_summary(report), "training_seed": training_seed, "training_minutes": round(training_minutes(run_dir), 1),
-            "env_steps": int(last["env_steps"]), "run": str(run_dir)}
+            "env_steps": int(last["env_steps"]), "run": str(run_dir), "setup": as_json(setup)}
+
+
+def as_json(setup: dict[str, Any]) -> dict[str, Any]:
+    """``setup`` as the JSON file holds it (tuples become lists), so a set-up read back compares equal."""
+    return json.loads(json.dumps(setup))
+
+
+def with_seed(per_seed: Sequence[dict[str, Any]], cell: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The training seeds' cells once ``cell`` is in, and those it displaces (its seed trained before, and every seed
+    trained with another set-up — a mean over training seeds is over one set-up), for ``trained_earlier``."""
+    moved = [c for c in per_seed if c["training_seed"] == cell["training_seed"] or c.get("setup") != cell["setup"]]
+    return [c for c in per_seed if c not in moved] + [cell], moved
 
 
 def trained_elsewhere(entry: dict[str, Any], runs: Path) -> Optional[dict[str, Any]]:
@@ -174,32 +195,35 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
                 continue
             cells[controller] = baseline_cell(scenario, controller, protocol, runs / (other_sumo or "").replace(" ", "_"),
                                               backend="traci" if other_sumo else "libsumo")
-            save_results(results, results_path)
+            save_entry(results, scenario, results_path)
             log(f"{scenario:13s} {controller:13s} resco_delay {cells[controller]['resco_delay']['mean']:8.2f} "
                 f"{other_sumo or ''} ({time.time() - started:.0f} s)")
         if other_sumo:
             done = cells.get("trained", {}).get("per_seed", [])
             if [c["run"] for c in done] != [c["run"] for c in entry.get("trained", {}).get("per_seed", [])] and (
-                    moved := trained_elsewhere(entry, runs / other_sumo.replace(" ", "_") / scenario)):
-                cells["trained"] = moved
-                save_results(results, results_path)
-                log(f"{scenario:13s} trained        resco_delay {moved['resco_delay']['mean']:8.2f} {other_sumo} "
+                    there := trained_elsewhere(entry, runs / other_sumo.replace(" ", "_") / scenario)):
+                cells["trained"] = there
+                save_entry(results, scenario, results_path)
+                log(f"{scenario:13s} trained        resco_delay {there['resco_delay']['mean']:8.2f} {other_sumo} "
                     f"({time.time() - started:.0f} s)")
             continue
         if minutes is None:
             continue
+        own_setup = setup_for(scenario, setup)
         per_seed = list(entry.get("trained", {}).get("per_seed", []))
         for seed in seeds:
-            earlier = [cell for cell in per_seed if cell["training_seed"] == seed]
-            if earlier and not retrain:
-                continue
+            before = next((cell for cell in per_seed if cell["training_seed"] == seed), None)
+            if before is not None and before.get("setup") == as_json(own_setup) and not retrain:
+                continue  # trained with this set-up already (one trained with another is trained again)
             log(f"{scenario:13s} training seed {seed} for {minutes:g} min ...")
-            own_setup = setup_for(scenario, setup)
             cell = trained_cell(scenario, protocol, seed, minutes, runs, own_setup, num_env_runners, resume=resume)
-            entry.setdefault("trained_earlier", []).extend(earlier)
-            per_seed = [c for c in per_seed if c["training_seed"] != seed] + [cell]
+            per_seed, moved = with_seed(per_seed, cell)
+            if any(c["training_seed"] != seed for c in moved):
+                log(f"{scenario:13s} seeds {sorted({c['training_seed'] for c in moved} - {seed})} were trained with another "
+                    "set-up: moved to trained_earlier (train them again to average them with this one)")
+            entry.setdefault("trained_earlier", []).extend(moved)
             entry["trained"] = trained_summary(per_seed, own_setup)
-            save_results(results, results_path)
+            save_entry(results, scenario, results_path)
             log(f"{scenario:13s} trained (seed {seed}) resco_delay {per_seed[-1]['resco_delay']['mean']:8.2f} "
                 f"({time.time() - started:.0f} s)")
     return results
