@@ -257,18 +257,22 @@ def test_change_cost_charges_each_green_change_once(decision):
         env = make_env(scenario="grid2x2", end=400, decision=decision, action_mode="switch", reward="queue",
                        change_cost=cost, delta_time=5, min_green=5, max_green=None)
         rng = np.random.default_rng(3)
-        rewards_seen, switches_seen = [], []
+        rewards_seen, switches_seen, observed = [], [], 0.0
         try:
             obs, _ = env.reset(seed=4)
+            observer: dict = {}  # another observer's memory (a deployed light's): charged on its own calls
+            assert sum(env.change_costs(observer).values()) == 0.0
             while env.agents:
                 actions = {t: int(rng.integers(2)) for t in env.agents}
                 began = {t: int(actions[t] == 1 and env.action_mask(t)[1] == 1) for t in obs}  # lights asked now
                 obs, rewards, *_ = env.step(actions)
                 rewards_seen.append(rewards)
                 switches_seen.append(began)
+                observed += sum(env.change_costs(observer).values())
         finally:
             env.close()
         runs[cost] = rewards_seen, switches_seen
+        assert observed == -cost * sum(sum(b.values()) for b in switches_seen), "the observer is charged every change once"
     (free, switches), (charged, switches_again) = runs[0.0], runs[2.5]
     assert switches == switches_again, "the cost changed what SUMO ran"
     owed = {t: 0 for t in switches[0]}

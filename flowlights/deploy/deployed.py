@@ -186,8 +186,8 @@ class DeployedController(Controller):
         readings = self.inner.sense(env, observations)
         if self.train:  # each light learns from its own reward for its previous decision (none at an episode's start)
             first = not self.reward_memory
-            rewards = env.rewards_with(self.reward_memory)
-            readings = {t: {**r, "reward": None if first else rewards[t]} for t, r in readings.items()}
+            rewards, costs = env.rewards_with(self.reward_memory), env.change_costs(self.reward_memory)
+            readings = {t: {**r, "reward": None if first else rewards[t] + costs.get(t, 0.0)} for t, r in readings.items()}
         self.seq += 1
         seq, sent = self.seq, time.time()
         interval = env.env_params.delta_time / self.speed

@@ -83,6 +83,9 @@ def mix_rewards(local: dict[str, float], tls: str, groups: list[tuple[float, lis
     return own_weight * local[tls] + total
 
 
+GREEN_CHANGES_SEEN = "green_changes_seen"  # a light's reward memory: its green changes already charged (change_cost)
+
+
 class TrafficLightEnv(MultiEnv):
     """Every controlled traffic light is an agent; see EnvParams for what it sees and does."""
 
@@ -117,7 +120,6 @@ class TrafficLightEnv(MultiEnv):
         self._build_spaces()
         self._measures: LaneMeasures | None = None
         self._memory: dict[str, dict] = {}
-        self._changes_seen: dict[str, int] = {}  # each light's green changes already charged (change_cost)
 
     def _make_sensor(self) -> LaneSensor:
         """Watch the lanes and variables the observation, reward and ``measures`` need, no more."""
@@ -289,7 +291,7 @@ class TrafficLightEnv(MultiEnv):
         self._measures = self._read_measures()
         self._memory = {t: {} for t in self.controlled}
         self.compute_reward({})  # primes rewards defined as changes
-        self._changes_seen = {t: self.controller.machines[t].changes for t in self.agents}
+        self.change_costs(self._memory)  # and the green changes already counted
 
     def _apply_rl_actions(self, rl_actions: dict[str, Any]) -> None:
         """Actions beyond a light's own count (padded action spaces) are ignored."""
@@ -334,12 +336,19 @@ class TrafficLightEnv(MultiEnv):
 
     def one_off_rewards(self) -> dict[str, float]:
         """``EnvParams.change_cost``: minus the cost of each green change a light began since its last reward."""
+        return self.change_costs(self._memory)
+
+    def change_costs(self, memory: dict[str, dict]) -> dict[str, float]:
+        """Minus ``change_cost`` times the green changes each light began since the last call with this ``memory``
+        (one dict per light, as for ``rewards_with``; nothing at the first call); {} when change_cost is 0."""
         cost = self.env_params.change_cost
         if not cost:
             return {}
-        machines, seen = self.controller.machines, self._changes_seen
-        costs = {t: -cost * (machines[t].changes - seen.get(t, 0)) for t in self.agents}
-        seen.update({t: machines[t].changes for t in self.agents})
+        costs = {}
+        for tls in self.possible_agents:  # an episode's last changes too, once its agents are gone
+            seen, now = memory.setdefault(tls, {}), self.controller.machines[tls].changes
+            costs[tls] = -cost * (now - seen.get(GREEN_CHANGES_SEEN, now))
+            seen[GREEN_CHANGES_SEEN] = now
         return costs
 
     def rewards_with(self, memory: dict[str, dict]) -> dict[str, float]:
