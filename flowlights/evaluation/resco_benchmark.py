@@ -39,11 +39,11 @@ TRAINING_SETUP: dict[str, Any] = {
 # (7 s greens between yellows) and the network locked up (592.78 s); a keep/switch action, with the time in the green
 # and the neighbours' greens seen, did not lock up but kept vehicles out of the network (197.68 s); RESCO's IDQN
 # recipe (zone_wait) trained worse. So: keep/switch, and a reward and observation that see the vehicles kept out
-# (174.29 s; RESCO's MAXPRESSURE 136.72) — whose policy still changed green at almost every decision (6,500 changes
-# an hour where max_pressure makes ~2,700), so each change costs 2 (a third of a light's mean reward per decision).
+# (174.29 s; RESCO's MAXPRESSURE 136.72). Its greedy policy still changes green at almost every decision, but a
+# cost on each change (change_cost 2) made it worse: it switched too little and the network locked up (778.49 s).
 SCENARIO_SETUPS: dict[str, dict[str, Any]] = {
     "ingolstadt21": {**TRAINING_SETUP, "env": {
-        **TRAINING_SETUP["env"], "action_mode": "switch", "reward": "zone_queue_held", "change_cost": 2.0,
+        **TRAINING_SETUP["env"], "action_mode": "switch", "reward": "zone_queue_held",
         "observation": ["phase", "time_in_phase", "zone_approach", "zone_queue", "held_back", "neighbours"]}},
 }
 
