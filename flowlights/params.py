@@ -71,7 +71,8 @@ class EnvParams:
     "switch" (Flow's keep=0 / switch=1). observation: names from ``flowlights.observations``;
     reward: a name from ``flowlights.rewards``; neighbor_weight mixes the neighbours' mean
     reward in. change_cost: what each green change a light begins costs its reward, once (0: nothing), against a
-    policy that churns between greens and loses a yellow each time. pad_observations: one common shape for every light (shared policies).
+    policy that churns between greens and loses a yellow each time. pad_observations: one common shape for every
+    light (shared policies).
     action_mask: observations become {"observation", "action_mask"} dicts.
     tls_ids: the traffic lights to control (None = all with two or more greens); the rest keep their
     SUMO program. include_single_green: also make lights whose program has one green agents.
