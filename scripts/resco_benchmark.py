@@ -45,8 +45,10 @@ def other_sections(results: dict, protocol: str) -> str:
                    for label in labels)
 
 
-def write_tables(results: dict, protocol: str, doc: Path, command: str) -> None:
-    made_by = f"""Made by `{command}` (resumable; every figure is read from the JSON it writes). Delay is RESCO's
+def write_tables(results: dict, protocol: str, doc: Path) -> None:
+    made_by = f"""Made by `python scripts/resco_benchmark.py --protocol {protocol} [--scenarios ...] [--minutes M] [--seeds ...]`,
+run as often as needed (resumable: each run adds the cells it finished; every figure is read from the JSON it
+writes; each training's budget is in its row). Delay is RESCO's
 `resco_delay` (tripinfo timeLoss + departDelay, unfinished trips included, plus end − scheduled
 departure for vehicles never inserted), SUMO 1.28, `--time-to-teleport -1`."""
     if protocol == "resco":
@@ -97,12 +99,11 @@ def main() -> int:
     suffix = "" if args.protocol == "resco" else f"_{args.protocol}"
     json_path = args.json or Path(f"docs/resco_learning{suffix}.json")
     doc = args.doc
-    command = "python scripts/resco_benchmark.py " + " ".join(sys.argv[1:])
     started = time.time()
 
     def log(message: str) -> None:
         print(f"[{time.time() - started:6.0f} s] {message}", file=sys.stderr, flush=True)
-        write_tables(load_results(json_path), args.protocol, doc, command.strip())
+        write_tables(load_results(json_path), args.protocol, doc)
 
     other = other_sumo_label(args.sumo_home) if args.sumo_home else None
     if args.resume and (len(args.scenarios) != 1 or len(args.seeds) != 1 or args.minutes is None):
@@ -110,7 +111,7 @@ def main() -> int:
     results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=None if other else args.minutes,
                             seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other,
                             retrain=args.retrain or args.resume is not None, resume=args.resume)
-    write_tables(results, args.protocol, doc, command.strip())
+    write_tables(results, args.protocol, doc)
     print(f"wrote {json_path} and {doc}")
     return 0
 
