@@ -39,14 +39,16 @@ def test_a_scenario_trains_with_its_own_setup_unless_one_is_given() -> None:
     assert setup_for("ingolstadt21", given) is given
 
 
-def test_the_table_names_a_keep_switch_action() -> None:
+def test_the_table_names_a_keep_switch_action_and_a_warm_start() -> None:
     cell = {**_cell(20.0), "training_seed": 0, "training_minutes": 30.0, "env_steps": 1000}
     switch = {**TRAINING_SETUP, "env": {**TRAINING_SETUP["env"], "action_mode": "switch", "change_cost": 2.0}}
     results = {"grid4x4": {"trained": trained_summary([cell], switch)},
-               "cologne1": {"trained": trained_summary([cell], TRAINING_SETUP)}}
+               "cologne1": {"trained": trained_summary([cell], TRAINING_SETUP)},
+               "cologne8": {"trained": trained_summary([cell], {**TRAINING_SETUP, "imitate": "greedy"})}}
     assert results["grid4x4"]["trained"]["action_mode"] == "switch"
     table = learned_vs_ours_table(results, "flowlights")
-    assert "PPO shared, keep/switch, change cost 2, 1 seed(s)" in table and "PPO shared, 1 seed(s)" in table
+    assert "PPO shared, keep/switch, change cost 2, 1 seed(s)" in table and "| PPO shared, 1 seed(s)" in table
+    assert "PPO shared, started as a copy of greedy, 1 seed(s)" in table
 
 
 def test_the_other_sumo_table_reads_that_sumos_cells_only() -> None:

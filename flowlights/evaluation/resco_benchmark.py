@@ -112,7 +112,7 @@ def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: floa
     if left <= 0:
         raise ConfigError(f"{resume} has trained {training_minutes(resume):.1f} min already; the budget is {minutes:g}.")
     run_dir = train(experiment, TrainSettings(minutes=left, seed=training_seed, num_env_runners=num_env_runners,
-                                              checkpoint_freq=25, algorithm=setup["algorithm"]),
+                                              checkpoint_freq=25, algorithm=setup["algorithm"], imitate=setup.get("imitate")),
                     out=runs / scenario / protocol / f"trained_seed{training_seed}", resume=resume)
     report = evaluate(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=False, out=run_dir / "evaluation")
     last = last_progress(run_dir)
@@ -161,6 +161,7 @@ def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -
     return {"resco_delay": _over_training_seeds(per_seed), "algorithm": setup["algorithm"],
             "policies": setup["policies"], "observation": setup["env"]["observation"], "reward": setup["env"]["reward"],
             "action_mode": setup["env"].get("action_mode", "phase"), "change_cost": setup["env"].get("change_cost", 0.0),
+            "imitate": setup.get("imitate"),
             "training_minutes": [c["training_minutes"] for c in per_seed], "env_steps": [c["env_steps"] for c in per_seed],
             "training_seeds": [c["training_seed"] for c in per_seed], "per_seed": list(per_seed)}
 
@@ -290,6 +291,7 @@ def learned_table(results: dict[str, Any], protocol: str, other_sumo: Optional[s
 def _training(trained: dict[str, Any]) -> str:
     switch = ", keep/switch" if trained.get("action_mode", "phase") == "switch" else ""
     switch += f", change cost {trained['change_cost']:g}" if trained.get("change_cost") else ""
+    switch += f", started as a copy of {trained['imitate']}" if trained.get("imitate") else ""
     return (f"{trained['algorithm']} {trained['policies']}{switch}, {len(trained['training_seeds'])} seed(s), "
             f"{statistics.fmean(trained['training_minutes']):.0f} min, {statistics.fmean(trained['env_steps']):.0f} steps")
 

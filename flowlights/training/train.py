@@ -41,6 +41,10 @@ class TrainSettings:
     ray_address: Optional[str] = field(default=None, metadata={"help": "join this Ray cluster (default: a local one sized to this machine)"})
     rollouts: Optional[int] = field(default=None, metadata={"help": "whole episodes per training batch (Flow's --rollout_size; "
                                                                      "default: the experiment's train_batch_size_per_learner)"})
+    imitate: Optional[str] = field(default=None, metadata={"help": "first train the policies to copy this controller (e.g. "
+                                                                   "greedy, max_pressure: behaviour cloning), then PPO improves on it"})
+    imitate_episodes: int = field(default=3, metadata={"help": "episodes of the --imitate controller to copy"})
+    imitate_steps: int = field(default=3000, metadata={"help": "gradient steps (batches of 256 decisions) fitting the policies to them"})
 
     def __post_init__(self) -> None:
         if self.iterations is None and self.timesteps is None and self.minutes is None:
@@ -53,6 +57,12 @@ class TrainSettings:
             raise ConfigError("--num-env-runners and --checkpoint-freq must be >= 0.")
         if self.rollouts is not None and self.rollouts < 1:
             raise ConfigError(f"--rollouts={self.rollouts!r} must be >= 1 (episodes per training batch).")
+        if self.imitate_episodes < 1 or self.imitate_steps < 1:
+            raise ConfigError(f"--imitate-episodes={self.imitate_episodes!r} and --imitate-steps={self.imitate_steps!r} must be >= 1.")
+        if self.imitate is not None:
+            from flowlights.baselines.base import CONTROLLERS
+
+            CONTROLLERS.get_or_fail(self.imitate)  # a wrong name fails before Ray starts
 
 
 def latest_checkpoint(path: Path) -> Path:
@@ -123,6 +133,8 @@ def train(experiment: Experiment | str | Path | None, settings: TrainSettings, o
         (run_dir / "params.json").write_text(json.dumps(params, indent=2, default=str))
 
     with algorithm(experiment, settings, checkpoint) as algo:
+        if settings.imitate and checkpoint is None:  # a resumed run imitated when it started
+            _imitate(algo, experiment, settings, run_dir, progress)
         _loop(algo, settings, run_dir, progress)
     plot_learning_curve(run_dir)
     return run_dir
@@ -156,6 +168,23 @@ def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optio
             yield algo
         finally:
             algo.stop()
+
+
+def _imitate(algo: Any, experiment: Experiment, settings: TrainSettings, run_dir: Path, progress: bool) -> None:
+    """Warm start (``--imitate``): the policies copy the controller first (``flowlights.training.imitation``)."""
+    from flowlights.training.env_kwargs import env_kwargs
+    from flowlights.training.flow_classes import is_flow_env
+    from flowlights.training.imitation import warm_start
+
+    if is_flow_env(experiment.flow_params):
+        raise ConfigError(f"--imitate runs a flowlights controller on the experiment's env; {experiment.flow_params['env_name']!r} "
+                          "is a Flow env class, whose observations and actions the controllers do not know.")
+    summary = warm_start(algo, env_kwargs(experiment.flow_params), settings.imitate, settings.imitate_episodes,
+                         settings.imitate_steps, run_dir, progress, settings.seed)
+    algo.save_to_path(str(run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"))  # the copy itself, before RL: evaluate it
+    for pid, fit in summary["policies"].items():
+        print(f"imitated {settings.imitate}: policy {pid} agrees with {fit['agreement']:.1%} of its {fit['decisions']} "
+              f"decisions; values explain {fit['value_explained_variance']:.1%} of the returns' variance", file=sys.stderr, flush=True)
 
 
 def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> None:

@@ -1,0 +1,181 @@
+"""Warm start by imitation (behaviour cloning): before reinforcement learning, the policies are trained to copy a
+controller's decisions — e.g. ``greedy`` or ``max_pressure`` — on a few episodes of the experiment's own env.
+
+Why: on some networks a policy learned from scratch locks the network up long before it learns to beat classical
+control; started as a copy of a good controller, PPO has a working policy to improve on. The value function is fitted
+too (to the discounted returns the controller earned), so PPO's first advantages are not noise around zero.
+
+``flowlights train EXP --imitate greedy`` (``TrainSettings.imitate``); PPO only (DQN learns Q-values, not a policy).
+The observations are the experiment's (its spaces), the actions the controller's, so the controller must decide in the
+env's action mode (``greedy`` chooses a green: ``env.action_mode: phase``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from flowlights.baselines.base import controller_env_kwargs, make_controller
+from flowlights.errors import ConfigError
+from flowlights.progress import Progress
+
+BATCH = 256
+VALUE_LR_FACTOR = 10.0
+
+
+@dataclass
+class Demonstrations:
+    """One policy's demonstrations: observations (arrays or dicts of arrays), the controller's actions, and the
+    discounted return from each decision on (the rewards the env gave that agent until the episode ended)."""
+
+    observations: list[Any] = field(default_factory=list)
+    actions: list[int] = field(default_factory=list)
+    returns: list[float] = field(default_factory=list)
+
+
+def _discounted(rewards: list[float], gamma: float) -> list[float]:
+    out, running = [0.0] * len(rewards), 0.0
+    for i in range(len(rewards) - 1, -1, -1):
+        running = rewards[i] + gamma * running
+        out[i] = running
+    return out
+
+
+def check_controller_fits(controller: Any, env_params: Any) -> None:
+    """The controller's actions must mean what the policy's mean: its env settings (other than the lane measures it
+    reads) must be the experiment's."""
+    for key, value in controller.env_overrides.items():
+        if key != "measures" and getattr(env_params, key) != value:
+            raise ConfigError(f"--imitate {controller.name} decides with env.{key}={value!r}, but the experiment has "
+                              f"env.{key}={getattr(env_params, key)!r}: set env.{key}: {value!r} in the experiment, or "
+                              "imitate a controller that decides as it does.")
+
+
+def collect(env_kwargs: dict[str, Any], controller_name: str, episodes: int, gamma: float,
+            policy_of: Callable[[str], str], progress: bool = True) -> dict[str, Demonstrations]:
+    """Run ``controller_name`` for ``episodes`` episodes on the experiment's env (``env_kwargs``), recording every
+    decision of every light under the policy ``policy_of(light)`` trains."""
+    from flowlights.envs.rllib_env import RLlibMultiEnv
+
+    controller = make_controller(controller_name)
+    env = RLlibMultiEnv(env_kwargs)
+    try:
+        check_controller_fits(controller, env.env.env_params)
+    except ConfigError:
+        env.close()
+        raise
+    env.close()
+    env = RLlibMultiEnv(controller_env_kwargs(controller, env_kwargs))  # plus the lane measures the controller reads
+    demos: dict[str, Demonstrations] = {}
+    try:
+        for episode in range(episodes):
+            per_light: dict[str, tuple[list[Any], list[int], list[float]]] = {}
+            obs, _ = env.reset()
+            controller.reset(env.env)
+            sim = env.env.sim
+            with Progress(sim.end - sim.begin, f"imitating {controller_name}: episode {episode + 1}/{episodes}") as bar:
+                while env.env.agents:
+                    actions = controller.act(env.env, obs)
+                    for light, observation in obs.items():
+                        record = per_light.setdefault(light, ([], [], []))
+                        record[0].append(observation)
+                        record[1].append(int(actions[light]))
+                        record[2].append(0.0)
+                    obs, rewards, *_ = env.step({light: actions[light] for light in obs})
+                    for light, reward in rewards.items():
+                        if light in per_light:  # to the light's last decision: what it earned until its next one
+                            per_light[light][2][-1] += float(reward)
+                    if progress:
+                        bar.update(env.env.sim_seconds)
+            for light, (observations, acts, rewards) in per_light.items():
+                demo = demos.setdefault(policy_of(light), Demonstrations())
+                demo.observations += observations
+                demo.actions += acts
+                demo.returns += _discounted(rewards, gamma)
+    finally:
+        env.close()
+    return demos
+
+
+def _stack(observations: list[Any]) -> Any:
+    """A batch from a list of observations: one array, or a dict of arrays (masked observations)."""
+    if isinstance(observations[0], dict):
+        return {key: _stack([o[key] for o in observations]) for key in observations[0]}
+    return np.stack(observations).astype(np.float32)
+
+
+def _rows(batch: Any, index: np.ndarray) -> Any:
+    return {k: _rows(v, index) for k, v in batch.items()} if isinstance(batch, dict) else batch[index]
+
+
+def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3, seed: int = 0) -> dict[str, float]:
+    """Train ``module`` (PPO's RLModule) on ``demos``: cross-entropy of its action logits against the controller's
+    actions, plus the squared error of its values against the returns (in the env's units; the loss divided by the
+    returns' variance, so both terms weigh alike). Returns how many decisions, the share of them the module's greedy
+    action now agrees with, and the share of the returns' variance its values explain."""
+    import torch
+    from ray.rllib.core.columns import Columns
+
+    obs = _stack(demos.observations)
+    to_torch = (lambda b: {k: to_torch(v) for k, v in b.items()} if isinstance(b, dict) else torch.from_numpy(b))
+    actions = torch.as_tensor(demos.actions, dtype=torch.long)
+    returns = torch.as_tensor(demos.returns, dtype=torch.float32)
+    n = len(demos.actions)
+    # the value head learns ten times faster: returns are tens to hundreds, a fresh head's outputs near zero
+    params = dict(module.named_parameters())
+    head = [p for name, p in params.items() if name.startswith("vf.")]
+    rest = [p for name, p in params.items() if not name.startswith("vf.")]
+    optimizer = torch.optim.Adam([{"params": rest, "lr": lr}, {"params": head, "lr": VALUE_LR_FACTOR * lr}])
+    rng = np.random.default_rng(seed)
+    policy_loss = value_loss = float("nan")
+    module.train()
+    scale = max(1.0, float(returns.var()))
+    for _ in range(steps):
+        index = rng.choice(n, size=min(n, BATCH), replace=False)
+        batch = {Columns.OBS: to_torch(_rows(obs, index))}
+        logits = module.forward_train(batch)[Columns.ACTION_DIST_INPUTS]
+        values = module.compute_values(batch)
+        p_loss = torch.nn.functional.cross_entropy(logits, actions[index])
+        v_loss = torch.nn.functional.mse_loss(values, returns[index])
+        optimizer.zero_grad()
+        (p_loss + v_loss / scale).backward()  # values in the env's units, the loss scaled to ~1
+        optimizer.step()
+        policy_loss, value_loss = float(p_loss.detach()), float(v_loss.detach())
+    chosen, values = [], []
+    with torch.no_grad():
+        for s in range(0, n, 4096):
+            batch = {Columns.OBS: to_torch(_rows(obs, np.arange(s, min(n, s + 4096))))}
+            chosen.append(module.forward_inference(batch)[Columns.ACTION_DIST_INPUTS].argmax(-1))
+            values.append(module.compute_values(batch))
+    agreement = float((torch.cat(chosen) == actions).float().mean())
+    explained = 1.0 - float((returns - torch.cat(values)).var() / returns.var()) if n > 1 and returns.var() > 0 else float("nan")
+    return {"decisions": n, "agreement": agreement, "value_explained_variance": explained,
+            "return_mean": float(returns.mean()), "value_mean": float(torch.cat(values).mean()),
+            "policy_loss": policy_loss, "value_loss": value_loss}
+
+
+def _fit_on_learner(learner: Any, demos: dict[str, Demonstrations], steps: int, seed: int) -> dict[str, dict[str, float]]:
+    return {pid: fit_module(learner.module[pid], demo, steps, seed=seed) for pid, demo in demos.items()}
+
+
+def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, episodes: int, steps: int,
+               run_dir: Optional[Path] = None, progress: bool = True, seed: int = 0) -> dict[str, Any]:
+    """Imitate ``controller_name`` before training: collect its decisions, fit every policy that acts in them, push
+    the weights to the env runners. Writes ``imitation.json`` into ``run_dir``; returns its content."""
+    if algo.config.algo_class.__name__ != "PPO":
+        raise ConfigError(f"--imitate trains a policy to copy the controller: PPO only, not {algo.config.algo_class.__name__}.")
+    gamma = float(algo.config.gamma)
+    mapping = algo.config.policy_mapping_fn
+    demos = collect(env_kwargs, controller_name, episodes, gamma, lambda light: mapping(light, None), progress)
+    trained = set(algo.config.policies_to_train or algo.config.policies)
+    demos = {pid: d for pid, d in demos.items() if pid in trained}
+    fitted = algo.learner_group.foreach_learner(_fit_on_learner, demos=demos, steps=steps, seed=seed).result_or_errors
+    results = fitted[0].get()
+    algo.env_runner_group.sync_weights(from_worker_or_learner_group=algo.learner_group, inference_only=True)
+    summary = {"controller": controller_name, "episodes": episodes, "steps": steps, "policies": results}
+    if run_dir is not None:
+        (Path(run_dir) / "imitation.json").write_text(json.dumps(summary, indent=2))
+    return summary

@@ -1,0 +1,97 @@
+"""Warm start by imitation (``flowlights train --imitate CONTROLLER``): a policy fitted to a controller's decisions
+takes that controller's decisions on an episode it has not seen, and a training run starts from it."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+
+from conftest import TINY, flowlights  # noqa: E402
+from flowlights.errors import ConfigError  # noqa: E402
+from flowlights.training.imitation import Demonstrations, collect, fit_module  # noqa: E402
+
+# greedy counts vehicles within 50 m of the stop line: zones of 50 m show the policy what greedy sees
+GRID = {"scenario": "grid2x2", "end": 400, "delta_time": 5, "reward": "queue", "detection_distance": 50.0,
+        "observation": ["phase", "min_green", "zone_approach", "zone_queue"], "pad_observations": True}
+
+
+def ppo_module(space_env: dict) -> object:
+    from ray.rllib.algorithms.ppo.torch.default_ppo_torch_rl_module import DefaultPPOTorchRLModule
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+    from flowlights.envs.rllib_env import RLlibMultiEnv
+
+    env = RLlibMultiEnv(space_env)
+    light = env.possible_agents[0]
+    try:
+        return RLModuleSpec(module_class=DefaultPPOTorchRLModule, observation_space=env.observation_spaces[light],
+                            action_space=env.action_spaces[light],
+                            model_config=DefaultModelConfig(fcnet_hiddens=[32, 32])).build()
+    finally:
+        env.close()
+
+
+def agreement(module: object, demos: Demonstrations) -> float:
+    import torch
+    from ray.rllib.core.columns import Columns
+
+    with torch.no_grad():
+        logits = module.forward_inference({Columns.OBS: torch.from_numpy(np.stack(demos.observations).astype(np.float32))})
+    return float((logits[Columns.ACTION_DIST_INPUTS].argmax(-1).numpy() == np.array(demos.actions)).mean())
+
+
+def test_fitted_policy_takes_the_controllers_decisions_on_an_unseen_episode():
+    shared = lambda light: "shared"  # noqa: E731
+    seen = collect({**GRID, "seed": 1}, "greedy", episodes=2, gamma=0.95, policy_of=shared, progress=False)["shared"]
+    unseen = collect({**GRID, "seed": 7}, "greedy", episodes=1, gamma=0.95, policy_of=shared, progress=False)["shared"]
+    assert len(seen.actions) == 2 * 4 * 80 and len(unseen.actions) == 4 * 80, "every decision of every light is recorded"
+    assert len(set(seen.actions)) > 1, "greedy changes green: there is something to copy"
+    assert all(r <= 0 for r in seen.returns) and min(seen.returns) < 0, "returns of a queue penalty"
+
+    module = ppo_module({**GRID, "seed": 1})
+    before = agreement(module, unseen)
+    fit = fit_module(module, seen, steps=1000)
+    after = agreement(module, unseen)
+    assert fit["decisions"] == len(seen.actions) and fit["agreement"] > 0.95
+    assert after > 0.95 and after > before + 0.3, (before, after)
+    # values at the returns' level (a fresh head gives ~0): PPO's clipped value loss can learn from there
+    assert abs(fit["value_mean"] - fit["return_mean"]) < 0.2 * abs(fit["return_mean"]), fit
+
+
+def test_controller_deciding_in_another_action_mode_is_refused():
+    with pytest.raises(ConfigError, match=r"--imitate greedy decides with env.action_mode='phase'.*'switch'"):
+        collect({**GRID, "action_mode": "switch"}, "greedy", episodes=1, gamma=0.95, policy_of=lambda light: "shared",
+                progress=False)
+
+
+def test_training_starts_from_the_imitated_policy(tmp_path):
+    cfg = tmp_path / "tiny.yaml"  # lr 0: PPO's iteration leaves the imitated policy as it is
+    cfg.write_text(TINY.replace("POLICIES", "shared").replace("reward: queue}", "reward: queue, detection_distance: 50, "
+                                                              "observation: [phase, min_green, zone_approach, zone_queue]}")
+                   .replace("num_epochs: 1,", "num_epochs: 1, lr: 0.0,"))
+    done = flowlights("train", str(cfg), "--imitate", "greedy", "--imitate-episodes", "2", "--iterations", "1",
+                      "--num-env-runners", "1", "--out", str(tmp_path / "runs"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_dir = next((tmp_path / "runs").iterdir())
+    summary = json.loads((run_dir / "imitation.json").read_text())
+    assert summary["controller"] == "greedy" and summary["policies"]["shared"]["decisions"] == 2 * 4 * 40
+    assert summary["policies"]["shared"]["agreement"] > 0.95
+    assert "imitated greedy: policy shared agrees with" in done.stderr
+    assert json.loads((run_dir / "params.json").read_text())["train_settings"]["imitate"] == "greedy"
+    assert (run_dir / "checkpoints" / "iter_000000" / "learner_group").is_dir(), "the copy, before PPO, is kept"
+
+    # the checkpoint's policy drives the lights as greedy does, on a seed it did not copy
+    reports = {}
+    for name, args in (("trained", ["--checkpoint", str(run_dir)]), ("greedy", ["--controller", "greedy", "--scenario", "grid2x2",
+                                                                               "--end", "200", "--delta-time", "5"])):
+        done = flowlights("evaluate", *args, "--seed", "5", "--out", str(tmp_path / name))
+        assert done.returncode == 0, done.stderr[-3000:]
+        reports[name] = json.loads((tmp_path / name / "metrics.json").read_text())["episodes"][0]
+    assert reports["trained"]["mean_travel_time"] == pytest.approx(reports["greedy"]["mean_travel_time"], rel=0.05), reports
+
+    done = flowlights("train", str(cfg), "--imitate", "greedyy", "--iterations", "1")
+    assert done.returncode == 2 and "unknown controller 'greedyy'" in done.stderr
