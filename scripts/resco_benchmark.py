@@ -88,6 +88,9 @@ def main() -> int:
     parser.add_argument("--resume", type=Path, default=None,
                         help="a stopped training run (results/resco_benchmark/<scenario>/...) of the one scenario and seed "
                              "given: continue it up to --minutes in all, then evaluate")
+    parser.add_argument("--imitate", default=None, metavar="CONTROLLER",
+                        help="each training starts as a copy of this controller (e.g. greedy; flowlights train --imitate); "
+                             "a seed trained without it is trained again, the earlier result kept")
     parser.add_argument("--num-env-runners", type=int, default=2)
     parser.add_argument("--runs", type=Path, default=Path("results/resco_benchmark"), help="run folders (not committed)")
     parser.add_argument("--json", type=Path, default=None, help="default docs/resco_learning.json (resco protocol)")
@@ -110,7 +113,8 @@ def main() -> int:
         parser.error("--resume continues one run: give exactly one --scenarios, one --seeds and --minutes")
     results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=None if other else args.minutes,
                             seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other,
-                            retrain=args.retrain or args.resume is not None, resume=args.resume)
+                            retrain=args.retrain or args.resume is not None, resume=args.resume,
+                            imitate=args.imitate)
     write_tables(results, args.protocol, doc)
     print(f"wrote {json_path} and {doc}")
     return 0

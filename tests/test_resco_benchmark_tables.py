@@ -1,9 +1,13 @@
 """The RESCO benchmark's tables say 'beats it' exactly when the trained mean is lower than the baseline's."""
 from __future__ import annotations
 
-from flowlights.evaluation.resco_benchmark import (SCENARIO_SETUPS, TRAINING_SETUP, as_json, baselines_for, learned_table,
-                                                    learned_vs_ours_table, load_results, save_entry, save_results,
-                                                    setup_for, trained_summary, with_seed)
+import pytest
+
+from flowlights.errors import ConfigError
+from flowlights.evaluation.resco_benchmark import (SCENARIO_SETUPS, TRAINING_SETUP, as_json, baselines_for,
+                                                    check_imitation, learned_table, learned_vs_ours_table, load_results,
+                                                    run_benchmark, save_entry, save_results, setup_for, trained_summary,
+                                                    with_seed)
 
 
 def _cell(mean: float) -> dict:
@@ -37,6 +41,24 @@ def test_a_scenario_trains_with_its_own_setup_unless_one_is_given() -> None:
     assert setup_for("grid4x4") is TRAINING_SETUP
     given = {**TRAINING_SETUP, "algorithm": "DQN"}
     assert setup_for("ingolstadt21", given) is given
+
+
+def test_imitate_is_added_to_each_scenarios_own_setup_without_changing_it() -> None:
+    warm = setup_for("ingolstadt21", imitate="greedy")
+    assert warm["imitate"] == "greedy" and warm["env"] is SCENARIO_SETUPS["ingolstadt21"]["env"]
+    assert "imitate" not in SCENARIO_SETUPS["ingolstadt21"] and "imitate" not in TRAINING_SETUP
+    assert as_json(setup_for("grid4x4", imitate="greedy")) != as_json(setup_for("grid4x4"))  # so the seed is trained again
+
+
+def test_imitate_fails_before_anything_runs_when_a_scenario_cannot_copy_the_controller(tmp_path) -> None:
+    check_imitation(["grid4x4", "cologne1"], "flowlights", "greedy")  # green-choosing policies: fine
+    with pytest.raises(ConfigError, match="ingolstadt21: .*action_mode='phase'.*'switch'"):
+        run_benchmark(["grid4x4", "ingolstadt21"], "flowlights", tmp_path / "r.json", tmp_path, minutes=1.0, imitate="greedy")
+    with pytest.raises(ConfigError, match="unknown controller 'nonesuch'"):
+        check_imitation(["grid4x4"], "resco", "nonesuch")
+    with pytest.raises(ConfigError, match="PPO only"):
+        check_imitation(["grid4x4"], "resco", "greedy", setup={**TRAINING_SETUP, "algorithm": "DQN"})
+    assert not (tmp_path / "r.json").exists()  # nothing ran, nothing written
 
 
 def test_the_table_names_a_keep_switch_action_and_a_warm_start() -> None:

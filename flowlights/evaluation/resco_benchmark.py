@@ -48,9 +48,28 @@ SCENARIO_SETUPS: dict[str, dict[str, Any]] = {
 }
 
 
-def setup_for(scenario: str, setup: Optional[dict[str, Any]] = None) -> dict[str, Any]:
-    """The training setup for ``scenario``: ``setup`` when given, else its own (SCENARIO_SETUPS) or the common one."""
-    return setup if setup is not None else SCENARIO_SETUPS.get(scenario, TRAINING_SETUP)
+def setup_for(scenario: str, setup: Optional[dict[str, Any]] = None, imitate: Optional[str] = None) -> dict[str, Any]:
+    """The training setup for ``scenario``: ``setup`` when given, else its own (SCENARIO_SETUPS) or the common one;
+    ``imitate``: the policy starts as a copy of that controller (``flowlights train --imitate``)."""
+    chosen = setup if setup is not None else SCENARIO_SETUPS.get(scenario, TRAINING_SETUP)
+    return {**chosen, "imitate": imitate} if imitate else chosen
+
+
+def check_imitation(scenarios: Sequence[str], protocol: str, imitate: str, setup: Optional[dict[str, Any]] = None) -> None:
+    """Fail before any training when ``imitate`` is no controller or decides unlike a scenario's trained policy (e.g.
+    a green-choosing controller for a keep/switch set-up)."""
+    from flowlights.baselines.base import CONTROLLERS
+    from flowlights.training.imitation import check_controller_fits
+
+    controller = CONTROLLERS.get_or_fail(imitate)
+    for scenario in scenarios:
+        own = setup_for(scenario, setup, imitate)
+        if own["algorithm"] != "PPO":
+            raise ConfigError(f"--imitate {imitate}: {scenario} trains {own['algorithm']}; a warm start copies a policy, PPO only.")
+        try:
+            check_controller_fits(controller, training_experiment(scenario, protocol, own).flow_params["env"])
+        except ConfigError as error:
+            raise ConfigError(f"{scenario}: {error} (leave {scenario} out of --scenarios, or train it without --imitate)") from None
 
 
 def load_results(path: Path) -> dict[str, Any]:
@@ -175,7 +194,7 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
                   baselines: Optional[Sequence[str]] = None, minutes: Optional[float] = None, seeds: Sequence[int] = (0,),
                   setup: Optional[dict[str, Any]] = None, num_env_runners: int = 2, log: Any = print,
                   other_sumo: Optional[str] = None, retrain: bool = False,
-                  resume: Optional[Path] = None) -> dict[str, Any]:
+                  resume: Optional[Path] = None, imitate: Optional[str] = None) -> dict[str, Any]:
     """Run every missing cell (baselines, then a training per seed when ``minutes`` is given), saving after each.
 
     ``retrain``: train the given seeds again even where they have a result (e.g. with a larger budget); the earlier
@@ -183,8 +202,13 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
 
     ``other_sumo``: a label such as ``"sumo 1.9.1"`` when SUMO_HOME points at another SUMO installation: the
     baselines, and the trained policies whose runs are on this machine (again when they were retrained), then run
-    through TraCI on it and go under ``entry[other_sumo]`` (no training)."""
+    through TraCI on it and go under ``entry[other_sumo]`` (no training).
+
+    ``imitate``: every training starts as a copy of that controller (checked for every scenario before anything runs);
+    a seed trained without it is another set-up, so it is trained again and the earlier result kept."""
     baselines = baselines_for(protocol) if baselines is None else baselines
+    if imitate and minutes is not None and not other_sumo:
+        check_imitation(scenarios, protocol, imitate, setup)
     results = load_results(results_path)
     started = time.time()
     for scenario in scenarios:
@@ -210,7 +234,7 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
             continue
         if minutes is None:
             continue
-        own_setup = setup_for(scenario, setup)
+        own_setup = setup_for(scenario, setup, imitate)
         per_seed = list(entry.get("trained", {}).get("per_seed", []))
         for seed in seeds:
             before = next((cell for cell in per_seed if cell["training_seed"] == seed), None)
@@ -319,4 +343,4 @@ def learned_vs_ours_table(results: dict[str, Any], protocol: str) -> str:
 
 
 __all__ = ["BASELINES", "LEARNERS", "SAFE_BASELINES", "SCENARIO_SETUPS", "TRAINING_SETUP", "baselines_for", "baselines_table",
-           "learned_table", "learned_vs_ours_table", "run_benchmark", "setup_for"]
+           "learned_table", "learned_vs_ours_table", "run_benchmark", "setup_for", "check_imitation"]
