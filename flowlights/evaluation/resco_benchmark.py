@@ -59,14 +59,13 @@ def check_imitation(scenarios: Sequence[str], protocol: str, imitate: str, setup
     """Fail before any training when ``imitate`` is no controller or decides unlike a scenario's trained policy (e.g.
     a green-choosing controller for a keep/switch set-up)."""
     from flowlights.baselines.base import CONTROLLERS
-    from flowlights.training.imitation import check_controller_fits
+    from flowlights.training.imitation import check_controller_fits, check_imitating_algorithm
 
     controller = CONTROLLERS.get_or_fail(imitate)
     for scenario in scenarios:
         own = setup_for(scenario, setup, imitate)
-        if own["algorithm"] != "PPO":
-            raise ConfigError(f"--imitate {imitate}: {scenario} trains {own['algorithm']}; a warm start copies a policy, PPO only.")
         try:
+            check_imitating_algorithm(own["algorithm"])
             check_controller_fits(controller, training_experiment(scenario, protocol, own).flow_params["env"])
         except ConfigError as error:
             raise ConfigError(f"{scenario}: {error} (leave {scenario} out of --scenarios, or train it without --imitate)") from None

@@ -44,6 +44,12 @@ def _discounted(rewards: list[float], gamma: float) -> list[float]:
     return out
 
 
+def check_imitating_algorithm(algorithm: str) -> None:
+    """A warm start fits a policy's logits to the controller's choices: PPO has them, DQN learns Q-values."""
+    if algorithm != "PPO":
+        raise ConfigError(f"--imitate trains a policy to copy the controller: PPO only, not {algorithm}.")
+
+
 def check_controller_fits(controller: Any, env_params: Any) -> None:
     """The controller's actions must mean what the policy's mean: its env settings (other than the lane measures it
     reads) must be the experiment's."""
@@ -165,8 +171,7 @@ def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, epis
                run_dir: Optional[Path] = None, progress: bool = True, seed: int = 0) -> dict[str, Any]:
     """Imitate ``controller_name`` before training: collect its decisions, fit every policy that acts in them, push
     the weights to the env runners. Writes ``imitation.json`` into ``run_dir``; returns its content."""
-    if algo.config.algo_class.__name__ != "PPO":
-        raise ConfigError(f"--imitate trains a policy to copy the controller: PPO only, not {algo.config.algo_class.__name__}.")
+    check_imitating_algorithm(algo.config.algo_class.__name__)
     gamma = float(algo.config.gamma)
     mapping = algo.config.policy_mapping_fn
     demos = collect(env_kwargs, controller_name, episodes, gamma, lambda light: mapping(light, None), progress)
