@@ -17,12 +17,14 @@ RESCO's scenarios: ../shared/scenarios/resco or $FLOWLIGHTS_RESCO.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from flowlights.errors import FlowlightsError
 from flowlights.evaluation.learning_report import marked, put_section
 from flowlights.evaluation.resco_benchmark import (baselines_table, learned_table, learned_vs_ours_table, load_results,
                                                     run_benchmark)
@@ -76,6 +78,18 @@ learner is measured against our own max_pressure and SUMO's actuated control on 
     put_section(doc, protocol, marked("resco-benchmark", protocol, body), kind="resco-benchmark")
 
 
+def setup_changes(text: str, parser: argparse.ArgumentParser) -> dict:
+    """--setup's changes: the JSON given, or the JSON file it names."""
+    source = Path(text).read_text() if Path(text).is_file() else text
+    try:
+        changes = json.loads(source)
+    except json.JSONDecodeError as error:
+        parser.error(f"--setup {text!r}: neither a JSON file nor JSON ({error})")
+    if not isinstance(changes, dict):
+        parser.error(f"--setup {text!r}: give a JSON object such as '{{\"env\": {{\"reward\": \"zone_queue_held\"}}}}'")
+    return changes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=list(SCENARIOS))
@@ -91,6 +105,10 @@ def main() -> int:
     parser.add_argument("--imitate", default=None, metavar="CONTROLLER",
                         help="each training starts as a copy of this controller (e.g. greedy; flowlights train --imitate); "
                              "a seed trained without it is trained again, the earlier result kept")
+    parser.add_argument("--setup", default=None, metavar="JSON",
+                        help="changes to each scenario's own training set-up, as JSON or a JSON file, e.g. "
+                             "'{\"env\": {\"reward\": \"zone_queue_held\"}, \"training\": {\"lr\": 1e-4}}' (env and training "
+                             "merged key by key); a seed trained without them is trained again, the earlier result kept")
     parser.add_argument("--num-env-runners", type=int, default=2)
     parser.add_argument("--runs", type=Path, default=Path("results/resco_benchmark"), help="run folders (not committed)")
     parser.add_argument("--json", type=Path, default=None, help="default docs/resco_learning.json (resco protocol)")
@@ -99,6 +117,7 @@ def main() -> int:
                         help="run the baselines and the trained policies on another SUMO installation (e.g. 1.9.1, RESCO's) through "
                              "TraCI; no training")
     args = parser.parse_args()
+    changes = setup_changes(args.setup, parser) if args.setup else None
     suffix = "" if args.protocol == "resco" else f"_{args.protocol}"
     json_path = args.json or Path(f"docs/resco_learning{suffix}.json")
     doc = args.doc
@@ -111,10 +130,14 @@ def main() -> int:
     other = other_sumo_label(args.sumo_home) if args.sumo_home else None
     if args.resume and (len(args.scenarios) != 1 or len(args.seeds) != 1 or args.minutes is None):
         parser.error("--resume continues one run: give exactly one --scenarios, one --seeds and --minutes")
-    results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=None if other else args.minutes,
-                            seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other,
-                            retrain=args.retrain or args.resume is not None, resume=args.resume,
-                            imitate=args.imitate)
+    try:
+        results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=None if other else args.minutes,
+                                seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other,
+                                retrain=args.retrain or args.resume is not None, resume=args.resume,
+                                imitate=args.imitate, changes=changes)
+    except FlowlightsError as error:  # a bad set-up, scenario or run: its message names it and the fix
+        print(f"resco_benchmark.py: error: {error}", file=sys.stderr)
+        return 2
     write_tables(results, args.protocol, doc)
     print(f"wrote {json_path} and {doc}")
     return 0

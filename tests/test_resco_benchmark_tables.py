@@ -5,7 +5,7 @@ import pytest
 
 from flowlights.errors import ConfigError
 from flowlights.evaluation.resco_benchmark import (SCENARIO_SETUPS, TRAINING_SETUP, as_json, baselines_for,
-                                                    check_imitation, learned_table, learned_vs_ours_table, load_results,
+                                                    changed_setup, check_setups, learned_table, learned_vs_ours_table, load_results,
                                                     run_benchmark, save_entry, save_results, setup_for, trained_summary,
                                                     with_seed)
 
@@ -51,14 +51,41 @@ def test_imitate_is_added_to_each_scenarios_own_setup_without_changing_it() -> N
 
 
 def test_imitate_fails_before_anything_runs_when_a_scenario_cannot_copy_the_controller(tmp_path) -> None:
-    check_imitation(["grid4x4", "cologne1"], "flowlights", "greedy")  # green-choosing policies: fine
+    check_setups(["grid4x4", "cologne1"], "flowlights", imitate="greedy")  # green-choosing policies: fine
     with pytest.raises(ConfigError, match="ingolstadt21: .*action_mode='phase'.*'switch'"):
         run_benchmark(["grid4x4", "ingolstadt21"], "flowlights", tmp_path / "r.json", tmp_path, minutes=1.0, imitate="greedy")
     with pytest.raises(ConfigError, match="unknown controller 'nonesuch'"):
-        check_imitation(["grid4x4"], "resco", "nonesuch")
+        check_setups(["grid4x4"], "resco", imitate="nonesuch")
     with pytest.raises(ConfigError, match="PPO only"):
-        check_imitation(["grid4x4"], "resco", "greedy", setup={**TRAINING_SETUP, "algorithm": "DQN"})
+        check_setups(["grid4x4"], "resco", imitate="greedy", setup={**TRAINING_SETUP, "algorithm": "DQN"})
     assert not (tmp_path / "r.json").exists()  # nothing ran, nothing written
+
+
+def test_setup_changes_merge_over_each_scenarios_own_setup_and_name_what_they_change() -> None:
+    held = {"env": {"reward": "zone_queue_held", "observation": TRAINING_SETUP["env"]["observation"] + ["held_back"]},
+            "training": {"lr": 1e-4}}
+    changed = setup_for("arterial4x4", changes=held)
+    assert changed["env"]["reward"] == "zone_queue_held" and changed["env"]["pad_observations"] is True  # merged
+    assert changed["training"]["lr"] == 1e-4 and changed["training"]["num_epochs"] == TRAINING_SETUP["training"]["num_epochs"]
+    assert TRAINING_SETUP["env"]["reward"] == "zone_queue" and TRAINING_SETUP["training"]["lr"] == 5e-4  # untouched
+    assert setup_for("ingolstadt21", changes={"training": {"lr": 1e-4}})["env"]["action_mode"] == "switch"  # its own, changed
+    assert as_json(changed) != as_json(setup_for("arterial4x4"))  # another set-up: the seed is trained again
+    cell = {**_cell(20.0), "training_seed": 0, "training_minutes": 30.0, "env_steps": 1000}
+    table = learned_vs_ours_table({"arterial4x4": {"trained": trained_summary([cell], changed)}}, "flowlights")
+    assert "PPO shared, zone_queue_held reward, + held_back observed, 1 seed(s)" in table
+
+
+def test_bad_setup_changes_fail_before_anything_runs_naming_the_scenario(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="unknown key\\(s\\) 'rewrd'; allowed: algorithm, policies, env, training"):
+        changed_setup(TRAINING_SETUP, {"rewrd": "queue"})
+    with pytest.raises(ConfigError, match="'env' must be a mapping"):
+        changed_setup(TRAINING_SETUP, {"env": "zone_queue_held"})
+    with pytest.raises(ConfigError, match="grid4x4: unknown reward 'nonesuch'; registered: "):
+        run_benchmark(["grid4x4", "arterial4x4"], "flowlights", tmp_path / "r.json", tmp_path, minutes=1.0,
+                      changes={"env": {"reward": "nonesuch"}})
+    with pytest.raises(ConfigError, match="grid4x4: .*unknown observation 'nonesuch'"):
+        check_setups(["grid4x4"], "flowlights", changes={"env": {"observation": ["phase", "nonesuch"]}})
+    assert not (tmp_path / "r.json").exists()
 
 
 def test_the_table_names_a_keep_switch_action_and_a_warm_start() -> None:

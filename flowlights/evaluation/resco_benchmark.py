@@ -48,27 +48,60 @@ SCENARIO_SETUPS: dict[str, dict[str, Any]] = {
 }
 
 
-def setup_for(scenario: str, setup: Optional[dict[str, Any]] = None, imitate: Optional[str] = None) -> dict[str, Any]:
+SETUP_KEYS = ("algorithm", "policies", "env", "training")
+
+
+def changed_setup(setup: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``setup`` with ``changes`` applied (e.g. ``{"env": {"reward": "zone_queue_held"}}``): ``env`` and ``training``
+    merged key by key, ``algorithm`` and ``policies`` replaced; ``setup`` itself is left as it is."""
+    unknown = sorted(set(changes) - set(SETUP_KEYS))
+    if unknown:
+        raise ConfigError(f"set-up changes: unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(SETUP_KEYS)} "
+                          '(e.g. {"env": {"reward": "zone_queue_held"}, "training": {"lr": 1e-4}}).')
+    out = dict(setup)
+    for key, value in changes.items():
+        if key in ("env", "training"):
+            if not isinstance(value, dict):
+                raise ConfigError(f"set-up changes: {key!r} must be a mapping of its settings, not {value!r}.")
+            out[key] = {**setup[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def setup_for(scenario: str, setup: Optional[dict[str, Any]] = None, imitate: Optional[str] = None,
+              changes: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """The training setup for ``scenario``: ``setup`` when given, else its own (SCENARIO_SETUPS) or the common one;
-    ``imitate``: the policy starts as a copy of that controller (``flowlights train --imitate``)."""
+    ``changes``: applied over it (``changed_setup``); ``imitate``: the policy starts as a copy of that controller
+    (``flowlights train --imitate``)."""
     chosen = setup if setup is not None else SCENARIO_SETUPS.get(scenario, TRAINING_SETUP)
+    chosen = changed_setup(chosen, changes) if changes else chosen
     return {**chosen, "imitate": imitate} if imitate else chosen
 
 
-def check_imitation(scenarios: Sequence[str], protocol: str, imitate: str, setup: Optional[dict[str, Any]] = None) -> None:
-    """Fail before any training when ``imitate`` is no controller or decides unlike a scenario's trained policy (e.g.
-    a green-choosing controller for a keep/switch set-up)."""
+def check_setups(scenarios: Sequence[str], protocol: str, setup: Optional[dict[str, Any]] = None,
+                 imitate: Optional[str] = None, changes: Optional[dict[str, Any]] = None) -> None:
+    """Fail before any training, naming the scenario, when its set-up cannot be trained: an unknown reward or
+    observation or env setting, or ``imitate`` no controller or one deciding unlike the trained policy (e.g. a
+    green-choosing controller for a keep/switch set-up)."""
     from flowlights.baselines.base import CONTROLLERS
+    from flowlights.observations import get_features
+    from flowlights.rewards import get_reward
     from flowlights.training.imitation import check_controller_fits, check_imitating_algorithm
 
-    controller = CONTROLLERS.get_or_fail(imitate)
+    controller = CONTROLLERS.get_or_fail(imitate) if imitate else None
     for scenario in scenarios:
-        own = setup_for(scenario, setup, imitate)
         try:
-            check_imitating_algorithm(own["algorithm"])
-            check_controller_fits(controller, training_experiment(scenario, protocol, own).flow_params["env"])
+            own = setup_for(scenario, setup, imitate, changes)
+            get_reward(own["env"]["reward"])
+            get_features(own["env"]["observation"])
+            env = training_experiment(scenario, protocol, own).flow_params["env"]
+            if controller is not None:
+                check_imitating_algorithm(own["algorithm"])
+                check_controller_fits(controller, env)
         except ConfigError as error:
-            raise ConfigError(f"{scenario}: {error} (leave {scenario} out of --scenarios, or train it without --imitate)") from None
+            fix = f" (leave {scenario} out of --scenarios, or train it without --imitate)" if controller else ""
+            raise ConfigError(f"{scenario}: {error}{fix}") from None
 
 
 def load_results(path: Path) -> dict[str, Any]:
@@ -193,7 +226,8 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
                   baselines: Optional[Sequence[str]] = None, minutes: Optional[float] = None, seeds: Sequence[int] = (0,),
                   setup: Optional[dict[str, Any]] = None, num_env_runners: int = 2, log: Any = print,
                   other_sumo: Optional[str] = None, retrain: bool = False,
-                  resume: Optional[Path] = None, imitate: Optional[str] = None) -> dict[str, Any]:
+                  resume: Optional[Path] = None, imitate: Optional[str] = None,
+                  changes: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """Run every missing cell (baselines, then a training per seed when ``minutes`` is given), saving after each.
 
     ``retrain``: train the given seeds again even where they have a result (e.g. with a larger budget); the earlier
@@ -204,10 +238,13 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
     through TraCI on it and go under ``entry[other_sumo]`` (no training).
 
     ``imitate``: every training starts as a copy of that controller (checked for every scenario before anything runs);
-    a seed trained without it is another set-up, so it is trained again and the earlier result kept."""
+    a seed trained without it is another set-up, so it is trained again and the earlier result kept.
+
+    ``changes``: applied over each scenario's own set-up (``changed_setup``); likewise another set-up. Every
+    scenario's set-up is checked (``check_setups``) before anything runs."""
     baselines = baselines_for(protocol) if baselines is None else baselines
-    if imitate and minutes is not None and not other_sumo:
-        check_imitation(scenarios, protocol, imitate, setup)
+    if minutes is not None and not other_sumo:
+        check_setups(scenarios, protocol, setup, imitate, changes)
     results = load_results(results_path)
     started = time.time()
     for scenario in scenarios:
@@ -233,7 +270,7 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
             continue
         if minutes is None:
             continue
-        own_setup = setup_for(scenario, setup, imitate)
+        own_setup = setup_for(scenario, setup, imitate, changes)
         per_seed = list(entry.get("trained", {}).get("per_seed", []))
         for seed in seeds:
             before = next((cell for cell in per_seed if cell["training_seed"] == seed), None)
@@ -315,6 +352,10 @@ def _training(trained: dict[str, Any]) -> str:
     switch = ", keep/switch" if trained.get("action_mode", "phase") == "switch" else ""
     switch += f", change cost {trained['change_cost']:g}" if trained.get("change_cost") else ""
     switch += f", started as a copy of {trained['imitate']}" if trained.get("imitate") else ""
+    if trained.get("reward", TRAINING_SETUP["env"]["reward"]) != TRAINING_SETUP["env"]["reward"]:
+        switch += f", {trained['reward']} reward"
+    seen = [name for name in trained.get("observation", ()) if name not in TRAINING_SETUP["env"]["observation"]]
+    switch += f", + {' + '.join(seen)} observed" if seen else ""
     return (f"{trained['algorithm']} {trained['policies']}{switch}, {len(trained['training_seeds'])} seed(s), "
             f"{statistics.fmean(trained['training_minutes']):.0f} min, {statistics.fmean(trained['env_steps']):.0f} steps")
 
@@ -342,4 +383,4 @@ def learned_vs_ours_table(results: dict[str, Any], protocol: str) -> str:
 
 
 __all__ = ["BASELINES", "LEARNERS", "SAFE_BASELINES", "SCENARIO_SETUPS", "TRAINING_SETUP", "baselines_for", "baselines_table",
-           "learned_table", "learned_vs_ours_table", "run_benchmark", "setup_for", "check_imitation"]
+           "learned_table", "learned_vs_ours_table", "run_benchmark", "setup_for", "changed_setup", "check_setups"]
