@@ -71,8 +71,10 @@ class EnvParams:
     "switch" (Flow's keep=0 / switch=1). observation: names from ``flowlights.observations``;
     reward: a name from ``flowlights.rewards``; neighbor_weight mixes the neighbours' mean
     reward in. change_cost: what each green change a light begins costs its reward, once (0: nothing), against a
-    policy that churns between greens and loses a yellow each time. pad_observations: one common shape for every
-    light (shared policies).
+    policy that churns between greens and loses a yellow each time. reward_scale: every reward (change costs
+    included) is multiplied by it — e.g. 0.01 on a saturated network, where a light's reward per decision is
+    -50 or less: PPO's value function, whose loss RLlib clamps at ``vf_clip_param`` (10), then sees returns it
+    can learn. pad_observations: one common shape for every light (shared policies).
     action_mask: observations become {"observation", "action_mask"} dicts.
     tls_ids: the traffic lights to control (None = all with two or more greens); the rest keep their
     SUMO program. include_single_green: also make lights whose program has one green agents.
@@ -119,6 +121,7 @@ class EnvParams:
     reward: str = "wait"
     neighbor_weight: float = 0.0
     change_cost: float = 0.0
+    reward_scale: float = 1.0
     pad_observations: bool = False
     action_mask: bool = False
     tls_ids: Optional[Sequence[str]] = None
@@ -189,6 +192,9 @@ class EnvParams:
             raise ConfigError(f"neighbor_weight={self.neighbor_weight!r} must be within [0, 1].")
         if not self.change_cost >= 0:
             raise ConfigError(f"change_cost={self.change_cost!r} must be >= 0 (reward units per green change; 0 disables it).")
+        if not (self.reward_scale > 0 and math.isfinite(self.reward_scale)):
+            raise ConfigError(f"reward_scale={self.reward_scale!r} must be a finite number > 0 (1 leaves rewards as they are; "
+                              "e.g. 0.01 to bring per-decision rewards of -100 to -1).")
         if not 0.0 <= self.cluster_weight <= 1.0 or self.neighbor_weight + self.cluster_weight > 1.0:
             raise ConfigError(f"cluster_weight={self.cluster_weight!r} must be within [0, 1] and, with "
                               f"neighbor_weight={self.neighbor_weight!r}, sum to at most 1.")

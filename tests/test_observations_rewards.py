@@ -287,3 +287,33 @@ def test_change_cost_charges_each_green_change_once(decision):
     assert charged_total > 2.5 * 10, "too few green changes to test anything"
     with pytest.raises(ConfigError, match="change_cost=-1"):
         make_env(scenario="grid2x2", change_cost=-1)
+
+
+@pytest.mark.parametrize("decision", ["fixed", "event"])
+def test_reward_scale_multiplies_every_reward_change_costs_included(decision):
+    """Same seed and actions with reward_scale 1 and 0.01: SUMO runs the same, every reward is exactly 0.01 times."""
+    from flowlights.envs.factory import make_env
+
+    runs = {}
+    for scale in (1.0, 0.01):
+        env = make_env(scenario="grid2x2", end=300, decision=decision, action_mode="switch", reward="wait",
+                       change_cost=2.0, reward_scale=scale, delta_time=5, min_green=5, max_green=None)
+        rng = np.random.default_rng(5)
+        seen = []
+        try:
+            obs, _ = env.reset(seed=2)
+            while env.agents:
+                obs, rewards, *_ = env.step({t: int(rng.integers(2)) for t in env.agents})
+                seen.append(rewards)
+        finally:
+            env.close()
+        runs[scale] = seen
+    plain, scaled = runs[1.0], runs[0.01]
+    assert [set(r) for r in plain] == [set(r) for r in scaled], "the scale changed which lights were asked"
+    assert sum(abs(v) for r in plain for v in r.values()) > 10, "rewards too small to test anything"
+    for before, after in zip(plain, scaled):
+        for tls, value in before.items():
+            assert after[tls] == pytest.approx(0.01 * value), (decision, tls)
+    for bad in (0.0, -1.0, float("inf")):
+        with pytest.raises(ConfigError, match="reward_scale="):
+            make_env(scenario="grid2x2", reward_scale=bad)

@@ -341,7 +341,7 @@ class TrafficLightEnv(MultiEnv):
     def change_costs(self, memory: dict[str, dict]) -> dict[str, float]:
         """Minus ``change_cost`` times the green changes each light began since the last call with this ``memory``
         (one dict per light, as for ``rewards_with``; nothing at the first call); {} when change_cost is 0."""
-        cost = self.env_params.change_cost
+        cost = self.env_params.change_cost * self.env_params.reward_scale
         if not cost:
             return {}
         costs = {}
@@ -352,12 +352,13 @@ class TrafficLightEnv(MultiEnv):
         return costs
 
     def rewards_with(self, memory: dict[str, dict]) -> dict[str, float]:
-        """Every agent's reward from the last measurements, rewards defined as changes keeping their state in
-        ``memory`` (one dict per light): the env's own rewards, or another observer's (a deployed light's)."""
+        """Every agent's reward from the last measurements (times ``reward_scale``), rewards defined as changes keeping
+        their state in ``memory`` (one dict per light): the env's own rewards, or another observer's (a deployed light's)."""
         assert self._measures is not None
         local = {t: self.reward_fn(self.views[t], self._measures, memory.setdefault(t, {})) for t in self.controlled}
-        return {t: mix_rewards(local, t, [(self.env_params.neighbor_weight, self.neighbour_ids[t]),
-                                          (self.env_params.cluster_weight, self.cluster_ids.get(t, []))])
+        scale = self.env_params.reward_scale
+        return {t: scale * mix_rewards(local, t, [(self.env_params.neighbor_weight, self.neighbour_ids[t]),
+                                                  (self.env_params.cluster_weight, self.cluster_ids.get(t, []))])
                 for t in self.agents}
 
     def render(self) -> Any:
