@@ -72,7 +72,12 @@ def test_setup_changes_merge_over_each_scenarios_own_setup_and_name_what_they_ch
     assert as_json(changed) != as_json(setup_for("arterial4x4"))  # another set-up: the seed is trained again
     cell = {**_cell(20.0), "training_seed": 0, "training_minutes": 30.0, "env_steps": 1000}
     table = learned_vs_ours_table({"arterial4x4": {"trained": trained_summary([cell], changed)}}, "flowlights")
-    assert "PPO shared, zone_queue_held reward, + held_back observed, 1 seed(s)" in table
+    assert "PPO shared, zone_queue_held reward, + held_back observed, lr 0.0001, 1 seed(s)" in table
+    scaled = setup_for("arterial4x4", changes={"env": {"reward_scale": 0.01}, "training": {"vf_clip_param": 10000}})
+    table = learned_vs_ours_table({"arterial4x4": {"trained": trained_summary([cell], scaled)}}, "flowlights")
+    assert "PPO shared, reward_scale 0.01, vf_clip_param 10000, 1 seed(s)" in table
+    assert "| PPO shared, 1 seed(s)" in learned_vs_ours_table(
+        {"grid4x4": {"trained": trained_summary([cell], setup_for("grid4x4"))}}, "flowlights")  # the common set-up: nothing more
 
 
 def test_bad_setup_changes_fail_before_anything_runs_naming_the_scenario(tmp_path) -> None:

@@ -207,12 +207,25 @@ def _over_training_seeds(per_seed: Sequence[dict[str, Any]]) -> dict[str, float]
     return {"mean": statistics.fmean(means), "std": std}
 
 
+NAMED_SETTINGS = ("observation", "reward", "action_mode", "change_cost")  # each named in the tables their own way
+
+
+def other_settings(setup: dict[str, Any]) -> dict[str, Any]:
+    """The env and training settings of ``setup`` that differ from the common set-up's (beyond those the tables
+    name their own way), e.g. ``{"reward_scale": 0.01, "vf_clip_param": 10000}``."""
+    changed = {}
+    for part in ("env", "training"):
+        common = TRAINING_SETUP[part]
+        changed.update({k: v for k, v in setup[part].items() if k not in NAMED_SETTINGS and common.get(k) != v})
+    return changed
+
+
 def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -> dict[str, Any]:
     """The trained entry: the delay over training seeds (``_over_training_seeds``) and how they were trained."""
     return {"resco_delay": _over_training_seeds(per_seed), "algorithm": setup["algorithm"],
             "policies": setup["policies"], "observation": setup["env"]["observation"], "reward": setup["env"]["reward"],
             "action_mode": setup["env"].get("action_mode", "phase"), "change_cost": setup["env"].get("change_cost", 0.0),
-            "imitate": setup.get("imitate"),
+            "imitate": setup.get("imitate"), "other_settings": other_settings(setup),
             "training_minutes": [c["training_minutes"] for c in per_seed], "env_steps": [c["env_steps"] for c in per_seed],
             "training_seeds": [c["training_seed"] for c in per_seed], "per_seed": list(per_seed)}
 
@@ -356,6 +369,8 @@ def _training(trained: dict[str, Any]) -> str:
         switch += f", {trained['reward']} reward"
     seen = [name for name in trained.get("observation", ()) if name not in TRAINING_SETUP["env"]["observation"]]
     switch += f", + {' + '.join(seen)} observed" if seen else ""
+    switch += "".join(f", {key} {value:g}" if isinstance(value, float) else f", {key} {value}"
+                      for key, value in trained.get("other_settings", {}).items())
     return (f"{trained['algorithm']} {trained['policies']}{switch}, {len(trained['training_seeds'])} seed(s), "
             f"{statistics.fmean(trained['training_minutes']):.0f} min, {statistics.fmean(trained['env_steps']):.0f} steps")
 
