@@ -114,6 +114,7 @@ def test_the_other_sumo_table_reads_that_sumos_cells_only() -> None:
             for line in learned_table(results, "resco", "sumo 1.9.1").splitlines() if line.startswith("| ") and "---" not in line}
     assert set(rows) == {"scenario", "ingolstadt21"}, "a scenario whose policy was not evaluated there has no row"
     assert rows["ingolstadt21"][0] == "100.00 ± 0.50" and rows["ingolstadt21"][2:4] == ["136.72", "yes"]
+    assert rows["ingolstadt21"][4:6] == ["76.32", "no"], "RESCO's MAXWAVE, beside its MAXPRESSURE, judged the same way"
     assert rows["ingolstadt21"][-2:] == ["80.00 ± 0.50", "60.00 ± 0.50"]
     ours = {line.split("|")[1].strip(): line for line in learned_table(results, "resco").splitlines() if line.startswith("| ")}
     assert "150.00 ± 0.50" in ours["ingolstadt21"] and "| no |" in ours["ingolstadt21"]
