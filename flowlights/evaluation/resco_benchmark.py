@@ -352,16 +352,12 @@ def learned_table(results: dict[str, Any], protocol: str, other_sumo: Optional[s
             continue
         trained = entry.get("trained")
         name, best = best_learner(scenario)
-        mp, wave = PUBLISHED[scenario]["MAXPRESSURE"], PUBLISHED[scenario]["MAXWAVE"]
-        if trained is None:
-            lines.append(f"| {scenario} | – | – | {mp:.2f} | – | {wave:.2f} | – | {best:.2f} ({name}) | – | "
-                         f"{_cell(entry, 'max_pressure')} | {_cell(entry, 'greedy')} |")
-            continue
-        mean = trained["resco_delay"]["mean"]
-        how = _training(trained)
-        beats = " | ".join(f"{bar:.2f}{label} | {'yes' if mean < bar else 'no'}"
-                           for bar, label in ((mp, ""), (wave, ""), (best, f" ({name})")))
-        lines.append(f"| {scenario} | {_cell(entry, 'trained')} | {how} | {beats} | {_cell(entry, 'max_pressure')} | "
+        mean = trained["resco_delay"]["mean"] if trained else None
+        bars = ((PUBLISHED[scenario]["MAXPRESSURE"], ""), (PUBLISHED[scenario]["MAXWAVE"], ""), (best, f" ({name})"))
+        beats = " | ".join(f"{bar:.2f}{label} | {'–' if mean is None else 'yes' if mean < bar else 'no'}"
+                           for bar, label in bars)
+        trained_cells = f"{_cell(entry, 'trained')} | {_training(trained)}" if trained else "– | –"
+        lines.append(f"| {scenario} | {trained_cells} | {beats} | {_cell(entry, 'max_pressure')} | "
                      f"{_cell(entry, 'greedy')} |")
     return "\n".join(lines)
 
