@@ -105,6 +105,9 @@ def main() -> int:
     parser.add_argument("--imitate", default=None, metavar="CONTROLLER",
                         help="each training starts as a copy of this controller (e.g. greedy; flowlights train --imitate); "
                              "a seed trained without it is trained again, the earlier result kept")
+    parser.add_argument("--imitate-rounds", type=int, default=0, metavar="N",
+                        help="then N DAgger rounds: the copy drives an episode, the controller labels the states it reaches, "
+                             "the copy is fitted again (flowlights train --imitate-rounds)")
     parser.add_argument("--setup", default=None, metavar="JSON",
                         help="changes to each scenario's own training set-up, as JSON or a JSON file, e.g. "
                              "'{\"env\": {\"reward\": \"zone_queue_held\"}, \"training\": {\"lr\": 1e-4}}' (env and training "
@@ -128,13 +131,15 @@ def main() -> int:
         write_tables(load_results(json_path), args.protocol, doc)
 
     other = other_sumo_label(args.sumo_home) if args.sumo_home else None
+    if args.imitate_rounds and not args.imitate:
+        parser.error(f"--imitate-rounds {args.imitate_rounds}: DAgger rounds refine a copy; give --imitate CONTROLLER too")
     if args.resume and (len(args.scenarios) != 1 or len(args.seeds) != 1 or args.minutes is None):
         parser.error("--resume continues one run: give exactly one --scenarios, one --seeds and --minutes")
     try:
         results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=None if other else args.minutes,
                                 seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other,
                                 retrain=args.retrain or args.resume is not None, resume=args.resume,
-                                imitate=args.imitate, changes=changes)
+                                imitate=args.imitate, changes=changes, imitate_rounds=args.imitate_rounds)
     except FlowlightsError as error:  # a bad set-up, scenario or run: its message names it and the fix
         print(f"resco_benchmark.py: error: {error}", file=sys.stderr)
         return 2

@@ -62,6 +62,26 @@ def test_fitted_policy_takes_the_controllers_decisions_on_an_unseen_episode():
     assert abs(fit["value_mean"] - fit["return_mean"]) < 0.2 * abs(fit["return_mean"]), fit
 
 
+def test_a_dagger_round_records_the_controllers_decisions_in_the_states_the_driver_reaches():
+    shared = lambda light: "shared"  # noqa: E731
+    keep_first_green = lambda obs: {light: 0 for light in obs}  # noqa: E731  (the driver: never changes green)
+    seen = collect(GRID, "greedy", episodes=1, gamma=0.95, policy_of=shared, progress=False, driver=keep_first_green,
+                   seed=4)["shared"]
+    assert len(seen.actions) == 4 * 80
+    demos = collect(GRID, "greedy", episodes=1, gamma=0.95, policy_of=shared, progress=False, seed=4)["shared"]
+    # the phase one-hot leads the observation; recorded light by light, 80 decisions each. The driver's actions were
+    # applied: each light stays in its first green but where max green forces a change; greedy alternates
+    in_first_green = lambda d: np.stack(d.observations)[:, 0].reshape(4, 80).mean(axis=1)  # noqa: E731
+    assert (in_first_green(seen) > 0.8).all() and (in_first_green(demos) < 0.7).all(), (in_first_green(seen), in_first_green(demos))
+    assert seen.actions.count(1) > 40, "greedy's decisions, not the driver's, are what is recorded"
+    assert all(np.isnan(seen.returns)), "the driver's returns are not the controller's: not fitted"
+
+    demos.extend(seen)
+    fit = fit_module(ppo_module(GRID), demos, steps=300)
+    assert fit["decisions"] == 2 * 4 * 80 and np.isfinite([fit["value_mean"], fit["return_mean"]]).all(), fit
+    assert fit["return_mean"] == pytest.approx(np.mean(demos.returns[:4 * 80]), rel=1e-4), "values fit the known returns only"
+
+
 def test_controller_deciding_in_another_action_mode_is_refused():
     with pytest.raises(ConfigError, match=r"--imitate greedy decides with env.action_mode='phase'.*'switch'"):
         collect({**GRID, "action_mode": "switch"}, "greedy", episodes=1, gamma=0.95, policy_of=lambda light: "shared",
@@ -73,12 +93,14 @@ def test_training_starts_from_the_imitated_policy(tmp_path):
     cfg.write_text(TINY.replace("POLICIES", "shared").replace("reward: queue}", "reward: queue, detection_distance: 50, "
                                                               "observation: [phase, min_green, zone_approach, zone_queue]}")
                    .replace("num_epochs: 1,", "num_epochs: 1, lr: 0.0,"))
-    done = flowlights("train", str(cfg), "--imitate", "greedy", "--imitate-episodes", "2", "--iterations", "1",
-                      "--num-env-runners", "1", "--out", str(tmp_path / "runs"))
+    done = flowlights("train", str(cfg), "--imitate", "greedy", "--imitate-episodes", "2", "--imitate-rounds", "1",
+                      "--iterations", "1", "--num-env-runners", "1", "--out", str(tmp_path / "runs"))
     assert done.returncode == 0, done.stderr[-3000:]
     run_dir = next((tmp_path / "runs").iterdir())
     summary = json.loads((run_dir / "imitation.json").read_text())
-    assert summary["controller"] == "greedy" and summary["policies"]["shared"]["decisions"] == 2 * 4 * 40
+    # two episodes of greedy, then one DAgger round: an episode the copy drove, labelled by greedy
+    assert summary["controller"] == "greedy" and summary["policies"]["shared"]["decisions"] == 3 * 4 * 40
+    assert len(summary["rounds"]) == 1 and summary["rounds"][0]["agreement_driving"]["shared"] > 0.85, summary  # the fitted copy drove
     assert summary["policies"]["shared"]["agreement"] > 0.95
     assert "imitated greedy: policy shared agrees with" in done.stderr
     assert json.loads((run_dir / "params.json").read_text())["train_settings"]["imitate"] == "greedy"
@@ -95,3 +117,5 @@ def test_training_starts_from_the_imitated_policy(tmp_path):
 
     done = flowlights("train", str(cfg), "--imitate", "greedyy", "--iterations", "1")
     assert done.returncode == 2 and "unknown controller 'greedyy'" in done.stderr
+    done = flowlights("train", str(cfg), "--imitate-rounds", "2", "--iterations", "1")
+    assert done.returncode == 2 and "--imitate-rounds=2: DAgger rounds refine a copy" in done.stderr

@@ -70,13 +70,16 @@ def changed_setup(setup: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
 
 
 def setup_for(scenario: str, setup: Optional[dict[str, Any]] = None, imitate: Optional[str] = None,
-              changes: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+              changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0) -> dict[str, Any]:
     """The training setup for ``scenario``: ``setup`` when given, else its own (SCENARIO_SETUPS) or the common one;
     ``changes``: applied over it (``changed_setup``); ``imitate``: the policy starts as a copy of that controller
-    (``flowlights train --imitate``)."""
+    (``flowlights train --imitate``), refined by ``imitate_rounds`` DAgger rounds (``--imitate-rounds``)."""
     chosen = setup if setup is not None else SCENARIO_SETUPS.get(scenario, TRAINING_SETUP)
     chosen = changed_setup(chosen, changes) if changes else chosen
-    return {**chosen, "imitate": imitate} if imitate else chosen
+    if imitate_rounds and not imitate:
+        raise ConfigError(f"imitate_rounds={imitate_rounds!r}: DAgger rounds refine a copy; give --imitate CONTROLLER too.")
+    rounds = {"imitate_rounds": imitate_rounds} if imitate_rounds else {}
+    return {**chosen, "imitate": imitate, **rounds} if imitate else chosen
 
 
 def check_setups(scenarios: Sequence[str], protocol: str, setup: Optional[dict[str, Any]] = None,
@@ -163,7 +166,8 @@ def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: floa
     if left <= 0:
         raise ConfigError(f"{resume} has trained {training_minutes(resume):.1f} min already; the budget is {minutes:g}.")
     run_dir = train(experiment, TrainSettings(minutes=left, seed=training_seed, num_env_runners=num_env_runners,
-                                              checkpoint_freq=25, algorithm=setup["algorithm"], imitate=setup.get("imitate")),
+                                              checkpoint_freq=25, algorithm=setup["algorithm"], imitate=setup.get("imitate"),
+                                              imitate_rounds=setup.get("imitate_rounds", 0)),
                     out=runs / scenario / protocol / f"trained_seed{training_seed}", resume=resume)
     report = evaluate(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=False, out=run_dir / "evaluation")
     last = last_progress(run_dir)
@@ -225,7 +229,8 @@ def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -
     return {"resco_delay": _over_training_seeds(per_seed), "algorithm": setup["algorithm"],
             "policies": setup["policies"], "observation": setup["env"]["observation"], "reward": setup["env"]["reward"],
             "action_mode": setup["env"].get("action_mode", "phase"), "change_cost": setup["env"].get("change_cost", 0.0),
-            "imitate": setup.get("imitate"), "other_settings": other_settings(setup),
+            "imitate": setup.get("imitate"), "imitate_rounds": setup.get("imitate_rounds", 0),
+            "other_settings": other_settings(setup),
             "training_minutes": [c["training_minutes"] for c in per_seed], "env_steps": [c["env_steps"] for c in per_seed],
             "training_seeds": [c["training_seed"] for c in per_seed], "per_seed": list(per_seed)}
 
@@ -240,7 +245,7 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
                   setup: Optional[dict[str, Any]] = None, num_env_runners: int = 2, log: Any = print,
                   other_sumo: Optional[str] = None, retrain: bool = False,
                   resume: Optional[Path] = None, imitate: Optional[str] = None,
-                  changes: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+                  changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0) -> dict[str, Any]:
     """Run every missing cell (baselines, then a training per seed when ``minutes`` is given), saving after each.
 
     ``retrain``: train the given seeds again even where they have a result (e.g. with a larger budget); the earlier
@@ -251,7 +256,8 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
     through TraCI on it and go under ``entry[other_sumo]`` (no training).
 
     ``imitate``: every training starts as a copy of that controller (checked for every scenario before anything runs);
-    a seed trained without it is another set-up, so it is trained again and the earlier result kept.
+    a seed trained without it is another set-up, so it is trained again and the earlier result kept;
+    ``imitate_rounds``: DAgger rounds refining that copy (``flowlights train --imitate-rounds``), likewise.
 
     ``changes``: applied over each scenario's own set-up (``changed_setup``); likewise another set-up. Every
     scenario's set-up is checked (``check_setups``) before anything runs."""
@@ -283,7 +289,7 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
             continue
         if minutes is None:
             continue
-        own_setup = setup_for(scenario, setup, imitate, changes)
+        own_setup = setup_for(scenario, setup, imitate, changes, imitate_rounds)
         per_seed = list(entry.get("trained", {}).get("per_seed", []))
         for seed in seeds:
             before = next((cell for cell in per_seed if cell["training_seed"] == seed), None)
@@ -366,6 +372,7 @@ def _training(trained: dict[str, Any]) -> str:
     switch = ", keep/switch" if trained.get("action_mode", "phase") == "switch" else ""
     switch += f", change cost {trained['change_cost']:g}" if trained.get("change_cost") else ""
     switch += f", started as a copy of {trained['imitate']}" if trained.get("imitate") else ""
+    switch += f" refined by {trained['imitate_rounds']} DAgger rounds" if trained.get("imitate_rounds") else ""
     if trained.get("reward", TRAINING_SETUP["env"]["reward"]) != TRAINING_SETUP["env"]["reward"]:
         switch += f", {trained['reward']} reward"
     seen = [name for name in trained.get("observation", ()) if name not in TRAINING_SETUP["env"]["observation"]]

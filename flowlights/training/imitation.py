@@ -5,7 +5,14 @@ Why: on some networks a policy learned from scratch locks the network up long be
 control; started as a copy of a good controller, PPO has a working policy to improve on. The value function is fitted
 too (to the discounted returns the controller earned), so PPO's first advantages are not noise around zero.
 
-``flowlights train EXP --imitate greedy`` (``TrainSettings.imitate``); PPO only (DQN learns Q-values, not a policy).
+A copy fitted only on the controller's own episodes can be far worse than the controller: its small disagreements
+take the network to states the controller never visits, where the copy has learned nothing (behaviour cloning's
+compounding error; measured on RESCO's ingolstadt7, docs/results.md). ``rounds`` > 0 adds DAgger (Ross et al.,
+2011): each round the copy drives an episode itself while the controller says what it would have done in every
+state the copy reaches; those decisions join the demonstrations and the copy is fitted again.
+
+``flowlights train EXP --imitate greedy [--imitate-rounds N]`` (``TrainSettings.imitate``); PPO only (DQN learns
+Q-values, not a policy).
 The observations are the experiment's (its spaces), the actions the controller's, so the controller must decide in the
 env's action mode (``greedy`` chooses a green: ``env.action_mode: phase``).
 """
@@ -29,11 +36,17 @@ VALUE_LR_FACTOR = 10.0
 @dataclass
 class Demonstrations:
     """One policy's demonstrations: observations (arrays or dicts of arrays), the controller's actions, and the
-    discounted return from each decision on (the rewards the env gave that agent until the episode ended)."""
+    discounted return from each decision on (the rewards the env gave that agent until the episode ended; NaN where
+    the copy drove, a DAgger round: those returns are not the controller's, so the value function does not fit them)."""
 
     observations: list[Any] = field(default_factory=list)
     actions: list[int] = field(default_factory=list)
     returns: list[float] = field(default_factory=list)
+
+    def extend(self, other: "Demonstrations") -> None:
+        self.observations += other.observations
+        self.actions += other.actions
+        self.returns += other.returns
 
 
 def _discounted(rewards: list[float], gamma: float) -> list[float]:
@@ -60,10 +73,16 @@ def check_controller_fits(controller: Any, env_params: Any) -> None:
                               "imitate a controller that decides as it does.")
 
 
+Driver = Callable[[dict[str, Any]], dict[str, int]]  # observations of the lights deciding now -> their actions
+
+
 def collect(env_kwargs: dict[str, Any], controller_name: str, episodes: int, gamma: float,
-            policy_of: Callable[[str], str], progress: bool = True) -> dict[str, Demonstrations]:
+            policy_of: Callable[[str], str], progress: bool = True, driver: Optional[Driver] = None,
+            seed: Optional[int] = None) -> dict[str, Demonstrations]:
     """Run ``controller_name`` for ``episodes`` episodes on the experiment's env (``env_kwargs``), recording every
-    decision of every light under the policy ``policy_of(light)`` trains."""
+    decision of every light under the policy ``policy_of(light)`` trains. ``driver``: it acts instead (a DAgger
+    round), the controller's decisions are still what is recorded, and the returns are NaN (not the controller's).
+    ``seed``: the first episode's (the next ones follow it); default: the experiment's."""
     from flowlights.envs.rllib_env import RLlibMultiEnv
 
     controller = make_controller(controller_name)
@@ -74,15 +93,17 @@ def collect(env_kwargs: dict[str, Any], controller_name: str, episodes: int, gam
         env.close()
         raise
     env.close()
-    env = RLlibMultiEnv(controller_env_kwargs(controller, env_kwargs))  # plus the lane measures the controller reads
+    kwargs = controller_env_kwargs(controller, env_kwargs)  # plus the lane measures the controller reads
+    env = RLlibMultiEnv(kwargs)
     demos: dict[str, Demonstrations] = {}
+    who = "the copy, labelled by " if driver else "imitating "
     try:
         for episode in range(episodes):
             per_light: dict[str, tuple[list[Any], list[int], list[float]]] = {}
-            obs, _ = env.reset()
+            obs, _ = env.reset(seed=None if seed is None else seed + episode)
             controller.reset(env.env)
             sim = env.env.sim
-            with Progress(sim.end - sim.begin, f"imitating {controller_name}: episode {episode + 1}/{episodes}") as bar:
+            with Progress(sim.end - sim.begin, f"{who}{controller_name}: episode {episode + 1}/{episodes}") as bar:
                 while env.env.agents:
                     actions = controller.act(env.env, obs)
                     for light, observation in obs.items():
@@ -90,17 +111,16 @@ def collect(env_kwargs: dict[str, Any], controller_name: str, episodes: int, gam
                         record[0].append(observation)
                         record[1].append(int(actions[light]))
                         record[2].append(0.0)
-                    obs, rewards, *_ = env.step({light: actions[light] for light in obs})
+                    acting = driver(obs) if driver else actions
+                    obs, rewards, *_ = env.step({light: acting[light] for light in obs})
                     for light, reward in rewards.items():
                         if light in per_light:  # to the light's last decision: what it earned until its next one
                             per_light[light][2][-1] += float(reward)
                     if progress:
                         bar.update(env.env.sim_seconds)
             for light, (observations, acts, rewards) in per_light.items():
-                demo = demos.setdefault(policy_of(light), Demonstrations())
-                demo.observations += observations
-                demo.actions += acts
-                demo.returns += _discounted(rewards, gamma)
+                returns = [float("nan")] * len(rewards) if driver else _discounted(rewards, gamma)
+                demos.setdefault(policy_of(light), Demonstrations()).extend(Demonstrations(observations, acts, returns))
     finally:
         env.close()
     return demos
@@ -120,7 +140,7 @@ def _rows(batch: Any, index: np.ndarray) -> Any:
 def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3, seed: int = 0) -> dict[str, float]:
     """Train ``module`` (PPO's RLModule) on ``demos``: cross-entropy of its action logits against the controller's
     actions, plus the squared error of its values against the returns (in the env's units; the loss divided by the
-    returns' variance, so both terms weigh alike). Returns how many decisions, the share of them the module's greedy
+    returns' variance, so both terms weigh alike; decisions whose return is NaN, DAgger's, fit the policy only). Returns how many decisions, the share of them the module's greedy
     action now agrees with, and the share of the returns' variance its values explain."""
     import torch
     from ray.rllib.core.columns import Columns
@@ -129,6 +149,7 @@ def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3,
     to_torch = (lambda b: {k: to_torch(v) for k, v in b.items()} if isinstance(b, dict) else torch.from_numpy(b))
     actions = torch.as_tensor(demos.actions, dtype=torch.long)
     returns = torch.as_tensor(demos.returns, dtype=torch.float32)
+    known = ~torch.isnan(returns)
     n = len(demos.actions)
     # the value head learns ten times faster: returns are tens to hundreds, a fresh head's outputs near zero
     params = dict(module.named_parameters())
@@ -138,14 +159,16 @@ def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3,
     rng = np.random.default_rng(seed)
     policy_loss = value_loss = float("nan")
     module.train()
-    scale = max(1.0, float(returns.var()))
+    scale = max(1.0, float(returns[known].var())) if int(known.sum()) > 1 else 1.0
     for _ in range(steps):
         index = rng.choice(n, size=min(n, BATCH), replace=False)
         batch = {Columns.OBS: to_torch(_rows(obs, index))}
         logits = module.forward_train(batch)[Columns.ACTION_DIST_INPUTS]
         values = module.compute_values(batch)
         p_loss = torch.nn.functional.cross_entropy(logits, actions[index])
-        v_loss = torch.nn.functional.mse_loss(values, returns[index])
+        fit = known[index]
+        v_loss = (torch.nn.functional.mse_loss(values[fit], returns[index][fit]) if bool(fit.any())
+                  else values.sum() * 0.0)
         optimizer.zero_grad()
         (p_loss + v_loss / scale).backward()  # values in the env's units, the loss scaled to ~1
         optimizer.step()
@@ -157,9 +180,10 @@ def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3,
             chosen.append(module.forward_inference(batch)[Columns.ACTION_DIST_INPUTS].argmax(-1))
             values.append(module.compute_values(batch))
     agreement = float((torch.cat(chosen) == actions).float().mean())
-    explained = 1.0 - float((returns - torch.cat(values)).var() / returns.var()) if n > 1 and returns.var() > 0 else float("nan")
+    r, v = returns[known], torch.cat(values)[known]
+    explained = 1.0 - float((r - v).var() / r.var()) if len(r) > 1 and r.var() > 0 else float("nan")
     return {"decisions": n, "agreement": agreement, "value_explained_variance": explained,
-            "return_mean": float(returns.mean()), "value_mean": float(torch.cat(values).mean()),
+            "return_mean": float(r.mean()) if len(r) else float("nan"), "value_mean": float(v.mean()) if len(v) else float("nan"),
             "policy_loss": policy_loss, "value_loss": value_loss}
 
 
@@ -167,20 +191,54 @@ def _fit_on_learner(learner: Any, demos: dict[str, Demonstrations], steps: int, 
     return {pid: fit_module(learner.module[pid], demo, steps, seed=seed) for pid, demo in demos.items()}
 
 
+def _driver(modules: dict[str, Any], policy_of: Callable[[str], str]) -> Driver:
+    """The copy as it now is, acting greedily (argmax) for every light."""
+    from flowlights.training.trained_policy import forward_greedy
+
+    return lambda obs: {light: forward_greedy(modules[policy_of(light)], o) for light, o in obs.items()}
+
+
 def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, episodes: int, steps: int,
-               run_dir: Optional[Path] = None, progress: bool = True, seed: int = 0) -> dict[str, Any]:
+               run_dir: Optional[Path] = None, progress: bool = True, seed: int = 0, rounds: int = 0) -> dict[str, Any]:
     """Imitate ``controller_name`` before training: collect its decisions, fit every policy that acts in them, push
-    the weights to the env runners. Writes ``imitation.json`` into ``run_dir``; returns its content."""
+    the weights to the env runners; then ``rounds`` DAgger rounds (module docstring), one episode each. Writes
+    ``imitation.json`` into ``run_dir`` (each round's fit under ``rounds``); returns its content."""
     check_imitating_algorithm(algo.config.algo_class.__name__)
     gamma = float(algo.config.gamma)
     mapping = algo.config.policy_mapping_fn
-    demos = collect(env_kwargs, controller_name, episodes, gamma, lambda light: mapping(light, None), progress)
+    policy_of = lambda light: mapping(light, None)  # noqa: E731
     trained = set(algo.config.policies_to_train or algo.config.policies)
-    demos = {pid: d for pid, d in demos.items() if pid in trained}
-    fitted = algo.learner_group.foreach_learner(_fit_on_learner, demos=demos, steps=steps, seed=seed).result_or_errors
-    results = fitted[0].get()
-    algo.env_runner_group.sync_weights(from_worker_or_learner_group=algo.learner_group, inference_only=True)
-    summary = {"controller": controller_name, "episodes": episodes, "steps": steps, "policies": results}
+    demos = {pid: d for pid, d in collect(env_kwargs, controller_name, episodes, gamma, policy_of, progress).items()
+             if pid in trained}
+
+    def fit() -> dict[str, dict[str, float]]:
+        fitted = algo.learner_group.foreach_learner(_fit_on_learner, demos=demos, steps=steps, seed=seed).result_or_errors
+        algo.env_runner_group.sync_weights(from_worker_or_learner_group=algo.learner_group, inference_only=True)
+        return fitted[0].get()
+
+    results = fit()
+    summary: dict[str, Any] = {"controller": controller_name, "episodes": episodes, "steps": steps, "policies": results}
+    if rounds:
+        summary["rounds"] = []
+        first_seed = int(env_kwargs.get("seed") or 0) + episodes  # fresh traffic, not the demonstrations'
+        for r in range(rounds):
+            modules = {pid: algo.get_module(pid) for pid in algo.config.policies}  # fetched once: may be a remote copy
+            seen = collect(env_kwargs, controller_name, 1, gamma, policy_of, progress, driver=_driver(modules, policy_of),
+                           seed=first_seed + r)
+            # how often the copy, driving, did what the controller would have: before this round's refit
+            before = {pid: _agreement(modules[pid], d) for pid, d in seen.items() if pid in demos}
+            for pid, d in seen.items():
+                if pid in demos:
+                    demos[pid].extend(d)
+            summary["rounds"].append({"agreement_driving": before, "policies": fit()})
+        summary["policies"] = summary["rounds"][-1]["policies"]
     if run_dir is not None:
         (Path(run_dir) / "imitation.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+def _agreement(module: Any, demos: Demonstrations) -> float:
+    """The share of ``demos``' decisions the module's greedy action matches."""
+    from flowlights.training.trained_policy import forward_greedy
+
+    return float(np.mean([forward_greedy(module, o) == a for o, a in zip(demos.observations, demos.actions)]))

@@ -45,6 +45,8 @@ class TrainSettings:
                                                                    "greedy, max_pressure: behaviour cloning), then PPO improves on it"})
     imitate_episodes: int = field(default=3, metadata={"help": "episodes of the --imitate controller to copy"})
     imitate_steps: int = field(default=3000, metadata={"help": "gradient steps (batches of 256 decisions) fitting the policies to them"})
+    imitate_rounds: int = field(default=0, metadata={"help": "then this many DAgger rounds: the copy drives an episode, the "
+                                                             "controller labels the states it reaches, the copy is fitted again"})
 
     def __post_init__(self) -> None:
         if self.iterations is None and self.timesteps is None and self.minutes is None:
@@ -59,6 +61,9 @@ class TrainSettings:
             raise ConfigError(f"--rollouts={self.rollouts!r} must be >= 1 (episodes per training batch).")
         if self.imitate_episodes < 1 or self.imitate_steps < 1:
             raise ConfigError(f"--imitate-episodes={self.imitate_episodes!r} and --imitate-steps={self.imitate_steps!r} must be >= 1.")
+        if self.imitate_rounds < 0 or (self.imitate_rounds and self.imitate is None):
+            raise ConfigError(f"--imitate-rounds={self.imitate_rounds!r}: DAgger rounds refine a copy, so give --imitate "
+                              "CONTROLLER with it (and a count >= 0).")
         if self.imitate is not None:
             from flowlights.baselines.base import CONTROLLERS
 
@@ -180,7 +185,7 @@ def _imitate(algo: Any, experiment: Experiment, settings: TrainSettings, run_dir
         raise ConfigError(f"--imitate runs a flowlights controller on the experiment's env; {experiment.flow_params['env_name']!r} "
                           "is a Flow env class, whose observations and actions the controllers do not know.")
     summary = warm_start(algo, env_kwargs(experiment.flow_params), settings.imitate, settings.imitate_episodes,
-                         settings.imitate_steps, run_dir, progress, settings.seed)
+                         settings.imitate_steps, run_dir, progress, settings.seed, settings.imitate_rounds)
     algo.save_to_path(str(run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"))  # the copy itself, before RL: evaluate it
     for pid, fit in summary["policies"].items():
         print(f"imitated {settings.imitate}: policy {pid} agrees with {fit['agreement']:.1%} of its {fit['decisions']} "
