@@ -93,8 +93,7 @@ def collect(env_kwargs: dict[str, Any], controller_name: str, episodes: int, gam
         env.close()
         raise
     env.close()
-    kwargs = controller_env_kwargs(controller, env_kwargs)  # plus the lane measures the controller reads
-    env = RLlibMultiEnv(kwargs)
+    env = RLlibMultiEnv(controller_env_kwargs(controller, env_kwargs))  # plus the lane measures the controller reads
     demos: dict[str, Demonstrations] = {}
     who = "the copy, labelled by " if driver else "imitating "
     try:
@@ -140,8 +139,9 @@ def _rows(batch: Any, index: np.ndarray) -> Any:
 def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3, seed: int = 0) -> dict[str, float]:
     """Train ``module`` (PPO's RLModule) on ``demos``: cross-entropy of its action logits against the controller's
     actions, plus the squared error of its values against the returns (in the env's units; the loss divided by the
-    returns' variance, so both terms weigh alike; decisions whose return is NaN, DAgger's, fit the policy only). Returns how many decisions, the share of them the module's greedy
-    action now agrees with, and the share of the returns' variance its values explain."""
+    returns' variance, so both terms weigh alike; decisions whose return is NaN, DAgger's, fit the policy only).
+    Returns how many decisions, the share of them the module's greedy action now agrees with, and the share of the
+    returns' variance its values explain."""
     import torch
     from ray.rllib.core.columns import Columns
 
