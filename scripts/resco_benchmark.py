@@ -131,8 +131,6 @@ def main() -> int:
         write_tables(load_results(json_path), args.protocol, doc)
 
     other = other_sumo_label(args.sumo_home) if args.sumo_home else None
-    if args.imitate_rounds and not args.imitate:
-        parser.error(f"--imitate-rounds {args.imitate_rounds}: DAgger rounds refine a copy; give --imitate CONTROLLER too")
     if args.resume and (len(args.scenarios) != 1 or len(args.seeds) != 1 or args.minutes is None):
         parser.error("--resume continues one run: give exactly one --scenarios, one --seeds and --minutes")
     try:

@@ -76,22 +76,23 @@ def setup_for(scenario: str, setup: Optional[dict[str, Any]] = None, imitate: Op
     (``flowlights train --imitate``), refined by ``imitate_rounds`` DAgger rounds (``--imitate-rounds``)."""
     chosen = setup if setup is not None else SCENARIO_SETUPS.get(scenario, TRAINING_SETUP)
     chosen = changed_setup(chosen, changes) if changes else chosen
-    if imitate_rounds and not imitate:
-        raise ConfigError(f"imitate_rounds={imitate_rounds!r}: DAgger rounds refine a copy; give --imitate CONTROLLER too.")
     rounds = {"imitate_rounds": imitate_rounds} if imitate_rounds else {}
     return {**chosen, "imitate": imitate, **rounds} if imitate else chosen
 
 
 def check_setups(scenarios: Sequence[str], protocol: str, setup: Optional[dict[str, Any]] = None,
-                 imitate: Optional[str] = None, changes: Optional[dict[str, Any]] = None) -> None:
+                 imitate: Optional[str] = None, changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0) -> None:
     """Fail before any training, naming the scenario, when its set-up cannot be trained: an unknown reward or
     observation or env setting, or ``imitate`` no controller or one deciding unlike the trained policy (e.g. a
-    green-choosing controller for a keep/switch set-up)."""
+    green-choosing controller for a keep/switch set-up), or ``imitate_rounds`` without ``imitate`` (TrainSettings'
+    own checks)."""
     from flowlights.baselines.base import CONTROLLERS
     from flowlights.observations import get_features
     from flowlights.rewards import get_reward
     from flowlights.training.imitation import check_controller_fits, check_imitating_algorithm
+    from flowlights.training.train import TrainSettings
 
+    TrainSettings(imitate=imitate, imitate_rounds=imitate_rounds)
     controller = CONTROLLERS.get_or_fail(imitate) if imitate else None
     for scenario in scenarios:
         try:
@@ -263,7 +264,7 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
     scenario's set-up is checked (``check_setups``) before anything runs."""
     baselines = baselines_for(protocol) if baselines is None else baselines
     if minutes is not None and not other_sumo:
-        check_setups(scenarios, protocol, setup, imitate, changes)
+        check_setups(scenarios, protocol, setup, imitate, changes, imitate_rounds)
     results = load_results(results_path)
     started = time.time()
     for scenario in scenarios:

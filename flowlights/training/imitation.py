@@ -42,11 +42,17 @@ class Demonstrations:
     observations: list[Any] = field(default_factory=list)
     actions: list[int] = field(default_factory=list)
     returns: list[float] = field(default_factory=list)
+    taken: list[int] = field(default_factory=list)  # what the driver did instead (a DAgger round; else empty)
 
     def extend(self, other: "Demonstrations") -> None:
         self.observations += other.observations
         self.actions += other.actions
         self.returns += other.returns
+        self.taken += other.taken
+
+    def agreement_driving(self) -> float:
+        """The share of the driver's decisions the controller would have taken too."""
+        return float(np.mean(np.array(self.taken) == np.array(self.actions)))
 
 
 def _discounted(rewards: list[float], gamma: float) -> list[float]:
@@ -98,28 +104,30 @@ def collect(env_kwargs: dict[str, Any], controller_name: str, episodes: int, gam
     who = "the copy, labelled by " if driver else "imitating "
     try:
         for episode in range(episodes):
-            per_light: dict[str, tuple[list[Any], list[int], list[float]]] = {}
+            per_light: dict[str, tuple[list[Any], list[int], list[float], list[int]]] = {}
             obs, _ = env.reset(seed=None if seed is None else seed + episode)
             controller.reset(env.env)
             sim = env.env.sim
             with Progress(sim.end - sim.begin, f"{who}{controller_name}: episode {episode + 1}/{episodes}") as bar:
                 while env.env.agents:
                     actions = controller.act(env.env, obs)
+                    acting = driver(obs) if driver else actions
                     for light, observation in obs.items():
-                        record = per_light.setdefault(light, ([], [], []))
+                        record = per_light.setdefault(light, ([], [], [], []))
                         record[0].append(observation)
                         record[1].append(int(actions[light]))
                         record[2].append(0.0)
-                    acting = driver(obs) if driver else actions
+                        if driver:
+                            record[3].append(int(acting[light]))
                     obs, rewards, *_ = env.step({light: acting[light] for light in obs})
                     for light, reward in rewards.items():
                         if light in per_light:  # to the light's last decision: what it earned until its next one
                             per_light[light][2][-1] += float(reward)
                     if progress:
                         bar.update(env.env.sim_seconds)
-            for light, (observations, acts, rewards) in per_light.items():
+            for light, (observations, acts, rewards, taken) in per_light.items():
                 returns = [float("nan")] * len(rewards) if driver else _discounted(rewards, gamma)
-                demos.setdefault(policy_of(light), Demonstrations()).extend(Demonstrations(observations, acts, returns))
+                demos.setdefault(policy_of(light), Demonstrations()).extend(Demonstrations(observations, acts, returns, taken))
     finally:
         env.close()
     return demos
@@ -226,7 +234,7 @@ def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, epis
             seen = collect(env_kwargs, controller_name, 1, gamma, policy_of, progress, driver=_driver(modules, policy_of),
                            seed=first_seed + r)
             # how often the copy, driving, did what the controller would have: before this round's refit
-            before = {pid: _agreement(modules[pid], d) for pid, d in seen.items() if pid in demos}
+            before = {pid: d.agreement_driving() for pid, d in seen.items() if pid in demos}
             for pid, d in seen.items():
                 if pid in demos:
                     demos[pid].extend(d)
@@ -236,9 +244,3 @@ def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, epis
         (Path(run_dir) / "imitation.json").write_text(json.dumps(summary, indent=2))
     return summary
 
-
-def _agreement(module: Any, demos: Demonstrations) -> float:
-    """The share of ``demos``' decisions the module's greedy action matches."""
-    from flowlights.training.trained_policy import forward_greedy
-
-    return float(np.mean([forward_greedy(module, o) == a for o, a in zip(demos.observations, demos.actions)]))
