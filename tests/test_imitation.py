@@ -11,7 +11,10 @@ pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
 
 from conftest import TINY, flowlights  # noqa: E402
 from flowlights.errors import ConfigError  # noqa: E402
+from flowlights.evaluation.evaluate import evaluate  # noqa: E402
+from flowlights.evaluation.resco_benchmark import copy_cell  # noqa: E402
 from flowlights.training.imitation import Demonstrations, collect, fit_module  # noqa: E402
+from flowlights.training.trained_policy import TrainedPolicy  # noqa: E402
 
 # greedy counts vehicles within 50 m of the stop line: zones of 50 m show the policy what greedy sees
 GRID = {"scenario": "grid2x2", "end": 400, "delta_time": 5, "reward": "queue", "detection_distance": 50.0,
@@ -114,6 +117,14 @@ def test_training_starts_from_the_imitated_policy(tmp_path):
         assert done.returncode == 0, done.stderr[-3000:]
         reports[name] = json.loads((tmp_path / name / "metrics.json").read_text())["episodes"][0]
     assert reports["trained"]["mean_travel_time"] == pytest.approx(reports["greedy"]["mean_travel_time"], rel=0.05), reports
+    # the benchmark's "copy alone" is iter_000000's policy: with lr 0, exactly what the trained run drives (both on
+    # the scenario's own episode, as the benchmark evaluates)
+    copy = copy_cell(run_dir, seed=5, episodes=1)
+    trained = evaluate(None, TrainedPolicy(run_dir), episodes=1, seed=5, progress=False)["episodes"][0]
+    assert copy["episodes"] == [pytest.approx(trained["resco_delay"])] and copy["seeds"] == [5]
+    assert (run_dir / "evaluation_copy" / "metrics.json").is_file()
+    with pytest.raises(ConfigError, match="iter_000000 is missing: a warm-started run keeps its copy there"):
+        copy_cell(tmp_path / "runs")
 
     done = flowlights("train", str(cfg), "--imitate", "greedyy", "--iterations", "1")
     assert done.returncode == 2 and "unknown controller 'greedyy'" in done.stderr

@@ -103,6 +103,13 @@ def test_the_table_names_a_keep_switch_action_and_a_warm_start() -> None:
     table = learned_vs_ours_table(results, "flowlights")
     assert "PPO shared, keep/switch, change cost 2, 1 seed(s)" in table and "| PPO shared, 1 seed(s)" in table
     assert "PPO shared, started as a copy of greedy, 1 seed(s)" in table
+    copied = [{**cell, "training_seed": seed, "copy": _cell(value)} for seed, value in ((0, 80.0), (1, 90.0))]
+    dagger = trained_summary(copied, {**TRAINING_SETUP, "imitate": "greedy", "imitate_rounds": 15})
+    assert dagger["copy"]["mean"] == 85.0, "the copies' mean over training seeds, as the trained policies'"
+    assert "started as a copy of greedy refined by 15 DAgger rounds (the copy alone: 85.00), 2 seed(s)" in \
+        learned_vs_ours_table({"cologne8": {"trained": dagger}}, "flowlights")
+    assert "copy" not in trained_summary([copied[0], cell], {**TRAINING_SETUP, "imitate": "greedy"}), \
+        "no mean over a part of the seeds"
 
 
 def test_the_other_sumo_table_reads_that_sumos_cells_only() -> None:

@@ -172,8 +172,21 @@ def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: floa
                     out=runs / scenario / protocol / f"trained_seed{training_seed}", resume=resume)
     report = evaluate(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=False, out=run_dir / "evaluation")
     last = last_progress(run_dir)
-    return {**_delay_summary(report), "training_seed": training_seed, "training_minutes": round(training_minutes(run_dir), 1),
+    cell = {**_delay_summary(report), "training_seed": training_seed, "training_minutes": round(training_minutes(run_dir), 1),
             "env_steps": int(last["env_steps"]), "run": str(run_dir), "setup": as_json(setup)}
+    return {**cell, "copy": copy_cell(run_dir, seed, episodes)} if setup.get("imitate") else cell
+
+
+def copy_cell(run: str | Path, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
+    """The copy a warm-started run began from (``checkpoints/iter_000000``: imitation and DAgger rounds, no PPO update
+    yet) on the evaluation seeds — beside the trained policy it shows what PPO added to the copy, or took away."""
+    from flowlights.training.trained_policy import TrainedPolicy
+
+    start = Path(run) / "checkpoints" / "iter_000000"
+    if not start.is_dir():
+        raise ConfigError(f"{start} is missing: a warm-started run keeps its copy there (was {run} trained with --imitate?).")
+    return _delay_summary(evaluate(None, TrainedPolicy(start), episodes=episodes, seed=seed, progress=False,
+                                   out=Path(run) / "evaluation_copy"))
 
 
 def as_json(setup: dict[str, Any]) -> dict[str, Any]:
@@ -231,6 +244,7 @@ def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -
             "policies": setup["policies"], "observation": setup["env"]["observation"], "reward": setup["env"]["reward"],
             "action_mode": setup["env"].get("action_mode", "phase"), "change_cost": setup["env"].get("change_cost", 0.0),
             "imitate": setup.get("imitate"), "imitate_rounds": setup.get("imitate_rounds", 0),
+            **({"copy": _over_training_seeds([c["copy"] for c in per_seed])} if all("copy" in c for c in per_seed) else {}),
             "other_settings": other_settings(setup),
             "training_minutes": [c["training_minutes"] for c in per_seed], "env_steps": [c["env_steps"] for c in per_seed],
             "training_seeds": [c["training_seed"] for c in per_seed], "per_seed": list(per_seed)}
@@ -295,6 +309,11 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
         for seed in seeds:
             before = next((cell for cell in per_seed if cell["training_seed"] == seed), None)
             if before is not None and before.get("setup") == as_json(own_setup) and not retrain:
+                if own_setup.get("imitate") and "copy" not in before and Path(before["run"]).is_dir():
+                    before["copy"] = copy_cell(before["run"])  # trained before copies were evaluated
+                    entry["trained"] = trained_summary(per_seed, own_setup)
+                    save_entry(results, scenario, results_path)
+                    log(f"{scenario:13s} copy (seed {seed}) resco_delay {before['copy']['resco_delay']['mean']:8.2f}")
                 continue  # trained with this set-up already (one trained with another is trained again)
             log(f"{scenario:13s} training seed {seed} for {minutes:g} min ...")
             cell = trained_cell(scenario, protocol, seed, minutes, runs, own_setup, num_env_runners, resume=resume)
@@ -374,6 +393,7 @@ def _training(trained: dict[str, Any]) -> str:
     switch += f", change cost {trained['change_cost']:g}" if trained.get("change_cost") else ""
     switch += f", started as a copy of {trained['imitate']}" if trained.get("imitate") else ""
     switch += f" refined by {trained['imitate_rounds']} DAgger rounds" if trained.get("imitate_rounds") else ""
+    switch += f" (the copy alone: {trained['copy']['mean']:.2f})" if trained.get("copy") else ""
     if trained.get("reward", TRAINING_SETUP["env"]["reward"]) != TRAINING_SETUP["env"]["reward"]:
         switch += f", {trained['reward']} reward"
     seen = [name for name in trained.get("observation", ()) if name not in TRAINING_SETUP["env"]["observation"]]
