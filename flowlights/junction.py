@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from flowlights.signals.machine import PhaseMachine
+from flowlights.signals.phases import GREEN
 
 VEHICLE_SPACE = 7.5  # metres a vehicle occupies in a queue (length + gap), as in sumo-rl
 
@@ -15,7 +16,8 @@ class JunctionView:
     """Indices of a light's lanes in the sensor's arrays, its lane geometry, its machine and neighbours.
 
     ``in_idx``/``out_idx``: incoming / outgoing lanes; ``move_in``/``move_out``: one entry per
-    movement (link index) pointing at its incoming and outgoing lane.
+    movement (link index) pointing at its incoming and outgoing lane; ``green_lanes``: which incoming
+    lanes each green lets go (any of the lane's links green in it).
     """
 
     tls_id: str
@@ -39,6 +41,7 @@ class JunctionView:
     walk_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # its walking areas (crossings)
     vehicle_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # positions in in_idx of road lanes
     pedestrian_weight: float = 1.0
+    green_lanes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [green, in lane] 1: a link of it green
 
     @property
     def n_greens(self) -> int:
@@ -55,3 +58,16 @@ def _positions(lanes: np.ndarray, picks: np.ndarray) -> np.ndarray:
     """Where each of ``picks`` stands in ``lanes`` (both are indices into the sensor's arrays)."""
     where = {int(lane): k for k, lane in enumerate(lanes)}
     return np.array([where[int(i)] for i in picks], dtype=int)
+
+
+def green_lanes(greens: list[str], links: dict[int, list[tuple[str, str]]], incoming: list[str]) -> np.ndarray:
+    """[green, incoming lane] = 1 where the green lets the lane go: one of its links (``links``: link index ->
+    (incoming, outgoing) lane pairs, as SUMO lists a light's controlled links) is green (G or g) in it."""
+    row = {lane: k for k, lane in enumerate(incoming)}
+    out = np.zeros((len(greens), len(incoming)))
+    for g, state in enumerate(greens):
+        for index, pairs in links.items():
+            if index < len(state) and state[index] in GREEN:
+                for lane, _ in pairs:
+                    out[g, row[lane]] = 1.0
+    return out

@@ -122,6 +122,16 @@ def zone_approach(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return np.minimum((m.zone_near[view.in_idx] - m.zone_queued[view.in_idx]) / _zone_capacity(view), 1.0)
 
 
+@register_observation("green_demand", size=lambda v: v.n_greens, needs=("zone",))
+def green_demand(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per green: the vehicles, queued and approaching, within the detection range of the incoming lanes it lets go
+    — what greedy (RESCO's MAXWAVE) compares — over what the widest green's lanes hold, capped at 1. Summed per
+    green here, a policy shared by lights of different layouts need not learn which lane each green serves."""
+    lanes = view.green_lanes
+    widest = max(float(lanes.sum(axis=1).max(initial=0.0)), 1.0)
+    return np.minimum(lanes @ np.nan_to_num(m.zone_near[view.in_idx]) / (_zone_capacity(view) * widest), 1.0)
+
+
 @register_observation("held_back", size=lambda v: len(v.in_idx), needs=("held_back",))
 def held_back(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Per incoming lane: vehicles due to depart but kept out of the network whose route reaches this light first

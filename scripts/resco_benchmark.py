@@ -108,6 +108,10 @@ def main() -> int:
     parser.add_argument("--imitate-rounds", type=int, default=0, metavar="N",
                         help="then N DAgger rounds: the copy drives an episode, the controller labels the states it reaches, "
                              "the copy is fitted again (flowlights train --imitate-rounds)")
+    parser.add_argument("--select-checkpoint", type=int, default=0, metavar="N",
+                        help="report each run's checkpoint (the copy iter_000000 included) that does best on N validation "
+                             "episodes (seeds 200.., apart from the held-out 100..104), not its last; runs trained before "
+                             "with the same set-up are given it without training again")
     parser.add_argument("--setup", default=None, metavar="JSON",
                         help="changes to each scenario's own training set-up, as JSON or a JSON file, e.g. "
                              "'{\"env\": {\"reward\": \"zone_queue_held\"}, \"training\": {\"lr\": 1e-4}}' (env and training "
@@ -137,7 +141,8 @@ def main() -> int:
         results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=None if other else args.minutes,
                                 seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other,
                                 retrain=args.retrain or args.resume is not None, resume=args.resume,
-                                imitate=args.imitate, changes=changes, imitate_rounds=args.imitate_rounds)
+                                imitate=args.imitate, changes=changes, imitate_rounds=args.imitate_rounds,
+                                select_episodes=args.select_checkpoint)
     except FlowlightsError as error:  # a bad set-up, scenario or run: its message names it and the fix
         print(f"resco_benchmark.py: error: {error}", file=sys.stderr)
         return 2

@@ -12,7 +12,8 @@ pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
 from conftest import TINY, flowlights  # noqa: E402
 from flowlights.errors import ConfigError  # noqa: E402
 from flowlights.evaluation.evaluate import evaluate  # noqa: E402
-from flowlights.evaluation.resco_benchmark import copy_cell  # noqa: E402
+from flowlights.evaluation.checkpoint_selection import check_validation_seeds, select_checkpoint  # noqa: E402
+from flowlights.evaluation.resco_benchmark import copy_cell, held_out_cell, measured_again  # noqa: E402
 from flowlights.training.imitation import Demonstrations, collect, fit_module  # noqa: E402
 from flowlights.training.trained_policy import TrainedPolicy  # noqa: E402
 
@@ -125,6 +126,25 @@ def test_training_starts_from_the_imitated_policy(tmp_path):
     assert (run_dir / "evaluation_copy" / "metrics.json").is_file()
     with pytest.raises(ConfigError, match="iter_000000 is missing: a warm-started run keeps its copy there"):
         copy_cell(tmp_path / "runs")
+
+    # choosing the checkpoint on validation seeds: every checkpoint is scored; with lr 0 the copy and the last one
+    # drive alike, and a tie goes to the earlier, the copy
+    chosen = select_checkpoint(run_dir, episodes=1, seed=200)
+    names = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
+    assert list(chosen["scores"]) == names and len(names) == 2 and chosen["seeds"] == [200]
+    assert chosen["scores"][names[0]] == pytest.approx(chosen["scores"][names[1]]) and chosen["selected"] == "iter_000000"
+    assert all((run_dir / "validation" / name / "metrics.json").is_file() for name in names)
+    with pytest.raises(ConfigError, match=r"validation seeds 98..100 include held-out seed\(s\) \[100\]"):
+        check_validation_seeds(98, 3)
+    # the benchmark's cell of a run trained without that choice, given it without training again: the chosen
+    # checkpoint's held-out figure (here the copy's, measured once), the last checkpoint's kept beside it
+    setup = {"algorithm": "PPO", "imitate": "greedy"}
+    earlier = {"training_seed": 0, "run": str(run_dir), "setup": setup, **copy, "copy": copy}
+    cell = held_out_cell(earlier, {**setup, "select_episodes": 1}, seed=5, episodes=1)
+    assert cell["checkpoint"]["selected"] == "iter_000000" and cell["episodes"] == copy["episodes"]
+    assert cell["last_checkpoint"]["episodes"] == copy["episodes"] and cell["setup"]["select_episodes"] == 1
+    gone = {**earlier, "run": str(tmp_path / "gone")}
+    assert measured_again([gone], {**setup, "select_episodes": 1}, log=lambda _: None) == [gone], "no run folder: left as is"
 
     done = flowlights("train", str(cfg), "--imitate", "greedyy", "--iterations", "1")
     assert done.returncode == 2 and "unknown controller 'greedyy'" in done.stderr

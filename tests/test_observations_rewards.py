@@ -317,3 +317,29 @@ def test_reward_scale_multiplies_every_reward_change_costs_included(decision):
     for bad in (0.0, -1.0, float("inf")):
         with pytest.raises(ConfigError, match="reward_scale="):
             make_env(scenario="grid2x2", reward_scale=bad)
+
+
+def test_green_demand_sums_the_zone_counts_of_the_lanes_each_green_lets_go():
+    """green_demand, read back against SUMO's own controlled links: per green, the detection zones' vehicles on the
+    incoming lanes with a link green in it, over the widest green's lanes' zone capacity."""
+    env = flowlights.parallel_env(scenario="grid2x2", end=300, reward="queue", detection_distance=50.0,
+                                  observation=["green_demand"])
+    try:
+        env.reset(seed=2)
+        seen = 0.0
+        for _ in range(25):
+            obs, *_ = env.step({a: env.action_space(a).sample() for a in env.agents})
+            api, m = env.sim.api, env.measures
+            for tls, vector in obs.items():
+                view = env.views[tls]
+                lane_row = {lane: k for k, lane in enumerate(env.sensor.lanes)}
+                served = [{links[0][0] for i, links in enumerate(api.trafficlight.getControlledLinks(tls))
+                           if links and state[i] in "Gg"} for state in view.machine.greens]
+                widest = max(len(lanes) for lanes in served)
+                by_hand = [sum(m.zone_near[lane_row[lane]] for lane in lanes) / (50.0 / 7.5 * widest) for lanes in served]
+                assert vector == pytest.approx(np.minimum(by_hand, 1.0)), tls
+                assert len(vector) == len(view.machine.greens) >= 2
+                seen += sum(by_hand)
+        assert seen > 0, "vehicles should reach the zones"
+    finally:
+        env.close()

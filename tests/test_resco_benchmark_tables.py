@@ -6,8 +6,8 @@ import pytest
 from flowlights.errors import ConfigError
 from flowlights.evaluation.resco_benchmark import (SCENARIO_SETUPS, TRAINING_SETUP, as_json, baselines_for,
                                                     changed_setup, check_setups, learned_table, learned_vs_ours_table, load_results,
-                                                    run_benchmark, save_entry, save_results, setup_for, trained_summary,
-                                                    with_seed)
+                                                    run_benchmark, same_training, save_entry, save_results, setup_for,
+                                                    trained_summary, with_seed)
 
 
 def _cell(mean: float) -> dict:
@@ -110,6 +110,24 @@ def test_the_table_names_a_keep_switch_action_and_a_warm_start() -> None:
         learned_vs_ours_table({"cologne8": {"trained": dagger}}, "flowlights")
     assert "copy" not in trained_summary([copied[0], cell], {**TRAINING_SETUP, "imitate": "greedy"}), \
         "no mean over a part of the seeds"
+
+
+def test_a_checkpoint_chosen_on_validation_seeds_is_the_same_training_and_named_in_the_table() -> None:
+    plain = setup_for("cologne8", imitate="greedy", imitate_rounds=15)
+    chosen = setup_for("cologne8", imitate="greedy", imitate_rounds=15, select_episodes=3)
+    assert chosen["select_episodes"] == 3 and "select_episodes" not in plain
+    assert same_training(as_json(plain), chosen) and same_training(as_json(chosen), plain), "no training again, either way"
+    assert not same_training(as_json(setup_for("cologne8", imitate="greedy")), chosen), "other DAgger rounds: trained again"
+    cells = [{**_cell(mean), "training_seed": seed, "training_minutes": 30.0, "env_steps": 1000, "copy": _cell(90.0),
+              "last_checkpoint": _cell(last), "checkpoint": {"selected": name, "seeds": [200, 201, 202], "scores": {}}}
+             for seed, mean, last, name in ((0, 80.0, 120.0, "iter_000000"), (1, 100.0, 100.0, "iter_000076"))]
+    summary = trained_summary(cells, chosen)
+    assert summary["resco_delay"]["mean"] == 90.0 and summary["selection"]["last_checkpoint"]["mean"] == 110.0
+    assert ("(the copy alone: 90.00), checkpoint chosen on validation seeds 200..202: iter_000000, iter_000076 "
+            "(the last one: 110.00)") in learned_table({"cologne8": {"trained": summary}}, "resco")
+    assert "selection" not in trained_summary(cells, plain)
+    with pytest.raises(ConfigError, match="validation episodes=-1 must be >= 1"):
+        check_setups(["grid4x4"], "resco", select_episodes=-1)
 
 
 def test_the_other_sumo_table_reads_that_sumos_cells_only() -> None:

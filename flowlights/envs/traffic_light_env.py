@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from flowlights.junction import VEHICLE_SPACE, JunctionView
+from flowlights.junction import VEHICLE_SPACE, JunctionView, green_lanes
 from flowlights.envs.multi_env import MultiEnv
 from flowlights.errors import ConfigError
 from flowlights.networks.network_file import NetworkFile
@@ -214,6 +214,7 @@ class TrafficLightEnv(MultiEnv):
         return measures
 
     def _make_view(self, tls: str) -> JunctionView:
+        """What observations and rewards see of light ``tls`` (its lanes' places in the sensor's arrays)."""
         light, lanes, index = self.topology.lights[tls], self.topology.lanes, self.sensor.index
         moves = [pair for i in sorted(light.links) for pair in light.links[i][:1]]
         p = self.env_params
@@ -236,6 +237,7 @@ class TrafficLightEnv(MultiEnv):
             walk_idx=np.array([index[l] for l in self.topology.walking_areas(tls)], dtype=int),
             vehicle_pos=np.array([k for k, l in enumerate(light.incoming_lanes) if lanes[l].function == ""], dtype=int),
             pedestrian_weight=p.pedestrian_weight,
+            green_lanes=green_lanes(self.controller.machines[tls].greens, light.links, light.incoming_lanes),
         )
 
     # -- spaces ---------------------------------------------------------------------------

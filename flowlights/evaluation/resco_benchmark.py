@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from flowlights.evaluation.checkpoint_selection import VALIDATION_SEED, check_validation_seeds, run_checkpoints, select_checkpoint
 from flowlights.evaluation.evaluate import evaluate
 from flowlights.errors import ConfigError
 from flowlights.evaluation.learning_report import training_minutes
@@ -70,22 +71,33 @@ def changed_setup(setup: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
 
 
 def setup_for(scenario: str, setup: Optional[dict[str, Any]] = None, imitate: Optional[str] = None,
-              changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0) -> dict[str, Any]:
+              changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0, select_episodes: int = 0) -> dict[str, Any]:
     """The training setup for ``scenario``: ``setup`` when given, else its own (SCENARIO_SETUPS) or the common one;
     ``changes``: applied over it (``changed_setup``); ``imitate``: the policy starts as a copy of that controller
-    (``flowlights train --imitate``), refined by ``imitate_rounds`` DAgger rounds (``--imitate-rounds``)."""
+    (``flowlights train --imitate``), refined by ``imitate_rounds`` DAgger rounds (``--imitate-rounds``);
+    ``select_episodes``: the run's checkpoint is chosen on that many validation episodes (``select_checkpoint``)."""
     chosen = setup if setup is not None else SCENARIO_SETUPS.get(scenario, TRAINING_SETUP)
     chosen = changed_setup(chosen, changes) if changes else chosen
     rounds = {"imitate_rounds": imitate_rounds} if imitate_rounds else {}
-    return {**chosen, "imitate": imitate, **rounds} if imitate else chosen
+    chosen = {**chosen, "imitate": imitate, **rounds} if imitate else chosen
+    return {**chosen, "select_episodes": select_episodes} if select_episodes else chosen
+
+
+def same_training(earlier: Optional[dict[str, Any]], setup: dict[str, Any]) -> bool:
+    """Whether a run trained with the set-up ``earlier`` is a run of ``setup``: they differ at most in how its
+    checkpoint is chosen, which happens after training."""
+    def trained_by(s: Optional[dict[str, Any]]) -> dict[str, Any]:
+        return {k: v for k, v in (s or {}).items() if k != "select_episodes"}
+    return trained_by(earlier) == trained_by(as_json(setup))
 
 
 def check_setups(scenarios: Sequence[str], protocol: str, setup: Optional[dict[str, Any]] = None,
-                 imitate: Optional[str] = None, changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0) -> None:
+                 imitate: Optional[str] = None, changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0,
+                 select_episodes: int = 0) -> None:
     """Fail before any training, naming the scenario, when its set-up cannot be trained: an unknown reward or
     observation or env setting, or ``imitate`` no controller or one deciding unlike the trained policy (e.g. a
     green-choosing controller for a keep/switch set-up), or ``imitate_rounds`` without ``imitate`` (TrainSettings'
-    own checks)."""
+    own checks), or validation episodes that would reach the held-out seeds."""
     from flowlights.baselines.base import CONTROLLERS
     from flowlights.observations import get_features
     from flowlights.rewards import get_reward
@@ -93,6 +105,8 @@ def check_setups(scenarios: Sequence[str], protocol: str, setup: Optional[dict[s
     from flowlights.training.train import TrainSettings
 
     TrainSettings(imitate=imitate, imitate_rounds=imitate_rounds)
+    if select_episodes:
+        check_validation_seeds(VALIDATION_SEED, select_episodes)
     controller = CONTROLLERS.get_or_fail(imitate) if imitate else None
     for scenario in scenarios:
         try:
@@ -158,9 +172,8 @@ def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: floa
                  num_env_runners: int = 2, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES,
                  resume: Optional[Path] = None) -> dict[str, Any]:
     """Train for ``minutes`` with ``training_seed`` (``resume``: continue that stopped run up to ``minutes`` in
-    all), then evaluate the greedy policy on the evaluation seeds."""
+    all), then evaluate the greedy policy on the evaluation seeds (``held_out_cell``)."""
     from flowlights.training.train import TrainSettings, last_progress, train
-    from flowlights.training.trained_policy import TrainedPolicy
 
     experiment = None if resume else training_experiment(scenario, protocol, setup)
     left = minutes - (training_minutes(resume) if resume else 0.0)
@@ -170,11 +183,46 @@ def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: floa
                                               checkpoint_freq=25, algorithm=setup["algorithm"], imitate=setup.get("imitate"),
                                               imitate_rounds=setup.get("imitate_rounds", 0)),
                     out=runs / scenario / protocol / f"trained_seed{training_seed}", resume=resume)
-    report = evaluate(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=False, out=run_dir / "evaluation")
     last = last_progress(run_dir)
-    cell = {**_delay_summary(report), "training_seed": training_seed, "training_minutes": round(training_minutes(run_dir), 1),
-            "env_steps": int(last["env_steps"]), "run": str(run_dir), "setup": as_json(setup)}
-    return {**cell, "copy": copy_cell(run_dir, seed, episodes)} if setup.get("imitate") else cell
+    cell = {"training_seed": training_seed, "training_minutes": round(training_minutes(run_dir), 1),
+            "env_steps": int(last["env_steps"]), "run": str(run_dir)}
+    return held_out_cell(cell, setup, seed, episodes)
+
+
+SUMMARY_KEYS = ("resco_delay", "episodes", "seeds", "protocol")  # what _delay_summary gives
+
+
+def held_out_cell(cell: dict[str, Any], setup: dict[str, Any], seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES,
+                  log: Any = None) -> dict[str, Any]:
+    """A finished run's cell (``cell["run"]``) under ``setup``, measuring on the held-out seeds only what it lacks:
+    its last checkpoint; the copy it began from when the set-up imitates (``copy_cell``); and with ``select_episodes``
+    the checkpoint chosen on validation seeds (``select_checkpoint``), which is then the cell's figure, the last
+    checkpoint's kept beside it as ``last_checkpoint``."""
+    from flowlights.training.trained_policy import TrainedPolicy
+
+    run = Path(cell["run"])
+
+    def held_out(policy: Path, out: str) -> dict[str, Any]:
+        return _delay_summary(evaluate(None, TrainedPolicy(policy), episodes=episodes, seed=seed, progress=False, out=run / out))
+
+    last = cell.get("last_checkpoint") or ({k: cell[k] for k in SUMMARY_KEYS} if "resco_delay" in cell
+                                           else held_out(run, "evaluation"))
+    out = {k: v for k, v in cell.items() if k not in ("checkpoint", "last_checkpoint")} | last | {"setup": as_json(setup)}
+    if setup.get("imitate") and "copy" not in out:
+        out["copy"] = copy_cell(run, seed, episodes)
+    if not setup.get("select_episodes"):
+        return out
+    selection = cell.get("checkpoint")
+    if selection is None or len(selection["seeds"]) != setup["select_episodes"]:
+        selection = select_checkpoint(run, setup["select_episodes"], log=log)
+    name = selection["selected"]
+    if name == run_checkpoints(run)[-1].name:
+        chosen = last
+    elif name == "iter_000000" and "copy" in out:
+        chosen = out["copy"]  # the copy, measured on the same seeds already
+    else:
+        chosen = held_out(run / "checkpoints" / name, "evaluation_selected")
+    return out | chosen | {"checkpoint": selection, "last_checkpoint": last}
 
 
 def copy_cell(run: str | Path, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
@@ -245,9 +293,28 @@ def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -
             "action_mode": setup["env"].get("action_mode", "phase"), "change_cost": setup["env"].get("change_cost", 0.0),
             "imitate": setup.get("imitate"), "imitate_rounds": setup.get("imitate_rounds", 0),
             **({"copy": _over_training_seeds([c["copy"] for c in per_seed])} if all("copy" in c for c in per_seed) else {}),
+            **({"selection": {"episodes": setup["select_episodes"], "seeds": per_seed[0]["checkpoint"]["seeds"],
+                              "selected": [c["checkpoint"]["selected"] for c in per_seed],
+                              "last_checkpoint": _over_training_seeds([c["last_checkpoint"] for c in per_seed])}}
+               if setup.get("select_episodes") and all("checkpoint" in c for c in per_seed) else {}),
             "other_settings": other_settings(setup),
             "training_minutes": [c["training_minutes"] for c in per_seed], "env_steps": [c["env_steps"] for c in per_seed],
             "training_seeds": [c["training_seed"] for c in per_seed], "per_seed": list(per_seed)}
+
+
+def measured_again(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any], log: Any = print) -> list[dict[str, Any]]:
+    """The training seeds' cells, those whose run was trained as ``setup`` trains (``same_training``) but measured
+    otherwise — their copy not evaluated, or their checkpoint chosen otherwise — measured again (``held_out_cell``;
+    no training). Cells whose run folder is not on this machine are left as they are."""
+    out = []
+    for cell in per_seed:
+        lacks_copy = setup.get("imitate") and "copy" not in cell
+        if same_training(cell.get("setup"), setup) and (lacks_copy or cell.get("setup") != as_json(setup)) \
+                and Path(cell["run"]).is_dir():
+            log(f"  seed {cell['training_seed']}: measuring {cell['run']} again (no training)")
+            cell = held_out_cell(cell, setup, log=log)
+        out.append(cell)
+    return out
 
 
 def baselines_for(protocol: str) -> tuple[str, ...]:
@@ -260,7 +327,8 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
                   setup: Optional[dict[str, Any]] = None, num_env_runners: int = 2, log: Any = print,
                   other_sumo: Optional[str] = None, retrain: bool = False,
                   resume: Optional[Path] = None, imitate: Optional[str] = None,
-                  changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0) -> dict[str, Any]:
+                  changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0,
+                  select_episodes: int = 0) -> dict[str, Any]:
     """Run every missing cell (baselines, then a training per seed when ``minutes`` is given), saving after each.
 
     ``retrain``: train the given seeds again even where they have a result (e.g. with a larger budget); the earlier
@@ -275,10 +343,14 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
     ``imitate_rounds``: DAgger rounds refining that copy (``flowlights train --imitate-rounds``), likewise.
 
     ``changes``: applied over each scenario's own set-up (``changed_setup``); likewise another set-up. Every
-    scenario's set-up is checked (``check_setups``) before anything runs."""
+    scenario's set-up is checked (``check_setups``) before anything runs.
+
+    ``select_episodes``: each run's checkpoint is chosen on that many validation episodes (``select_checkpoint``);
+    runs already trained with the same set-up otherwise are given the choice without training again
+    (``measured_again``), and so are they when it is dropped (their last checkpoint again)."""
     baselines = baselines_for(protocol) if baselines is None else baselines
     if minutes is not None and not other_sumo:
-        check_setups(scenarios, protocol, setup, imitate, changes, imitate_rounds)
+        check_setups(scenarios, protocol, setup, imitate, changes, imitate_rounds, select_episodes)
     results = load_results(results_path)
     started = time.time()
     for scenario in scenarios:
@@ -304,16 +376,17 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
             continue
         if minutes is None:
             continue
-        own_setup = setup_for(scenario, setup, imitate, changes, imitate_rounds)
+        own_setup = setup_for(scenario, setup, imitate, changes, imitate_rounds, select_episodes)
         per_seed = list(entry.get("trained", {}).get("per_seed", []))
+        if not retrain and (updated := measured_again(per_seed, own_setup, log)) != per_seed:
+            per_seed = updated  # runs trained before copies were evaluated, or checkpoints chosen
+            entry["trained"] = trained_summary(per_seed, own_setup)
+            save_entry(results, scenario, results_path)
+            log(f"{scenario:13s} trained (seeds {[c['training_seed'] for c in per_seed]}) measured again without training: "
+                f"resco_delay {entry['trained']['resco_delay']['mean']:8.2f}")
         for seed in seeds:
             before = next((cell for cell in per_seed if cell["training_seed"] == seed), None)
             if before is not None and before.get("setup") == as_json(own_setup) and not retrain:
-                if own_setup.get("imitate") and "copy" not in before and Path(before["run"]).is_dir():
-                    before["copy"] = copy_cell(before["run"])  # trained before copies were evaluated
-                    entry["trained"] = trained_summary(per_seed, own_setup)
-                    save_entry(results, scenario, results_path)
-                    log(f"{scenario:13s} copy (seed {seed}) resco_delay {before['copy']['resco_delay']['mean']:8.2f}")
                 continue  # trained with this set-up already (one trained with another is trained again)
             log(f"{scenario:13s} training seed {seed} for {minutes:g} min ...")
             cell = trained_cell(scenario, protocol, seed, minutes, runs, own_setup, num_env_runners, resume=resume)
@@ -394,6 +467,10 @@ def _training(trained: dict[str, Any]) -> str:
     switch += f", started as a copy of {trained['imitate']}" if trained.get("imitate") else ""
     switch += f" refined by {trained['imitate_rounds']} DAgger rounds" if trained.get("imitate_rounds") else ""
     switch += f" (the copy alone: {trained['copy']['mean']:.2f})" if trained.get("copy") else ""
+    if chosen := trained.get("selection"):
+        seeds = chosen["seeds"]
+        switch += (f", checkpoint chosen on validation seeds {seeds[0]}..{seeds[-1]}: {', '.join(chosen['selected'])} "
+                   f"(the last one: {chosen['last_checkpoint']['mean']:.2f})")
     if trained.get("reward", TRAINING_SETUP["env"]["reward"]) != TRAINING_SETUP["env"]["reward"]:
         switch += f", {trained['reward']} reward"
     seen = [name for name in trained.get("observation", ()) if name not in TRAINING_SETUP["env"]["observation"]]
@@ -426,5 +503,5 @@ def learned_vs_ours_table(results: dict[str, Any], protocol: str) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["BASELINES", "LEARNERS", "SAFE_BASELINES", "SCENARIO_SETUPS", "TRAINING_SETUP", "baselines_for", "baselines_table",
+__all__ = ["BASELINES", "LEARNERS", "held_out_cell", "measured_again", "same_training", "SAFE_BASELINES", "SCENARIO_SETUPS", "TRAINING_SETUP", "baselines_for", "baselines_table",
            "learned_table", "learned_vs_ours_table", "run_benchmark", "setup_for", "changed_setup", "check_setups"]
