@@ -144,7 +144,11 @@ def test_training_starts_from_the_imitated_policy(tmp_path):
     assert cell["checkpoint"]["selected"] == "iter_000000" and cell["episodes"] == copy["episodes"]
     assert cell["last_checkpoint"]["episodes"] == copy["episodes"] and cell["setup"]["select_episodes"] == 1
     gone = {**earlier, "run": str(tmp_path / "gone")}
-    assert measured_again([gone], {**setup, "select_episodes": 1}, log=lambda _: None) == [gone], "no run folder: left as is"
+    assert measured_again([gone], {**setup, "select_episodes": 1}, log=lambda _: None) == ([gone], []), "no run folder: left as is"
+    # dropping the choice gives the run its last checkpoint back; the chosen one's figure is handed back to be kept
+    cell["episodes"], cell["resco_delay"] = [0.0], {"mean": 0.0, "std": 0.0}  # as if the chosen one had scored otherwise
+    back, replaced = measured_again([cell], setup, log=lambda _: None)
+    assert back[0]["episodes"] == copy["episodes"] and "checkpoint" not in back[0] and replaced == [cell]
 
     done = flowlights("train", str(cfg), "--imitate", "greedyy", "--iterations", "1")
     assert done.returncode == 2 and "unknown controller 'greedyy'" in done.stderr

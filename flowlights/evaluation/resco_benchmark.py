@@ -302,19 +302,23 @@ def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -
             "training_seeds": [c["training_seed"] for c in per_seed], "per_seed": list(per_seed)}
 
 
-def measured_again(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any], log: Any = print) -> list[dict[str, Any]]:
+def measured_again(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any],
+                   log: Any = print) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The training seeds' cells, those whose run was trained as ``setup`` trains (``same_training``) but measured
     otherwise — their copy not evaluated, or their checkpoint chosen otherwise — measured again (``held_out_cell``;
-    no training). Cells whose run folder is not on this machine are left as they are."""
-    out = []
+    no training), and the cells so replaced whose figure changed (for ``trained_earlier``: nothing measured is
+    dropped). Cells whose run folder is not on this machine are left as they are."""
+    out, replaced = [], []
     for cell in per_seed:
         lacks_copy = setup.get("imitate") and "copy" not in cell
         if same_training(cell.get("setup"), setup) and (lacks_copy or cell.get("setup") != as_json(setup)) \
                 and Path(cell["run"]).is_dir():
             log(f"  seed {cell['training_seed']}: measuring {cell['run']} again (no training)")
-            cell = held_out_cell(cell, setup, log=log)
+            again = held_out_cell(cell, setup, log=log)
+            replaced += [cell] if again["resco_delay"] != cell["resco_delay"] else []
+            cell = again
         out.append(cell)
-    return out
+    return out, replaced
 
 
 def baselines_for(protocol: str) -> tuple[str, ...]:
@@ -378,8 +382,10 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
             continue
         own_setup = setup_for(scenario, setup, imitate, changes, imitate_rounds, select_episodes)
         per_seed = list(entry.get("trained", {}).get("per_seed", []))
-        if not retrain and (updated := measured_again(per_seed, own_setup, log)) != per_seed:
-            per_seed = updated  # runs trained before copies were evaluated, or checkpoints chosen
+        updated, replaced = measured_again(per_seed, own_setup, log) if not retrain else (per_seed, [])
+        if updated != per_seed:  # runs trained before copies were evaluated, or their checkpoint chosen otherwise
+            per_seed = updated
+            entry.setdefault("trained_earlier", []).extend(replaced)
             entry["trained"] = trained_summary(per_seed, own_setup)
             save_entry(results, scenario, results_path)
             log(f"{scenario:13s} trained (seeds {[c['training_seed'] for c in per_seed]}) measured again without training: "
