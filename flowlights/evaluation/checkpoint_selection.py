@@ -22,7 +22,9 @@ HELD_OUT = range(100, 105)
 
 def run_checkpoints(run: str | Path) -> list[Path]:
     """A run's checkpoints, oldest first (a ConfigError naming the folder when it has none)."""
-    found = sorted((Path(run) / "checkpoints").glob("iter_*"))
+    from flowlights.training.train import run_checkpoints as saved
+
+    found = saved(Path(run))
     if not found:
         raise ConfigError(f"no checkpoint under {Path(run) / 'checkpoints'}: give a results folder of 'flowlights train'.")
     return found

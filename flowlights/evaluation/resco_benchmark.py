@@ -148,6 +148,16 @@ def _delay_summary(report: dict[str, Any]) -> dict[str, Any]:
             "episodes": episodes, "seeds": [e["seed"] for e in report["episodes"]], "protocol": report["protocol"]}
 
 
+def policy_cell(policy: str | Path, out: Path, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES,
+                backend: str = "libsumo") -> dict[str, Any]:
+    """A trained policy (a run folder: its last checkpoint, or a checkpoint folder) on the evaluation seeds, on its
+    own scenario: mean resco_delay."""
+    from flowlights.training.trained_policy import TrainedPolicy
+
+    return _delay_summary(evaluate(None, TrainedPolicy(policy), episodes=episodes, seed=seed, progress=False, out=out,
+                                   backend=backend))
+
+
 def baseline_cell(scenario: str, controller: str, protocol: str, runs: Path, backend: str = "libsumo",
                   seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
     """One of our baselines on a RESCO scenario: mean resco_delay over the evaluation seeds."""
@@ -198,15 +208,9 @@ def held_out_cell(cell: dict[str, Any], setup: dict[str, Any], seed: int = EVAL_
     its last checkpoint; the copy it began from when the set-up imitates (``copy_cell``); and with ``select_episodes``
     the checkpoint chosen on validation seeds (``select_checkpoint``), which is then the cell's figure, the last
     checkpoint's kept beside it as ``last_checkpoint``."""
-    from flowlights.training.trained_policy import TrainedPolicy
-
     run = Path(cell["run"])
-
-    def held_out(policy: Path, out: str) -> dict[str, Any]:
-        return _delay_summary(evaluate(None, TrainedPolicy(policy), episodes=episodes, seed=seed, progress=False, out=run / out))
-
     last = cell.get("last_checkpoint") or ({k: cell[k] for k in SUMMARY_KEYS} if "resco_delay" in cell
-                                           else held_out(run, "evaluation"))
+                                           else policy_cell(run, run / "evaluation", seed, episodes))
     out = {k: v for k, v in cell.items() if k not in ("checkpoint", "last_checkpoint")} | last | {"setup": as_json(setup)}
     if setup.get("imitate") and "copy" not in out:
         out["copy"] = copy_cell(run, seed, episodes)
@@ -221,20 +225,17 @@ def held_out_cell(cell: dict[str, Any], setup: dict[str, Any], seed: int = EVAL_
     elif name == "iter_000000" and "copy" in out:
         chosen = out["copy"]  # the copy, measured on the same seeds already
     else:
-        chosen = held_out(run / "checkpoints" / name, "evaluation_selected")
+        chosen = policy_cell(run / "checkpoints" / name, run / "evaluation_selected", seed, episodes)
     return out | chosen | {"checkpoint": selection, "last_checkpoint": last}
 
 
 def copy_cell(run: str | Path, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
     """The copy a warm-started run began from (``checkpoints/iter_000000``: imitation and DAgger rounds, no PPO update
     yet) on the evaluation seeds — beside the trained policy it shows what PPO added to the copy, or took away."""
-    from flowlights.training.trained_policy import TrainedPolicy
-
     start = Path(run) / "checkpoints" / "iter_000000"
     if not start.is_dir():
         raise ConfigError(f"{start} is missing: a warm-started run keeps its copy there (was {run} trained with --imitate?).")
-    return _delay_summary(evaluate(None, TrainedPolicy(start), episodes=episodes, seed=seed, progress=False,
-                                   out=Path(run) / "evaluation_copy"))
+    return policy_cell(start, Path(run) / "evaluation_copy", seed, episodes)
 
 
 def as_json(setup: dict[str, Any]) -> dict[str, Any]:
@@ -252,16 +253,13 @@ def with_seed(per_seed: Sequence[dict[str, Any]], cell: dict[str, Any]) -> tuple
 def trained_elsewhere(entry: dict[str, Any], runs: Path) -> Optional[dict[str, Any]]:
     """The scenario's trained policies (trained on our SUMO) evaluated through TraCI on the SUMO installation
     SUMO_HOME points at, on the same seeds; None when it has none or their runs are not on this machine."""
-    from flowlights.training.trained_policy import TrainedPolicy
-
     trained = entry.get("trained")
     if trained is None or not all(Path(cell["run"]).is_dir() for cell in trained["per_seed"]):
         return None
     per_seed = []
     for cell in trained["per_seed"]:
-        report = evaluate(None, TrainedPolicy(cell["run"]), episodes=EVAL_EPISODES, seed=EVAL_SEED, progress=False,
-                          out=runs / f"trained_seed{cell['training_seed']}", backend="traci")
-        per_seed.append({**cell, **_delay_summary(report)})
+        policy = Path(cell["run"]) / "checkpoints" / cell["checkpoint"]["selected"] if "checkpoint" in cell else cell["run"]
+        per_seed.append({**cell, **policy_cell(policy, runs / f"trained_seed{cell['training_seed']}", backend="traci")})
     return {**trained, "resco_delay": _over_training_seeds(per_seed), "per_seed": per_seed}
 
 

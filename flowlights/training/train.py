@@ -70,12 +70,17 @@ class TrainSettings:
             CONTROLLERS.get_or_fail(self.imitate)  # a wrong name fails before Ray starts
 
 
+def run_checkpoints(run: Path) -> list[Path]:
+    """The checkpoints a results folder of 'flowlights train' saved (``checkpoints/iter_*``), oldest first."""
+    return sorted((Path(run) / "checkpoints").glob("iter_*"))
+
+
 def latest_checkpoint(path: Path) -> Path:
     """A checkpoint folder itself, or the newest one under a results folder's checkpoints/."""
     path = Path(path).resolve()
     if (path / "learner_group").is_dir():
         return path
-    found = sorted((path / "checkpoints").glob("iter_*"))
+    found = run_checkpoints(path)
     if not found:
         raise ConfigError(f"no checkpoint in {str(path)!r}; give a results folder of 'flowlights train' or a checkpoint folder.")
     return found[-1]
