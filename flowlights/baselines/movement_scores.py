@@ -5,6 +5,8 @@ Shared by max-pressure and greedy (RESCO's MAXWAVE): movements come from the net
 approach, upstream across junctions without lights (``flowlights.networks.detection``) — from
 ``flowlights.sim.approach``. A green serves a movement when any of the movement's links is green
 (G or g) in it. After min green the light takes the best-scoring green; a tie keeps the current one.
+A controller with an ``extension`` score first holds the current green while that score of its
+movements is at least 1 (gap-out, as actuated control: max green still ends the green).
 """
 from __future__ import annotations
 
@@ -42,25 +44,34 @@ def lane_sum_matrix(movements: list[Movement], attr: str, index: dict[str, int])
 class MovementScoreDecider(LightDecider):
     """Scores each movement from the light's counts (``score``: a MovementScoreController's
     ``movement_scores``), each green by the movements it serves; after min green, the best green
-    (a tie keeps the current one)."""
+    (a tie keeps the current one). With ``extension`` (a movement score too), the current green is
+    held while its movements' extension sums to at least 1."""
 
-    def __init__(self, served: np.ndarray, score: Any) -> None:
-        self.served, self.score = served, score
+    def __init__(self, served: np.ndarray, score: Any, extension: Any = None) -> None:
+        self.served, self.score, self.extension = served, score, extension
 
     def __call__(self, reading: dict[str, Any]) -> int:
-        scores = self.served @ self.score({k: np.asarray(v) for k, v in reading.items() if k.startswith(("in_", "fed_"))})
-        best, green = int(np.argmax(scores)), reading["green"]
-        return best if reading["can_switch"] and scores[best] > scores[green] else green
+        green = reading["green"]
+        if not reading["can_switch"]:
+            return green
+        counts = {k: np.asarray(v) for k, v in reading.items() if k.startswith(("in_", "fed_"))}
+        if self.extension is not None and float(self.served[green] @ self.extension(counts)) >= 1.0:
+            return green
+        scores = self.served @ self.score(counts)
+        best = int(np.argmax(scores))
+        return best if scores[best] > scores[green] else green
 
 
 class MovementScoreController(SplitController):
     """Base: ``distance`` is the detection range in metres; subclasses define ``movement_scores``, a
     static function of one light's per-movement counts (``in_near``, ``in_queued``: vehicles within
     range on a movement's incoming lanes, all / those that waited; ``fed_near``, ``fed_queued``: the
-    same on the lanes it feeds at the next controlled light)."""
+    same on the lanes it feeds at the next controlled light). ``extension``, a static function of
+    the same counts or None, holds the current green while its movements' sum is >= 1."""
 
     env_overrides = {"action_mode": "phase"}
     distance = 200.0
+    extension: Any = None
 
     def prepare(self, env: TrafficLightEnv) -> None:
         topo, lights = env.topology, env.possible_agents
@@ -89,4 +100,4 @@ class MovementScoreController(SplitController):
         return readings
 
     def decider(self, tls: str) -> LightDecider:
-        return MovementScoreDecider(self.served[tls], type(self).movement_scores)
+        return MovementScoreDecider(self.served[tls], type(self).movement_scores, type(self).extension)
