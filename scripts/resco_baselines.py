@@ -20,7 +20,8 @@ from flowlights.evaluation.results_table import results_markdown
 from flowlights.networks.network_file import resco_dir
 
 SCENARIOS = ["grid4x4", "arterial4x4", "cologne1", "cologne3", "cologne8", "ingolstadt1", "ingolstadt7", "ingolstadt21"]
-CONTROLLER_ORDER = ["fixed", "program", "webster", "actuated", "delay_based", "max_pressure", "greedy", "sotl", "random"]
+CONTROLLER_ORDER = ["fixed", "program", "webster", "actuated", "delay_based", "max_pressure", "max_pressure_gap", "greedy", "sotl",
+                    "random"]
 
 
 def main() -> int:

@@ -113,3 +113,36 @@ def test_episode_metrics_agree_with_tripinfo(tmp_path):
     if metrics["never_departed"] == 0:
         assert metrics["resco_delay"] == pytest.approx(resco, abs=1e-6)
     assert metrics["resco_delay"] >= resco - 1e-6
+
+
+def test_max_pressure_gap_holds_a_green_while_vehicles_approach_on_it(unbalanced_grid):
+    """Read from the controller's own per-movement counts at every decision: it only leaves a green when
+    no vehicle that has not stopped is approaching on it, and then for the green of highest pressure;
+    it holds greens that plain max-pressure would have left."""
+    import flowlights
+    import numpy as np
+
+    controller = make_controller("max_pressure_gap")
+    env = flowlights.parallel_env(sumocfg=unbalanced_grid, end=900, **controller.env_overrides)
+    switches = holds = 0
+    try:
+        obs, _ = env.reset(seed=2)
+        controller.reset(env)
+        while env.agents:
+            readings = controller.sense(env, obs)
+            actions = {tls: controller.deciders[tls](reading) for tls, reading in readings.items()}
+            for tls, reading in readings.items():
+                served, green = controller.served[tls], reading["green"]
+                approaching = float(served[green] @ (np.asarray(reading["in_near"]) - np.asarray(reading["in_queued"])))
+                pressure = served @ (np.asarray(reading["in_queued"]) - np.asarray(reading["fed_queued"]))
+                if actions[tls] != green:
+                    assert reading["can_switch"] and approaching < 1, (tls, reading)
+                    assert pressure[actions[tls]] == pressure.max() > pressure[green]
+                    switches += 1
+                elif reading["can_switch"] and pressure.max() > pressure[green]:
+                    assert approaching >= 1, (tls, reading)
+                    holds += 1
+            obs, *_ = env.step(actions)
+    finally:
+        env.close()
+    assert switches > 10 and holds > 10, (switches, holds)

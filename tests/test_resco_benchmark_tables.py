@@ -21,18 +21,20 @@ def _trained(mean: float) -> dict:
 
 def test_learned_vs_ours_marks_each_baseline_beaten_or_not() -> None:
     results = {"grid4x4": {"trained": _trained(20.0), "max_pressure": _cell(25.0), "actuated": _cell(19.0),
-                           "greedy": _cell(21.0), "program": _cell(40.0), "fixed": _cell(50.0)},
+                           "greedy": _cell(21.0), "max_pressure_gap": _cell(23.0), "program": _cell(40.0), "fixed": _cell(50.0)},
                "cologne1": {"max_pressure": _cell(25.0)}}
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
             for line in learned_vs_ours_table(results, "flowlights").splitlines() if line.startswith("| ") and "---" not in line}
     grid = rows["grid4x4"]
     assert grid[0] == "20.00 ± 0.50" and grid[1].startswith("PPO shared, 3 seed(s), 30 min")
     assert grid[2:6] == ["25.00 ± 0.50", "yes", "19.00 ± 0.50", "no"]
+    assert grid[6:] == ["21.00 ± 0.50", "23.00 ± 0.50", "40.00 ± 0.50", "50.00 ± 0.50"]  # greedy, max_pressure_gap, program, fixed
     assert rows["cologne1"][:6] == ["–", "–", "25.00 ± 0.50", "–", "–", "–"]  # not trained yet, actuated not run
 
 
-def test_actuated_runs_only_outside_protocol_resco() -> None:
-    assert "actuated" not in baselines_for("resco")
+def test_actuated_and_max_pressure_gap_run_only_outside_protocol_resco() -> None:
+    assert "actuated" not in baselines_for("resco") and "max_pressure_gap" not in baselines_for("resco")
+    assert "max_pressure_gap" in baselines_for("flowlights")
     assert "actuated" in baselines_for("flowlights") and "max_pressure" in baselines_for("flowlights")
 
 
