@@ -79,8 +79,13 @@ learner is measured against our own max_pressure and SUMO's actuated control on 
 
 
 def setup_changes(text: str, parser: argparse.ArgumentParser) -> dict:
-    """--setup's changes: the JSON given, or the JSON file it names."""
-    source = Path(text).read_text() if Path(text).is_file() else text
+    """--setup's changes: the JSON given (it starts with '{', whatever its length), or the JSON file it names."""
+    if text.lstrip().startswith("{"):
+        source = text
+    elif Path(text).is_file():
+        source = Path(text).read_text()
+    else:
+        parser.error(f"--setup {text!r}: no such file, and not JSON (a JSON object starts with '{{')")
     try:
         changes = json.loads(source)
     except json.JSONDecodeError as error:

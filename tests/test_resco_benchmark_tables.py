@@ -95,6 +95,30 @@ def test_bad_setup_changes_fail_before_anything_runs_naming_the_scenario(tmp_pat
     assert not (tmp_path / "r.json").exists()
 
 
+def test_setup_takes_long_inline_json_or_a_file_and_names_what_is_neither(tmp_path) -> None:
+    """An inline --setup longer than a file name may be (255 bytes) is read as JSON, not looked up as a file."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "resco_benchmark.py"
+    changes = {"env": {"reward": "nonesuch", "reward_scale": 0.05, "detection_distance": 50.0,
+                       "observation": ["phase", "min_green", "zone_approach", "zone_queue", "held_back", "green_demand"]},
+               "training": {"lr": 3e-05, "vf_clip_param": 10000}}
+    inline = json.dumps(changes) + " " * 40
+    assert len(inline) > 255
+    (tmp_path / "setup.json").write_text(inline)
+    base = [sys.executable, str(script), "--protocol", "flowlights", "--scenarios", "grid4x4", "--minutes", "1",
+            "--json", str(tmp_path / "r.json"), "--doc", str(tmp_path / "results.md"), "--runs", str(tmp_path / "runs")]
+    for given in (inline, str(tmp_path / "setup.json")):
+        run = subprocess.run(base + ["--setup", given], capture_output=True, text=True, timeout=300)
+        assert run.returncode == 2 and "grid4x4: unknown reward 'nonesuch'" in run.stderr, run.stderr[-2000:]
+    run = subprocess.run(base + ["--setup", str(tmp_path / "missing.json")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "no such file, and not JSON" in run.stderr, run.stderr[-2000:]
+    assert not (tmp_path / "r.json").exists()
+
+
 def test_the_table_names_a_keep_switch_action_and_a_warm_start() -> None:
     cell = {**_cell(20.0), "training_seed": 0, "training_minutes": 30.0, "env_steps": 1000}
     switch = {**TRAINING_SETUP, "env": {**TRAINING_SETUP["env"], "action_mode": "switch", "change_cost": 2.0}}
