@@ -15,6 +15,7 @@ from typing import Any
 
 from flowlights.errors import ConfigError
 from flowlights.evaluation.evaluate import evaluate
+from flowlights.training.checkpoints import run_checkpoints as saved_checkpoints
 
 VALIDATION_SEED = 200
 HELD_OUT = range(100, 105)
@@ -22,9 +23,7 @@ HELD_OUT = range(100, 105)
 
 def run_checkpoints(run: str | Path) -> list[Path]:
     """A run's checkpoints, oldest first (a ConfigError naming the folder when it has none)."""
-    from flowlights.training.train import run_checkpoints as saved
-
-    found = saved(Path(run))
+    found = saved_checkpoints(Path(run))
     if not found:
         raise ConfigError(f"no checkpoint under {Path(run) / 'checkpoints'}: give a results folder of 'flowlights train'.")
     return found

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from flowlights.evaluation.checkpoint_selection import VALIDATION_SEED, check_validation_seeds, run_checkpoints, select_checkpoint
+from flowlights.training.checkpoints import checkpoint_path
 from flowlights.evaluation.evaluate import evaluate
 from flowlights.errors import ConfigError
 from flowlights.evaluation.learning_report import training_minutes
@@ -226,14 +227,14 @@ def held_out_cell(cell: dict[str, Any], setup: dict[str, Any], seed: int = EVAL_
     elif name == "iter_000000" and "copy" in out:
         chosen = out["copy"]  # the copy, measured on the same seeds already
     else:
-        chosen = policy_cell(run / "checkpoints" / name, run / "evaluation_selected", seed, episodes)
+        chosen = policy_cell(checkpoint_path(run, name), run / "evaluation_selected", seed, episodes)
     return out | chosen | {"checkpoint": selection, "last_checkpoint": last}
 
 
 def copy_cell(run: str | Path, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
     """The copy a warm-started run began from (``checkpoints/iter_000000``: imitation and DAgger rounds, no PPO update
     yet) on the evaluation seeds — beside the trained policy it shows what PPO added to the copy, or took away."""
-    start = Path(run) / "checkpoints" / "iter_000000"
+    start = checkpoint_path(Path(run), 0)
     if not start.is_dir():
         raise ConfigError(f"{start} is missing: a warm-started run keeps its copy there (was {run} trained with --imitate?).")
     return policy_cell(start, Path(run) / "evaluation_copy", seed, episodes)
@@ -259,7 +260,7 @@ def trained_elsewhere(entry: dict[str, Any], runs: Path) -> Optional[dict[str, A
         return None
     per_seed = []
     for cell in trained["per_seed"]:
-        policy = Path(cell["run"]) / "checkpoints" / cell["checkpoint"]["selected"] if "checkpoint" in cell else cell["run"]
+        policy = checkpoint_path(Path(cell["run"]), cell["checkpoint"]["selected"]) if "checkpoint" in cell else cell["run"]
         per_seed.append({**cell, **policy_cell(policy, runs / f"trained_seed{cell['training_seed']}", backend="traci")})
     return {**trained, "resco_delay": _over_training_seeds(per_seed), "per_seed": per_seed}
 

@@ -18,6 +18,7 @@ from typing import Any, Iterator, Optional
 from flowlights.errors import ConfigError
 from flowlights.progress import Progress
 from flowlights.sim.statistics import TRAINING_METRICS
+from flowlights.training.checkpoints import checkpoint_path, run_checkpoints
 from flowlights.training.rllib_config import ALGORITHMS
 from flowlights.training.experiment import Experiment, load_experiment
 from flowlights.viz.plots import plot_learning_curve
@@ -68,11 +69,6 @@ class TrainSettings:
             from flowlights.baselines.base import CONTROLLERS
 
             CONTROLLERS.get_or_fail(self.imitate)  # a wrong name fails before Ray starts
-
-
-def run_checkpoints(run: Path) -> list[Path]:
-    """The checkpoints a results folder of 'flowlights train' saved (``checkpoints/iter_*``), oldest first."""
-    return sorted((Path(run) / "checkpoints").glob("iter_*"))
 
 
 def latest_checkpoint(path: Path) -> Path:
@@ -191,7 +187,7 @@ def _imitate(algo: Any, experiment: Experiment, settings: TrainSettings, run_dir
                           "is a Flow env class, whose observations and actions the controllers do not know.")
     summary = warm_start(algo, env_kwargs(experiment.flow_params), settings.imitate, settings.imitate_episodes,
                          settings.imitate_steps, run_dir, progress, settings.seed, settings.imitate_rounds)
-    algo.save_to_path(str(run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"))  # the copy itself, before RL: evaluate it
+    algo.save_to_path(str(checkpoint_path(run_dir, algo.iteration)))  # the copy itself, before RL: evaluate it
     for pid, fit in summary["policies"].items():
         print(f"imitated {settings.imitate}: policy {pid} agrees with {fit['agreement']:.1%} of its {fit['decisions']} "
               f"decisions; values explain {fit['value_explained_variance']:.1%} of the returns' variance", file=sys.stderr, flush=True)
@@ -219,7 +215,7 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
                 fh.flush()
                 done_iters = algo.iteration - first
                 if settings.checkpoint_freq and done_iters % settings.checkpoint_freq == 0:
-                    algo.save_to_path(str(run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"))
+                    algo.save_to_path(str(checkpoint_path(run_dir, algo.iteration)))
                 if progress:
                     done = (done_iters if settings.iterations else row["env_steps"] if settings.timesteps
                             else time.time() - started)
@@ -257,7 +253,7 @@ def _resume_progress(csv_path: Path, iteration: int) -> float:
 
 
 def _save_final(algo: Any, run_dir: Path) -> Path:
-    final = run_dir / "checkpoints" / f"iter_{algo.iteration:06d}"
+    final = checkpoint_path(run_dir, algo.iteration)
     if not final.exists():
         algo.save_to_path(str(final))
     return final
