@@ -284,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "with --checkpoint, the experiment's own)")
     ev.add_argument("--checkpoint", default=None, help="evaluate a trained policy: a 'flowlights train' results folder or checkpoint")
     ev.add_argument("--controller", default="max_pressure",
-                    help="fixed, webster, actuated, delay_based, max_pressure, max_pressure_gap, greedy, sotl or random "
+                    help="fixed, webster, actuated, delay_based, max_pressure, max_pressure_gap, greedy, greedy_spillback, sotl or random "
                     "(default max_pressure)")
     ev.add_argument("--episodes", type=int, default=1)
     ev.add_argument("--seed", type=int, default=0)
@@ -301,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     dep = sub.add_parser("deploy", help="run every light as its own service (Ray actors) talking over a message bus")
     dep.add_argument("result_dir", nargs="?", type=Path, default=None, help="a 'flowlights train' results folder (or checkpoint)")
     dep.add_argument("--scenario", default=None, help="with --controller: bundled name, .sumocfg or folder")
-    dep.add_argument("--controller", default="max_pressure", help="a deployable baseline: fixed, webster, max_pressure, max_pressure_gap, greedy, sotl")
+    dep.add_argument("--controller", default="max_pressure", help="a deployable baseline: fixed, webster, max_pressure, max_pressure_gap, greedy, greedy_spillback, sotl")
     dep.add_argument("--bus", default="ray", help="ray (default, no server), redis://HOST:PORT or kafka://HOST:PORT")
     dep.add_argument("--realtime", action="store_true", help="run against the wall clock (default: lockstep, deterministic)")
     dep.add_argument("--speed", type=float, default=1.0, help="with --realtime: simulated seconds per wall second (default 1)")

@@ -122,14 +122,28 @@ def zone_approach(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return np.minimum((m.zone_near[view.in_idx] - m.zone_queued[view.in_idx]) / _zone_capacity(view), 1.0)
 
 
+def _green_scale(view: JunctionView) -> float:
+    """What the widest green's incoming lanes hold within the detection range: per-green sums are read over it."""
+    return _zone_capacity(view) * max(float(view.green_lanes.sum(axis=1).max(initial=0.0)), 1.0)
+
+
 @register_observation("green_demand", size=lambda v: v.n_greens, needs=("zone",))
 def green_demand(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Per green: the vehicles, queued and approaching, within the detection range of the incoming lanes it lets go
     — what greedy (RESCO's MAXWAVE) compares — over what the widest green's lanes hold, capped at 1. Summed per
     green here, a policy shared by lights of different layouts need not learn which lane each green serves."""
-    lanes = view.green_lanes
-    widest = max(float(lanes.sum(axis=1).max(initial=0.0)), 1.0)
-    return np.minimum(lanes @ np.nan_to_num(m.zone_near[view.in_idx]) / (_zone_capacity(view) * widest), 1.0)
+    return np.minimum(view.green_lanes @ np.nan_to_num(m.zone_near[view.in_idx]) / _green_scale(view), 1.0)
+
+
+@register_observation("green_spillback", size=lambda v: v.n_greens, needs=("zone", "count", "outgoing"))
+def green_spillback(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per green: the vehicles within the detection range of the movements it serves whose exit is full (a lane
+    they lead into holds ``lane_room`` vehicles: let go, they would stop inside the junction and block the
+    crossing traffic — spill-back), on the scale of ``green_demand``, capped at 1. What ``greedy_spillback``
+    counts against a green."""
+    blocked = (view.movement_exits @ (m.count[view.out_idx] >= view.out_room)) > 0
+    near = view.movement_lanes @ np.nan_to_num(m.zone_near[view.in_idx])
+    return np.minimum(view.served @ (blocked * near) / _green_scale(view), 1.0)
 
 
 @register_observation("held_back", size=lambda v: len(v.in_idx), needs=("held_back",))

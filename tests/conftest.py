@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from flowlights.networks import GridNetwork
+from flowlights.networks.scenario_writer import write_scenario
 from flowlights.networks.network_file import resco_dir
 from flowlights.signals.phases import GREEN, clearance_state, green_phases, yellow_state
 from flowlights.signals.timing import to_steps
@@ -182,3 +184,14 @@ def walking_grid(tmp_path_factory):
 
     return write_grid_scenario(tmp_path_factory.mktemp("walk") / "walkgrid", 2, 2, vehs_per_hour=300, end=900,
                                pedestrians_per_hour=300)
+
+
+@pytest.fixture(scope="session")
+def short_link_grid(tmp_path_factory):
+    """2x2 grid with 40 m blocks (25.6 m lanes between the lights, three vehicles fill one) and heavy
+    demand: exits between the lights fill up, as on RESCO's ingolstadt21."""
+    folder = tmp_path_factory.mktemp("short")
+    grid = GridNetwork(rows=2, cols=2, length=40)
+    net = grid.build(folder / "net")
+    demand = grid.demand(net, vehs_per_hour=500, straight_share=0.7, end=900)
+    return write_scenario(folder / "scn", "short", net, demand, end=900)

@@ -146,3 +146,45 @@ def test_max_pressure_gap_holds_a_green_while_vehicles_approach_on_it(unbalanced
     finally:
         env.close()
     assert switches > 10 and holds > 10, (switches, holds)
+
+
+def test_greedy_spillback_counts_movements_into_a_full_lane_against_a_green(short_link_grid):
+    """Every decision read against the controller's own counts and SUMO's vehicle counts on the exit lanes:
+    a movement is blocked exactly when a lane it leads into holds lane_room vehicles; after min green the
+    light takes the green whose unblocked minus blocked vehicles is highest — a green plain greedy would
+    have taken is refused for one that sends no vehicle into a full lane."""
+    import flowlights
+    import numpy as np
+
+    from flowlights.junction import lane_room
+
+    controller = make_controller("greedy_spillback")
+    env = flowlights.parallel_env(sumocfg=short_link_grid, end=900, **controller.env_overrides)
+    refused = blocked_seen = 0
+    try:
+        obs, _ = env.reset(seed=2)
+        controller.reset(env)
+        while env.agents:
+            readings = controller.sense(env, obs)
+            actions = {tls: controller.deciders[tls](reading) for tls, reading in readings.items()}
+            for tls, reading in readings.items():
+                for movement, full in zip(controller.movements[tls], reading["out_full"]):
+                    counts = [env.sim.api.lane.getLastStepVehicleNumber(lane) for lane in movement.exit_lanes]
+                    rooms = [lane_room(env.topology.lanes[lane].length) for lane in movement.exit_lanes]
+                    assert full == float(any(c >= r for c, r in zip(counts, rooms))), (tls, movement, counts)
+                    blocked_seen += int(full)
+                near, full = np.asarray(reading["in_near"]), np.asarray(reading["out_full"])
+                scores = controller.served[tls] @ np.where(full > 0, -near, near)
+                plain = controller.served[tls] @ near
+                green, chosen = reading["green"], actions[tls]
+                if not reading["can_switch"]:
+                    assert chosen == green
+                    continue
+                assert scores[chosen] == scores.max()
+                assert chosen == green or scores[chosen] > scores[green]
+                if plain[chosen] < plain.max() and (plain.max() > plain[green]):
+                    refused += 1
+            obs, *_ = env.step(actions)
+    finally:
+        env.close()
+    assert blocked_seen > 50 and refused > 5, (blocked_seen, refused)

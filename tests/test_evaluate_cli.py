@@ -35,7 +35,7 @@ def test_evaluate_writes_metrics_and_compare_draws_a_chart(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--controller", "smart"], "unknown controller 'smart'; use --checkpoint PATH or one of: actuated, delay_based, fixed, greedy, max_pressure, max_pressure_gap, program, random, sotl, webster"),
+    (["--controller", "smart"], "unknown controller 'smart'; use --checkpoint PATH or one of: actuated, delay_based, fixed, greedy, greedy_spillback, max_pressure, max_pressure_gap, program, random, sotl, webster"),
     (["--scenario", "nowhere/x.sumocfg"], "sumocfg 'nowhere/x.sumocfg' does not exist"),
     (["--scenario", "EMPTY"], "holds 0 .sumocfg files; it needs exactly one"),
 ])

@@ -343,3 +343,37 @@ def test_green_demand_sums_the_zone_counts_of_the_lanes_each_green_lets_go():
         assert seen > 0, "vehicles should reach the zones"
     finally:
         env.close()
+
+
+def test_green_spillback_counts_the_vehicles_of_movements_whose_exit_is_full(short_link_grid):
+    """green_spillback, read back against SUMO's controlled links and its vehicle counts on their exit lanes: per
+    green, the zone vehicles of the movements (incoming edge to outgoing edge) it serves that lead into a lane
+    holding at least its length / 7.5 - 2 vehicles (0.5 at least), on green_demand's scale."""
+    env = flowlights.parallel_env(sumocfg=short_link_grid, end=600, reward="queue", detection_distance=50.0,
+                                  observation=["green_spillback"])
+    edge = lambda lane: env.topology.lanes[lane].edge  # noqa: E731
+    try:
+        obs, _ = env.reset(seed=2)
+        seen = 0.0
+        lane_row = {lane: k for k, lane in enumerate(env.sensor.lanes)}
+        while env.agents:
+            obs, *_ = env.step({a: env.action_space(a).sample() for a in env.agents})
+            api, m = env.sim.api, env.measures
+            for tls, vector in obs.items():
+                links = [ls[0] for ls in api.trafficlight.getControlledLinks(tls) if ls]
+                view = env.views[tls]
+                widest = max(len({links[i][0] for i in range(len(links)) if state[i] in "Gg"}) for state in view.machine.greens)
+                by_hand = []
+                for state in view.machine.greens:
+                    moves = {(edge(i), edge(o)) for k, (i, o, _) in enumerate(links) if state[k] in "Gg"}
+                    total = 0.0
+                    for move in moves:
+                        pairs = [(i, o) for i, o, _ in links if (edge(i), edge(o)) == move]
+                        full = any(api.lane.getLastStepVehicleNumber(o) >= max(api.lane.getLength(o) / 7.5 - 2, 0.5) for _, o in pairs)
+                        total += full * sum(m.zone_near[lane_row[i]] for i in {i for i, _ in pairs})
+                    by_hand.append(total / (50.0 / 7.5 * widest))
+                assert vector == pytest.approx(np.minimum(by_hand, 1.0)), tls
+                seen += sum(by_hand)
+        assert seen > 0, "exits between the lights should fill up"
+    finally:
+        env.close()

@@ -16,8 +16,9 @@ import numpy as np
 
 from flowlights.baselines.base import LightDecider, SplitController, signal_reading
 from flowlights.envs.traffic_light_env import TrafficLightEnv
+from flowlights.junction import lane_room
 from flowlights.networks.detection import detection_zones
-from flowlights.networks.movements import Movement, light_movements
+from flowlights.networks.movements import lane_sum_matrix, light_movements, served_matrix
 from flowlights.signals.phases import GREEN
 from flowlights.sim.approach import StopLineCounter
 
@@ -25,20 +26,6 @@ from flowlights.sim.approach import StopLineCounter
 def green_link_matrix(greens: list[str], n_links: int) -> np.ndarray:
     """[green, link] = 1 where the link is green in that phase."""
     return np.array([[1.0 if state[i] in GREEN else 0.0 for i in range(n_links)] for state in greens])
-
-
-def served_matrix(greens: list[str], movements: list[Movement]) -> np.ndarray:
-    """[green, movement] = 1 where the green serves the movement (any of its links green)."""
-    return np.array([[1.0 if any(state[i] in GREEN for i in m.links) else 0.0 for m in movements] for state in greens])
-
-
-def lane_sum_matrix(movements: list[Movement], attr: str, index: dict[str, int]) -> np.ndarray:
-    """[movement, lane] = 1 for the lanes in ``getattr(movement, attr)``: a matrix product sums their counts."""
-    out = np.zeros((len(movements), len(index)))
-    for row, movement in enumerate(movements):
-        for lane in getattr(movement, attr):
-            out[row, index[lane]] = 1.0
-    return out
 
 
 class MovementScoreDecider(LightDecider):
@@ -54,7 +41,7 @@ class MovementScoreDecider(LightDecider):
         green = reading["green"]
         if not reading["can_switch"]:
             return green
-        counts = {k: np.asarray(v) for k, v in reading.items() if k.startswith(("in_", "fed_"))}
+        counts = {k: np.asarray(v) for k, v in reading.items() if k.startswith(("in_", "fed_", "out_"))}
         if self.extension is not None and float(self.served[green] @ self.extension(counts)) >= 1.0:
             return green
         scores = self.served @ self.score(counts)
@@ -66,12 +53,14 @@ class MovementScoreController(SplitController):
     """Base: ``distance`` is the detection range in metres; subclasses define ``movement_scores``, a
     static function of one light's per-movement counts (``in_near``, ``in_queued``: vehicles within
     range on a movement's incoming lanes, all / those that waited; ``fed_near``, ``fed_queued``: the
-    same on the lanes it feeds at the next controlled light). ``extension``, a static function of
-    the same counts or None, holds the current green while its movements' sum is >= 1."""
+    same on the lanes it feeds at the next controlled light; with ``spillback``, ``out_full``: 1 where
+    a lane the movement leads into is full, ``lane_room``). ``extension``, a static function of the
+    same counts or None, holds the current green while its movements' sum is >= 1."""
 
     env_overrides = {"action_mode": "phase"}
     distance = 200.0
     extension: Any = None
+    spillback = False
 
     def prepare(self, env: TrafficLightEnv) -> None:
         topo, lights = env.topology, env.possible_agents
@@ -84,6 +73,12 @@ class MovementScoreController(SplitController):
         self.served = {t: served_matrix(env.controller.machines[t].greens, self.movements[t]) for t in lights}
         self.sum_in = {t: lane_sum_matrix(self.movements[t], "in_lanes", index) for t in lights}
         self.sum_fed = {t: lane_sum_matrix(self.movements[t], "fed_lanes", index) for t in lights}
+        if self.spillback:
+            exits = {lane: k for k, lane in enumerate(dict.fromkeys(
+                lane for t in lights for movement in self.movements[t] for lane in movement.exit_lanes))}
+            self.exit_lanes = list(exits)
+            self.exit_room = lane_room(np.array([topo.lanes[lane].length for lane in exits]))
+            self.sum_exit = {t: lane_sum_matrix(self.movements[t], "exit_lanes", exits) for t in lights}
 
     @staticmethod
     def movement_scores(counts: dict[str, np.ndarray]) -> np.ndarray:  # pragma: no cover
@@ -92,11 +87,16 @@ class MovementScoreController(SplitController):
     def sense(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Each light's per-movement counts from one fresh reading of the stop-line zones."""
         near, queued, _ = self.counter.read(env.sim.api)
+        if self.spillback:
+            count = env.sim.api.lane.getLastStepVehicleNumber
+            full = np.array([count(lane) for lane in self.exit_lanes], dtype=float) >= self.exit_room
         readings = {}
         for tls in env.agents:
             into, fed = self.sum_in[tls], self.sum_fed[tls]
             readings[tls] = {**signal_reading(env, tls), "in_near": (into @ near).tolist(), "in_queued": (into @ queued).tolist(),
                              "fed_near": (fed @ near).tolist(), "fed_queued": (fed @ queued).tolist()}
+            if self.spillback:
+                readings[tls]["out_full"] = ((self.sum_exit[tls] @ full) > 0).astype(float).tolist()
         return readings
 
     def decider(self, tls: str) -> LightDecider:

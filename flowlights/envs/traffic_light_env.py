@@ -20,6 +20,7 @@ from flowlights.observations import cluster_status, get_features
 from flowlights.params import EnvParams, SumoParams
 from flowlights.rewards import CHANGE_REWARDS, get_reward, reward_needs
 from flowlights.networks.detection import detection_zones
+from flowlights.networks.movements import lane_sum_matrix, light_movements, served_matrix
 from flowlights.sim.approach import StopLineCounter
 from flowlights.sim.held_back import HeldBackCounter
 from flowlights.networks.detectors import plan_detectors, read_detectors, write_detectors
@@ -217,6 +218,7 @@ class TrafficLightEnv(MultiEnv):
         """What observations and rewards see of light ``tls`` (its lanes' places in the sensor's arrays)."""
         light, lanes, index = self.topology.lights[tls], self.topology.lanes, self.sensor.index
         moves = [pair for i in sorted(light.links) for pair in light.links[i][:1]]
+        movements = light_movements(self.topology, tls, self.controlled)
         p = self.env_params
         return JunctionView(
             tls_id=tls,
@@ -238,6 +240,9 @@ class TrafficLightEnv(MultiEnv):
             vehicle_pos=np.array([k for k, l in enumerate(light.incoming_lanes) if lanes[l].function == ""], dtype=int),
             pedestrian_weight=p.pedestrian_weight,
             green_lanes=green_lanes(self.controller.machines[tls].greens, light.links, light.incoming_lanes),
+            served=served_matrix(self.controller.machines[tls].greens, movements),
+            movement_lanes=lane_sum_matrix(movements, "in_lanes", {l: k for k, l in enumerate(light.incoming_lanes)}),
+            movement_exits=lane_sum_matrix(movements, "exit_lanes", {l: k for k, l in enumerate(light.outgoing_lanes)}),
         )
 
     # -- spaces ---------------------------------------------------------------------------
