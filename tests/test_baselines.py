@@ -115,16 +115,13 @@ def test_episode_metrics_agree_with_tripinfo(tmp_path):
     assert metrics["resco_delay"] >= resco - 1e-6
 
 
-def test_max_pressure_gap_holds_a_green_while_vehicles_approach_on_it(unbalanced_grid):
-    """Read from the controller's own per-movement counts at every decision: it only leaves a green when
-    no vehicle that has not stopped is approaching on it, and then for the green of highest pressure;
-    it holds greens that plain max-pressure would have left."""
+def drive(name: str, sumocfg, check) -> None:
+    """Run controller ``name`` for an episode, calling ``check(env, controller, tls, reading, action)`` for every
+    light at every decision, with the reading the decision was made from."""
     import flowlights
-    import numpy as np
 
-    controller = make_controller("max_pressure_gap")
-    env = flowlights.parallel_env(sumocfg=unbalanced_grid, end=900, **controller.env_overrides)
-    switches = holds = 0
+    controller = make_controller(name)
+    env = flowlights.parallel_env(sumocfg=sumocfg, end=900, **controller.env_overrides)
     try:
         obs, _ = env.reset(seed=2)
         controller.reset(env)
@@ -132,20 +129,34 @@ def test_max_pressure_gap_holds_a_green_while_vehicles_approach_on_it(unbalanced
             readings = controller.sense(env, obs)
             actions = {tls: controller.deciders[tls](reading) for tls, reading in readings.items()}
             for tls, reading in readings.items():
-                served, green = controller.served[tls], reading["green"]
-                approaching = float(served[green] @ (np.asarray(reading["in_near"]) - np.asarray(reading["in_queued"])))
-                pressure = served @ (np.asarray(reading["in_queued"]) - np.asarray(reading["fed_queued"]))
-                if actions[tls] != green:
-                    assert reading["can_switch"] and approaching < 1, (tls, reading)
-                    assert pressure[actions[tls]] == pressure.max() > pressure[green]
-                    switches += 1
-                elif reading["can_switch"] and pressure.max() > pressure[green]:
-                    assert approaching >= 1, (tls, reading)
-                    holds += 1
+                check(env, controller, tls, reading, actions[tls])
             obs, *_ = env.step(actions)
     finally:
         env.close()
-    assert switches > 10 and holds > 10, (switches, holds)
+
+
+def test_max_pressure_gap_holds_a_green_while_vehicles_approach_on_it(unbalanced_grid):
+    """Read from the controller's own per-movement counts at every decision: it only leaves a green when
+    no vehicle that has not stopped is approaching on it, and then for the green of highest pressure;
+    it holds greens that plain max-pressure would have left."""
+    import numpy as np
+
+    seen = {"switches": 0, "holds": 0}
+
+    def check(env, controller, tls, reading, action):
+        served, green = controller.served[tls], reading["green"]
+        approaching = float(served[green] @ (np.asarray(reading["in_near"]) - np.asarray(reading["in_queued"])))
+        pressure = served @ (np.asarray(reading["in_queued"]) - np.asarray(reading["fed_queued"]))
+        if action != green:
+            assert reading["can_switch"] and approaching < 1, (tls, reading)
+            assert pressure[action] == pressure.max() > pressure[green]
+            seen["switches"] += 1
+        elif reading["can_switch"] and pressure.max() > pressure[green]:
+            assert approaching >= 1, (tls, reading)
+            seen["holds"] += 1
+
+    drive("max_pressure_gap", unbalanced_grid, check)
+    assert seen["switches"] > 10 and seen["holds"] > 10, seen
 
 
 def test_greedy_spillback_counts_movements_into_a_full_lane_against_a_green(short_link_grid):
@@ -153,38 +164,29 @@ def test_greedy_spillback_counts_movements_into_a_full_lane_against_a_green(shor
     a movement is blocked exactly when a lane it leads into holds lane_room vehicles; after min green the
     light takes the green whose unblocked minus blocked vehicles is highest — a green plain greedy would
     have taken is refused for one that sends no vehicle into a full lane."""
-    import flowlights
     import numpy as np
 
     from flowlights.junction import lane_room
 
-    controller = make_controller("greedy_spillback")
-    env = flowlights.parallel_env(sumocfg=short_link_grid, end=900, **controller.env_overrides)
-    refused = blocked_seen = 0
-    try:
-        obs, _ = env.reset(seed=2)
-        controller.reset(env)
-        while env.agents:
-            readings = controller.sense(env, obs)
-            actions = {tls: controller.deciders[tls](reading) for tls, reading in readings.items()}
-            for tls, reading in readings.items():
-                for movement, full in zip(controller.movements[tls], reading["out_full"]):
-                    counts = [env.sim.api.lane.getLastStepVehicleNumber(lane) for lane in movement.exit_lanes]
-                    rooms = [lane_room(env.topology.lanes[lane].length) for lane in movement.exit_lanes]
-                    assert full == float(any(c >= r for c, r in zip(counts, rooms))), (tls, movement, counts)
-                    blocked_seen += int(full)
-                near, full = np.asarray(reading["in_near"]), np.asarray(reading["out_full"])
-                scores = controller.served[tls] @ np.where(full > 0, -near, near)
-                plain = controller.served[tls] @ near
-                green, chosen = reading["green"], actions[tls]
-                if not reading["can_switch"]:
-                    assert chosen == green
-                    continue
-                assert scores[chosen] == scores.max()
-                assert chosen == green or scores[chosen] > scores[green]
-                if plain[chosen] < plain.max() and (plain.max() > plain[green]):
-                    refused += 1
-            obs, *_ = env.step(actions)
-    finally:
-        env.close()
-    assert blocked_seen > 50 and refused > 5, (blocked_seen, refused)
+    seen = {"refused": 0, "blocked": 0}
+
+    def check(env, controller, tls, reading, action):
+        for movement, full in zip(controller.movements[tls], reading["out_full"]):
+            counts = [env.sim.api.lane.getLastStepVehicleNumber(lane) for lane in movement.exit_lanes]
+            rooms = [lane_room(env.topology.lanes[lane].length) for lane in movement.exit_lanes]
+            assert full == float(any(c >= r for c, r in zip(counts, rooms))), (tls, movement, counts)
+            seen["blocked"] += int(full)
+        near, full = np.asarray(reading["in_near"]), np.asarray(reading["out_full"])
+        scores = controller.served[tls] @ np.where(full > 0, -near, near)
+        plain = controller.served[tls] @ near
+        green = reading["green"]
+        if not reading["can_switch"]:
+            assert action == green
+            return
+        assert scores[action] == scores.max()
+        assert action == green or scores[action] > scores[green]
+        if plain[action] < plain.max() > plain[green]:
+            seen["refused"] += 1
+
+    drive("greedy_spillback", short_link_grid, check)
+    assert seen["blocked"] > 50 and seen["refused"] > 5, seen
