@@ -14,8 +14,9 @@ VEHICLE_SPACE = 7.5  # metres a vehicle occupies in a queue (length + gap), as i
 def lane_room(length: float | np.ndarray) -> float | np.ndarray:
     """Vehicles on a lane at which it counts as full, for spill-back: fewer than two more fit — its length over
     ``VEHICLE_SPACE`` less two, at least 0.5 (one vehicle fills a lane under 18.75 m). Two, not one: a green
-    lets a platoon go, and on RESCO's ingolstadt21 (greedy_spillback on 20 episodes) a room of one more
-    vehicle still let the network lock up on 5 of 20, a room of two on none."""
+    lets a platoon go. On RESCO's ingolstadt21 (protocol resco, greedy_spillback, seeds 100-114 and 200-204)
+    less one gave 93.9 s resco_delay (one lock-up: 496.5 s), less two 65.5 s (none, at most 94.7 s), less
+    three 115.3 s."""
     return np.maximum(np.asarray(length, dtype=float) / VEHICLE_SPACE - 2.0, 0.5)
 
 
