@@ -141,9 +141,25 @@ def green_spillback(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     they lead into holds ``lane_room`` vehicles: let go, they would stop inside the junction and block the
     crossing traffic — spill-back), on the scale of ``green_demand``, capped at 1. What ``greedy_spillback``
     counts against a green."""
-    blocked = (view.movement_exits @ (m.count[view.out_idx] >= view.out_room)) > 0
-    near = view.movement_lanes @ np.nan_to_num(m.zone_near[view.in_idx])
+    blocked, near = _movement_spillback(view, m)
     return np.minimum(view.served @ (blocked * near) / _green_scale(view), 1.0)
+
+
+def _movement_spillback(view: JunctionView, m: LaneMeasures) -> tuple[np.ndarray, np.ndarray]:
+    """Per movement: whether a lane it leads into is full (``lane_room``), and its vehicles within range."""
+    blocked = (view.movement_exits @ (m.count[view.out_idx] >= view.out_room)) > 0
+    return blocked, view.movement_lanes @ np.nan_to_num(m.zone_near[view.in_idx])
+
+
+@register_observation("green_spillback_score", size=lambda v: v.n_greens, low=-1.0, needs=("zone", "count", "outgoing"))
+def green_spillback_score(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per green: ``greedy_spillback``'s score of it — over the movements it serves, their vehicles within range,
+    counted against the green where the movement's exit is full — over what the widest green's movements' lanes
+    hold (a lane shared by two movements counts for each, as the score does), within [-1, 1]. The controller takes
+    its largest (a tie keeps the current green): a copy that sees it need not rebuild it from per-lane counts."""
+    blocked, near = _movement_spillback(view, m)
+    scale = _zone_capacity(view) * max(float((view.served @ view.movement_lanes).sum(axis=1).max(initial=0.0)), 1.0)
+    return np.clip(view.served @ np.where(blocked, -near, near) / scale, -1.0, 1.0)
 
 
 @register_observation("held_back", size=lambda v: len(v.in_idx), needs=("held_back",))

@@ -115,13 +115,14 @@ def test_episode_metrics_agree_with_tripinfo(tmp_path):
     assert metrics["resco_delay"] >= resco - 1e-6
 
 
-def drive(name: str, sumocfg, check) -> None:
-    """Run controller ``name`` for an episode, calling ``check(env, controller, tls, reading, action)`` for every
-    light at every decision, with the reading the decision was made from."""
+def drive(name: str, sumocfg, check, **env_kwargs) -> None:
+    """Run controller ``name`` for an episode (on an env with ``env_kwargs`` too), calling
+    ``check(env, controller, tls, reading, action, observation)`` for every light at every decision, with the
+    reading the decision was made from and the light's observation at that moment."""
     import flowlights
 
     controller = make_controller(name)
-    env = flowlights.parallel_env(sumocfg=sumocfg, end=900, **controller.env_overrides)
+    env = flowlights.parallel_env(sumocfg=sumocfg, end=900, **{**env_kwargs, **controller.env_overrides})
     try:
         obs, _ = env.reset(seed=2)
         controller.reset(env)
@@ -129,7 +130,7 @@ def drive(name: str, sumocfg, check) -> None:
             readings = controller.sense(env, obs)
             actions = {tls: controller.deciders[tls](reading) for tls, reading in readings.items()}
             for tls, reading in readings.items():
-                check(env, controller, tls, reading, actions[tls])
+                check(env, controller, tls, reading, actions[tls], obs[tls])
             obs, *_ = env.step(actions)
     finally:
         env.close()
@@ -143,7 +144,7 @@ def test_max_pressure_gap_holds_a_green_while_vehicles_approach_on_it(unbalanced
 
     seen = {"switches": 0, "holds": 0}
 
-    def check(env, controller, tls, reading, action):
+    def check(env, controller, tls, reading, action, observation):
         served, green = controller.served[tls], reading["green"]
         approaching = float(served[green] @ (np.asarray(reading["in_near"]) - np.asarray(reading["in_queued"])))
         pressure = served @ (np.asarray(reading["in_queued"]) - np.asarray(reading["fed_queued"]))
@@ -170,7 +171,7 @@ def test_greedy_spillback_counts_movements_into_a_full_lane_against_a_green(shor
 
     seen = {"refused": 0, "blocked": 0}
 
-    def check(env, controller, tls, reading, action):
+    def check(env, controller, tls, reading, action, observation):
         for movement, full in zip(controller.movements[tls], reading["out_full"]):
             counts = [env.sim.api.lane.getLastStepVehicleNumber(lane) for lane in movement.exit_lanes]
             rooms = [lane_room(env.topology.lanes[lane].length) for lane in movement.exit_lanes]
@@ -190,3 +191,28 @@ def test_greedy_spillback_counts_movements_into_a_full_lane_against_a_green(shor
 
     drive("greedy_spillback", short_link_grid, check)
     assert seen["blocked"] > 50 and seen["refused"] > 5, seen
+
+
+def test_green_spillback_score_is_what_greedy_spillback_compares(short_link_grid):
+    """The env's green_spillback_score (detection zones at greedy's 50 m) read against greedy_spillback's own scores
+    at every decision: proportional to them, one scale per light, so the green it takes has the largest
+    observed score and a tie keeps the current one — a copy seeing it can decide exactly as the controller does."""
+    import numpy as np
+
+    seen = {"negative": 0, "switches": 0}
+
+    def check(env, controller, tls, reading, action, observation):
+        near, full = np.asarray(reading["in_near"]), np.asarray(reading["out_full"])
+        scores = controller.served[tls] @ np.where(full > 0, -near, near)
+        view = env.views[tls]
+        widest = (view.served @ view.movement_lanes).sum(axis=1).max()
+        assert observation == pytest.approx(np.clip(scores / (50.0 / 7.5 * widest), -1, 1)), tls
+        seen["negative"] += int((observation < 0).sum())
+        if reading["can_switch"]:
+            best = observation.max()
+            assert observation[action] == best
+            assert action == reading["green"] or observation[reading["green"]] < best
+            seen["switches"] += int(action != reading["green"])
+
+    drive("greedy_spillback", short_link_grid, check, observation=["green_spillback_score"], detection_distance=50.0)
+    assert seen["negative"] > 20 and seen["switches"] > 20, seen
