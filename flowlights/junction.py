@@ -65,6 +65,8 @@ class JunctionView:
         self.in_capacity = np.maximum(self.in_length / VEHICLE_SPACE, 1.0)
         self.out_capacity = np.maximum(self.out_length / VEHICLE_SPACE, 1.0)
         self.out_room = lane_room(self.out_length)
+        # the most (movement, incoming lane) pairs a green serves: the scale of per-green movement sums
+        self.widest_movement_lanes = max(float((self.served @ self.movement_lanes).sum(axis=1).max(initial=0.0)), 1.0)
         self.move_in_pos = _positions(self.in_idx, self.move_in)
         self.move_out_pos = _positions(self.out_idx, self.move_out)
 

@@ -158,7 +158,7 @@ def green_spillback_score(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     hold (a lane shared by two movements counts for each, as the score does), within [-1, 1]. The controller takes
     its largest (a tie keeps the current green): a copy that sees it need not rebuild it from per-lane counts."""
     blocked, near = _movement_spillback(view, m)
-    scale = _zone_capacity(view) * max(float((view.served @ view.movement_lanes).sum(axis=1).max(initial=0.0)), 1.0)
+    scale = _zone_capacity(view) * view.widest_movement_lanes
     return np.clip(view.served @ np.where(blocked, -near, near) / scale, -1.0, 1.0)
 
 
