@@ -28,7 +28,9 @@ class JunctionView:
     link index pointing at its incoming and outgoing lane; ``green_lanes``: which incoming
     lanes each green lets go (any of the lane's links green in it); ``served``, ``movement_lanes``,
     ``movement_exits``: the light's movements (``flowlights.networks.movements``: incoming edge to
-    outgoing edge) — which greens serve each, its incoming lanes and the outgoing lanes it leads into.
+    outgoing edge) — which greens serve each, its incoming lanes and the outgoing lanes it leads into;
+    ``movement_fed`` the incoming lanes of the next controlled light each feeds (``fed_idx``: where they are in the
+    sensor's arrays), which max-pressure subtracts.
     """
 
     tls_id: str
@@ -56,6 +58,8 @@ class JunctionView:
     served: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [green, movement] 1: it serves the movement
     movement_lanes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [movement, in lane]: its incoming lanes
     movement_exits: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [movement, out lane]: lanes it leads into
+    fed_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # sensor indices of the lanes it feeds
+    movement_fed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [movement, fed lane]: lanes it feeds
 
     @property
     def n_greens(self) -> int:

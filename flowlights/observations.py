@@ -148,18 +148,49 @@ def green_spillback(view: JunctionView, m: LaneMeasures) -> np.ndarray:
 def _movement_spillback(view: JunctionView, m: LaneMeasures) -> tuple[np.ndarray, np.ndarray]:
     """Per movement: whether a lane it leads into is full (``lane_room``), and its vehicles within range."""
     blocked = (view.movement_exits @ (m.count[view.out_idx] >= view.out_room)) > 0
-    return blocked, view.movement_lanes @ np.nan_to_num(m.zone_near[view.in_idx])
+    return blocked, _movement_zone(view, m.zone_near)
+
+
+def _movement_zone(view: JunctionView, counts: np.ndarray) -> np.ndarray:
+    """Per movement: a zone count (``zone_near`` or ``zone_queued``) summed over its incoming lanes."""
+    return view.movement_lanes @ np.nan_to_num(counts[view.in_idx])
+
+
+def _green_scores(view: JunctionView, movement_scores: np.ndarray) -> np.ndarray:
+    """Per green: the sum of the movement scores it serves — a controller's own score of each green (a lane shared
+    by two movements counts for each, as the controllers count it) — over what the widest green's movements' lanes
+    hold within the detection range, within [-1, 1]. A policy that sees a controller's scores can copy its choice
+    (the largest; a tie keeps the current green) without rebuilding them from per-lane counts."""
+    return np.clip(view.served @ movement_scores / (_zone_capacity(view) * view.widest_movement_lanes), -1.0, 1.0)
 
 
 @register_observation("green_spillback_score", size=lambda v: v.n_greens, low=-1.0, needs=("zone", "count", "outgoing"))
 def green_spillback_score(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Per green: ``greedy_spillback``'s score of it — over the movements it serves, their vehicles within range,
-    counted against the green where the movement's exit is full — over what the widest green's movements' lanes
-    hold (a lane shared by two movements counts for each, as the score does), within [-1, 1]. The controller takes
-    its largest (a tie keeps the current green): a copy that sees it need not rebuild it from per-lane counts."""
+    counted against the green where the movement's exit is full (``_green_scores``' scale)."""
     blocked, near = _movement_spillback(view, m)
-    scale = _zone_capacity(view) * view.widest_movement_lanes
-    return np.clip(view.served @ np.where(blocked, -near, near) / scale, -1.0, 1.0)
+    return _green_scores(view, np.where(blocked, -near, near))
+
+
+@register_observation("green_score", size=lambda v: v.n_greens, needs=("zone",))
+def green_score(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per green: greedy's score (RESCO's MAXWAVE) — the vehicles within range on the movements it serves."""
+    return _green_scores(view, _movement_zone(view, m.zone_near))
+
+
+@register_observation("green_pressure", size=lambda v: v.n_greens, low=-1.0, needs=("zone",))
+def green_pressure(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per green: max-pressure's score — over the movements it serves, the vehicles queued within range on their
+    incoming lanes less those queued on the lanes they feed at the next controlled light."""
+    fed = view.movement_fed @ np.nan_to_num(m.zone_queued[view.fed_idx]) if len(view.fed_idx) else 0.0
+    return _green_scores(view, _movement_zone(view, m.zone_queued) - fed)
+
+
+@register_observation("green_approach", size=lambda v: v.n_greens, needs=("zone",))
+def green_approach(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per green: the gap-out controllers' hold score — moving vehicles (not yet queued) within range on the
+    movements it serves; they hold the current green while it is at least one vehicle."""
+    return _green_scores(view, _movement_zone(view, m.zone_near - m.zone_queued))
 
 
 @register_observation("held_back", size=lambda v: len(v.in_idx), needs=("held_back",))

@@ -216,3 +216,64 @@ def test_green_spillback_score_is_what_greedy_spillback_compares(short_link_grid
 
     drive("greedy_spillback", short_link_grid, check, observation=["green_spillback_score"], detection_distance=50.0)
     assert seen["negative"] > 20 and seen["switches"] > 20, seen
+
+
+def test_greedy_gap_leaves_a_green_only_when_nothing_approaches_on_it_within_50_m(unbalanced_grid):
+    """Read from the controller's own counts at every decision: greedy_gap leaves a green only when no moving vehicle
+    approaches on it within its 50 m, and then for the green serving the most vehicles; it holds greens that plain
+    greedy would have left."""
+    import numpy as np
+
+    seen = {"switches": 0, "holds": 0}
+
+    def check(env, controller, tls, reading, action, observation):
+        served, green = controller.served[tls], reading["green"]
+        approaching = float(served[green] @ (np.asarray(reading["in_near"]) - np.asarray(reading["in_queued"])))
+        scores = served @ np.asarray(reading["in_near"])
+        if action != green:
+            assert reading["can_switch"] and approaching < 1, (tls, reading)
+            assert scores[action] == scores.max() > scores[green]
+            seen["switches"] += 1
+        elif reading["can_switch"] and scores.max() > scores[green]:
+            assert approaching >= 1, (tls, reading)
+            seen["holds"] += 1
+
+    assert make_controller("greedy_gap").distance == 50.0
+    drive("greedy_gap", unbalanced_grid, check)
+    assert seen["switches"] > 10 and seen["holds"] > 10, seen
+
+
+SCORES = {  # controller -> (observation, its per-movement score from the controller's own counts)
+    "greedy": ("green_score", lambda r: r["in_near"]),
+    "max_pressure": ("green_pressure", lambda r: r["in_queued"] - r["fed_queued"]),
+    "max_pressure_gap": ("green_approach", lambda r: r["in_near"] - r["in_queued"]),
+    "greedy_gap": ("green_approach", lambda r: r["in_near"] - r["in_queued"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCORES))
+def test_green_scores_are_what_each_controller_compares(short_link_grid, name):
+    """Each controller's per-green score (or, for the gap-out controllers, the hold score), computed from the
+    controller's own counts at every decision, against the env's observation read over the controller's own
+    detection range: equal on one scale per light — what the training recipe's copies see of their teacher. Where
+    the score chooses the green (greedy, max_pressure), the green taken has the largest observed score."""
+    import numpy as np
+
+    feature, score = SCORES[name]
+    seen = {"nonzero": 0, "switches": 0}
+
+    def check(env, controller, tls, reading, action, observation):
+        counts = {k: np.asarray(v) for k, v in reading.items() if k.startswith(("in_", "fed_"))}
+        scores = controller.served[tls] @ score(counts)
+        view = env.views[tls]
+        widest = (view.served @ view.movement_lanes).sum(axis=1).max()
+        assert observation == pytest.approx(np.clip(scores / (controller.distance / 7.5 * widest), -1, 1), abs=1e-6), tls
+        seen["nonzero"] += int((observation != 0).sum())
+        if name in ("greedy", "max_pressure") and reading["can_switch"] and action != reading["green"]:
+            assert observation[action] == observation.max() > observation[reading["green"]]
+            seen["switches"] += 1
+
+    drive(name, short_link_grid, check, observation=[feature], detection_distance=make_controller(name).distance)
+    assert seen["nonzero"] > 50, seen
+    if name in ("greedy", "max_pressure"):
+        assert seen["switches"] > 10, seen

@@ -219,6 +219,7 @@ class TrafficLightEnv(MultiEnv):
         light, lanes, index = self.topology.lights[tls], self.topology.lanes, self.sensor.index
         moves = [pair for i in sorted(light.links) for pair in light.links[i][:1]]
         movements = light_movements(self.topology, tls, self.controlled)
+        fed = list(dict.fromkeys(lane for movement in movements for lane in movement.fed_lanes))
         p = self.env_params
         return JunctionView(
             tls_id=tls,
@@ -243,6 +244,8 @@ class TrafficLightEnv(MultiEnv):
             served=served_matrix(self.controller.machines[tls].greens, movements),
             movement_lanes=lane_sum_matrix(movements, "in_lanes", {l: k for k, l in enumerate(light.incoming_lanes)}),
             movement_exits=lane_sum_matrix(movements, "exit_lanes", {l: k for k, l in enumerate(light.outgoing_lanes)}),
+            fed_idx=np.array([index[l] for l in fed], dtype=int),
+            movement_fed=lane_sum_matrix(movements, "fed_lanes", {l: k for k, l in enumerate(fed)}),
         )
 
     # -- spaces ---------------------------------------------------------------------------
