@@ -9,6 +9,7 @@ import numpy as np
 
 from flowlights.baselines.base import Controller, controller_env_kwargs
 from flowlights.envs.factory import make_env
+from flowlights.evaluation.lockup import LockupWatch
 from flowlights.evaluation.record import DecisionLog, record_args
 from flowlights.evaluation.tripinfo import pedestrian_metrics, resco_delay
 from flowlights.progress import Progress
@@ -51,7 +52,8 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
                            **env_kwargs: Any) -> dict[str, float]:
     """Run one episode with ``controller``; SUMO writes its tripinfo into ``workdir``.
 
-    mean_queue: halting vehicles on a light's incoming lanes, averaged over decisions and lights.
+    mean_queue: halting vehicles on a light's incoming lanes, averaged over decisions and lights; lockup: 1 when
+    the network stopped moving (``flowlights.evaluation.lockup``).
     Also writes ``timeseries_seed<K>.csv`` (per decision and light: queue, delay rate) for plots, and
     with ``record`` what the episode did, for ``flowlights movie`` (``flowlights.evaluation.record``).
     """
@@ -68,6 +70,7 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
         controller.reset(env)
         incoming = np.concatenate([env.views[t].in_idx for t in env.controlled])
         queues, trace, decisions = [], [], len(obs)
+        lockup = LockupWatch()
         with Progress(env.sim.end - env.sim.begin, f"{controller.name} seed {seed}") as bar:
             while env.agents:
                 actions = controller.act(env, obs)
@@ -77,6 +80,7 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
                 decisions += len(obs) if env.agents else 0
                 queues.append(env.measures.halting[incoming].sum() / len(env.controlled))
                 trace.extend(light_trace(env))
+                lockup.update(env.sim.api)
                 if progress:
                     bar.update(env.sim_seconds)
         metrics = env.metrics()
@@ -101,6 +105,7 @@ def run_controller_episode(controller: Controller, seed: int, workdir: Path, pro
         "never_departed_wait_unknown": len(pending) - len(never_departed),
         "decisions": decisions,  # light decisions asked (event-driven: only lights that could act)
         "green_changes": green_changes,  # changes of green begun, all controlled lights (churn: each costs a yellow)
+        "lockup": int(lockup.locked),  # 1: the network stopped moving (flowlights.evaluation.lockup)
         **pedestrian_metrics(tripinfo),  # only when there were pedestrians
         "seed": seed,
     }

@@ -20,7 +20,7 @@ from flowlights.networks.network_file import SCENARIO_KEYS
 
 def summarise(episodes: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     """Mean and (population) std over episodes of each metric; NaN where an episode has none (an old SUMO)."""
-    keys = [*METRICS, *(k for k in ("decisions", "green_changes", *PEDESTRIAN_METRICS) if all(k in e for e in episodes))]
+    keys = [*METRICS, *(k for k in ("decisions", "green_changes", "lockup", *PEDESTRIAN_METRICS) if all(k in e for e in episodes))]
     return {key: {"mean": float(np.mean([e[key] for e in episodes])), "std": float(np.std([e[key] for e in episodes]))}
             for key in keys}
 
