@@ -66,6 +66,28 @@ def test_fitted_policy_takes_the_controllers_decisions_on_an_unseen_episode():
     assert abs(fit["value_mean"] - fit["return_mean"]) < 0.2 * abs(fit["return_mean"]), fit
 
 
+def test_label_smoothing_keeps_the_controllers_choice_but_leaves_room_to_explore():
+    """Fitted with label smoothing 0.1, the copy still takes greedy's decisions greedily, but its sampling policy
+    gives the other green about 5% (two greens: 0.1 spread over both labels) — PPO sampling from it explores;
+    fitted without, it is all but deterministic."""
+    import torch
+    from ray.rllib.core.columns import Columns
+
+    shared = lambda light: "shared"  # noqa: E731
+    seen = collect({**GRID, "seed": 1}, "greedy", episodes=2, gamma=0.95, policy_of=shared, progress=False)["shared"]
+    chosen_probability = {}
+    for smoothing in (0.0, 0.1):
+        module = ppo_module({**GRID, "seed": 1})
+        fit = fit_module(module, seen, steps=1000, smoothing=smoothing)
+        assert fit["agreement"] > 0.95, (smoothing, fit)
+        with torch.no_grad():
+            logits = module.forward_inference({Columns.OBS: torch.from_numpy(np.stack(seen.observations).astype(np.float32))})
+        probs = torch.softmax(logits[Columns.ACTION_DIST_INPUTS], -1).numpy()
+        chosen_probability[smoothing] = float(np.median(probs[np.arange(len(seen.actions)), seen.actions]))
+    assert chosen_probability[0.0] > 0.99, chosen_probability
+    assert 0.9 < chosen_probability[0.1] < 0.98, chosen_probability
+
+
 def test_a_dagger_round_records_the_controllers_decisions_in_the_states_the_driver_reaches():
     shared = lambda light: "shared"  # noqa: E731
     keep_first_green = lambda obs: {light: 0 for light in obs}  # noqa: E731  (the driver: never changes green)

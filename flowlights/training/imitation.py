@@ -19,6 +19,7 @@ env's action mode (``greedy`` chooses a green: ``env.action_mode: phase``).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -144,11 +145,14 @@ def _rows(batch: Any, index: np.ndarray) -> Any:
     return {k: _rows(v, index) for k, v in batch.items()} if isinstance(batch, dict) else batch[index]
 
 
-def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3, seed: int = 0) -> dict[str, float]:
+def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3, seed: int = 0,
+               smoothing: float = 0.0) -> dict[str, float]:
     """Train ``module`` (PPO's RLModule) on ``demos``: cross-entropy of its action logits against the controller's
     actions, plus the squared error of its values against the returns (in the env's units; the loss divided by the
     returns' variance, so both terms weigh alike; decisions whose return is NaN, DAgger's, fit the policy only).
-    Returns how many decisions, the share of them the module's greedy action now agrees with, and the share of the
+    ``smoothing``: label smoothing — the copy still takes the controller's action greedily, but samples another
+    with probability about ``smoothing`` (spread over the other actions), so RL sampling from it explores instead of
+    replaying the controller. Returns how many decisions, the share of them the module's greedy action now agrees with, and the share of the
     returns' variance its values explain."""
     import torch
     from ray.rllib.core.columns import Columns
@@ -173,7 +177,7 @@ def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3,
         batch = {Columns.OBS: to_torch(_rows(obs, index))}
         logits = module.forward_train(batch)[Columns.ACTION_DIST_INPUTS]
         values = module.compute_values(batch)
-        p_loss = torch.nn.functional.cross_entropy(logits, actions[index])
+        p_loss = torch.nn.functional.cross_entropy(logits, actions[index], label_smoothing=smoothing)
         fit = known[index]
         v_loss = (torch.nn.functional.mse_loss(values[fit], returns[index][fit]) if bool(fit.any())
                   else values.sum() * 0.0)
@@ -195,8 +199,9 @@ def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3,
             "policy_loss": policy_loss, "value_loss": value_loss}
 
 
-def _fit_on_learner(learner: Any, demos: dict[str, Demonstrations], steps: int, seed: int) -> dict[str, dict[str, float]]:
-    return {pid: fit_module(learner.module[pid], demo, steps, seed=seed) for pid, demo in demos.items()}
+def _fit_on_learner(learner: Any, demos: dict[str, Demonstrations], steps: int, seed: int,
+                    smoothing: float = 0.0) -> dict[str, dict[str, float]]:
+    return {pid: fit_module(learner.module[pid], demo, steps, seed=seed, smoothing=smoothing) for pid, demo in demos.items()}
 
 
 def _driver(modules: dict[str, Any], policy_of: Callable[[str], str]) -> Driver:
@@ -207,10 +212,13 @@ def _driver(modules: dict[str, Any], policy_of: Callable[[str], str]) -> Driver:
 
 
 def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, episodes: int, steps: int,
-               run_dir: Optional[Path] = None, progress: bool = True, seed: int = 0, rounds: int = 0) -> dict[str, Any]:
+               run_dir: Optional[Path] = None, progress: bool = True, seed: int = 0, rounds: int = 0,
+               deadline: Optional[float] = None, smoothing: float = 0.0) -> dict[str, Any]:
     """Imitate ``controller_name`` before training: collect its decisions, fit every policy that acts in them, push
-    the weights to the env runners; then ``rounds`` DAgger rounds (module docstring), one episode each. Writes
-    ``imitation.json`` into ``run_dir`` (each round's fit under ``rounds``); returns its content."""
+    the weights to the env runners; then ``rounds`` DAgger rounds (module docstring), one episode each, no new round
+    begun after ``deadline`` (a ``time.time()``). Writes ``imitation.json`` into ``run_dir`` (each round's fit under
+    ``rounds``, the seconds it took under ``seconds``); returns its content. ``smoothing``: ``fit_module``'s."""
+    started = time.time()
     check_imitating_algorithm(algo.config.algo_class.__name__)
     gamma = float(algo.config.gamma)
     mapping = algo.config.policy_mapping_fn
@@ -220,16 +228,20 @@ def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, epis
              if pid in trained}
 
     def fit() -> dict[str, dict[str, float]]:
-        fitted = algo.learner_group.foreach_learner(_fit_on_learner, demos=demos, steps=steps, seed=seed).result_or_errors
+        fitted = algo.learner_group.foreach_learner(_fit_on_learner, demos=demos, steps=steps, seed=seed,
+                                                    smoothing=smoothing).result_or_errors
         algo.env_runner_group.sync_weights(from_worker_or_learner_group=algo.learner_group, inference_only=True)
         return fitted[0].get()
 
     results = fit()
-    summary: dict[str, Any] = {"controller": controller_name, "episodes": episodes, "steps": steps, "policies": results}
+    summary: dict[str, Any] = {"controller": controller_name, "episodes": episodes, "steps": steps, "policies": results,
+                               "smoothing": smoothing}
     if rounds:
         summary["rounds"] = []
         first_seed = int(env_kwargs.get("seed") or 0) + episodes  # fresh traffic, not the demonstrations'
         for r in range(rounds):
+            if deadline is not None and time.time() >= deadline:
+                break
             modules = {pid: algo.get_module(pid) for pid in algo.config.policies}  # fetched once: may be a remote copy
             seen = collect(env_kwargs, controller_name, 1, gamma, policy_of, progress, driver=_driver(modules, policy_of),
                            seed=first_seed + r)
@@ -239,7 +251,9 @@ def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, epis
                 if pid in demos:
                     demos[pid].extend(d)
             summary["rounds"].append({"agreement_driving": before, "policies": fit()})
-        summary["policies"] = summary["rounds"][-1]["policies"]
+        if summary["rounds"]:
+            summary["policies"] = summary["rounds"][-1]["policies"]
+    summary["seconds"] = round(time.time() - started, 1)
     if run_dir is not None:
         (Path(run_dir) / "imitation.json").write_text(json.dumps(summary, indent=2))
     return summary

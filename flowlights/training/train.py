@@ -23,6 +23,8 @@ from flowlights.training.rllib_config import ALGORITHMS
 from flowlights.training.experiment import Experiment, load_experiment
 from flowlights.viz.plots import plot_learning_curve
 
+MIN_RL_MINUTES = 0.5  # with a deadline already passed by imitation, RL still trains this long
+
 PROGRESS_FIELDS = ["iteration", "env_steps", "wall_seconds", "episode_return_mean", "episodes", *TRAINING_METRICS,
                    "env_runner_restarts"]
 
@@ -48,6 +50,13 @@ class TrainSettings:
     imitate_steps: int = field(default=3000, metadata={"help": "gradient steps (batches of 256 decisions) fitting the policies to them"})
     imitate_rounds: int = field(default=0, metadata={"help": "then this many DAgger rounds: the copy drives an episode, the "
                                                              "controller labels the states it reaches, the copy is fitted again"})
+    imitate_minutes: Optional[float] = field(default=None, metadata={"help": "begin no DAgger round once imitation has taken "
+                                                                             "this many minutes (default: no limit)"})
+    imitate_smoothing: float = field(default=0.0, metadata={"help": "label smoothing of the copy (e.g. 0.1): it still "
+                                                                    "chooses as the controller, but PPO sampling from it "
+                                                                    "explores (default 0)"})
+    checkpoint_minutes: Optional[float] = field(default=None, metadata={"help": "also save a checkpoint every this many minutes "
+                                                                                "of training"})
 
     def __post_init__(self) -> None:
         if self.iterations is None and self.timesteps is None and self.minutes is None:
@@ -56,12 +65,18 @@ class TrainSettings:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ConfigError(f"--{name}={value!r} must be > 0.")
+        for name in ("imitate_minutes", "checkpoint_minutes"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ConfigError(f"--{name.replace('_', '-')}={value!r} must be > 0 (or left out).")
         if self.num_env_runners < 0 or self.checkpoint_freq < 0:
             raise ConfigError("--num-env-runners and --checkpoint-freq must be >= 0.")
         if self.rollouts is not None and self.rollouts < 1:
             raise ConfigError(f"--rollouts={self.rollouts!r} must be >= 1 (episodes per training batch).")
         if self.imitate_episodes < 1 or self.imitate_steps < 1:
             raise ConfigError(f"--imitate-episodes={self.imitate_episodes!r} and --imitate-steps={self.imitate_steps!r} must be >= 1.")
+        if not 0.0 <= self.imitate_smoothing < 1.0:
+            raise ConfigError(f"--imitate-smoothing={self.imitate_smoothing!r} must be in [0, 1).")
         if self.imitate_rounds < 0 or (self.imitate_rounds and self.imitate is None):
             raise ConfigError(f"--imitate-rounds={self.imitate_rounds!r}: DAgger rounds refine a copy, so give --imitate "
                               "CONTROLLER with it (and a count >= 0).")
@@ -118,9 +133,13 @@ def _fmt(value: Any) -> str:
 
 
 def train(experiment: Experiment | str | Path | None, settings: TrainSettings, out: Path = Path("results"),
-          resume: Optional[Path] = None, progress: bool = True, protocol: Optional[str] = None) -> Path:
-    """Train; return the results folder (params.json, progress.csv, checkpoints/, learning_curve.png).
-    ``protocol``: run the experiment under this protocol (see ``flowlights.protocols``)."""
+          resume: Optional[Path] = None, progress: bool = True, protocol: Optional[str] = None,
+          deadline: Optional[float] = None, checkpoints: int = 0) -> Path:
+    """Train; return the results folder (params.json, progress.csv, checkpoints/, learning_curve.png, timing.json).
+    ``protocol``: run the experiment under this protocol (see ``flowlights.protocols``). ``deadline`` (a
+    ``time.time()``): RL trains until then, whatever imitation left of the time (``settings.minutes`` is set to it),
+    saving ``checkpoints`` checkpoints at even intervals."""
+    started = time.time()
     checkpoint = latest_checkpoint(resume) if resume else None
     if experiment is None:
         if checkpoint is None:
@@ -141,7 +160,15 @@ def train(experiment: Experiment | str | Path | None, settings: TrainSettings, o
     with algorithm(experiment, settings, checkpoint) as algo:
         if settings.imitate and checkpoint is None:  # a resumed run imitated when it started
             _imitate(algo, experiment, settings, run_dir, progress)
+        rl_started = time.time()
+        if deadline is not None:
+            settings.iterations, settings.timesteps = None, None
+            settings.minutes = max((deadline - rl_started) / 60, MIN_RL_MINUTES)
+            if checkpoints:
+                settings.checkpoint_minutes = settings.minutes / checkpoints
         _loop(algo, settings, run_dir, progress)
+    timing = {"started": started, "rl_started": rl_started, "finished": time.time()}
+    (run_dir / "timing.json").write_text(json.dumps(timing))
     plot_learning_curve(run_dir)
     return run_dir
 
@@ -185,8 +212,10 @@ def _imitate(algo: Any, experiment: Experiment, settings: TrainSettings, run_dir
     if is_flow_env(experiment.flow_params):
         raise ConfigError(f"--imitate runs a flowlights controller on the experiment's env; {experiment.flow_params['env_name']!r} "
                           "is a Flow env class, whose observations and actions the controllers do not know.")
+    deadline = time.time() + 60 * settings.imitate_minutes if settings.imitate_minutes else None
     summary = warm_start(algo, env_kwargs(experiment.flow_params), settings.imitate, settings.imitate_episodes,
-                         settings.imitate_steps, run_dir, progress, settings.seed, settings.imitate_rounds)
+                         settings.imitate_steps, run_dir, progress, settings.seed, settings.imitate_rounds, deadline,
+                         settings.imitate_smoothing)
     algo.save_to_path(str(checkpoint_path(run_dir, algo.iteration)))  # the copy itself, before RL: evaluate it
     for pid, fit in summary["policies"].items():
         print(f"imitated {settings.imitate}: policy {pid} agrees with {fit['agreement']:.1%} of its {fit['decisions']} "
@@ -202,6 +231,7 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
     first = algo.iteration
     earlier = 0.0 if new_file else _resume_progress(csv_path, first)
     total = settings.iterations or settings.timesteps or (settings.minutes or 0) * 60
+    saved_at = started
     try:
         with open(csv_path, "a", newline="") as fh, Progress(total, "training") as bar:
             writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
@@ -214,8 +244,10 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
                 writer.writerow(row)
                 fh.flush()
                 done_iters = algo.iteration - first
-                if settings.checkpoint_freq and done_iters % settings.checkpoint_freq == 0:
+                every_minutes = settings.checkpoint_minutes and time.time() - saved_at >= 60 * settings.checkpoint_minutes
+                if (settings.checkpoint_freq and done_iters % settings.checkpoint_freq == 0) or every_minutes:
                     algo.save_to_path(str(checkpoint_path(run_dir, algo.iteration)))
+                    saved_at = time.time()
                 if progress:
                     done = (done_iters if settings.iterations else row["env_steps"] if settings.timesteps
                             else time.time() - started)
