@@ -131,11 +131,53 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+RECIPE_OPTIONS = ("minutes", "seed")  # what the recipe takes of TrainSettings' options; the rest is its own
+
+
+def cmd_train_recipe(args: argparse.Namespace) -> int:
+    """``flowlights train --scenario S``: the training recipe, ending with the comparison on the test seeds."""
+    import dataclasses
+
+    from flowlights.evaluation.recipe_run import run_recipe
+    from flowlights.training.train import TrainSettings
+
+    args.validation_episodes = args.validation_episodes or 5
+    args.test_episodes = args.test_episodes or 20
+    if not 1 <= args.validation_episodes <= 100 or not 1 <= args.test_episodes <= 100:
+        raise FlowlightsError(f"--validation-episodes {args.validation_episodes} and --test-episodes {args.test_episodes} "
+                              "must each be between 1 and 100 (validation seeds 200.., test seeds 100..).")
+    if args.exp_config or args.resume:
+        raise FlowlightsError("--scenario runs the training recipe on a network; give either it or an experiment "
+                              "config / --resume, not both.")
+    fixed = [f"--{f.name.replace('_', '-')}" for f in dataclasses.fields(TrainSettings)
+             if f.name not in RECIPE_OPTIONS and getattr(args, f.name) != f.default]
+    if fixed:
+        raise FlowlightsError(f"{', '.join(fixed)}: the training recipe (--scenario) sets these itself, the same on every "
+                              "network; leave them out, or train an experiment config to choose them.")
+    from flowlights.training.recipe import SeedSets
+
+    seeds = SeedSets(args.seed, validation=tuple(range(200, 200 + args.validation_episodes)),
+                     test=tuple(range(100, 100 + args.test_episodes)))
+    run_dir = run_recipe(args.scenario, args.minutes or 30.0, protocol=args.protocol or "flowlights",
+                         training_seed=args.seed, out=args.out, seeds=seeds)
+    print(f"results in {run_dir} (comparison.json, selection.json, validation_curve.png, checkpoints/)")
+    import json
+
+    chosen = json.loads((run_dir / "selection.json").read_text())["selected"]
+    print(f"evaluate it: flowlights evaluate --checkpoint {run_dir / 'checkpoints' / chosen}")
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from flowlights.training.train import TrainSettings, train
 
     import dataclasses
 
+    if args.scenario is not None:
+        return cmd_train_recipe(args)
+    for name in ("validation_episodes", "test_episodes"):
+        if getattr(args, name) is not None:
+            raise FlowlightsError(f"--{name.replace('_', '-')} sets the training recipe's seeds: give it with --scenario.")
     settings = TrainSettings(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainSettings)})
     run_dir = train(args.exp_config, settings, out=args.out, resume=args.resume, protocol=args.protocol)
     print(f"results in {run_dir} (params.json, progress.csv, checkpoints/, learning_curve.png)")
@@ -284,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "with --checkpoint, the experiment's own)")
     ev.add_argument("--checkpoint", default=None, help="evaluate a trained policy: a 'flowlights train' results folder or checkpoint")
     ev.add_argument("--controller", default="max_pressure",
-                    help="fixed, webster, actuated, delay_based, max_pressure, max_pressure_gap, greedy, greedy_spillback, sotl or random "
+                    help="fixed, webster, actuated, delay_based, max_pressure, max_pressure_gap, greedy, greedy_gap, greedy_spillback, sotl or random "
                     "(default max_pressure)")
     ev.add_argument("--episodes", type=int, default=1)
     ev.add_argument("--seed", type=int, default=0)
@@ -301,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     dep = sub.add_parser("deploy", help="run every light as its own service (Ray actors) talking over a message bus")
     dep.add_argument("result_dir", nargs="?", type=Path, default=None, help="a 'flowlights train' results folder (or checkpoint)")
     dep.add_argument("--scenario", default=None, help="with --controller: bundled name, .sumocfg or folder")
-    dep.add_argument("--controller", default="max_pressure", help="a deployable baseline: fixed, webster, max_pressure, max_pressure_gap, greedy, greedy_spillback, sotl")
+    dep.add_argument("--controller", default="max_pressure", help="a deployable baseline: fixed, webster, max_pressure, max_pressure_gap, greedy, greedy_gap, greedy_spillback, sotl")
     dep.add_argument("--bus", default="ray", help="ray (default, no server), redis://HOST:PORT or kafka://HOST:PORT")
     dep.add_argument("--realtime", action="store_true", help="run against the wall clock (default: lockstep, deterministic)")
     dep.add_argument("--speed", type=float, default=1.0, help="with --realtime: simulated seconds per wall second (default 1)")
@@ -341,7 +383,15 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.set_defaults(func=cmd_compare)
 
     tr = sub.add_parser("train", help="train the lights with RLlib from an experiment config (.py or .yaml)")
-    tr.add_argument("exp_config", nargs="?", default=None, help="experiment config; optional with --resume")
+    tr.add_argument("exp_config", nargs="?", default=None, help="experiment config; optional with --resume or --scenario")
+    tr.add_argument("--scenario", default=None, help="train with the training recipe on this network (a bundled name, "
+                    "a .sumocfg or a folder holding one; no config needed): the best classical controller copied, then "
+                    "PPO, the policy chosen on validation seeds, and a comparison with every classical controller on "
+                    "test seeds (default budget --minutes 30)")
+    tr.add_argument("--validation-episodes", type=int, default=None, help="with --scenario: validation seeds 200.. "
+                    "(every choice; default 5)")
+    tr.add_argument("--test-episodes", type=int, default=None, help="with --scenario: test seeds 100.. (only the "
+                    "comparison; default 20)")
     _dataclass_options(tr, "TrainSettings", budget=("iterations", "timesteps", "minutes"))
     tr.add_argument("--resume", type=Path, default=None, help="a results folder (or checkpoint) to continue")
     tr.add_argument("--out", type=Path, default=Path("results"), help="parent folder of the run's results folder")

@@ -105,6 +105,14 @@ def delay(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     return -float(loss.sum())
 
 
+@register_reward("delay_held", needs=("count", "speed", "held_back"))
+def delay_held(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
+    """Minus (the delay rate on the incoming lanes + the vehicles held back outside the network on the light their
+    route reaches first): the rate at which RESCO's delay grows here — time lost on the way, and the depart delay
+    of those kept out."""
+    return delay(view, m, memory) - float(m.held_back[view.in_idx].sum())
+
+
 @register_reward("pressure", needs=("count", "outgoing"))
 def pressure(view: JunctionView, m: LaneMeasures, memory: dict) -> float:
     """Minus |vehicles on incoming lanes - vehicles on outgoing lanes| (max-pressure's quantity)."""

@@ -1,0 +1,113 @@
+"""The training recipe: one set-up for every network and every protocol, with no per-scenario setting.
+
+What it does (``flowlights.evaluation.recipe_run`` runs it end to end, ``flowlights train --scenario S``):
+
+1. the classical controllers are measured on the validation seeds; the best of those a policy can copy (a Python
+   rule that can label any state: ``TEACHERS``) is the teacher;
+2. one policy shared by every light starts as a copy of the teacher — behaviour cloning on its episodes, then DAgger
+   rounds until a share of the budget is spent — while observing what the controllers compare: each one's own
+   per-green scores (``green_score``, ``green_pressure``, ``green_approach``, ``green_spillback_score``), read over
+   the teacher's own detection range;
+3. PPO fine-tunes it for the rest of the budget, saving checkpoints at even intervals;
+4. the copy and every checkpoint are evaluated on the validation seeds and the best is kept: the result is never
+   worse than the copy there.
+
+Only what it measures on the network differs between networks: the teacher (and with it the detection range) and
+the reward scale (one over the teacher's mean queue per light, so a decision's reward is about 1 on any network).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowlights.errors import ConfigError
+
+# Python rules a copy can learn from (they label any state, DAgger's need); SUMO's own logics (actuated,
+# delay_based, program) cannot, but are compared against all the same.
+TEACHERS = ("greedy", "greedy_gap", "greedy_spillback", "max_pressure", "max_pressure_gap")
+NOT_CLASSICAL = ("random",)
+
+OBSERVATION = ["phase", "min_green", "time_in_phase", "zone_approach", "zone_queue", "held_back",
+               "green_score", "green_pressure", "green_approach", "green_spillback_score"]
+REWARD = "zone_queue_held"
+TRAINING = {"lr": 1e-4, "gamma": 0.95, "train_batch_size_per_learner": 2000, "minibatch_size": 500, "num_epochs": 5,
+            "vf_clip_param": 10000.0}
+IMITATION = {"episodes": 2, "steps": 1500, "max_rounds": 30, "smoothing": 0.0}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How the wall-clock budget of one training seed is shared out (fractions of it)."""
+
+    imitation: float = 0.3  # no DAgger round begins after this share of the budget
+    validation: float = 0.15  # kept for evaluating the copy and the checkpoints on the validation seeds
+    checkpoints: int = 6  # PPO checkpoints at even intervals (the copy is evaluated too)
+
+
+@dataclass(frozen=True)
+class SeedSets:
+    """The three disjoint sets of SUMO seeds: training (imitation and DAgger episodes from ``training_base``, the env
+    runners' episodes 10,000 apart from there), validation (every choice: the teacher, the checkpoint) and test (only
+    the reported comparison)."""
+
+    training_seed: int = 0
+    validation: tuple[int, ...] = tuple(range(200, 205))
+    test: tuple[int, ...] = tuple(range(100, 120))
+    runners: int = 2
+
+    @property
+    def training_base(self) -> int:
+        return 1000 * (self.training_seed + 1)
+
+    def training(self) -> list[list[int]]:
+        """The first SUMO seed of each stream of training episodes: the driver's (imitation) and each env runner's."""
+        return [[self.training_base + 10_000 * k] for k in range(self.runners + 1)]
+
+    def __post_init__(self) -> None:
+        if self.training_seed < 0:
+            raise ConfigError(f"training seed {self.training_seed!r} must be >= 0.")
+        if set(self.validation) & set(self.test):
+            raise ConfigError(f"validation seeds {sorted(self.validation)} and test seeds {sorted(self.test)} overlap; "
+                              "they must be disjoint.")
+        low = min(*self.validation, *self.test)
+        high = max(*self.validation, *self.test)
+        if high >= 1000 or low < 0:
+            raise ConfigError(f"validation and test seeds must lie in 0..999 (training uses 1000 and up), got {low}..{high}.")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"training_seeds": {"seed": self.training_seed, "sumo_seeds_from": [s[0] for s in self.training()]},
+                "validation_seeds": list(self.validation), "test_seeds": list(self.test)}
+
+
+@dataclass
+class RecipeChoice:
+    """What the recipe measured on the network: the teacher and the reward scale."""
+
+    teacher: str
+    detection_distance: float
+    reward_scale: float
+    validation: dict[str, float] = field(default_factory=dict)  # classical controller -> mean resco_delay
+
+
+def reward_scale(mean_queue: float) -> float:
+    """One over the teacher's mean queue per light (at least one vehicle): a decision's reward is then about 1."""
+    return round(1.0 / max(float(mean_queue), 1.0), 6)
+
+
+def recipe_experiment(scenario_kwargs: dict[str, Any], protocol: str, choice: RecipeChoice, seeds: SeedSets,
+                      tag: str) -> Any:
+    """The experiment the recipe trains: the shared policy, its observation and reward, on ``scenario_kwargs``."""
+    from flowlights.training.experiment import experiment_from_dict
+
+    return experiment_from_dict({
+        "exp_tag": tag, "env_name": "TrafficLightEnv", "network": "NetworkFile", "simulator": "libsumo",
+        "protocol": protocol,
+        "sim": {"seed": seeds.training_base, "time_to_teleport": -1},  # no teleporting: a gridlock stays one
+        "env": {"observation": list(OBSERVATION), "reward": REWARD, "pad_observations": True,
+                "detection_distance": choice.detection_distance, "reward_scale": choice.reward_scale},
+        "net": dict(scenario_kwargs), "policies": "shared", "training": dict(TRAINING),
+    }, f"the training recipe on {tag}")
+
+
+__all__ = ["Budget", "IMITATION", "NOT_CLASSICAL", "OBSERVATION", "REWARD", "RecipeChoice", "SeedSets", "TEACHERS",
+           "TRAINING", "recipe_experiment", "reward_scale"]

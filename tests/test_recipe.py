@@ -1,0 +1,134 @@
+"""The training recipe: disjoint seed sets, the lock-up rule against SUMO's own trip records, the paired comparison,
+and one short run end to end (teacher chosen on validation, checkpoint chosen on validation, comparison.json)."""
+from __future__ import annotations
+
+import json
+import math
+import statistics
+
+import numpy as np
+import pytest
+
+from conftest import flowlights
+
+from flowlights.errors import ConfigError
+from flowlights.evaluation.comparison import build_comparison, comparison_table, paired_difference
+from flowlights.evaluation.episode import run_controller_episode
+from flowlights.evaluation.lockup import LOCKUP_SECONDS
+from flowlights.evaluation.tripinfo import read_tripinfos
+from flowlights.baselines import make_controller
+from flowlights.training.recipe import TEACHERS, SeedSets
+
+
+def test_seed_sets_are_disjoint_and_training_lies_apart():
+    seeds = SeedSets(training_seed=2)
+    assert not set(seeds.validation) & set(seeds.test)
+    starts = [s[0] for s in seeds.training()]
+    assert min(starts) >= 1000 and len(set(starts)) == seeds.runners + 1
+    with pytest.raises(ConfigError, match="overlap"):
+        SeedSets(validation=(100, 101), test=tuple(range(100, 120)))
+    with pytest.raises(ConfigError, match="1000"):
+        SeedSets(validation=(1500,))
+    assert set(seeds.as_dict()) == {"training_seeds", "validation_seeds", "test_seeds"}
+
+
+def test_paired_difference_is_the_mean_of_per_seed_differences_with_a_t_interval():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(40, 2, 20), rng.normal(42, 2, 20)
+    out = paired_difference(list(a), list(b))
+    d = a - b
+    assert out["mean"] == pytest.approx(d.mean())
+    half = 2.093 * d.std(ddof=1) / math.sqrt(20)  # Student's t, 19 degrees of freedom
+    assert out["ci95"] == pytest.approx([d.mean() - half, d.mean() + half])
+    with pytest.raises(ValueError):
+        paired_difference([1.0, 2.0], [1.0])
+
+
+def _arrival_gaps(tripinfo, end):
+    """Longest stretch without an arrival while vehicles were in the network, from SUMO's tripinfo file."""
+    trips = read_tripinfos(tripinfo)
+    spans = sorted((float(t["depart"]), float(t["arrival"]) if float(t["arrival"]) >= 0 else end) for t in trips)
+    arrivals = sorted(float(t["arrival"]) for t in trips if float(t["arrival"]) >= 0)
+    longest, last = 0.0, 0.0
+    for moment in arrivals + [end]:
+        # the stretch counts only while a vehicle was in the network all along
+        occupied = any(d <= last and a >= moment for d, a in spans)
+        if occupied:
+            longest = max(longest, moment - last)
+        last = moment
+    return longest
+
+
+@pytest.mark.parametrize("name", ["sotl", "actuated"])
+def test_lockup_is_a_long_stretch_without_arrivals_in_a_full_network(tmp_path, name):
+    """The lock-up flag against SUMO's own trip records: an episode is flagged exactly when its tripinfo shows a
+    stretch of LOCKUP_SECONDS with vehicles in the network and no arrival. sotl on the 2x2 grid gridlocks it on
+    seed 102 and, badly congested but still delivering, not on seed 100; actuated does not on either."""
+    flags = []
+    for seed in (100, 102):
+        m = run_controller_episode(make_controller(name), seed, tmp_path, progress=False, scenario="grid2x2",
+                                   time_to_teleport=-1)
+        longest = _arrival_gaps(tmp_path / f"tripinfo_seed{seed}.xml", 3600.0)
+        assert bool(m["lockup"]) == (longest >= LOCKUP_SECONDS - 5), (seed, m["lockup"], longest)
+        flags.append(m["lockup"])
+    assert flags == ([0, 1] if name == "sotl" else [0, 0])
+
+
+def _report(name, seeds, values):
+    episodes = [{"seed": s, "resco_delay": v, "mean_delay": v - 1, "lockup": int(v > 100)} for s, v in zip(seeds, values)]
+    return {"controller": name, "episodes": episodes}
+
+
+def test_comparison_names_the_best_classical_and_refuses_unpaired_seeds():
+    seeds = [100, 101, 102]
+    trained = _report("trained", seeds, [40.0, 41.0, 39.0])
+    classical = {"a": _report("a", seeds, [42.0, 44.0, 43.0]), "b": _report("b", seeds, [50.0, 150.0, 60.0])}
+    out = build_comparison("grid", "flowlights", SeedSets().as_dict(), trained, classical)
+    assert out["best_classical"] == "a"
+    assert out["controllers"]["b"]["lockups"] == 1
+    assert out["paired_difference"]["mean"] == pytest.approx(statistics.fmean([-2.0, -3.0, -4.0]))
+    assert "trained - a (best classical)" in comparison_table(out)
+    with pytest.raises(ValueError, match="other seeds"):
+        build_comparison("grid", "flowlights", {}, trained, {"a": _report("a", [1, 2, 3], [1.0, 2.0, 3.0])})
+
+
+def test_the_recipe_end_to_end_on_the_bundled_grid(tmp_path):
+    """``flowlights train --scenario`` as a user runs it, briefly: the teacher is the best copyable controller on the
+    validation seeds, the policy is the best of the copy and the checkpoints on the same seeds, and comparison.json
+    pairs it with every classical controller on the test seeds, which no choice used."""
+    pytest.importorskip("ray.rllib")
+    done = flowlights("train", "--scenario", "grid2x2", "--minutes", "2.5", "--validation-episodes", "2",
+                      "--test-episodes", "3", "--out", str(tmp_path), timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "best classical" in done.stdout and "| trained |" in done.stdout
+    run = next((tmp_path / "recipe_flowlights_grid2x2").glob("recipe_flowlights_grid2x2_*"))
+    comparison = json.loads((run / "comparison.json").read_text())
+    selection = json.loads((run / "selection.json").read_text())
+    assert comparison["test_seeds"] == [100, 101, 102]
+    assert comparison["validation_seeds"] == [200, 201]
+    assert not set(comparison["test_seeds"]) & set(selection["seeds"])
+    classical = comparison["recipe"]["validation"]["classical"]
+    assert "actuated" in classical and "random" not in classical
+    assert comparison["recipe"]["teacher"] == min((t for t in TEACHERS if t in classical), key=classical.__getitem__)
+    scores = selection["scores"]
+    assert "iter_000000" in scores and len(scores) >= 2  # the copy and at least one PPO checkpoint
+    assert selection["selected"] == min(scores, key=scores.__getitem__)
+    assert set(comparison["controllers"]) == {"trained", *classical}
+    trained = comparison["controllers"]["trained"]
+    assert len(trained["resco_delay"]["episodes"]) == 3 and isinstance(trained["lockups"], int)
+    best = comparison["best_classical"]
+    diff = [t - c for t, c in zip(trained["resco_delay"]["episodes"],
+                                   comparison["controllers"][best]["resco_delay"]["episodes"])]
+    assert comparison["paired_difference"]["mean"] == pytest.approx(statistics.fmean(diff))
+    assert (run / "validation_curve.png").is_file()
+    # the classical controllers' validation runs are kept for the next training seed
+    assert (tmp_path / "recipe_flowlights_grid2x2" / "classical_validation" / "actuated" / "metrics.json").is_file()
+
+
+def test_train_scenario_refuses_options_the_recipe_sets_itself():
+    done = flowlights("train", "--scenario", "grid2x2", "--imitate", "greedy", "--num-env-runners", "1")
+    assert done.returncode == 2 and "--num-env-runners, --imitate" in done.stderr, done.stderr
+    done = flowlights("train", "grid2x2_shared", "--scenario", "grid2x2")
+    assert done.returncode == 2 and "either it or an experiment config" in done.stderr, done.stderr
+    done = flowlights("train", "grid2x2_shared", "--test-episodes", "5")
+    assert done.returncode == 2 and "give it with --scenario" in done.stderr, done.stderr
