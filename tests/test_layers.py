@@ -1,28 +1,21 @@
-"""The import picture: every import inside flowlights points down the layers (DESIGN.md)."""
+"""The import picture: every import inside flowlights points down the layers of docs/design.md."""
 from __future__ import annotations
 
 import ast
+import re
 
 from conftest import REPO
 
-LAYERS = [  # lowest first; a module may import its own layer and those below
-    ("errors", "registry", "markdown", "progress", "mpl", "validation", "protocols", "controllers"),
-    ("sim", "signals"),
-    ("networks", "params", "experiment_params", "junction"),
-    ("observations", "rewards"),
-    ("envs",),
-    ("baselines", "training", "viz"),
-    ("evaluation", "bench"),
-    ("deploy", "cbengine"),
-    ("cli", "flow_cli", "utils", "compat", "core", "__init__"),
-]
+DESIGN = (REPO / "docs" / "design.md").read_text()
+# the layers block of docs/design.md: one layer per line, lowest first
+LAYERS = [tuple(line.split()) for line in re.search(r"```layers\n(.*?)```", DESIGN, re.S).group(1).splitlines() if line.strip()]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
 
 
 def level_of(module: str) -> int:
     parts = module.split(".")
     name = parts[1] if len(parts) > 1 else "__init__"
-    assert name in LEVEL, f"{module}: a new top-level module; give it a layer in tests/test_layers.py and the README's Layout"
+    assert name in LEVEL, f"{module}: a new top-level module; give it a layer in docs/design.md's layers block"
     return LEVEL[name]
 
 
