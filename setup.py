@@ -1,5 +1,6 @@
 """Build step that makes the wheel carry the repository's bundled scenarios (networks/) and example
 experiments (exp_configs/) as package data under flowlights/bundled/ (metadata is in setup.cfg)."""
+
 import shutil
 from pathlib import Path
 

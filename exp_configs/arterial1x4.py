@@ -1,4 +1,5 @@
 """Bundled 1x4 arterial (busy west-east main road), one shared policy."""
+
 from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
 

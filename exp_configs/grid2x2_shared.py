@@ -1,4 +1,5 @@
 """Bundled 2x2 grid, one PPO policy shared by the four lights (Flow-style experiment config)."""
+
 from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
 

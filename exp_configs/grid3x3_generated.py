@@ -1,4 +1,5 @@
 """A generated 3x3 grid (GridNetwork via netgenerate) with Flow-style InFlows, shared policy."""
+
 from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
 

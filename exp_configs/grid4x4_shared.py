@@ -1,4 +1,5 @@
 """Bundled 4x4 grid, one policy shared by all 16 lights."""
+
 from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
 

@@ -1,4 +1,5 @@
 """RESCO cologne8: eight junctions of different shapes, one policy per shape."""
+
 from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
 

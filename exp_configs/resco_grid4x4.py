@@ -1,4 +1,5 @@
 """RESCO grid4x4 (by path: ../shared/scenarios/resco or $FLOWLIGHTS_RESCO), shared policy."""
+
 from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
 

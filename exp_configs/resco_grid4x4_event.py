@@ -1,6 +1,7 @@
 """RESCO grid4x4, one shared PPO policy, event-driven decisions: a light is asked only when it can act
 (min green over, transition done), and again every delta_time while it keeps its green
 (Python form of resco_grid4x4_event.yaml)."""
+
 from flowlights.experiment_params import NetParams
 from flowlights.params import EnvParams, SumoParams
 
@@ -10,7 +11,9 @@ flow_params = dict(
     network="NetworkFile",
     simulator="libsumo",
     sim=SumoParams(step_length=1.0, time_to_teleport=-1),
-    env=EnvParams(delta_time=5, decision="event", observation=["phase", "min_green", "density", "queue"], reward="wait"),
+    env=EnvParams(
+        delta_time=5, decision="event", observation=["phase", "min_green", "density", "queue"], reward="wait"
+    ),
     net=NetParams(scenario="resco:grid4x4"),
 )
 

@@ -1,5 +1,6 @@
 """RESCO grid4x4 under RESCO's own MDP (protocol resco), one PPO policy shared by the 16 lights,
 observations and reward on the detection zones (Python form of resco_grid4x4_protocol.yaml)."""
+
 from flowlights.experiment_params import NetParams
 from flowlights.params import EnvParams, SumoParams
 
@@ -10,8 +11,9 @@ flow_params = dict(
     simulator="libsumo",
     protocol="resco",
     sim=SumoParams(),
-    env=EnvParams(observation=["phase", "min_green", "zone_approach", "zone_queue"], reward="zone_queue",
-                  pad_observations=True),
+    env=EnvParams(
+        observation=["phase", "min_green", "zone_approach", "zone_queue"], reward="zone_queue", pad_observations=True
+    ),
     net=NetParams(scenario="resco:grid4x4"),
 )
 

@@ -1,4 +1,5 @@
 """Bundled single intersection (2 lanes, left-turn lanes), one light."""
+
 from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
 

@@ -2,6 +2,7 @@
 
 Importing the package starts nothing (no SUMO, no Ray); the heavy modules load on first use.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -61,8 +62,12 @@ def _register_cbengine() -> None:
     import gymnasium
 
     if "CBEngine-v0" not in gymnasium.registry:
-        gymnasium.register("CBEngine-v0", entry_point="flowlights.cbengine.gym_env:CBEngineEnv",
-                           disable_env_checker=True, order_enforce=False)
+        gymnasium.register(
+            "CBEngine-v0",
+            entry_point="flowlights.cbengine.gym_env:CBEngineEnv",
+            disable_env_checker=True,
+            order_enforce=False,
+        )
     if "gym" not in sys.modules and importlib.util.find_spec("gym") is None:
         sys.modules["gym"] = gymnasium
 

@@ -1,5 +1,6 @@
 """The ``flowlights`` command: ``train`` with RLlib, ``evaluate`` controllers, ``deploy`` lights as services,
 ``compare`` runs, ``bench`` speed against plain sumo, ``netgen`` grids."""
+
 from __future__ import annotations
 
 import argparse
@@ -44,14 +45,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         controller = TrainedPolicy(args.checkpoint)
         trained_under = controller.env_overrides.get("protocol", "flowlights")
         if args.protocol is not None and args.protocol != trained_under:
-            raise FlowlightsError(f"--protocol {args.protocol}: this policy was trained under protocol {trained_under!r} "
-                                  f"(its params.json); evaluate it under that one (drop --protocol).")
+            raise FlowlightsError(
+                f"--protocol {args.protocol}: this policy was trained under protocol {trained_under!r} "
+                f"(its params.json); evaluate it under that one (drop --protocol)."
+            )
         if args.end is None and controller.scenario_kwargs.get("end") is not None:
             kwargs["end"] = controller.scenario_kwargs["end"]  # the episode length it was trained on
     elif scenario is None:
         scenario = "grid4x4"
-    report = evaluate(scenario, controller, episodes=args.episodes, seed=args.seed, out=args.out, record=args.record,
-                      backend=args.backend, time_to_teleport=args.time_to_teleport, **kwargs)
+    report = evaluate(
+        scenario,
+        controller,
+        episodes=args.episodes,
+        seed=args.seed,
+        out=args.out,
+        record=args.record,
+        backend=args.backend,
+        time_to_teleport=args.time_to_teleport,
+        **kwargs,
+    )
     print(format_report(report))
     if args.out:
         print(f"wrote {args.out / 'metrics.json'} and {args.out / 'episodes.csv'}")
@@ -64,7 +76,9 @@ def _json_option(value: Optional[str], name: str) -> Any:
     try:
         return json.loads(value) if value is not None else None
     except json.JSONDecodeError as exc:
-        raise FlowlightsError(f"--{name} {value!r} is not JSON ({exc.msg}); e.g. --clusters '{{\"cluster0\": [\"A0\", \"A1\"]}}'.") from None
+        raise FlowlightsError(
+            f"--{name} {value!r} is not JSON ({exc.msg}); e.g. --clusters '{{\"cluster0\": [\"A0\", \"A1\"]}}'."
+        ) from None
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
@@ -89,16 +103,30 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         if args.train or args.restore:
             raise FlowlightsError("--train and --restore work on a trained policy: give RESULT_DIR.")
         controller, scenario = args.controller, args.scenario
-    report = deploy(scenario, controller, bus=args.bus, realtime=args.realtime, speed=args.speed, episodes=args.episodes,
-                    seed=args.seed, out=args.out, kills=parse_kills(args.kill), dashboard=args.dashboard, train=args.train,
-                    save_dir=args.save, **kwargs)
+    report = deploy(
+        scenario,
+        controller,
+        bus=args.bus,
+        realtime=args.realtime,
+        speed=args.speed,
+        episodes=args.episodes,
+        seed=args.seed,
+        out=args.out,
+        kills=parse_kills(args.kill),
+        dashboard=args.dashboard,
+        train=args.train,
+        save_dir=args.save,
+        **kwargs,
+    )
     print(format_report(report))
     d = report["deploy"]
     restarts = sum(s["restarts"] for s in d["services"].values())
-    print(f"  services: {len(d['services'])} lights on bus {d['bus']} ({d['mode']}); decisions {d['decisions_applied']}, "
-          f"missing {d['decisions_missing']}, duplicates ignored {d['duplicates_ignored']}, late {d['late_ignored']}, "
-          f"resent {d['resent']}, restarts {restarts}; latency p50 {d['latency_ms_p50']:.1f} ms, p99 {d['latency_ms_p99']:.1f} ms; "
-          f"{d['messages_per_second']:.0f} messages/s")
+    print(
+        f"  services: {len(d['services'])} lights on bus {d['bus']} ({d['mode']}); decisions {d['decisions_applied']}, "
+        f"missing {d['decisions_missing']}, duplicates ignored {d['duplicates_ignored']}, late {d['late_ignored']}, "
+        f"resent {d['resent']}, restarts {restarts}; latency p50 {d['latency_ms_p50']:.1f} ms, p99 {d['latency_ms_p99']:.1f} ms; "
+        f"{d['messages_per_second']:.0f} messages/s"
+    )
     if args.out:
         print(f"wrote {args.out / 'metrics.json'} and {args.out / 'episodes.csv'}")
     return 0
@@ -107,11 +135,18 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 def cmd_cbengine_evaluate(args: argparse.Namespace) -> int:
     from flowlights.cbengine.evaluate import cbengine_evaluate
 
-    result = cbengine_evaluate(args.input_dir, args.output_dir, args.sim_cfg, metric_period=args.metric_period,
-                               threshold=args.threshold, thread_num=args.thread_num,
-                               vehicle_info_path=args.vehicle_info_path, backend=args.backend,
-                               controller=args.checkpoint or args.controller,
-                               progress=lambda line: print(line, file=sys.stderr, flush=True))
+    result = cbengine_evaluate(
+        args.input_dir,
+        args.output_dir,
+        args.sim_cfg,
+        metric_period=args.metric_period,
+        threshold=args.threshold,
+        thread_num=args.thread_num,
+        vehicle_info_path=args.vehicle_info_path,
+        backend=args.backend,
+        controller=args.checkpoint or args.controller,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
     data = result["data"]
     print(f"total_served_vehicles {data['total_served_vehicles']}  delay_index {data['delay_index']:.4f}")
     from flowlights.cbengine.evaluate import flow_index
@@ -144,22 +179,40 @@ def cmd_train_recipe(args: argparse.Namespace) -> int:
     args.validation_episodes = args.validation_episodes or 5
     args.test_episodes = args.test_episodes or 20
     if not 1 <= args.validation_episodes <= 100 or not 1 <= args.test_episodes <= 100:
-        raise FlowlightsError(f"--validation-episodes {args.validation_episodes} and --test-episodes {args.test_episodes} "
-                              "must each be between 1 and 100 (validation seeds 200.., test seeds 100..).")
+        raise FlowlightsError(
+            f"--validation-episodes {args.validation_episodes} and --test-episodes {args.test_episodes} "
+            "must each be between 1 and 100 (validation seeds 200.., test seeds 100..)."
+        )
     if args.exp_config or args.resume:
-        raise FlowlightsError("--scenario runs the training recipe on a network; give either it or an experiment "
-                              "config / --resume, not both.")
-    fixed = [f"--{f.name.replace('_', '-')}" for f in dataclasses.fields(TrainSettings)
-             if f.name not in RECIPE_OPTIONS and getattr(args, f.name) != f.default]
+        raise FlowlightsError(
+            "--scenario runs the training recipe on a network; give either it or an experiment "
+            "config / --resume, not both."
+        )
+    fixed = [
+        f"--{f.name.replace('_', '-')}"
+        for f in dataclasses.fields(TrainSettings)
+        if f.name not in RECIPE_OPTIONS and getattr(args, f.name) != f.default
+    ]
     if fixed:
-        raise FlowlightsError(f"{', '.join(fixed)}: the training recipe (--scenario) sets these itself, the same on every "
-                              "network; leave them out, or train an experiment config to choose them.")
+        raise FlowlightsError(
+            f"{', '.join(fixed)}: the training recipe (--scenario) sets these itself, the same on every "
+            "network; leave them out, or train an experiment config to choose them."
+        )
     from flowlights.training.recipe import SeedSets
 
-    seeds = SeedSets(args.seed, validation=tuple(range(200, 200 + args.validation_episodes)),
-                     test=tuple(range(100, 100 + args.test_episodes)))
-    run_dir = run_recipe(args.scenario, args.minutes or 30.0, protocol=args.protocol or "flowlights",
-                         training_seed=args.seed, out=args.out, seeds=seeds)
+    seeds = SeedSets(
+        args.seed,
+        validation=tuple(range(200, 200 + args.validation_episodes)),
+        test=tuple(range(100, 100 + args.test_episodes)),
+    )
+    run_dir = run_recipe(
+        args.scenario,
+        args.minutes or 30.0,
+        protocol=args.protocol or "flowlights",
+        training_seed=args.seed,
+        out=args.out,
+        seeds=seeds,
+    )
     print(f"results in {run_dir} (comparison.json, selection.json, validation_curve.png, checkpoints/)")
     import json
 
@@ -169,20 +222,24 @@ def cmd_train_recipe(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from flowlights.training.train import TrainSettings, train
-
     import dataclasses
+
+    from flowlights.training.train import TrainSettings, train
 
     if args.scenario is not None:
         return cmd_train_recipe(args)
     for name in ("validation_episodes", "test_episodes"):
         if getattr(args, name) is not None:
-            raise FlowlightsError(f"--{name.replace('_', '-')} sets the training recipe's seeds: give it with --scenario.")
+            raise FlowlightsError(
+                f"--{name.replace('_', '-')} sets the training recipe's seeds: give it with --scenario."
+            )
     settings = TrainSettings(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainSettings)})
     run_dir = train(args.exp_config, settings, out=args.out, resume=args.resume, protocol=args.protocol)
     print(f"results in {run_dir} (params.json, progress.csv, checkpoints/, learning_curve.png)")
-    print(f"evaluate it: flowlights evaluate --checkpoint {run_dir}  (or: python scripts/visualizer_rllib.py {run_dir} "
-          "--render_mode no_render)")
+    print(
+        f"evaluate it: flowlights evaluate --checkpoint {run_dir}  (or: python scripts/visualizer_rllib.py {run_dir} "
+        "--render_mode no_render)"
+    )
     return 0
 
 
@@ -191,7 +248,11 @@ def _controller(args: argparse.Namespace) -> tuple[Any, dict]:
     if args.result_dir:
         from flowlights.training.trained_policy import TrainedPolicy
 
-        path = args.result_dir if args.checkpoint is None else args.result_dir / "checkpoints" / f"iter_{args.checkpoint:06d}"
+        path = (
+            args.result_dir
+            if args.checkpoint is None
+            else args.result_dir / "checkpoints" / f"iter_{args.checkpoint:06d}"
+        )
         policy = TrainedPolicy(path)
         from flowlights.networks.network_file import SCENARIO_KEYS
 
@@ -208,8 +269,16 @@ def cmd_visualize(args: argparse.Namespace) -> int:
     from flowlights.viz.replay import replay
 
     controller, kwargs = _controller(args)
-    path = replay(controller, seconds=args.seconds, delay_ms=args.delay, video=args.video, frame_every=args.frame_every,
-                  speed=args.speed, seed=args.seed, **kwargs)
+    path = replay(
+        controller,
+        seconds=args.seconds,
+        delay_ms=args.delay,
+        video=args.video,
+        frame_every=args.frame_every,
+        speed=args.speed,
+        seed=args.seed,
+        **kwargs,
+    )
     if path:
         print(f"wrote {path}")
     return 0
@@ -246,8 +315,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     results = []
     for scenario in scenarios:
         for backend in args.backend:
-            results.append(bench_scenario(scenario, repeats=args.repeats, sumo_rl_python=python if backend == "libsumo" else None,
-                                          backend=backend, all_red=args.all_red, **window, **_scenario_kwargs(scenario)))
+            results.append(
+                bench_scenario(
+                    scenario,
+                    repeats=args.repeats,
+                    sumo_rl_python=python if backend == "libsumo" else None,
+                    backend=backend,
+                    all_red=args.all_red,
+                    **window,
+                    **_scenario_kwargs(scenario),
+                )
+            )
     print(format_results(results))
     return 0
 
@@ -265,9 +343,9 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_rllib(args: argparse.Namespace) -> int:
-    from flowlights.bench.rllib_throughput import bench_rllib, format_results
-
     import yaml
+
+    from flowlights.bench.rllib_throughput import bench_rllib, format_results
 
     training = {}
     for item in args.set:
@@ -275,8 +353,10 @@ def cmd_bench_rllib(args: argparse.Namespace) -> int:
         if not sep:
             raise FlowlightsError(f"--set {item!r}: use KEY=VALUE, e.g. --set minibatch_size=1800.")
         training[key] = yaml.safe_load(value)
-    results = [bench_rllib(args.experiment, runners, iterations=args.iterations, training=training, protocol=args.protocol)
-               for runners in args.runners]
+    results = [
+        bench_rllib(args.experiment, runners, iterations=args.iterations, training=training, protocol=args.protocol)
+        for runners in args.runners
+    ]
     print(format_results(results))
     return 0
 
@@ -284,8 +364,16 @@ def cmd_bench_rllib(args: argparse.Namespace) -> int:
 def cmd_netgen(args: argparse.Namespace) -> int:
     from flowlights.networks.grid import write_grid_scenario
 
-    cfg = write_grid_scenario(args.out, args.rows, args.cols, lanes=args.lanes, length=args.length,
-                              vehs_per_hour=args.vehs_per_hour, end=args.end, pedestrians_per_hour=args.pedestrians_per_hour)
+    cfg = write_grid_scenario(
+        args.out,
+        args.rows,
+        args.cols,
+        lanes=args.lanes,
+        length=args.length,
+        vehs_per_hour=args.vehs_per_hour,
+        end=args.end,
+        pedestrians_per_hour=args.pedestrians_per_hour,
+    )
     print(f"wrote {cfg}")
     return 0
 
@@ -305,16 +393,26 @@ def _dataclass_options(parser: argparse.ArgumentParser, name: str, budget: tuple
         kind = next((t for t in (int, float, str) if t in (hints[f.name], *typing.get_args(hints[f.name]))), str)
         where = group if f.name in budget else parser
         default = "" if f.default is None else f" (default {f.default})"
-        where.add_argument("--" + f.name.replace("_", "-"), type=kind, default=f.default, choices=f.metadata.get("choices"),
-                           help=f.metadata.get("help", "") + ("" if "default" in f.metadata.get("help", "") else default))
+        where.add_argument(
+            "--" + f.name.replace("_", "-"),
+            type=kind,
+            default=f.default,
+            choices=f.metadata.get("choices"),
+            help=f.metadata.get("help", "") + ("" if "default" in f.metadata.get("help", "") else default),
+        )
 
 
 def _protocol_option(parser: argparse.ArgumentParser) -> None:
     from flowlights.protocols import PROTOCOLS
 
-    parser.add_argument("--protocol", default=None, choices=list(PROTOCOLS),
-                        help="MDP settings: " + "; ".join(f"{p.name}: {p.summary}" for p in PROTOCOLS.values())
-                        + " (default: flowlights, or the experiment's)")
+    parser.add_argument(
+        "--protocol",
+        default=None,
+        choices=list(PROTOCOLS),
+        help="MDP settings: "
+        + "; ".join(f"{p.name}: {p.summary}" for p in PROTOCOLS.values())
+        + " (default: flowlights, or the experiment's)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -322,52 +420,101 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ev = sub.add_parser("evaluate", help="run a controller for episodes; print and write its metrics")
-    ev.add_argument("--scenario", default=None, help="bundled name, .sumocfg, or folder holding one (default grid4x4; "
-                    "with --checkpoint, the experiment's own)")
-    ev.add_argument("--checkpoint", default=None, help="evaluate a trained policy: a 'flowlights train' results folder or checkpoint")
-    ev.add_argument("--controller", default="max_pressure",
-                    help="fixed, webster, actuated, delay_based, max_pressure, max_pressure_gap, greedy, greedy_gap, greedy_spillback, sotl or random "
-                    "(default max_pressure)")
+    ev.add_argument(
+        "--scenario",
+        default=None,
+        help="bundled name, .sumocfg, or folder holding one (default grid4x4; with --checkpoint, the experiment's own)",
+    )
+    ev.add_argument(
+        "--checkpoint",
+        default=None,
+        help="evaluate a trained policy: a 'flowlights train' results folder or checkpoint",
+    )
+    ev.add_argument(
+        "--controller",
+        default="max_pressure",
+        help="fixed, webster, actuated, delay_based, max_pressure, max_pressure_gap, greedy, greedy_gap, greedy_spillback, sotl or random "
+        "(default max_pressure)",
+    )
     ev.add_argument("--episodes", type=int, default=1)
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
-    ev.add_argument("--delta-time", type=float, default=None, help="seconds between decisions (default: the protocol's)")
+    ev.add_argument(
+        "--delta-time", type=float, default=None, help="seconds between decisions (default: the protocol's)"
+    )
     _protocol_option(ev)
     ev.add_argument("--time-to-teleport", type=float, default=-1.0, help="SUMO's; -1 (default, as RESCO) disables")
     ev.add_argument("--backend", default="libsumo", choices=list(BACKENDS))
     ev.add_argument("--out", type=Path, default=None, help="folder for metrics.json, episodes.csv and SUMO outputs")
-    ev.add_argument("--record", action="store_true", help="also record what each episode did (vehicles, light states, "
-                    "decisions) into --out, for 'flowlights movie'")
+    ev.add_argument(
+        "--record",
+        action="store_true",
+        help="also record what each episode did (vehicles, light states, decisions) into --out, for 'flowlights movie'",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     dep = sub.add_parser("deploy", help="run every light as its own service (Ray actors) talking over a message bus")
-    dep.add_argument("result_dir", nargs="?", type=Path, default=None, help="a 'flowlights train' results folder (or checkpoint)")
+    dep.add_argument(
+        "result_dir", nargs="?", type=Path, default=None, help="a 'flowlights train' results folder (or checkpoint)"
+    )
     dep.add_argument("--scenario", default=None, help="with --controller: bundled name, .sumocfg or folder")
-    dep.add_argument("--controller", default="max_pressure", help="a deployable baseline: fixed, webster, max_pressure, max_pressure_gap, greedy, greedy_gap, greedy_spillback, sotl")
+    dep.add_argument(
+        "--controller",
+        default="max_pressure",
+        help="a deployable baseline: fixed, webster, max_pressure, max_pressure_gap, greedy, greedy_gap, greedy_spillback, sotl",
+    )
     dep.add_argument("--bus", default="ray", help="ray (default, no server), redis://HOST:PORT or kafka://HOST:PORT")
-    dep.add_argument("--realtime", action="store_true", help="run against the wall clock (default: lockstep, deterministic)")
-    dep.add_argument("--speed", type=float, default=1.0, help="with --realtime: simulated seconds per wall second (default 1)")
-    dep.add_argument("--dashboard", type=int, default=None, metavar="PORT", help="serve the live dashboard on this port")
-    dep.add_argument("--out", type=Path, default=None, help="folder for metrics.json (as evaluate writes it, plus 'deploy')")
+    dep.add_argument(
+        "--realtime", action="store_true", help="run against the wall clock (default: lockstep, deterministic)"
+    )
+    dep.add_argument(
+        "--speed", type=float, default=1.0, help="with --realtime: simulated seconds per wall second (default 1)"
+    )
+    dep.add_argument(
+        "--dashboard", type=int, default=None, metavar="PORT", help="serve the live dashboard on this port"
+    )
+    dep.add_argument(
+        "--out", type=Path, default=None, help="folder for metrics.json (as evaluate writes it, plus 'deploy')"
+    )
     dep.add_argument("--episodes", type=int, default=1)
     dep.add_argument("--seed", type=int, default=0)
     dep.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
     dep.add_argument("--clusters", default=None, help='JSON, e.g. \'{"cluster0": ["A0", "A1"]}\' (topics per cluster)')
     dep.add_argument("--couplings", default=None, help="JSON, e.g. '[[\"A0\", \"B0\"]]' (influencer, follower)")
-    dep.add_argument("--train", action="store_true", help="the lights keep learning from their own experience "
-                     "(online actor-critic per light) and save their modules (--save, default OUT/lights)")
-    dep.add_argument("--save", type=Path, default=None, help="with --train: folder for each light's module (<dir>/<light>)")
-    dep.add_argument("--restore", type=Path, default=None, help="lights' own saved modules (<dir>/<light>) to start from")
-    dep.add_argument("--kill", action="append", default=[], metavar="LIGHT@SECONDS",
-                     help="fault injection: kill that light's service at that simulated time (repeatable)")
+    dep.add_argument(
+        "--train",
+        action="store_true",
+        help="the lights keep learning from their own experience "
+        "(online actor-critic per light) and save their modules (--save, default OUT/lights)",
+    )
+    dep.add_argument(
+        "--save", type=Path, default=None, help="with --train: folder for each light's module (<dir>/<light>)"
+    )
+    dep.add_argument(
+        "--restore", type=Path, default=None, help="lights' own saved modules (<dir>/<light>) to start from"
+    )
+    dep.add_argument(
+        "--kill",
+        action="append",
+        default=[],
+        metavar="LIGHT@SECONDS",
+        help="fault injection: kill that light's service at that simulated time (repeatable)",
+    )
     dep.set_defaults(func=cmd_deploy)
 
-    cbe = sub.add_parser("cbengine-evaluate", help="score a KDD Cup 2021 (CBEngine) agent folder on SUMO, as the "
-                         "starter kit's evaluate.py does")
+    cbe = sub.add_parser(
+        "cbengine-evaluate",
+        help="score a KDD Cup 2021 (CBEngine) agent folder on SUMO, as the starter kit's evaluate.py does",
+    )
     cbe.add_argument("--input_dir", default=None, help="the agent folder: agent.py (agent_specs) and gym_cfg.py")
-    cbe.add_argument("--controller", default=None, help="instead of --input_dir: one of our baselines (max_pressure...)")
-    cbe.add_argument("--checkpoint", default=None, help="instead of --input_dir: a 'flowlights train' run folder "
-                     "(trained under protocol cbengine)")
+    cbe.add_argument(
+        "--controller", default=None, help="instead of --input_dir: one of our baselines (max_pressure...)"
+    )
+    cbe.add_argument(
+        "--checkpoint",
+        default=None,
+        help="instead of --input_dir: a 'flowlights train' run folder (trained under protocol cbengine)",
+    )
     cbe.add_argument("--output_dir", required=True, help="scores go to OUTPUT_DIR/<flow index>/scores.json")
     cbe.add_argument("--sim_cfg", required=True, help="CBEngine simulator.cfg (road_file_addr, vehicle_file_addr...)")
     cbe.add_argument("--metric_period", type=int, default=3600, help="score every this many simulated seconds")
@@ -383,15 +530,29 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.set_defaults(func=cmd_compare)
 
     tr = sub.add_parser("train", help="train the lights with RLlib from an experiment config (.py or .yaml)")
-    tr.add_argument("exp_config", nargs="?", default=None, help="experiment config; optional with --resume or --scenario")
-    tr.add_argument("--scenario", default=None, help="train with the training recipe on this network (a bundled name, "
-                    "a .sumocfg or a folder holding one; no config needed): the best classical controller copied, then "
-                    "PPO, the policy chosen on validation seeds, and a comparison with every classical controller on "
-                    "test seeds (default budget --minutes 30)")
-    tr.add_argument("--validation-episodes", type=int, default=None, help="with --scenario: validation seeds 200.. "
-                    "(every choice; default 5)")
-    tr.add_argument("--test-episodes", type=int, default=None, help="with --scenario: test seeds 100.. (only the "
-                    "comparison; default 20)")
+    tr.add_argument(
+        "exp_config", nargs="?", default=None, help="experiment config; optional with --resume or --scenario"
+    )
+    tr.add_argument(
+        "--scenario",
+        default=None,
+        help="train with the training recipe on this network (a bundled name, "
+        "a .sumocfg or a folder holding one; no config needed): the best classical controller copied, then "
+        "PPO, the policy chosen on validation seeds, and a comparison with every classical controller on "
+        "test seeds (default budget --minutes 30)",
+    )
+    tr.add_argument(
+        "--validation-episodes",
+        type=int,
+        default=None,
+        help="with --scenario: validation seeds 200.. (every choice; default 5)",
+    )
+    tr.add_argument(
+        "--test-episodes",
+        type=int,
+        default=None,
+        help="with --scenario: test seeds 100.. (only the comparison; default 20)",
+    )
     _dataclass_options(tr, "TrainSettings", budget=("iterations", "timesteps", "minutes"))
     tr.add_argument("--resume", type=Path, default=None, help="a results folder (or checkpoint) to continue")
     tr.add_argument("--out", type=Path, default=Path("results"), help="parent folder of the run's results folder")
@@ -419,21 +580,37 @@ def build_parser() -> argparse.ArgumentParser:
     movie.add_argument("--out", type=Path, default=None, help=".mp4 or .gif (default RUN_DIR/movie_seed<K>.mp4)")
     movie.set_defaults(func=cmd_movie)
 
-    plot = sub.add_parser("plot", help="learning curves of a training run; per-light queue/delay heat maps of an evaluation")
+    plot = sub.add_parser(
+        "plot", help="learning curves of a training run; per-light queue/delay heat maps of an evaluation"
+    )
     plot.add_argument("result_dir", type=Path)
     plot.set_defaults(func=cmd_plot)
 
     bench = sub.add_parser("bench", help="simulated s per wall s beside plain sumo on the same scenario")
-    bench.add_argument("scenarios", nargs="*", help="bundled names or .sumocfg paths (default: bundled grid4x4 "
-                       "and RESCO grid4x4 when ../shared is there)")
+    bench.add_argument(
+        "scenarios",
+        nargs="*",
+        help="bundled names or .sumocfg paths (default: bundled grid4x4 and RESCO grid4x4 when ../shared is there)",
+    )
     bench.add_argument("--repeats", type=int, default=3)
-    bench.add_argument("--backend", nargs="+", default=["libsumo"], choices=list(BACKENDS),
-                       help="one or both (traci: through a socket, as sumo-gui runs need)")
-    bench.add_argument("--all-red", type=float, default=0.0,
-                       help="all-red clearance in s (default 0: the same light timing as sumo-rl, which has none)")
+    bench.add_argument(
+        "--backend",
+        nargs="+",
+        default=["libsumo"],
+        choices=list(BACKENDS),
+        help="one or both (traci: through a socket, as sumo-gui runs need)",
+    )
+    bench.add_argument(
+        "--all-red",
+        type=float,
+        default=0.0,
+        help="all-red clearance in s (default 0: the same light timing as sumo-rl, which has none)",
+    )
     bench.add_argument("--end", type=float, default=None, help="end of the episode in s (default: the scenario's)")
     _protocol_option(bench)
-    bench.add_argument("--sumo-rl", action="store_true", help="also time sumo-rl (libsumo), installed into a throwaway venv")
+    bench.add_argument(
+        "--sumo-rl", action="store_true", help="also time sumo-rl (libsumo), installed into a throwaway venv"
+    )
     bench.add_argument("--sumo-rl-venv", type=Path, default=None, help="that venv (default: in the flowlights cache)")
     bench.set_defaults(func=cmd_bench)
 
@@ -445,10 +622,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     rl = sub.add_parser("bench-rllib", help="environment steps per second inside RLlib training")
     rl.add_argument("experiment", nargs="?", default="grid4x4_shared", help="experiment config or bundled name")
-    rl.add_argument("--runners", type=int, nargs="+", default=[0, 1], help="numbers of env runners to compare (default 0 1)")
-    rl.add_argument("--iterations", type=int, default=3, help="timed iterations after one warm-up iteration (default 3)")
-    rl.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="override a training setting of the experiment, e.g. --set minibatch_size=1800 (repeatable)")
+    rl.add_argument(
+        "--runners", type=int, nargs="+", default=[0, 1], help="numbers of env runners to compare (default 0 1)"
+    )
+    rl.add_argument(
+        "--iterations", type=int, default=3, help="timed iterations after one warm-up iteration (default 3)"
+    )
+    rl.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a training setting of the experiment, e.g. --set minibatch_size=1800 (repeatable)",
+    )
     _protocol_option(rl)
     rl.set_defaults(func=cmd_bench_rllib)
 
@@ -458,8 +644,12 @@ def build_parser() -> argparse.ArgumentParser:
     netgen.add_argument("--lanes", type=int, default=1)
     netgen.add_argument("--length", type=float, default=200.0)
     netgen.add_argument("--vehs-per-hour", type=float, default=300.0)
-    netgen.add_argument("--pedestrians-per-hour", type=float, default=0.0,
-                        help="sidewalks, signalised crossings and people walking from every entry road (default 0: none)")
+    netgen.add_argument(
+        "--pedestrians-per-hour",
+        type=float,
+        default=0.0,
+        help="sidewalks, signalised crossings and people walking from every entry road (default 0: none)",
+    )
     netgen.add_argument("--end", type=float, default=3600.0)
     netgen.add_argument("--out", type=Path, required=True)
     netgen.set_defaults(func=cmd_netgen)

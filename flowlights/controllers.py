@@ -12,6 +12,7 @@ Two homes, one meaning each, as in Flow:
   vehicle on the last edge of its route the next route from there (the ring goes on for ever).
 A controller of your own subclasses ``BaseController`` and defines ``get_accel(env)``.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,15 @@ class BaseController:
 
     Like Flow's, it leaves the vehicle to SUMO (returns None) while it is inside a junction."""
 
-    def __init__(self, veh_id: str, car_following_params: Any = None, delay: float = 0.0, fail_safe: Any = None,
-                 noise: float = 0.0, display_warnings: bool = True) -> None:
+    def __init__(
+        self,
+        veh_id: str,
+        car_following_params: Any = None,
+        delay: float = 0.0,
+        fail_safe: Any = None,
+        noise: float = 0.0,
+        display_warnings: bool = True,
+    ) -> None:
         self.veh_id = veh_id
         self.car_following_params = car_following_params
         self.delay = delay
@@ -51,9 +59,21 @@ class IDMController(BaseController):
 
     defaults = {"v0": 30, "T": 1, "a": 1, "b": 1.5, "delta": 4, "s0": 2, "noise": 0}
 
-    def __init__(self, veh_id: str, v0: float = 30, T: float = 1, a: float = 1, b: float = 1.5, delta: float = 4,  # noqa: N803
-                 s0: float = 2, time_delay: float = 0.0, noise: float = 0, fail_safe: Any = None,
-                 display_warnings: bool = True, car_following_params: Any = None) -> None:
+    def __init__(
+        self,
+        veh_id: str,
+        v0: float = 30,
+        T: float = 1,
+        a: float = 1,
+        b: float = 1.5,
+        delta: float = 4,  # noqa: N803
+        s0: float = 2,
+        time_delay: float = 0.0,
+        noise: float = 0,
+        fail_safe: Any = None,
+        display_warnings: bool = True,
+        car_following_params: Any = None,
+    ) -> None:
         super().__init__(veh_id, car_following_params, delay=time_delay, fail_safe=fail_safe, noise=noise)
         self.v0, self.T, self.a, self.b, self.delta, self.s0 = v0, T, a, b, delta, s0
 

@@ -4,6 +4,7 @@ SumoParams and EnvParams live in ``flowlights.params``. Here: NetParams (which s
 which generated network and demand), VehicleParams (vehicle types added to the demand),
 InitialConfig (how an episode starts) and TrafficLightParams (which lights, safety timings).
 """
+
 from __future__ import annotations
 
 import sys
@@ -83,8 +84,16 @@ class VehicleParams:
         return found
 
 
-PLACEMENT_DEFAULTS = {"shuffle": False, "spacing": "uniform", "min_gap": 0.0, "perturbation": 0.0, "x0": 0.0,
-                      "bunching": 0.0, "lanes_distribution": float("inf"), "edges_distribution": "all"}
+PLACEMENT_DEFAULTS = {
+    "shuffle": False,
+    "spacing": "uniform",
+    "min_gap": 0.0,
+    "perturbation": 0.0,
+    "x0": 0.0,
+    "bunching": 0.0,
+    "lanes_distribution": float("inf"),
+    "edges_distribution": "all",
+}
 
 
 @dataclass
@@ -111,11 +120,18 @@ class InitialConfig:
         if self.warmup < 0:
             raise ConfigError(f"InitialConfig: warmup={self.warmup!r} must be >= 0 seconds.")
         if self.spacing not in ("uniform", "random", "custom"):
-            raise ConfigError(f"InitialConfig: spacing={self.spacing!r} is unknown; use 'uniform', 'random' or 'custom'.")
-        if isinstance(self.lanes_distribution, bool) or not isinstance(self.lanes_distribution, (int, float)) \
-                or not self.lanes_distribution >= 1:
-            raise ConfigError(f"InitialConfig: lanes_distribution={self.lanes_distribution!r} must be a number of lanes >= 1 "
-                              "(inf: all lanes).")
+            raise ConfigError(
+                f"InitialConfig: spacing={self.spacing!r} is unknown; use 'uniform', 'random' or 'custom'."
+            )
+        if (
+            isinstance(self.lanes_distribution, bool)
+            or not isinstance(self.lanes_distribution, (int, float))
+            or not self.lanes_distribution >= 1
+        ):
+            raise ConfigError(
+                f"InitialConfig: lanes_distribution={self.lanes_distribution!r} must be a number of lanes >= 1 "
+                "(inf: all lanes)."
+            )
         for name in ("min_gap", "perturbation", "bunching"):
             if not getattr(self, name) >= 0:
                 raise ConfigError(f"InitialConfig: {name}={getattr(self, name)!r} must be >= 0 metres.")
@@ -152,7 +168,9 @@ def from_dict(cls: type, values: Optional[dict[str, Any]], where: str) -> Any:
     for old, new in RENAMED.items():
         if old in values and new in {f.name for f in fields(cls)}:
             if new in values and values[new] != values[old]:
-                raise ConfigError(f"{where}: {old}={values[old]!r} and {new}={values[new]!r} disagree; {new} is the name now.")
+                raise ConfigError(
+                    f"{where}: {old}={values[old]!r} and {new}={values[new]!r} disagree; {new} is the name now."
+                )
             print(f"flowlights: {where}: {old!r} is spelled {new!r} now; read as {new}.", file=sys.stderr)
             values[new] = values.pop(old)
     allowed = [f.name for f in fields(cls)]

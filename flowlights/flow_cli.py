@@ -1,6 +1,7 @@
 """Flow's command lines on flowlights: ``scripts/train_rllib.py`` takes the flags of Flow's
 ``examples/train.py`` and ``scripts/visualizer_rllib.py`` those of Flow's
 ``flow/visualize/visualizer_rllib.py``, with Flow's meaning; flowlights' own flags keep working."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,12 @@ from flowlights.errors import ConfigError
 
 # Flow's examples/train.py flag -> flowlights train's (with RLlib, Flow's num_steps counts iterations,
 # num_cpus the parallel workers, rollout_size the episodes per batch)
-TRAIN_FLAGS = {"--num_cpus": "--num-env-runners", "--num_steps": "--iterations", "--rollout_size": "--rollouts",
-               "--checkpoint_path": "--resume"}
+TRAIN_FLAGS = {
+    "--num_cpus": "--num-env-runners",
+    "--num_steps": "--iterations",
+    "--rollout_size": "--rollouts",
+    "--checkpoint_path": "--resume",
+}
 
 
 def train_args(argv: Sequence[str]) -> list[str]:
@@ -35,25 +40,50 @@ def train_args(argv: Sequence[str]) -> list[str]:
 
 
 def visualizer_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="visualizer_rllib.py", description="Replay a trained policy (Flow's interface).")
+    parser = argparse.ArgumentParser(
+        prog="visualizer_rllib.py", description="Replay a trained policy (Flow's interface)."
+    )
     parser.add_argument("result_dir", type=Path, help="a 'flowlights train' results folder")
-    parser.add_argument("checkpoint_num", nargs="?", default=None, help="checkpoint number (iteration); default the latest")
+    parser.add_argument(
+        "checkpoint_num", nargs="?", default=None, help="checkpoint number (iteration); default the latest"
+    )
     parser.add_argument("--num_rollouts", type=int, default=1, help="episodes to run")
-    parser.add_argument("--render_mode", default="sumo_gui", choices=["sumo_gui", "no_render", "sumo_web3d", "drgb", "rgb"],
-                        help="sumo_gui: live in sumo-gui; no_render: run without a window and print the metrics")
-    parser.add_argument("--horizon", type=int, default=None, help="decisions per episode (default: the experiment's episode)")
+    parser.add_argument(
+        "--render_mode",
+        default="sumo_gui",
+        choices=["sumo_gui", "no_render", "sumo_web3d", "drgb", "rgb"],
+        help="sumo_gui: live in sumo-gui; no_render: run without a window and print the metrics",
+    )
+    parser.add_argument(
+        "--horizon", type=int, default=None, help="decisions per episode (default: the experiment's episode)"
+    )
     parser.add_argument("--gen_emission", action="store_true", help="write SUMO's emission output into RESULT_DIR")
     parser.add_argument("--run", default=None, help="(Flow) the algorithm; read from the checkpoint here")
     parser.add_argument("--evaluate", action="store_true", help="(Flow) the 'evaluate' reward; not used by flowlights")
-    parser.add_argument("--save_render", action="store_true", help="record a video (RESULT_DIR/replay.mp4) instead of a window")
+    parser.add_argument(
+        "--save_render", action="store_true", help="record a video (RESULT_DIR/replay.mp4) instead of a window"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser
 
 
 def is_flow_visualizer(argv: Sequence[str]) -> bool:
     """Flow's form: a checkpoint number as second positional, or one of Flow's own flags."""
-    takes_value = {"--checkpoint", "--scenario", "--controller", "--delay", "--seconds", "--video", "--frame-every",
-                   "--speed", "--seed", "--num_rollouts", "--render_mode", "--horizon", "--run"}
+    takes_value = {
+        "--checkpoint",
+        "--scenario",
+        "--controller",
+        "--delay",
+        "--seconds",
+        "--video",
+        "--frame-every",
+        "--speed",
+        "--seed",
+        "--num_rollouts",
+        "--render_mode",
+        "--horizon",
+        "--run",
+    }
     positional, skip = [], False
     for arg in argv:
         if skip:
@@ -62,7 +92,15 @@ def is_flow_visualizer(argv: Sequence[str]) -> bool:
             skip = arg in takes_value
         else:
             positional.append(arg)
-    flow_flags = ("--num_rollouts", "--render_mode", "--horizon", "--gen_emission", "--run", "--evaluate", "--save_render")
+    flow_flags = (
+        "--num_rollouts",
+        "--render_mode",
+        "--horizon",
+        "--gen_emission",
+        "--run",
+        "--evaluate",
+        "--save_render",
+    )
     return (len(positional) >= 2 and positional[1].isdigit()) or any(a.split("=")[0] in flow_flags for a in argv)
 
 
@@ -80,10 +118,14 @@ def visualize(argv: Sequence[str]) -> int:
     args = visualizer_parser().parse_args(list(argv))
     for flag, given in (("--run", args.run), ("--evaluate", args.evaluate)):
         if given:
-            warnings.warn(f"{flag} has no meaning in flowlights (the checkpoint knows its algorithm); ignored.", UserWarning)
+            warnings.warn(
+                f"{flag} has no meaning in flowlights (the checkpoint knows its algorithm); ignored.", UserWarning
+            )
     if args.render_mode in ("sumo_web3d", "drgb", "rgb"):
-        raise ConfigError(f"--render_mode {args.render_mode}: flowlights replays in sumo-gui (sumo_gui), without a "
-                          "window (no_render), or to a video (--save_render).")
+        raise ConfigError(
+            f"--render_mode {args.render_mode}: flowlights replays in sumo-gui (sumo_gui), without a "
+            "window (no_render), or to a video (--save_render)."
+        )
     path = args.result_dir
     if args.checkpoint_num is not None:
         path = path / "checkpoints" / f"iter_{int(args.checkpoint_num):06d}"
@@ -98,8 +140,9 @@ def visualize(argv: Sequence[str]) -> int:
         kwargs["sumo_args"] = ["--emission-output", str(args.result_dir / "emission.xml")]
     if args.render_mode == "no_render" and not args.save_render:
         scenario = next(str(kwargs.pop(k)) for k in SCENARIO_KEYS if k in kwargs)
-        report = evaluate(scenario, policy, episodes=args.num_rollouts, seed=args.seed, out=args.result_dir / "visualizer",
-                          **kwargs)
+        report = evaluate(
+            scenario, policy, episodes=args.num_rollouts, seed=args.seed, out=args.result_dir / "visualizer", **kwargs
+        )
         print(format_report(report))
         return 0
     from flowlights.viz.replay import replay
@@ -124,9 +167,16 @@ def flow_rollouts(args: argparse.Namespace, checkpoint: Path) -> int:
 
     gui = args.render_mode == "sumo_gui" or args.save_render  # --save_render: sumo-gui's view, headless under Xvfb
     with display() if gui else contextlib.nullcontext():
-        results = run_rollouts(policy.experiment, policy, num_rollouts=args.num_rollouts, seed=args.seed, horizon=args.horizon,
-                               gui=gui, emission_dir=args.result_dir if args.gen_emission else None,
-                               video_dir=args.result_dir if args.save_render else None)
+        results = run_rollouts(
+            policy.experiment,
+            policy,
+            num_rollouts=args.num_rollouts,
+            seed=args.seed,
+            horizon=args.horizon,
+            gui=gui,
+            emission_dir=args.result_dir if args.gen_emission else None,
+            video_dir=args.result_dir if args.save_render else None,
+        )
     print(format_rollouts(results))
     if args.gen_emission:
         print(f"wrote {args.result_dir / 'emission.xml'}")

@@ -1,4 +1,5 @@
 """JunctionView: what observation and reward functions see of one controlled light."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,14 +51,20 @@ class JunctionView:
     max_greens: int = 1
     nearest_k: int = 2
     detection_distance: float = 200.0
-    detector_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per incoming lane (EnvParams.detectors)
+    detector_capacity: np.ndarray = field(
+        default_factory=lambda: np.zeros(0)
+    )  # per incoming lane (EnvParams.detectors)
     walk_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # its walking areas (crossings)
     vehicle_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # positions in in_idx of road lanes
     pedestrian_weight: float = 1.0
     green_lanes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [green, in lane] 1: a link of it green
     served: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [green, movement] 1: it serves the movement
-    movement_lanes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [movement, in lane]: its incoming lanes
-    movement_exits: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [movement, out lane]: lanes it leads into
+    movement_lanes: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0))
+    )  # [movement, in lane]: its incoming lanes
+    movement_exits: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 0))
+    )  # [movement, out lane]: lanes it leads into
     fed_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # sensor indices of the lanes it feeds
     movement_fed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # [movement, fed lane]: lanes it feeds
 

@@ -1,4 +1,5 @@
 """Markdown tables for reports that read well both in a terminal and in docs/."""
+
 from __future__ import annotations
 
 from typing import Sequence

@@ -1,5 +1,6 @@
 """matplotlib, set up once for the whole package: the Agg backend (drawing to files and arrays,
 never a window), with an error naming the extra to install when it is missing."""
+
 from __future__ import annotations
 
 from typing import Any

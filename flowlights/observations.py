@@ -5,6 +5,7 @@ Add your own with ``@register_observation("name", size=lambda view: ...)``; valu
 within the declared [low, high] bounds. ``needs`` names the lane measurements it reads (see
 ``flowlights.sim.lanes``) so that only those are taken from SUMO; left out, it gets all but vehicle ids.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,9 +33,15 @@ class Feature:
 OBSERVATIONS: Registry[Feature] = Registry("observation")
 
 
-def register_observation(name: str, size: Callable[[JunctionView], int], low: float = 0.0, high: float = 1.0,
-                         needs: Optional[Sequence[str]] = None, needs_vehicle_ids: bool = False,
-                         override: bool = False) -> Callable[[FeatureFn], FeatureFn]:
+def register_observation(
+    name: str,
+    size: Callable[[JunctionView], int],
+    low: float = 0.0,
+    high: float = 1.0,
+    needs: Optional[Sequence[str]] = None,
+    needs_vehicle_ids: bool = False,
+    override: bool = False,
+) -> Callable[[FeatureFn], FeatureFn]:
     """Decorator adding a feature to the registry under ``name`` (``override=True`` replaces one)."""
     declared = ALL_NEEDS if needs is None else check_needs(needs, f"observation {name!r}")
     if needs_vehicle_ids:
@@ -44,6 +51,7 @@ def register_observation(name: str, size: Callable[[JunctionView], int], low: fl
     def wrap(fn: FeatureFn) -> FeatureFn:
         add(Feature(name, fn, size, low, high, declared))
         return fn
+
     return wrap
 
 
@@ -243,7 +251,9 @@ def neighbours(view: JunctionView, m: LaneMeasures) -> np.ndarray:
 def cluster_status(view: JunctionView, m: LaneMeasures, max_greens: int) -> np.ndarray:
     """What a light tells its cluster peers: its current green (one-hot over ``max_greens``) and its
     queue fill (halting vehicles on its incoming lanes over their capacity, at most 1)."""
-    return np.append(_one_hot(view.machine.green, max_greens), min(m.halting[view.in_idx].sum() / view.in_capacity.sum(), 1.0))
+    return np.append(
+        _one_hot(view.machine.green, max_greens), min(m.halting[view.in_idx].sum() / view.in_capacity.sum(), 1.0)
+    )
 
 
 @register_observation("cluster", size=lambda v: v.max_peers * (v.max_greens + 1), needs=("halting",))

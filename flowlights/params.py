@@ -3,6 +3,7 @@
 Both are plain dataclasses, validated on construction, serialisable with ``dataclasses.asdict``
 so that a run can be written out and replayed exactly.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,13 +52,17 @@ class SumoParams:
         if self.gui and self.backend != "traci":
             raise ConfigError("gui=True needs backend='traci' (sumo-gui cannot run through libsumo).")
         if not self.step_length >= 0.001:
-            raise ConfigError(f"step_length={self.step_length!r} must be at least 0.001 s (SUMO's time resolution), e.g. 1.0.")
+            raise ConfigError(
+                f"step_length={self.step_length!r} must be at least 0.001 s (SUMO's time resolution), e.g. 1.0."
+            )
         if self.warmup < 0:
             raise ConfigError(f"warmup={self.warmup!r} must be >= 0 seconds.")
         if self.begin is not None and self.end is not None and self.end <= self.begin:
             raise ConfigError(f"end={self.end!r} must be later than begin={self.begin!r}.")
         if isinstance(self.sumo_args, str):
-            raise ConfigError(f"sumo_args={self.sumo_args!r} must be a list of strings, e.g. ['--additional-files', 'x.add.xml'].")
+            raise ConfigError(
+                f"sumo_args={self.sumo_args!r} must be a list of strings, e.g. ['--additional-files', 'x.add.xml']."
+            )
         self.sumo_args = [str(a) for a in self.sumo_args]
 
 
@@ -167,8 +172,10 @@ class EnvParams:
                 f"{self.yellow + self.all_red!r} s; raise delta_time or shorten the transition."
             )
         if self.decision not in DECISIONS:
-            raise ConfigError(f"decision={self.decision!r} is unknown; use one of {DECISIONS} ('fixed': every light every "
-                              "delta_time; 'event': a light only when it can act).")
+            raise ConfigError(
+                f"decision={self.decision!r} is unknown; use one of {DECISIONS} ('fixed': every light every "
+                "delta_time; 'event': a light only when it can act)."
+            )
         if self.action_mode not in ACTION_MODES:
             raise ConfigError(f"action_mode={self.action_mode!r} is unknown; use one of {ACTION_MODES}.")
         if isinstance(self.observation, str):
@@ -191,17 +198,25 @@ class EnvParams:
         if not 0.0 <= self.neighbor_weight <= 1.0:
             raise ConfigError(f"neighbor_weight={self.neighbor_weight!r} must be within [0, 1].")
         if not self.change_cost >= 0:
-            raise ConfigError(f"change_cost={self.change_cost!r} must be >= 0 (reward units per green change; 0 disables it).")
+            raise ConfigError(
+                f"change_cost={self.change_cost!r} must be >= 0 (reward units per green change; 0 disables it)."
+            )
         if not (self.reward_scale > 0 and math.isfinite(self.reward_scale)):
-            raise ConfigError(f"reward_scale={self.reward_scale!r} must be a finite number > 0 (1 leaves rewards as they are; "
-                              "e.g. 0.01 to bring per-decision rewards of -100 to -1).")
+            raise ConfigError(
+                f"reward_scale={self.reward_scale!r} must be a finite number > 0 (1 leaves rewards as they are; "
+                "e.g. 0.01 to bring per-decision rewards of -100 to -1)."
+            )
         if not 0.0 <= self.cluster_weight <= 1.0 or self.neighbor_weight + self.cluster_weight > 1.0:
-            raise ConfigError(f"cluster_weight={self.cluster_weight!r} must be within [0, 1] and, with "
-                              f"neighbor_weight={self.neighbor_weight!r}, sum to at most 1.")
+            raise ConfigError(
+                f"cluster_weight={self.cluster_weight!r} must be within [0, 1] and, with "
+                f"neighbor_weight={self.neighbor_weight!r}, sum to at most 1."
+            )
         self._check_groups()
         if self.pedestrian_clearance < 0 or self.pedestrian_weight < 0:
-            raise ConfigError(f"pedestrian_clearance={self.pedestrian_clearance!r} s and pedestrian_weight="
-                              f"{self.pedestrian_weight!r} must be >= 0.")
+            raise ConfigError(
+                f"pedestrian_clearance={self.pedestrian_clearance!r} s and pedestrian_weight="
+                f"{self.pedestrian_weight!r} must be >= 0."
+            )
         if self.detectors is not None and not str(self.detectors).strip():
             raise ConfigError("detectors='' names no sensors; use 'generate', the path of an additional file, or None.")
         if self.tls_ids is not None:
@@ -211,31 +226,38 @@ class EnvParams:
             if not self.tls_ids:
                 raise ConfigError("tls_ids=[] controls no light; give at least one id or None for all.")
 
-
     def _check_groups(self) -> None:
         """couplings / clusters in their canonical form (tuples, str ids); shapes checked here, ids in the env."""
         from flowlights.signals.coupling import parse_couplings
 
         if isinstance(self.couplings, (str, bytes)) or not isinstance(self.couplings, (list, tuple)):
-            raise ConfigError(f"couplings={self.couplings!r} must be a list of (influencer, follower) pairs, e.g. [('A0', 'B0')].")
+            raise ConfigError(
+                f"couplings={self.couplings!r} must be a list of (influencer, follower) pairs, e.g. [('A0', 'B0')]."
+            )
         try:  # shapes here; the ids are checked against the network by the env
             self.couplings = tuple((i, f) if t is None else (i, f, t) for i, f, t in parse_couplings(self.couplings))
         except ValueError as exc:
             raise ConfigError(f"EnvParams.couplings: {exc}") from None
         if not isinstance(self.clusters, dict):
-            raise ConfigError(f"clusters={self.clusters!r} must be a dict {{name: [light ids]}}, e.g. {{'c0': ['A0', 'A1']}}.")
+            raise ConfigError(
+                f"clusters={self.clusters!r} must be a dict {{name: [light ids]}}, e.g. {{'c0': ['A0', 'A1']}}."
+            )
         owner: dict[str, str] = {}
         for name, members in self.clusters.items():
             if isinstance(members, (str, bytes)) or not isinstance(members, (list, tuple)) or len(members) < 2:
                 raise ConfigError(f"clusters[{name!r}]={members!r} must list two or more light ids.")
             for tls in map(str, members):
                 if tls in owner:
-                    raise ConfigError(f"light {tls!r} is in clusters {owner[tls]!r} and {name!r}; a light belongs to one cluster.")
+                    raise ConfigError(
+                        f"light {tls!r} is in clusters {owner[tls]!r} and {name!r}; a light belongs to one cluster."
+                    )
                 owner[tls] = str(name)
         self.clusters = {str(n): [str(t) for t in m] for n, m in self.clusters.items()}
         if self.cluster_weight and not self.clusters:
-            raise ConfigError(f"cluster_weight={self.cluster_weight!r} mixes cluster rewards but no clusters are given; "
-                              "set clusters={'name': [light ids]} or cluster_weight=0.")
+            raise ConfigError(
+                f"cluster_weight={self.cluster_weight!r} mixes cluster rewards but no clusters are given; "
+                "set clusters={'name': [light ids]} or cluster_weight=0."
+            )
 
 
 def split_kwargs(kwargs: dict[str, Any], *classes: type) -> list[dict[str, Any]]:
@@ -273,6 +295,8 @@ def flow_steps(sim: SumoParams, env: EnvParams, begin: float) -> tuple[SumoParam
     if env.horizon is not None:  # Flow's horizon counts the env steps after the warm-up
         end = begin + sim.warmup + env.horizon * per_step
         if sim.end is not None and sim.end != end:
-            raise ConfigError(f"end={sim.end!r} and horizon={env.horizon} (which gives end={end:g}) disagree; keep one of them.")
+            raise ConfigError(
+                f"end={sim.end!r} and horizon={env.horizon} (which gives end={end:g}) disagree; keep one of them."
+            )
         sim = dataclasses.replace(sim, end=end)
     return sim, env

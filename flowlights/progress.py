@@ -1,5 +1,6 @@
 """Progress bars for long runs (tqdm): live on a terminal; in a log, one line every half minute
 and one at the end; nothing at all for a run shorter than two seconds."""
+
 from __future__ import annotations
 
 import sys
@@ -37,10 +38,17 @@ class Progress:
     def __init__(self, total: float, label: str, stream: TextIO = sys.stderr) -> None:
         self.tty = stream.isatty()
         self.start = time.perf_counter()
-        self._bar: Any = _Bar(total=max(total, 1e-9), desc=label, file=stream if self.tty else _Lines(stream),
-                              leave=True, delay=QUIET_SECONDS, mininterval=0.2 if self.tty else 30.0,
-                              dynamic_ncols=self.tty, ascii=not self.tty,
-                              bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}{postfix}")
+        self._bar: Any = _Bar(
+            total=max(total, 1e-9),
+            desc=label,
+            file=stream if self.tty else _Lines(stream),
+            leave=True,
+            delay=QUIET_SECONDS,
+            mininterval=0.2 if self.tty else 30.0,
+            dynamic_ncols=self.tty,
+            ascii=not self.tty,
+            bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}{postfix}",
+        )
 
     def update(self, done: float, note: str = "") -> None:
         if note:

@@ -14,6 +14,7 @@
 A protocol sets fields of EnvParams/SumoParams. A field the user set to another value (not the
 dataclass default) conflicts with it: that raises a ConfigError naming both, never a silent override.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,14 +42,16 @@ class Protocol:
 PROTOCOLS: dict[str, Protocol] = {
     "flowlights": Protocol("flowlights", "safe default: 5 s decisions, 3 s yellow + 2 s all-red, green 5-60 s"),
     "resco": Protocol(
-        "resco", "RESCO's MDP: 10 s decisions with the 3 s yellow inside them, no all-red, no max green, no teleports",
+        "resco",
+        "RESCO's MDP: 10 s decisions with the 3 s yellow inside them, no all-red, no max green, no teleports",
         env={"delta_time": 10.0, "yellow": 3.0, "all_red": 0.0, "min_green": 7.0, "max_green": None},
         sim={"time_to_teleport": -1.0},
         per_scenario={"arterial4x4": {"delta_time": 5.0, "yellow": 2.0, "min_green": 3.0}},
         start_served=True,
     ),
     "cbengine": Protocol(
-        "cbengine", "CBEngine's: 10 s decisions, a change stops the intersection 5 s (3 s yellow + 2 s all-red), no max green",
+        "cbengine",
+        "CBEngine's: 10 s decisions, a change stops the intersection 5 s (3 s yellow + 2 s all-red), no max green",
         env={"delta_time": 10.0, "yellow": 3.0, "all_red": 2.0, "min_green": 5.0, "max_green": None},
         sim={"time_to_teleport": -1.0},
         start_served=True,

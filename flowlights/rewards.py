@@ -6,6 +6,7 @@ that persists over the episode (for rewards defined as changes). Add your own wi
 ``flowlights.sim.lanes``; left out, all but vehicle ids). ``EnvParams.neighbor_weight`` mixes in the
 neighbours' mean.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Optional, Sequence
@@ -25,8 +26,9 @@ get_reward = REWARDS.get_or_fail
 CHANGE_REWARDS: set[str] = set()  # rewards measuring a change since the last call (not a level per delta_time)
 
 
-def register_reward(name: str, needs: Optional[Sequence[str]] = None,
-                    override: bool = False, change: bool = False) -> Callable[[RewardFn], RewardFn]:
+def register_reward(
+    name: str, needs: Optional[Sequence[str]] = None, override: bool = False, change: bool = False
+) -> Callable[[RewardFn], RewardFn]:
     """Decorator adding a reward under ``name``, with the lane measurements it reads (``override=True``
     replaces one already registered). ``change``: it measures what changed since its last call (its
     memory), so event-driven decisions add it up as it is, not weighted by time."""

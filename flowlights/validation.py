@@ -1,5 +1,6 @@
 """Type checks of params dataclasses against their annotations, so that a wrong type is a ConfigError
 naming the field (and what it takes), never a TypeError deep inside a run."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -61,8 +62,10 @@ def check_types(params: Any) -> None:
     for f in dataclasses.fields(params):
         value = getattr(params, f.name)
         if not _matches(value, hints.get(f.name, Any), f.name):
-            raise ConfigError(f"{type(params).__name__}: {f.name}={value!r} is not a valid value; "
-                              f"it takes {_describe(hints[f.name])}{' (finite)' if 'float' in _describe(hints[f.name]) else ''}.")
+            raise ConfigError(
+                f"{type(params).__name__}: {f.name}={value!r} is not a valid value; "
+                f"it takes {_describe(hints[f.name])}{' (finite)' if 'float' in _describe(hints[f.name]) else ''}."
+            )
 
 
 def one_home(key: str, current: Any, default: Any, value: Any, here: str, there: str) -> Any:

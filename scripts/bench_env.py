@@ -4,6 +4,7 @@ sumo on the same scenario in the same run. A thin wrapper over ``flowlights benc
     python scripts/bench_env.py                       # bundled grid4x4 and RESCO grid4x4
     python scripts/bench_env.py grid2x2 x.sumocfg --repeats 5 --backend traci
 """
+
 import sys
 
 from flowlights.cli import main

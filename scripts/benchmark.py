@@ -9,6 +9,7 @@ ingolstadt21; the same with the default 2 s all-red), ``scale`` (10x10 and 32x32
 ``rllib`` (env steps per second in PPO training with 0 and 2 env runners, and 2 with minibatch 1800, on RESCO grid4x4 or,
 without RESCO, the bundled 4x4 grid). sumo-rl is installed into a throwaway venv on first use.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,9 +42,14 @@ def scale_table(sizes: list[int]) -> str:
 
 def rllib_table(resco: Path, iterations: int) -> str:
     experiment = REPO / "exp_configs" / ("resco_grid4x4.py" if (resco / "grid4x4").is_dir() else "grid4x4_shared.py")
-    setups = [(0, {}), (2, {}), (2, {"minibatch_size": 1800})]  # today's default, both cores, both cores + larger minibatch
-    return rllib_throughput.format_results([rllib_throughput.bench_rllib(experiment, n, iterations, training)
-                                            for n, training in setups])
+    setups = [
+        (0, {}),
+        (2, {}),
+        (2, {"minibatch_size": 1800}),
+    ]  # today's default, both cores, both cores + larger minibatch
+    return rllib_throughput.format_results(
+        [rllib_throughput.bench_rllib(experiment, n, iterations, training) for n, training in setups]
+    )
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
 """Lights as services, measured: latency, messages/s, restart time, lockstep == evaluate (flowlights.deploy.benchmark)."""
+
 import argparse
 from pathlib import Path
 
@@ -6,12 +7,19 @@ from flowlights.deploy.benchmark import bench_online, main
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[4, 10], help="NxN grids (default 4 10: 16 and 100 lights)")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[4, 10], help="NxN grids (default 4 10: 16 and 100 lights)"
+    )
     parser.add_argument("--buses", nargs="+", default=["ray"], help="ray and/or redis://HOST:PORT (a running server)")
     parser.add_argument("--end", type=float, default=600.0, help="simulated seconds per episode (default 600)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
-    parser.add_argument("--online", type=Path, default=None, metavar="RESULT_DIR",
-                        help="instead: frozen vs learning (--train) deployment of this trained run, same seeds")
+    parser.add_argument(
+        "--online",
+        type=Path,
+        default=None,
+        metavar="RESULT_DIR",
+        help="instead: frozen vs learning (--train) deployment of this trained run, same seeds",
+    )
     parser.add_argument("--episodes", type=int, default=6, help="with --online: episodes of each (default 6)")
     args = parser.parse_args()
     if args.online:

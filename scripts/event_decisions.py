@@ -4,10 +4,10 @@ controller (and optionally a trained policy) on one scenario, same seeds and set
     python scripts/event_decisions.py --scenario ../shared/scenarios/resco/grid4x4/grid4x4.sumocfg --episodes 3
     python scripts/event_decisions.py --scenario grid2x2 --checkpoint results/grid2x2_shared_<date>
 """
+
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 
@@ -34,13 +34,24 @@ def main() -> int:
     for subject in subjects:
         for mode in ("fixed", "event"):
             scenario = None if not isinstance(subject, str) else args.scenario
-            report = evaluate(scenario, subject, episodes=args.episodes, seed=args.seed, progress=False, decision=mode,
-                              time_to_teleport=-1)
+            report = evaluate(
+                scenario,
+                subject,
+                episodes=args.episodes,
+                seed=args.seed,
+                progress=False,
+                decision=mode,
+                time_to_teleport=-1,
+            )
             s = report["summary"]
-            rows.append(f"| {report['controller']} | {mode} | {s['decisions']['mean']:.0f} | {s['mean_delay']['mean']:.2f} ± "
-                        f"{s['mean_delay']['std']:.2f} | {s['resco_delay']['mean']:.2f} |")
-    print(f"`python scripts/event_decisions.py {' '.join(sys.argv[1:])}` — seeds {args.seed}..{args.seed + args.episodes - 1}, "
-          "protocol flowlights (5 s decisions, 3 s yellow, 2 s all-red, min green 5 s)\n")
+            rows.append(
+                f"| {report['controller']} | {mode} | {s['decisions']['mean']:.0f} | {s['mean_delay']['mean']:.2f} ± "
+                f"{s['mean_delay']['std']:.2f} | {s['resco_delay']['mean']:.2f} |"
+            )
+    print(
+        f"`python scripts/event_decisions.py {' '.join(sys.argv[1:])}` — seeds {args.seed}..{args.seed + args.episodes - 1}, "
+        "protocol flowlights (5 s decisions, 3 s yellow, 2 s all-red, min green 5 s)\n"
+    )
     print("| controller | decisions | light decisions / episode | mean delay (s) | resco_delay (s) |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))

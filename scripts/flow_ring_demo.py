@@ -6,6 +6,7 @@ one more IDM driver with noise). Figures go to docs/results.md (section "flow-ri
     python scripts/flow_ring_demo.py --minutes 20
     python scripts/flow_ring_demo.py --resume results/flow_ring/flow_ring_<date>   # evaluate only
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,19 +35,29 @@ def main() -> int:
     parser.add_argument("--resume", type=Path, default=None, help="skip training: evaluate this results folder")
     parser.add_argument("--doc", type=Path, default=Path("docs/results.md"))
     args = parser.parse_args()
-    run_dir = args.resume or train(CONFIG, TrainSettings(minutes=args.minutes, num_env_runners=args.num_env_runners,
-                                                         checkpoint_freq=20), out=Path("results/flow_ring"))
+    run_dir = args.resume or train(
+        CONFIG,
+        TrainSettings(minutes=args.minutes, num_env_runners=args.num_env_runners, checkpoint_freq=20),
+        out=Path("results/flow_ring"),
+    )
     policy = FlowPolicy(run_dir)
     trained, humans = [], []
     for seed in args.seeds:
         trained += run_rollouts(policy.experiment, policy, seed=seed)
         humans += run_rollouts(all_human(policy.experiment), None, seed=seed)
-    rows = "\n".join(f"| {name} | {summary(r, 'human_speed_std')} | {summary(r, 'mean_speed')} | {summary(r, 'return') if agents else '–'} |"
-                     for name, r, agents in (("all-human ring (22 IDM drivers)", humans, False),
-                                             ("trained RL vehicle + 21 IDM drivers", trained, True)))
+    rows = "\n".join(
+        f"| {name} | {summary(r, 'human_speed_std')} | {summary(r, 'mean_speed')} | {summary(r, 'return') if agents else '–'} |"
+        for name, r, agents in (
+            ("all-human ring (22 IDM drivers)", humans, False),
+            ("trained RL vehicle + 21 IDM drivers", trained, True),
+        )
+    )
     last = last_progress(run_dir)
     steps, minutes = last.get("env_steps", "?"), float(last.get("wall_seconds") or 0) / 60
-    text = marked("flow-ring", "flow-ring", f"""## Flow's ring road: the RL vehicle damps the waves
+    text = marked(
+        "flow-ring",
+        "flow-ring",
+        f"""## Flow's ring road: the RL vehicle damps the waves
 
 `python scripts/flow_ring_demo.py {" ".join(sys.argv[1:])}` — exp_configs/flow_ring.py (Flow's ring:
 IDM drivers with noise 0.2, ring of 220-270 m drawn per episode, decisions every 0.2 s), PPO,
@@ -58,7 +69,8 @@ Human speed spread: the standard deviation of the human drivers' speeds, average
 | ring | human drivers' speed std (m/s) | mean speed, all vehicles (m/s) | return (RL agent) |
 |---|---|---|---|
 {rows}
-""")
+""",
+    )
     put_section(args.doc, "flow-ring", text, kind="flow-ring")
     print(text)
     return 0

@@ -5,6 +5,7 @@ table and the learning curve into docs/results.md.
     python scripts/learning_demo.py exp_configs/grid2x2_shared.py --minutes 30
     python scripts/learning_demo.py exp_configs/resco_grid4x4.py --minutes 60
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,11 @@ def main() -> int:
     if args.resume:
         run_dir = args.resume
     else:
-        run_dir = train(args.exp_config, TrainSettings(minutes=args.minutes, num_env_runners=args.num_env_runners,
-                                                       checkpoint_freq=25), out=args.out)
+        run_dir = train(
+            args.exp_config,
+            TrainSettings(minutes=args.minutes, num_env_runners=args.num_env_runners, checkpoint_freq=25),
+            out=args.out,
+        )
     reports = compare_with_baselines(run_dir, args.baselines, args.episodes, args.eval_seed, run_dir / "evaluation")
     tag = args.exp_config.stem
     curve = args.doc.parent / f"learning_{tag}.png"

@@ -1,7 +1,8 @@
 """Regenerate the bundled scenarios in networks/ with flowlights' own GridNetwork and InFlows.
 
-    python scripts/make_networks.py [--out networks]
+python scripts/make_networks.py [--out networks]
 """
+
 from __future__ import annotations
 
 import argparse

@@ -9,6 +9,7 @@ during a transition or before min green: the env ignores those requests, and the
 do nothing. With ``action_mask=True`` the masked module never picks them. The tables (held-out delays per
 training seed and their mean; training curves at equal env steps) go to docs/results.md (section "masking").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,28 +21,55 @@ from flowlights.training.experiment import experiment_from_dict
 
 
 def experiment(scenario: str, masked: bool) -> object:
-    return experiment_from_dict({
-        "exp_tag": f"masking_{'on' if masked else 'off'}_{scenario.replace(':', '_')}", "env_name": "TrafficLightEnv",
-        "network": "NetworkFile", "simulator": "libsumo", "sim": {"time_to_teleport": -1},
-        "env": {"observation": ["phase", "min_green", "zone_approach", "zone_queue"], "reward": "zone_queue",
-                "pad_observations": True, "action_mask": masked},
-        "net": {"scenario": scenario}, "policies": "shared",
-        "training": {"lr": 5e-4, "gamma": 0.95, "train_batch_size_per_learner": 2000, "minibatch_size": 1000,
-                     "num_epochs": 5},
-    }, "masking demo")
+    return experiment_from_dict(
+        {
+            "exp_tag": f"masking_{'on' if masked else 'off'}_{scenario.replace(':', '_')}",
+            "env_name": "TrafficLightEnv",
+            "network": "NetworkFile",
+            "simulator": "libsumo",
+            "sim": {"time_to_teleport": -1},
+            "env": {
+                "observation": ["phase", "min_green", "zone_approach", "zone_queue"],
+                "reward": "zone_queue",
+                "pad_observations": True,
+                "action_mask": masked,
+            },
+            "net": {"scenario": scenario},
+            "policies": "shared",
+            "training": {
+                "lr": 5e-4,
+                "gamma": 0.95,
+                "train_batch_size_per_learner": 2000,
+                "minibatch_size": 1000,
+                "num_epochs": 5,
+            },
+        },
+        "masking demo",
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", default="resco:cologne8")
-    comparison_arguments(parser, minutes=12.0, seeds=(0, 1, 2), out=Path("results/masking"), doc=Path("docs/results.md"))
+    comparison_arguments(
+        parser, minutes=12.0, seeds=(0, 1, 2), out=Path("results/masking"), doc=Path("docs/results.md")
+    )
     args = parser.parse_args()
-    variants = [Variant("no mask", experiment(args.scenario, False)), Variant("masked", experiment(args.scenario, True))]
-    print(compare_and_write(
-        variants, args, "Action masks in training",
-        f"{args.scenario}, protocol flowlights, one PPO policy shared by all lights (padded observations and actions; "
-        "zone features, zone_queue reward), same budget and settings for both variants, 2 env runners",
-        kind="results", tag="masking"))
+    variants = [
+        Variant("no mask", experiment(args.scenario, False)),
+        Variant("masked", experiment(args.scenario, True)),
+    ]
+    print(
+        compare_and_write(
+            variants,
+            args,
+            "Action masks in training",
+            f"{args.scenario}, protocol flowlights, one PPO policy shared by all lights (padded observations and actions; "
+            "zone features, zone_queue reward), same budget and settings for both variants, 2 env runners",
+            kind="results",
+            tag="masking",
+        )
+    )
     return 0
 
 

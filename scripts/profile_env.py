@@ -7,6 +7,7 @@ Prints the functions with the most own time; SUMO's step is ``libsumo._libsumo.s
 (cProfile adds its own cost to every Python call, so the Python share reads high; the
 benchmarks' figures come without it.)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,10 @@ def main() -> int:
         profile.disable()
     finally:
         env.close()
-    print(f"{timing.decisions} decisions of {timing.lights} lights: {timing.wall:.2f} s, of which SUMO's step "
-          f"{timing.sumo_step:.2f} s and reset {timing.reset:.2f} s (profiled)")
+    print(
+        f"{timing.decisions} decisions of {timing.lights} lights: {timing.wall:.2f} s, of which SUMO's step "
+        f"{timing.sumo_step:.2f} s and reset {timing.reset:.2f} s (profiled)"
+    )
     pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(args.top)
     return 0
 

@@ -6,6 +6,7 @@ RESCO_DIR defaults to ../shared/scenarios/resco. Settings: flowlights' defaults 
 every 5 s, yellow 3 s, all-red 2 s, min green 5 s, max green 60 s), SUMO with
 --time-to-teleport -1 and --tripinfo-output.write-unfinished, as RESCO measures delay.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,18 @@ from flowlights.evaluation.results_table import results_markdown
 from flowlights.networks.network_file import resco_dir
 
 SCENARIOS = ["grid4x4", "arterial4x4", "cologne1", "cologne3", "cologne8", "ingolstadt1", "ingolstadt7", "ingolstadt21"]
-CONTROLLER_ORDER = ["fixed", "program", "webster", "actuated", "delay_based", "max_pressure", "max_pressure_gap", "greedy", "sotl",
-                    "random"]
+CONTROLLER_ORDER = [
+    "fixed",
+    "program",
+    "webster",
+    "actuated",
+    "delay_based",
+    "max_pressure",
+    "max_pressure_gap",
+    "greedy",
+    "sotl",
+    "random",
+]
 
 
 def main() -> int:
@@ -38,11 +49,22 @@ def main() -> int:
     for scenario in args.scenarios:
         folder = args.resco / scenario
         for controller in args.controllers:
-            report = evaluate(str(folder), controller, episodes=args.episodes, seed=0, progress=False,
-                              out=args.runs / scenario / controller, time_to_teleport=-1)
+            report = evaluate(
+                str(folder),
+                controller,
+                episodes=args.episodes,
+                seed=0,
+                progress=False,
+                out=args.runs / scenario / controller,
+                time_to_teleport=-1,
+            )
             reports[(controller, scenario)] = report
-            print(f"{scenario:13s} {controller:13s} resco_delay {report['summary']['resco_delay']['mean']:8.2f} "
-                  f"({time.time() - started:.0f} s)", file=sys.stderr, flush=True)
+            print(
+                f"{scenario:13s} {controller:13s} resco_delay {report['summary']['resco_delay']['mean']:8.2f} "
+                f"({time.time() - started:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
     command = "python scripts/resco_baselines.py " + " ".join(sys.argv[1:])
     preamble = f"""## Baselines on the RESCO scenarios under protocol `flowlights`
 
@@ -60,8 +82,12 @@ vehicles that never departed): compare it with RESCO's published table in
 and no all-red, so the settings differ. `mean_delay`, `mean_travel_time` and
 `mean_waiting_time` cover finished trips only; `mean_queue` is halting vehicles per light.
 """
-    put_section(args.out, "flowlights", marked("baselines", "flowlights",
-                                               results_markdown(reports, args.controllers, args.scenarios, preamble)), kind="baselines")
+    put_section(
+        args.out,
+        "flowlights",
+        marked("baselines", "flowlights", results_markdown(reports, args.controllers, args.scenarios, preamble)),
+        kind="baselines",
+    )
     print(f"wrote {args.out}")
     return 0
 

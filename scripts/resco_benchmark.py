@@ -14,6 +14,7 @@ this machine), on another SUMO (RESCO tested 1.9.1:
 docs/resco_learning_<protocol>.json) and its tables as a section of docs/results.md.
 RESCO's scenarios: ../shared/scenarios/resco or $FLOWLIGHTS_RESCO.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,13 @@ from pathlib import Path
 
 from flowlights.errors import FlowlightsError
 from flowlights.evaluation.learning_report import marked, put_section
-from flowlights.evaluation.resco_benchmark import (baselines_table, learned_table, learned_vs_ours_table, load_results,
-                                                    run_benchmark)
+from flowlights.evaluation.resco_benchmark import (
+    baselines_table,
+    learned_table,
+    learned_vs_ours_table,
+    load_results,
+    run_benchmark,
+)
 from flowlights.evaluation.resco_reference import SCENARIOS
 from flowlights.protocols import PROTOCOLS
 
@@ -41,10 +47,15 @@ def other_sumo_label(home: Path) -> str:
 
 def other_sections(results: dict, protocol: str) -> str:
     labels = sorted({key for entry in results.values() for key in entry if key.startswith("sumo ")})
-    return "".join(f"\n### Baselines on {label} (RESCO's SUMO), through TraCI\n\n{baselines_table(results, protocol, label)}\n"
-                   + (f"\n### Learned lights on {label}\n\n{learned_table(results, protocol, label)}\n"
-                      if any("trained" in entry.get(label, {}) for entry in results.values()) else "")
-                   for label in labels)
+    return "".join(
+        f"\n### Baselines on {label} (RESCO's SUMO), through TraCI\n\n{baselines_table(results, protocol, label)}\n"
+        + (
+            f"\n### Learned lights on {label}\n\n{learned_table(results, protocol, label)}\n"
+            if any("trained" in entry.get(label, {}) for entry in results.values())
+            else ""
+        )
+        for label in labels
+    )
 
 
 def write_tables(results: dict, protocol: str, doc: Path) -> None:
@@ -99,35 +110,70 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=list(SCENARIOS))
     parser.add_argument("--protocol", default="resco", choices=list(PROTOCOLS))
-    parser.add_argument("--minutes", type=float, default=None, help="training budget per scenario and seed (none: baselines only)")
+    parser.add_argument(
+        "--minutes", type=float, default=None, help="training budget per scenario and seed (none: baselines only)"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default 0)")
-    parser.add_argument("--retrain", action="store_true",
-                        help="train the given seeds again where they have a result (the earlier one is kept under "
-                             "'trained_earlier' in the JSON)")
-    parser.add_argument("--resume", type=Path, default=None,
-                        help="a stopped training run (results/resco_benchmark/<scenario>/...) of the one scenario and seed "
-                             "given: continue it up to --minutes in all, then evaluate")
-    parser.add_argument("--imitate", default=None, metavar="CONTROLLER",
-                        help="each training starts as a copy of this controller (e.g. greedy; flowlights train --imitate); "
-                             "a seed trained without it is trained again, the earlier result kept")
-    parser.add_argument("--imitate-rounds", type=int, default=0, metavar="N",
-                        help="then N DAgger rounds: the copy drives an episode, the controller labels the states it reaches, "
-                             "the copy is fitted again (flowlights train --imitate-rounds)")
-    parser.add_argument("--select-checkpoint", type=int, default=0, metavar="N",
-                        help="report each run's checkpoint (the copy iter_000000 included) that does best on N validation "
-                             "episodes (seeds 200.., apart from the held-out 100..104), not its last; runs trained before "
-                             "with the same set-up are given it without training again")
-    parser.add_argument("--setup", default=None, metavar="JSON",
-                        help="changes to each scenario's own training set-up, as JSON or a JSON file, e.g. "
-                             "'{\"env\": {\"reward\": \"zone_queue_held\"}, \"training\": {\"lr\": 1e-4}}' (env and training "
-                             "merged key by key); a seed trained without them is trained again, the earlier result kept")
+    parser.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train the given seeds again where they have a result (the earlier one is kept under "
+        "'trained_earlier' in the JSON)",
+    )
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        help="a stopped training run (results/resco_benchmark/<scenario>/...) of the one scenario and seed "
+        "given: continue it up to --minutes in all, then evaluate",
+    )
+    parser.add_argument(
+        "--imitate",
+        default=None,
+        metavar="CONTROLLER",
+        help="each training starts as a copy of this controller (e.g. greedy; flowlights train --imitate); "
+        "a seed trained without it is trained again, the earlier result kept",
+    )
+    parser.add_argument(
+        "--imitate-rounds",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then N DAgger rounds: the copy drives an episode, the controller labels the states it reaches, "
+        "the copy is fitted again (flowlights train --imitate-rounds)",
+    )
+    parser.add_argument(
+        "--select-checkpoint",
+        type=int,
+        default=0,
+        metavar="N",
+        help="report each run's checkpoint (the copy iter_000000 included) that does best on N validation "
+        "episodes (seeds 200.., apart from the held-out 100..104), not its last; runs trained before "
+        "with the same set-up are given it without training again",
+    )
+    parser.add_argument(
+        "--setup",
+        default=None,
+        metavar="JSON",
+        help="changes to each scenario's own training set-up, as JSON or a JSON file, e.g. "
+        "'{\"env\": {\"reward\": \"zone_queue_held\"}, \"training\": {\"lr\": 1e-4}}' (env and training "
+        "merged key by key); a seed trained without them is trained again, the earlier result kept",
+    )
     parser.add_argument("--num-env-runners", type=int, default=2)
-    parser.add_argument("--runs", type=Path, default=Path("results/resco_benchmark"), help="run folders (not committed)")
+    parser.add_argument(
+        "--runs", type=Path, default=Path("results/resco_benchmark"), help="run folders (not committed)"
+    )
     parser.add_argument("--json", type=Path, default=None, help="default docs/resco_learning.json (resco protocol)")
-    parser.add_argument("--doc", type=Path, default=Path("docs/results.md"), help="where the tables go (a section of it)")
-    parser.add_argument("--sumo-home", type=Path, default=None,
-                        help="run the baselines and the trained policies on another SUMO installation (e.g. 1.9.1, RESCO's) through "
-                             "TraCI; no training")
+    parser.add_argument(
+        "--doc", type=Path, default=Path("docs/results.md"), help="where the tables go (a section of it)"
+    )
+    parser.add_argument(
+        "--sumo-home",
+        type=Path,
+        default=None,
+        help="run the baselines and the trained policies on another SUMO installation (e.g. 1.9.1, RESCO's) through "
+        "TraCI; no training",
+    )
     args = parser.parse_args()
     changes = setup_changes(args.setup, parser) if args.setup else None
     suffix = "" if args.protocol == "resco" else f"_{args.protocol}"
@@ -143,11 +189,23 @@ def main() -> int:
     if args.resume and (len(args.scenarios) != 1 or len(args.seeds) != 1 or args.minutes is None):
         parser.error("--resume continues one run: give exactly one --scenarios, one --seeds and --minutes")
     try:
-        results = run_benchmark(args.scenarios, args.protocol, json_path, args.runs, minutes=None if other else args.minutes,
-                                seeds=args.seeds, num_env_runners=args.num_env_runners, log=log, other_sumo=other,
-                                retrain=args.retrain or args.resume is not None, resume=args.resume,
-                                imitate=args.imitate, changes=changes, imitate_rounds=args.imitate_rounds,
-                                select_episodes=args.select_checkpoint)
+        results = run_benchmark(
+            args.scenarios,
+            args.protocol,
+            json_path,
+            args.runs,
+            minutes=None if other else args.minutes,
+            seeds=args.seeds,
+            num_env_runners=args.num_env_runners,
+            log=log,
+            other_sumo=other,
+            retrain=args.retrain or args.resume is not None,
+            resume=args.resume,
+            imitate=args.imitate,
+            changes=changes,
+            imitate_rounds=args.imitate_rounds,
+            select_episodes=args.select_checkpoint,
+        )
     except FlowlightsError as error:  # a bad set-up, scenario or run: its message names it and the fix
         print(f"resco_benchmark.py: error: {error}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ Trains with the env's action_masks() for a wall-clock budget, then runs the dete
 on held-out seeds (default 100..104) beside flowlights' `fixed` controller on the same scenario and
 settings; the table goes to docs/results.md (section "sb3:<form>").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,18 +67,29 @@ def main() -> int:
             return time.time() - self.started < args.minutes * 60
 
     env = make()
-    model = MaskablePPO("MlpPolicy", env, n_steps=1024, batch_size=256, n_epochs=5, learning_rate=5e-4, gamma=0.95,
-                        seed=0, verbose=0)
+    model = MaskablePPO(
+        "MlpPolicy", env, n_steps=1024, batch_size=256, n_epochs=5, learning_rate=5e-4, gamma=0.95, seed=0, verbose=0
+    )
     started = time.time()
     model.learn(total_timesteps=10**9, callback=Budget())
     minutes, steps = (time.time() - started) / 60, model.num_timesteps
     env.close()
     trained = rollout_delays(model, make, args.seeds)
-    fixed = evaluate(args.scenario, "fixed", episodes=len(args.seeds), seed=args.seeds[0], progress=False, end=args.end,
-                     reward="queue")
+    fixed = evaluate(
+        args.scenario,
+        "fixed",
+        episodes=len(args.seeds),
+        seed=args.seeds[0],
+        progress=False,
+        end=args.end,
+        reward="queue",
+    )
     fixed_delays = [e["mean_delay"] for e in fixed["episodes"]]
     row = lambda values: f"{statistics.fmean(values):.2f} ± {statistics.pstdev(values):.2f}"  # noqa: E731
-    text = marked("sb3", args.form, f"""## Stable-Baselines3: MaskablePPO on `{args.form}` ({args.scenario})
+    text = marked(
+        "sb3",
+        args.form,
+        f"""## Stable-Baselines3: MaskablePPO on `{args.form}` ({args.scenario})
 
 `python scripts/sb3_demo.py {" ".join(sys.argv[1:])}` — sb3-contrib MaskablePPO (MlpPolicy, masks from the env's
 `action_masks()`), {minutes:.1f} min of training ({steps} decisions), reward `queue`, {args.end:g} s episodes, protocol
@@ -88,7 +100,8 @@ def main() -> int:
 |---|---|
 | fixed | {row(fixed_delays)} |
 | MaskablePPO ({args.form}) | {row(trained)} |
-""")
+""",
+    )
     put_section(args.doc, args.form, text, kind="sb3")
     print(text)
     return 0

@@ -7,6 +7,7 @@ Passes (exit 0) when nothing leaks: RSS grows less than 5% and open files, threa
 processes do not grow steadily (in both halves of the run, after one warm-up round that makes the one-off
 allocations).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,11 +21,25 @@ def training_soak(iterations: int) -> object:
     from flowlights.training.experiment import experiment_from_dict
     from flowlights.training.train import TrainSettings, algorithm
 
-    experiment = experiment_from_dict({
-        "exp_tag": "soak", "env_name": "TrafficLightEnv", "network": "NetworkFile", "simulator": "libsumo",
-        "sim": {"end": 600}, "env": {"reward": "queue"}, "net": {"scenario": "grid2x2"}, "policies": "shared",
-        "training": {"train_batch_size_per_learner": 240, "minibatch_size": 120, "num_epochs": 1, "fcnet_hiddens": [32]},
-    }, "soak")
+    experiment = experiment_from_dict(
+        {
+            "exp_tag": "soak",
+            "env_name": "TrafficLightEnv",
+            "network": "NetworkFile",
+            "simulator": "libsumo",
+            "sim": {"end": 600},
+            "env": {"reward": "queue"},
+            "net": {"scenario": "grid2x2"},
+            "policies": "shared",
+            "training": {
+                "train_batch_size_per_learner": 240,
+                "minibatch_size": 120,
+                "num_epochs": 1,
+                "fcnet_hiddens": [32],
+            },
+        },
+        "soak",
+    )
     with algorithm(experiment, TrainSettings(iterations=iterations, num_env_runners=0)) as algo:
         return soak(f"training ({iterations} PPO iterations, driver process)", iterations, lambda i: algo.train())
 
@@ -41,8 +56,11 @@ def main() -> int:
     if args.episodes:
         env = flowlights.parallel_env(scenario=args.scenario, end=args.end, backend=args.backend)
         try:
-            results.append(soak(f"env ({args.episodes} episodes of {args.scenario}, {args.backend})", args.episodes,
-                                env_round(env)))
+            results.append(
+                soak(
+                    f"env ({args.episodes} episodes of {args.scenario}, {args.backend})", args.episodes, env_round(env)
+                )
+            )
         finally:
             env.close()
     if args.iterations:

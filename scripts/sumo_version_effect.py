@@ -9,6 +9,7 @@ Delay per trip: tripinfo timeLoss + departDelay, unfinished trips included
 (``--tripinfo-output.write-unfinished``), ``--time-to-teleport -1``, the scenario's window — RESCO's
 settings; vehicles never inserted are left out on both sides (same accounting for both versions).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,27 @@ from flowlights.sim.sumo_home import sumo_home
 def trip_delay(sumo_bin: Path, sumocfg: Path, seed: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "tripinfo.xml"
-        subprocess.run([str(sumo_bin), "-c", str(sumocfg), "--seed", str(seed), "--time-to-teleport", "-1",
-                        "--tripinfo-output", str(out), "--tripinfo-output.write-unfinished", "true",
-                        "--no-step-log", "true", "--no-warnings", "true"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(sumo_bin),
+                "-c",
+                str(sumocfg),
+                "--seed",
+                str(seed),
+                "--time-to-teleport",
+                "-1",
+                "--tripinfo-output",
+                str(out),
+                "--tripinfo-output.write-unfinished",
+                "true",
+                "--no-step-log",
+                "true",
+                "--no-warnings",
+                "true",
+            ],
+            check=True,
+            capture_output=True,
+        )
         trips = read_tripinfos(out)
     return statistics.fmean(float(t["timeLoss"]) + float(t["departDelay"]) for t in trips)
 
@@ -42,15 +61,26 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102])
     args = parser.parse_args()
     homes = {"ours": sumo_home(), "other": args.other_sumo_home}
-    versions = {k: subprocess.run([str(h / "bin" / "sumo"), "--version"], capture_output=True, text=True).stdout.split("\n")[0]
-                for k, h in homes.items()}
+    versions = {
+        k: subprocess.run([str(h / "bin" / "sumo"), "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        for k, h in homes.items()
+    }
     rows = []
     for scenario in args.scenarios:
         cfg = resco_dir() / scenario / f"{scenario}.sumocfg"
-        means = {k: statistics.fmean(trip_delay(h / "bin" / "sumo", cfg, s) for s in args.seeds) for k, h in homes.items()}
+        means = {
+            k: statistics.fmean(trip_delay(h / "bin" / "sumo", cfg, s) for s in args.seeds) for k, h in homes.items()
+        }
         published = PUBLISHED[scenario].get("FIXED")
-        rows.append([scenario, f"{means['ours']:.2f}", f"{means['other']:.2f}", f"{100 * (means['ours'] / means['other'] - 1):+.1f}%",
-                     f"{published:.2f}" if published else "–"])
+        rows.append(
+            [
+                scenario,
+                f"{means['ours']:.2f}",
+                f"{means['other']:.2f}",
+                f"{100 * (means['ours'] / means['other'] - 1):+.1f}%",
+                f"{published:.2f}" if published else "–",
+            ]
+        )
         print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
     print(f"ours: {versions['ours']}\nother: {versions['other']}\nseeds {args.seeds}\n")
     print(markdown_table(["scenario (own program)", "ours", "other", "ours vs other", "RESCO FIXED"], rows))

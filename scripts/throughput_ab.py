@@ -8,6 +8,7 @@ Resumable (finished runs under --out are reused). Writes the tables as the secti
 docs/performance.md: held-out delays per training seed and their mean, and the training curves at equal env
 steps (does the larger minibatch learn less per step? does the speed make up for it?).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,14 +31,22 @@ def variant(config: str, name: str, runners: int, minibatch: int) -> Variant:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="exp_configs/resco_grid4x4.py")
-    comparison_arguments(parser, minutes=20.0, seeds=(0, 1), out=Path("results/throughput_ab"),
-                         doc=Path("docs/performance.md"))
+    comparison_arguments(
+        parser, minutes=20.0, seeds=(0, 1), out=Path("results/throughput_ab"), doc=Path("docs/performance.md")
+    )
     args = parser.parse_args()
     variants = [variant(args.config, name, runners, minibatch) for name, (runners, minibatch) in SETUPS.items()]
-    print(compare_and_write(
-        variants, args, "Does the fast set-up learn as well?",
-        f"{args.config}, protocol {variants[0].experiment.protocol}, PPO, {args.minutes:g} min of training per set-up "
-        "and training seed, nothing else running", kind="performance", tag="throughput-ab"))
+    print(
+        compare_and_write(
+            variants,
+            args,
+            "Does the fast set-up learn as well?",
+            f"{args.config}, protocol {variants[0].experiment.protocol}, PPO, {args.minutes:g} min of training per set-up "
+            "and training seed, nothing else running",
+            kind="performance",
+            tag="throughput-ab",
+        )
+    )
     return 0
 
 

@@ -4,6 +4,7 @@ The same as ``flowlights train EXP_CONFIG``; Flow's flags (``--rl_trainer rllib 
 --num_steps N --rollout_size N --checkpoint_path DIR``) work with Flow's meaning; EXP_CONFIG is a
 path or a bundled experiment's name.
 """
+
 import sys
 
 from flowlights.flow_cli import main_train

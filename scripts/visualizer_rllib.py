@@ -3,6 +3,7 @@
 
 Without Flow's arguments it is ``flowlights visualize RESULT_DIR [--checkpoint N] [--video out.mp4]``.
 """
+
 import sys
 
 from flowlights.flow_cli import main_visualizer

@@ -1,5 +1,6 @@
 """Shared fixtures: RESCO scenarios (skipped when ../shared is absent), SUMO's own record of the
 light states it ran, and a check for leftover SUMO processes."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from flowlights.networks import GridNetwork
-from flowlights.networks.scenario_writer import write_scenario
 from flowlights.networks.network_file import resco_dir
+from flowlights.networks.scenario_writer import write_scenario
 from flowlights.signals.phases import GREEN, clearance_state, green_phases, yellow_state
 from flowlights.signals.timing import to_steps
 
@@ -32,7 +33,16 @@ policies: POLICIES
 training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}
 """
 
-RESCO_NAMES = ["grid4x4", "arterial4x4", "cologne1", "cologne3", "cologne8", "ingolstadt1", "ingolstadt7", "ingolstadt21"]
+RESCO_NAMES = [
+    "grid4x4",
+    "arterial4x4",
+    "cologne1",
+    "cologne3",
+    "cologne8",
+    "ingolstadt1",
+    "ingolstadt7",
+    "ingolstadt21",
+]
 
 
 def resco_cfg(name: str) -> Path:
@@ -154,12 +164,17 @@ def ray_processes() -> list[str]:
     """Live Ray processes as 'pid ppid name' (zombies, already dead, do not count)."""
     out = subprocess.run(["ps", "-eo", "pid,ppid,stat,comm"], capture_output=True, text=True).stdout.splitlines()
     rows = [line.split(None, 3) for line in out[1:]]
-    return [f"{pid} {ppid} {name}" for pid, ppid, stat, name in rows
-            if not stat.startswith("Z") and any(n in name for n in ("raylet", "gcs_server", "ray::"))]
+    return [
+        f"{pid} {ppid} {name}"
+        for pid, ppid, stat, name in rows
+        if not stat.startswith("Z") and any(n in name for n in ("raylet", "gcs_server", "ray::"))
+    ]
 
 
 def flowlights(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def pids_whose_cmdline(matches) -> list[int]:
@@ -182,8 +197,9 @@ def walking_grid(tmp_path_factory):
     observation and reward applies (with detectors='generate')."""
     from flowlights.networks.grid import write_grid_scenario
 
-    return write_grid_scenario(tmp_path_factory.mktemp("walk") / "walkgrid", 2, 2, vehs_per_hour=300, end=900,
-                               pedestrians_per_hour=300)
+    return write_grid_scenario(
+        tmp_path_factory.mktemp("walk") / "walkgrid", 2, 2, vehs_per_hour=300, end=900, pedestrians_per_hour=300
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """The environments follow PettingZoo's, Gymnasium's and RLlib's contracts."""
+
 from __future__ import annotations
 
 import warnings
@@ -15,7 +16,14 @@ from conftest import resco_cfg, sumo_children
 pytestmark = pytest.mark.filterwarnings("error::UserWarning")
 
 
-@pytest.mark.parametrize("options", [{}, {"action_mask": True}, {"action_mode": "switch", "observation": ["phase", "time_in_phase", "pressure", "neighbours", "speed"]}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"action_mask": True},
+        {"action_mode": "switch", "observation": ["phase", "time_in_phase", "pressure", "neighbours", "speed"]},
+    ],
+)
 def test_parallel_api_on_bundled_grid(options):
     env = flowlights.parallel_env(scenario="grid2x2", end=300, **options)
     try:
@@ -43,11 +51,14 @@ def test_parallel_seed_test_same_seed_same_run():
 
 
 def test_parallel_api_padded_on_mixed_junctions():
-    env = flowlights.parallel_env(sumocfg=resco_cfg("cologne8"), end=25200 + 300, pad_observations=True, action_mask=True)
+    env = flowlights.parallel_env(
+        sumocfg=resco_cfg("cologne8"), end=25200 + 300, pad_observations=True, action_mask=True
+    )
     try:
         first = env.possible_agents[0]
-        assert all(env.observation_space(a) == env.observation_space(first) for a in env.possible_agents), \
+        assert all(env.observation_space(a) == env.observation_space(first) for a in env.possible_agents), (
             "one policy needs one space: same shape and the same bounds for every light"
+        )
         assert all(env.action_space(a) == env.action_space(first) for a in env.possible_agents)
         unpadded = flowlights.parallel_env(sumocfg=resco_cfg("cologne8"))
         assert len({unpadded.observation_space(a).shape for a in unpadded.possible_agents}) > 1
@@ -129,7 +140,7 @@ def test_multi_actor_env_asks_one_light_at_a_time_and_only_when_it_can_act():
         lights, asked, done = env.lights, {}, False
         while not done:
             light = info["light"]
-            assert obs[env.width + lights.index(light)] == 1 and obs[env.width:].sum() == 1
+            assert obs[env.width + lights.index(light)] == 1 and obs[env.width :].sum() == 1
             mask = env.action_masks()
             assert mask.sum() >= 2, "a light is asked only when it has a choice"
             assert (mask[: env.env.action_space(light).n] == env.env.action_mask(light).astype(bool)).all()

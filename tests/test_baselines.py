@@ -1,17 +1,17 @@
 """Baseline controllers: safety on what SUMO ran, a measured max-pressure win on unbalanced
 demand, Webster's plan, and metrics that agree with SUMO's tripinfo file."""
+
 from __future__ import annotations
 
 import pytest
 
-from conftest import read_tls_states, resco_cfg, tls_recorder
+from conftest import check_light, read_tls_states, resco_cfg, tls_recorder
 from flowlights.baselines import CONTROLLERS, make_controller
 from flowlights.baselines.webster import webster_greens
 from flowlights.evaluation.episode import run_controller_episode
 from flowlights.evaluation.tripinfo import read_tripinfos
 from flowlights.networks import GridNetwork
 from flowlights.networks.scenario_writer import write_scenario
-from conftest import check_light
 
 
 class Recording:
@@ -32,8 +32,9 @@ class Recording:
 def test_each_controller_respects_the_safety_rules(tmp_path, name):
     args, out = tls_recorder(tmp_path)
     ctrl = Recording(make_controller(name))
-    metrics = run_controller_episode(ctrl, seed=1, workdir=tmp_path / "w", progress=False,
-                                     scenario="grid2x2", end=900, sumo_args=args)
+    metrics = run_controller_episode(
+        ctrl, seed=1, workdir=tmp_path / "w", progress=False, scenario="grid2x2", end=900, sumo_args=args
+    )
     env = ctrl.env
     records = read_tls_states(out)
     for tls in env.possible_agents:
@@ -47,8 +48,9 @@ def test_sumo_logic_controllers_on_a_resco_scenario(tmp_path):
     for name in ("actuated", "max_pressure"):
         args, out = tls_recorder(tmp_path / name)
         ctrl = Recording(make_controller(name))
-        run_controller_episode(ctrl, seed=0, workdir=tmp_path / name, progress=False, sumocfg=cfg, end=25200 + 900,
-                               sumo_args=args)
+        run_controller_episode(
+            ctrl, seed=0, workdir=tmp_path / name, progress=False, sumocfg=cfg, end=25200 + 900, sumo_args=args
+        )
         records = read_tls_states(out)
         for tls in ctrl.env.possible_agents:
             check_light(tls, records[tls], ctrl.env.topology.lights[tls].states, ctrl.env)
@@ -67,8 +69,12 @@ def unbalanced_grid(tmp_path_factory):
 def test_max_pressure_beats_the_fixed_plan_on_unbalanced_demand(tmp_path, unbalanced_grid):
     delays = {}
     for name in ("fixed", "max_pressure"):
-        runs = [run_controller_episode(make_controller(name), seed=s, workdir=tmp_path / name, progress=False,
-                                       sumocfg=unbalanced_grid) for s in (0, 1)]
+        runs = [
+            run_controller_episode(
+                make_controller(name), seed=s, workdir=tmp_path / name, progress=False, sumocfg=unbalanced_grid
+            )
+            for s in (0, 1)
+        ]
         delays[name] = sum(r["mean_delay"] for r in runs) / len(runs)
     assert delays["max_pressure"] < 0.8 * delays["fixed"], delays
 
@@ -83,8 +89,11 @@ def test_webster_gives_the_busy_approach_more_green(unbalanced_grid):
         states = env.controller.machines[tls].greens
         light = env.topology.lights[tls]
         # greens that serve the busy west-east approaches must get the longer times
-        we = [i for i, s in enumerate(states)
-              if any(s[idx] in "Gg" and _horizontal(env, lane) for idx, pairs in light.links.items() for lane, _ in pairs)]
+        we = [
+            i
+            for i, s in enumerate(states)
+            if any(s[idx] in "Gg" and _horizontal(env, lane) for idx, pairs in light.links.items() for lane, _ in pairs)
+        ]
         ns = [i for i in range(len(states)) if i not in we]
         assert we and ns and min(greens[i] for i in we) > max(greens[i] for i in ns), (tls, greens)
     assert webster_greens([0.0, 0.0], 10, 5)[0] == webster_greens([0.0, 0.0], 10, 5)[1] >= 5
@@ -98,8 +107,15 @@ def _horizontal(env, lane) -> bool:
 
 
 def test_episode_metrics_agree_with_tripinfo(tmp_path):
-    metrics = run_controller_episode(make_controller("max_pressure"), seed=3, workdir=tmp_path, progress=False,
-                                     scenario="grid2x2", end=900, time_to_teleport=-1)
+    metrics = run_controller_episode(
+        make_controller("max_pressure"),
+        seed=3,
+        workdir=tmp_path,
+        progress=False,
+        scenario="grid2x2",
+        end=900,
+        time_to_teleport=-1,
+    )
     trips = read_tripinfos(tmp_path / "tripinfo_seed3.xml")
     finished = [t for t in trips if float(t["arrival"]) >= 0]
     assert len(finished) == metrics["throughput"] > 200
@@ -267,7 +283,9 @@ def test_green_scores_are_what_each_controller_compares(short_link_grid, name):
         scores = controller.served[tls] @ score(counts)
         view = env.views[tls]
         widest = (view.served @ view.movement_lanes).sum(axis=1).max()
-        assert observation == pytest.approx(np.clip(scores / (controller.distance / 7.5 * widest), -1, 1), abs=1e-6), tls
+        assert observation == pytest.approx(np.clip(scores / (controller.distance / 7.5 * widest), -1, 1), abs=1e-6), (
+            tls
+        )
         seen["nonzero"] += int((observation != 0).sum())
         if name in ("greedy", "max_pressure") and reading["can_switch"] and action != reading["green"]:
             assert observation[action] == observation.max() > observation[reading["green"]]

@@ -1,5 +1,6 @@
 """The benchmarks measure what they say: real episodes of flowlights, plain sumo and sumo-rl side by side,
 SUMO's share of the time, peak memory, and RLlib's env steps. (Figures are not asserted: benchmarks print them.)"""
+
 from __future__ import annotations
 
 import subprocess
@@ -26,8 +27,25 @@ def test_speed_bench_times_env_and_plain_sumo_alternately():
 
 
 def test_bench_command_prints_both_backends():
-    done = subprocess.run([sys.executable, "-m", "flowlights.cli", "bench", "single", "--end", "300", "--repeats", "1",
-                           "--backend", "libsumo", "traci"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flowlights.cli",
+            "bench",
+            "single",
+            "--end",
+            "300",
+            "--repeats",
+            "1",
+            "--backend",
+            "libsumo",
+            "traci",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     rows = [line for line in done.stdout.splitlines() if line.startswith("| single |")]
     assert [row.split("|")[2].strip() for row in rows] == ["libsumo", "traci"]

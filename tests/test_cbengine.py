@@ -1,5 +1,6 @@
 """CBEngine (KDD Cup 2021 City Brain Challenge) on SUMO: formats, conversion, the Gym API, the kit's
 evaluate.py flow with agent folders written for these tests, scores checked against SUMO's own trips."""
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,9 @@ import pytest
 from conftest import run_and_check
 from flowlights.cbengine.evaluate import cbengine_evaluate, kit_structures
 from flowlights.cbengine.generate import write_grid
+from flowlights.errors import ConfigError
 from flowlights.networks.cbengine_formats import read_flows, read_roadnet, read_simulator_cfg
 from flowlights.networks.cbengine_network import PHASE_MOVEMENTS, load_scenario, phase_state
-from flowlights.errors import ConfigError
 
 AGENTS = Path(__file__).parent / "cbengine_agents"
 
@@ -46,12 +47,15 @@ def test_formats_read_back_what_was_written(grid):
     assert roads[1]["lanes"] == {100: [1, 0, 0], 101: [0, 1, 0], 102: [0, 1, 1]}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("2\n30 120 0 1\n", "ends early"),
-    ("1\n30 120 0 1\n1\n0 5 30 20 1 1 1 2\n1 1 1\n1 1 1\n0\n", "intersection 5"),
-    ("2\n30 120 0 1\n31 120 1 0\n1\n0 1 30 20 2 1 1 2\n1 1 1\n1 1 1\n0\n", "expected 2 lanes"),
-    ("2\n30 120 0 1\n31 120 1 0\n1\n0 1 30 20 1 1 1 2\n1 1 1\n1 1 1\n1\n0 2 -1 -1 -1\n", "does not leave it"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("2\n30 120 0 1\n", "ends early"),
+        ("1\n30 120 0 1\n1\n0 5 30 20 1 1 1 2\n1 1 1\n1 1 1\n0\n", "intersection 5"),
+        ("2\n30 120 0 1\n31 120 1 0\n1\n0 1 30 20 2 1 1 2\n1 1 1\n1 1 1\n0\n", "expected 2 lanes"),
+        ("2\n30 120 0 1\n31 120 1 0\n1\n0 1 30 20 1 1 1 2\n1 1 1\n1 1 1\n1\n0 2 -1 -1 -1\n", "does not leave it"),
+    ],
+)
 def test_bad_road_networks_name_the_line(tmp_path, text, message):
     path = tmp_path / "roadnet.txt"
     path.write_text(text)
@@ -116,8 +120,12 @@ def test_conversion_connections_and_phases(grid):
 def test_gym_api(grid):
     import gym  # the alias flowlights installs where the old package is absent, as the kit's code imports it
 
-    env = gym.make("CBEngine-v0", simulator_cfg_file=str(grid), thread_num=1,
-                   gym_dict={"observation_features": ["lane_speed", "lane_vehicle_num"]})
+    env = gym.make(
+        "CBEngine-v0",
+        simulator_cfg_file=str(grid),
+        thread_num=1,
+        gym_dict={"observation_features": ["lane_speed", "lane_vehicle_num"]},
+    )
     try:
         world = env.unwrapped.world
         observation, info = env.reset()
@@ -177,7 +185,9 @@ def test_gym_api(grid):
 def test_round3_observation_form_and_classic(grid):
     from flowlights.cbengine.gym_env import CBEngineEnv
 
-    env = CBEngineEnv(grid, gym_dict={"observation_features": ["lane_vehicle_num", "classic"], "observation_dimension": 40})
+    env = CBEngineEnv(
+        grid, gym_dict={"observation_features": ["lane_vehicle_num", "classic"], "observation_dimension": 40}
+    )
     try:
         env.reset()
         for _ in range(6):
@@ -191,7 +201,9 @@ def test_round3_observation_form_and_classic(grid):
     finally:
         env.close()
     with pytest.raises(ConfigError, match="observation_dimension to 40"):
-        CBEngineEnv(grid, gym_dict={"observation_features": ["lane_vehicle_num", "classic"], "observation_dimension": 24})
+        CBEngineEnv(
+            grid, gym_dict={"observation_features": ["lane_vehicle_num", "classic"], "observation_dimension": 24}
+        )
     with pytest.raises(ConfigError, match="unknown"):
         CBEngineEnv(grid, gym_dict={"observation_features": ["lane_density"]})
 
@@ -221,20 +233,31 @@ def test_evaluate_agent_folders(grid, tmp_path):
     scores = {}
     for name in ("fixed_cycle", "max_pressure"):
         out, logs, trips = tmp_path / name / "out", tmp_path / name / "log", tmp_path / name / "trips.xml"
-        cbengine_evaluate(AGENTS / name, out, grid, metric_period=300, threshold=100.0, vehicle_info_path=logs,
-                          sim_options={"tripinfo_output": str(trips)})
+        cbengine_evaluate(
+            AGENTS / name,
+            out,
+            grid,
+            metric_period=300,
+            threshold=100.0,
+            vehicle_info_path=logs,
+            sim_options={"tripinfo_output": str(trips)},
+        )
         result = json.loads((out / "flow" / "scores.json").read_text())
         assert result["success"] and result["error_msg"] == ""
         scores[name] = result["data"]
-        assert sorted(p.name for p in (out / "flow").glob("scores *.json")) == ["scores 299.json", "scores 599.json",
-                                                                                  "scores 899.json"]
+        assert sorted(p.name for p in (out / "flow").glob("scores *.json")) == [
+            "scores 299.json",
+            "scores 599.json",
+            "scores 899.json",
+        ]
         vehicles = _parse_log(logs / "flow" / "info_step 899.log")
         roadnet = read_roadnet(read_simulator_cfg(grid).road_file)
         indices = []
         for v in vehicles.values():
             route, distance = [int(r) for r in v["route"]], v["distance"][0]
             rest = (roadnet.roads[route[0]].length - distance) / roadnet.roads[route[0]].speed_limit + sum(
-                roadnet.roads[r].length / roadnet.roads[r].speed_limit for r in route[1:])
+                roadnet.roads[r].length / roadnet.roads[r].speed_limit for r in route[1:]
+            )
             indices.append((v["step"][0] - v["start_time"][0] + rest) / v["t_ff"][0])
         assert len(vehicles) == result["data"]["total_served_vehicles"]
         assert sum(indices) / len(indices) == pytest.approx(result["data"]["delay_index"], rel=1e-6)
@@ -252,8 +275,14 @@ def test_evaluate_agent_folders(grid, tmp_path):
 
 
 def test_threshold_stops_and_errors_land_in_scores(grid, tmp_path):
-    cbengine_evaluate(AGENTS / "fixed_cycle", tmp_path / "out", grid, metric_period=100, threshold=1.0,
-                      vehicle_info_path=tmp_path / "log")
+    cbengine_evaluate(
+        AGENTS / "fixed_cycle",
+        tmp_path / "out",
+        grid,
+        metric_period=100,
+        threshold=1.0,
+        vehicle_info_path=tmp_path / "log",
+    )
     assert [p.name for p in (tmp_path / "out" / "flow").glob("scores *.json")] == ["scores 99.json"]
     broken = tmp_path / "broken"
     broken.mkdir()
@@ -266,10 +295,29 @@ def test_threshold_stops_and_errors_land_in_scores(grid, tmp_path):
 
 
 def test_cli_and_baselines_on_a_cbengine_scenario(grid, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "flowlights.cli", "cbengine-evaluate", "--input_dir",
-                           str(AGENTS / "max_pressure"), "--output_dir", str(tmp_path / "out"), "--sim_cfg", str(grid),
-                           "--metric_period", "300", "--threshold", "100", "--vehicle_info_path", str(tmp_path / "log")],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flowlights.cli",
+            "cbengine-evaluate",
+            "--input_dir",
+            str(AGENTS / "max_pressure"),
+            "--output_dir",
+            str(tmp_path / "out"),
+            "--sim_cfg",
+            str(grid),
+            "--metric_period",
+            "300",
+            "--threshold",
+            "100",
+            "--vehicle_info_path",
+            str(tmp_path / "log"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "delay_index" in done.stdout
     from flowlights.evaluation.evaluate import evaluate
@@ -284,8 +332,15 @@ def test_our_baselines_scored_as_cbengine_agents(grid, tmp_path):
     the green the controller chose."""
     scores = {}
     for name in ("max_pressure", "fixed"):
-        result = cbengine_evaluate(None, tmp_path / name, grid, metric_period=300, threshold=100.0,
-                                   vehicle_info_path=tmp_path / f"log_{name}", controller=name)
+        result = cbengine_evaluate(
+            None,
+            tmp_path / name,
+            grid,
+            metric_period=300,
+            threshold=100.0,
+            vehicle_info_path=tmp_path / f"log_{name}",
+            controller=name,
+        )
         scores[name] = result["data"]["delay_index"]
         assert result["success"] and result["data"]["total_served_vehicles"] > 300
     assert scores["max_pressure"] < scores["fixed"]
@@ -304,8 +359,10 @@ def test_rllib_env_and_training_on_a_cbengine_scenario(grid, tmp_path):
     from flowlights.cbengine.rllib_env import CBEngineRLlibEnv
     from flowlights.training.ray_session import ray_session
 
-    config = {"simulator_cfg_file": str(grid), "gym_dict": {"observation_features": ["lane_vehicle_num", "classic"],
-                                                            "observation_dimension": 40}}
+    config = {
+        "simulator_cfg_file": str(grid),
+        "gym_dict": {"observation_features": ["lane_vehicle_num", "classic"], "observation_dimension": 40},
+    }
     env = CBEngineRLlibEnv(config)
     try:
         observations, _ = env.reset()
@@ -314,7 +371,9 @@ def test_rllib_env_and_training_on_a_cbengine_scenario(grid, tmp_path):
         for agent, obs in observations.items():
             assert obs.shape == (40,) and env.observation_spaces[agent].contains(obs)
             counts = obs[:24]
-            assert rewards[agent] == pytest.approx(counts[12:][counts[12:] >= 0].sum() - counts[:12][counts[:12] >= 0].sum())
+            assert rewards[agent] == pytest.approx(
+                counts[12:][counts[12:] >= 0].sum() - counts[:12][counts[:12] >= 0].sum()
+            )
         four_arms = next(a for a in env.agents if -1 not in env.agent_signals[int(a)])  # phase 2 moves traffic there
         assert truncs["__all__"] is False and env.agent_curphase[int(four_arms)] == 2
     finally:
@@ -322,9 +381,13 @@ def test_rllib_env_and_training_on_a_cbengine_scenario(grid, tmp_path):
 
     with ray_session(num_cpus=1):
         register_env("cbengine-test", lambda cfg: CBEngineRLlibEnv({**config, **cfg}))
-        algo = (PPOConfig().environment("cbengine-test").env_runners(num_env_runners=0)
-                .multi_agent(policies={"shared"}, policy_mapping_fn=lambda agent, *a, **k: "shared")
-                .training(train_batch_size_per_learner=90, minibatch_size=45, num_epochs=1)).build_algo()
+        algo = (
+            PPOConfig()
+            .environment("cbengine-test")
+            .env_runners(num_env_runners=0)
+            .multi_agent(policies={"shared"}, policy_mapping_fn=lambda agent, *a, **k: "shared")
+            .training(train_batch_size_per_learner=90, minibatch_size=45, num_epochs=1)
+        ).build_algo()
         try:
             result = algo.train()
             assert result["env_runners"]["num_env_steps_sampled_lifetime"] >= 90
@@ -344,11 +407,20 @@ net: {{scenario: "cbengine:{grid}"}}
 policies: shared
 training: {{train_batch_size_per_learner: 60, minibatch_size: 30, num_epochs: 1, fcnet_hiddens: [16]}}
 """)
-    done = flowlights_cli("train", str(cfg), "--iterations", "1", "--num-env-runners", "0", "--out", str(tmp_path / "runs"))
+    done = flowlights_cli(
+        "train", str(cfg), "--iterations", "1", "--num-env-runners", "0", "--out", str(tmp_path / "runs")
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     run_dir = next((tmp_path / "runs").iterdir())
-    result = cbengine_evaluate(None, tmp_path / "scores", grid, metric_period=300, threshold=100.0,
-                               vehicle_info_path=tmp_path / "log", controller=str(run_dir))
+    result = cbengine_evaluate(
+        None,
+        tmp_path / "scores",
+        grid,
+        metric_period=300,
+        threshold=100.0,
+        vehicle_info_path=tmp_path / "log",
+        controller=str(run_dir),
+    )
     assert result["success"] and result["data"]["total_served_vehicles"] > 300
 
 
@@ -362,8 +434,9 @@ def test_custom_observation_folder_runs_its_own_cbengine_round3(grid, tmp_path):
     agent, cfg, round3 = load_agent_folder(AGENTS / "custom_round3")
     assert cfg["custom_observation"] and round3.__name__ == "CBEngine_round3"
     env = round3({"simulator_cfg_file": str(grid), "gym_dict": cfg})
-    reference = CBEngineEnv(grid, gym_dict={"observation_features": ["lane_vehicle_num"], "observation_dimension": 24},
-                            backend="traci")  # libsumo runs one simulation per process
+    reference = CBEngineEnv(
+        grid, gym_dict={"observation_features": ["lane_vehicle_num"], "observation_dimension": 24}, backend="traci"
+    )  # libsumo runs one simulation per process
     try:
         env.reset()
         reference.reset()
@@ -383,6 +456,12 @@ def test_custom_observation_folder_runs_its_own_cbengine_round3(grid, tmp_path):
         citypb.Engine  # noqa: B018
     results = {}
     for name in ("custom_round3", "max_pressure"):
-        results[name] = cbengine_evaluate(AGENTS / name, tmp_path / name, grid, metric_period=300, threshold=100.0,
-                                          vehicle_info_path=tmp_path / f"log_{name}")["data"]
+        results[name] = cbengine_evaluate(
+            AGENTS / name,
+            tmp_path / name,
+            grid,
+            metric_period=300,
+            threshold=100.0,
+            vehicle_info_path=tmp_path / f"log_{name}",
+        )["data"]
     assert results["custom_round3"] == results["max_pressure"]

@@ -1,5 +1,6 @@
 """Coordinated lights (issue 13): influencer/follower couplings, clusters (peers in observations, mixed
 rewards) and camera-like lane-area detectors — on real SUMO runs."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,9 @@ from flowlights.rewards import get_reward
 
 def test_follower_takes_the_complementary_green_through_its_own_safety_rules(tmp_path):
     record_args, record = tls_recorder(tmp_path)
-    env = make_env(scenario="grid2x2", end=900, couplings=[("A0", "B0")], min_green=10, max_green=None,
-                   sumo_args=record_args)
+    env = make_env(
+        scenario="grid2x2", end=900, couplings=[("A0", "B0")], min_green=10, max_green=None, sumo_args=record_args
+    )
     rng = np.random.default_rng(3)
     behind = steps = 0
     try:
@@ -76,12 +78,20 @@ def test_explicit_coupling_table_is_followed():
 
 def test_cluster_observation_and_mixed_reward():
     clusters = {"west": ["A0", "A1"], "east": ["B0", "B1"]}
-    env = make_env(scenario="grid2x2", end=600, clusters=clusters, cluster_weight=0.5, reward="queue",
-                   observation=["phase", "queue"])
+    env = make_env(
+        scenario="grid2x2",
+        end=600,
+        clusters=clusters,
+        cluster_weight=0.5,
+        reward="queue",
+        observation=["phase", "queue"],
+    )
     local = make_env(scenario="grid2x2", end=600, reward="queue", observation=["phase", "queue"])
     rng = np.random.default_rng(0)
     try:
-        assert env.observation_space("A0").shape[0] == local.observation_space("A0").shape[0] + 3  # 1 peer x (2 greens + queue)
+        assert (
+            env.observation_space("A0").shape[0] == local.observation_space("A0").shape[0] + 3
+        )  # 1 peer x (2 greens + queue)
         obs, _ = env.reset(seed=4)
         checked = 0
         while env.agents:
@@ -91,7 +101,9 @@ def test_cluster_observation_and_mixed_reward():
                 block = obs[tls][-3:]
                 view = env.views[peer]
                 assert block[env.controller.machines[peer].green] == 1.0 and block[:2].sum() == 1.0
-                assert block[2] == pytest.approx(min(m.halting[view.in_idx].sum() / view.in_capacity.sum(), 1.0), abs=1e-6)
+                assert block[2] == pytest.approx(
+                    min(m.halting[view.in_idx].sum() / view.in_capacity.sum(), 1.0), abs=1e-6
+                )
                 own = get_reward("queue")(env.views[tls], m, {})
                 other = get_reward("queue")(view, m, {})
                 assert rewards[tls] == pytest.approx(0.5 * own + 0.5 * other)
@@ -117,10 +129,25 @@ def test_generated_detectors_see_what_the_lanes_hold():
     """A detector longer than its lane (chain stops at the neighbouring light or the network's edge) sees
     every vehicle on the lane (give or take one straddling the stop line, which E2 counts); a short one
     sees a subset."""
-    long = make_env(scenario="grid2x2", end=900, detectors="generate", detection_distance=1000,
-                    observation=["detector_count"], reward="detector_queue", measures=["count", "halting"], backend="traci")
-    short = make_env(scenario="grid2x2", end=900, detectors="generate", detection_distance=30,
-                     observation=["detector_count"], measures=["count"], backend="traci")
+    long = make_env(
+        scenario="grid2x2",
+        end=900,
+        detectors="generate",
+        detection_distance=1000,
+        observation=["detector_count"],
+        reward="detector_queue",
+        measures=["count", "halting"],
+        backend="traci",
+    )
+    short = make_env(
+        scenario="grid2x2",
+        end=900,
+        detectors="generate",
+        detection_distance=30,
+        observation=["detector_count"],
+        measures=["count"],
+        backend="traci",
+    )
     try:
         for env in (long, short):
             env.reset(seed=5)
@@ -144,10 +171,12 @@ def test_generated_detectors_see_what_the_lanes_hold():
 
 def test_user_detector_file_is_read_and_loaded(tmp_path):
     add = tmp_path / "cams.add.xml"
-    add.write_text('<additional>'
-                   '<laneAreaDetector id="cam_west" lane="left0A0_0" pos="-60" endPos="-0.1" file="NUL" period="60"/>'
-                   '<laneAreaDetector id="elsewhere" lane="A0left0_0" pos="0" endPos="20" file="NUL" period="60"/>'
-                   '</additional>')
+    add.write_text(
+        '<additional>'
+        '<laneAreaDetector id="cam_west" lane="left0A0_0" pos="-60" endPos="-0.1" file="NUL" period="60"/>'
+        '<laneAreaDetector id="elsewhere" lane="A0left0_0" pos="0" endPos="20" file="NUL" period="60"/>'
+        '</additional>'
+    )
     env = make_env(scenario="grid2x2", end=600, detectors=str(add), observation=["detector_queue"], measures=["count"])
     try:
         assert add in env.sim.extra_additional
@@ -169,6 +198,8 @@ def test_user_detector_file_is_read_and_loaded(tmp_path):
     with pytest.raises(ConfigError, match="detectors is not set"):
         make_env(scenario="grid2x2", observation=["detector_queue"])
     empty = tmp_path / "none.add.xml"
-    empty.write_text('<additional><laneAreaDetector id="x" lane="A0left0_0" pos="0" endPos="20" file="NUL"/></additional>')
+    empty.write_text(
+        '<additional><laneAreaDetector id="x" lane="A0left0_0" pos="0" endPos="20" file="NUL"/></additional>'
+    )
     with pytest.raises(ConfigError, match="no <laneAreaDetector> ending on an incoming lane"):
         make_env(scenario="grid2x2", detectors=str(empty), observation=["detector_queue"])

@@ -1,6 +1,7 @@
 """Lights as services (issue 13): `flowlights deploy` runs every light as a Ray actor under a supervisor per
 cluster, over the Ray bus or a real Redis server; lockstep is deterministic (metrics equal evaluate's), a
 killed light is restarted, and no decision is lost or applied twice."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,19 @@ def metrics(report: dict) -> dict:
 def test_lockstep_deploy_equals_evaluate_and_a_killed_light_is_restarted(tmp_path):
     before = set(ray_processes())
     expected = evaluate("grid2x2", "max_pressure", end=SHORT, progress=False)
-    done = flowlights("deploy", "--scenario", "grid2x2", "--controller", "max_pressure", "--end", str(SHORT),
-                      "--kill", "A1@150", "--out", str(tmp_path / "dep"))
+    done = flowlights(
+        "deploy",
+        "--scenario",
+        "grid2x2",
+        "--controller",
+        "max_pressure",
+        "--end",
+        str(SHORT),
+        "--kill",
+        "A1@150",
+        "--out",
+        str(tmp_path / "dep"),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "dep" / "metrics.json").read_text())
     assert metrics(report) == metrics(expected), "lockstep deployment decided differently from evaluate"
@@ -70,8 +82,23 @@ def redis_server(tmp_path):
     """A real Redis (Debian's redis-server) on a free localhost port; CI installs it (.ci/run)."""
     need_programs("redis-server", package="redis-server")
     port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(50):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -90,11 +117,20 @@ def test_redis_bus_with_clusters_carries_regularflows_topics(tmp_path):
         from flowlights.deploy.run import deploy
 
         expected = evaluate("grid2x2", "sotl", end=SHORT, progress=False, clusters=clusters)
-        report = deploy("grid2x2", "sotl", bus=f"redis://127.0.0.1:{port}", end=SHORT, progress=False, clusters=clusters)
+        report = deploy(
+            "grid2x2", "sotl", bus=f"redis://127.0.0.1:{port}", end=SHORT, progress=False, clusters=clusters
+        )
         assert metrics(report) == metrics(expected)
         client = redis.Redis(port=port)
-        assert {k.decode() for k in client.keys("*")} == {"manager0.A0", "manager0.A1", "manager1.B0", "manager1.B1",
-                                                           "cluster0", "cluster1", "display"}
+        assert {k.decode() for k in client.keys("*")} == {
+            "manager0.A0",
+            "manager0.A1",
+            "manager1.B0",
+            "manager1.B1",
+            "cluster0",
+            "cluster1",
+            "display",
+        }
         kinds = {}
         for topic in ("cluster0", "cluster1"):
             for _, fields in client.xrange(topic):
@@ -117,8 +153,13 @@ def test_redis_bus_with_clusters_carries_regularflows_topics(tmp_path):
 def test_cluster_block_rebuilt_from_peer_statuses_equals_the_envs():
     """A light's service fills its observation's cluster block from its peers' statuses (cluster topic):
     the vector it decides on is the env's own."""
-    env = make_env(scenario="grid2x2", end=300, clusters={"c0": ["A0", "A1", "B0"]}, observation=["phase", "queue"],
-                   measures=["halting"])
+    env = make_env(
+        scenario="grid2x2",
+        end=300,
+        clusters={"c0": ["A0", "A1", "B0"]},
+        observation=["phase", "queue"],
+        measures=["halting"],
+    )
     rng = np.random.default_rng(1)
     try:
         obs, _ = env.reset(seed=3)
@@ -140,7 +181,9 @@ def test_cluster_block_rebuilt_from_peer_statuses_equals_the_envs():
 
 def test_trained_policy_deployed_with_clusters_equals_evaluate(tmp_path):
     cfg = tmp_path / "tiny.yaml"
-    cfg.write_text(TINY.replace("POLICIES", "shared").replace("reward: queue}", "reward: queue, clusters: {c0: [A0, A1, B0, B1]}}"))
+    cfg.write_text(
+        TINY.replace("POLICIES", "shared").replace("reward: queue}", "reward: queue, clusters: {c0: [A0, A1, B0, B1]}}")
+    )
     done = flowlights("train", str(cfg), "--iterations", "1", "--num-env-runners", "0", "--out", str(tmp_path / "runs"))
     assert done.returncode == 0, done.stderr[-3000:]
     run_dir = next((tmp_path / "runs").iterdir())
@@ -159,14 +202,16 @@ def test_trained_policy_deployed_with_clusters_equals_evaluate(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     saved = sorted(p.name for p in (tmp_path / "learn" / "lights").iterdir())
     assert saved == ["A0", "A1", "B0", "B1"]
-    from flowlights.training.trained_policy import load_rl_module, module_path
-
     import torch
+
+    from flowlights.training.trained_policy import load_rl_module, module_path
 
     before = load_rl_module(module_path(next((run_dir / "checkpoints").iterdir()), "shared")).state_dict()
     after = load_rl_module(tmp_path / "learn" / "lights" / "A0").state_dict()
     assert any(not torch.equal(before[k], after[k]) for k in before), "A0's module learned (its weights moved)"
-    done = flowlights("deploy", str(run_dir), "--restore", str(tmp_path / "learn" / "lights"), "--out", str(tmp_path / "restored"))
+    done = flowlights(
+        "deploy", str(run_dir), "--restore", str(tmp_path / "learn" / "lights"), "--out", str(tmp_path / "restored")
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     restored = json.loads((tmp_path / "restored" / "metrics.json").read_text())
     assert restored["summary"]["decisions"]["mean"] == evaluated["summary"]["decisions"]["mean"]
@@ -191,9 +236,26 @@ def test_dashboard_in_headless_chromium_shows_lights_and_numbers_changing(tmp_pa
     from selenium.webdriver.chrome.service import Service
 
     port = free_port()
-    proc = subprocess.Popen(["flowlights", "deploy", "--scenario", "grid2x2", "--end", "900", "--realtime", "--speed", "30",
-                             "--dashboard", str(port), "--out", str(tmp_path / "dep")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            "flowlights",
+            "deploy",
+            "--scenario",
+            "grid2x2",
+            "--end",
+            "900",
+            "--realtime",
+            "--speed",
+            "30",
+            "--dashboard",
+            str(port),
+            "--out",
+            str(tmp_path / "dep"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,800"):
         options.add_argument(arg)
@@ -208,10 +270,12 @@ def test_dashboard_in_headless_chromium_shows_lights_and_numbers_changing(tmp_pa
                 time.sleep(0.3)
         driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
         driver.get(f"http://127.0.0.1:{port}/")
-        read = "return [window.flowlightsStats.frames, document.getElementById('sim-time').textContent, " \
-               "document.getElementById('arrived').textContent, document.querySelectorAll('circle.signal').length, " \
-               "Object.values(window.flowlightsStats.stateChanges).reduce((a, b) => a + b, 0), " \
-               "[...document.querySelectorAll('#services tr[data-state=up]')].map(r => r.dataset.light).sort()]"
+        read = (
+            "return [window.flowlightsStats.frames, document.getElementById('sim-time').textContent, "
+            "document.getElementById('arrived').textContent, document.querySelectorAll('circle.signal').length, "
+            "Object.values(window.flowlightsStats.stateChanges).reduce((a, b) => a + b, 0), "
+            "[...document.querySelectorAll('#services tr[data-state=up]')].map(r => r.dataset.light).sort()]"
+        )
         first = None
         for _ in range(120):
             time.sleep(0.5)
@@ -220,13 +284,17 @@ def test_dashboard_in_headless_chromium_shows_lights_and_numbers_changing(tmp_pa
                 first = now
             if first is not None and now[0] >= first[0] + 20:
                 break
-        assert first is not None, f"no frame reached the page: {now}, deploy stderr: {proc.stderr.read() if proc.poll() is not None else ''}"
+        assert first is not None, (
+            f"no frame reached the page: {now}, deploy stderr: {proc.stderr.read() if proc.poll() is not None else ''}"
+        )
         frames, sim_time, arrived, dots, changes, up = now
         assert dots == 4 * 12, "one dot per signal link of the four lights"
         assert frames >= first[0] + 20 and sim_time != first[1] and int(arrived) > int(first[2] or 0)
         assert changes >= 4, "lights changed colour on the page"
         assert up == ["A0", "A1", "B0", "B1"]
-        queues = driver.execute_script("return [...document.querySelectorAll('line.queue')].map(l => +l.dataset.queue || 0)")
+        queues = driver.execute_script(
+            "return [...document.querySelectorAll('line.queue')].map(l => +l.dataset.queue || 0)"
+        )
         assert len(queues) == 16 and max(queues) > 0
         shot = os.environ.get("FLOWLIGHTS_DASHBOARD_SCREENSHOT")
         if shot:  # docs: FLOWLIGHTS_DASHBOARD_SCREENSHOT=docs/dashboard.png pytest -k dashboard

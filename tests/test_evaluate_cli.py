@@ -1,4 +1,5 @@
 """``flowlights evaluate`` and ``flowlights compare`` as a user runs them."""
+
 from __future__ import annotations
 
 import csv
@@ -13,8 +14,21 @@ def test_evaluate_writes_metrics_and_compare_draws_a_chart(tmp_path):
     folders = []
     for controller in ("fixed", "max_pressure"):
         out = tmp_path / controller
-        done = flowlights("evaluate", "--scenario", "grid2x2", "--controller", controller, "--episodes", "2",
-                          "--seed", "4", "--end", "600", "--out", str(out))
+        done = flowlights(
+            "evaluate",
+            "--scenario",
+            "grid2x2",
+            "--controller",
+            controller,
+            "--episodes",
+            "2",
+            "--seed",
+            "4",
+            "--end",
+            "600",
+            "--out",
+            str(out),
+        )
         assert done.returncode == 0, done.stderr
         assert "mean_delay" in done.stdout
         assert done.stderr.count("\n") <= 2, f"a sub-second episode prints no progress bar: {done.stderr!r}"
@@ -34,11 +48,17 @@ def test_evaluate_writes_metrics_and_compare_draws_a_chart(tmp_path):
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--controller", "smart"], "unknown controller 'smart'; use --checkpoint PATH or one of: actuated, delay_based, fixed, greedy, greedy_spillback, max_pressure, max_pressure_gap, program, random, sotl, webster"),
-    (["--scenario", "nowhere/x.sumocfg"], "sumocfg 'nowhere/x.sumocfg' does not exist"),
-    (["--scenario", "EMPTY"], "holds 0 .sumocfg files; it needs exactly one"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--controller", "smart"],
+            "unknown controller 'smart'; use --checkpoint PATH or one of: actuated, delay_based, fixed, greedy, greedy_spillback, max_pressure, max_pressure_gap, program, random, sotl, webster",
+        ),
+        (["--scenario", "nowhere/x.sumocfg"], "sumocfg 'nowhere/x.sumocfg' does not exist"),
+        (["--scenario", "EMPTY"], "holds 0 .sumocfg files; it needs exactly one"),
+    ],
+)
 def test_evaluate_bad_input(tmp_path, args, message):
     args = [str(tmp_path) if a == "EMPTY" else a for a in args]
     done = flowlights("evaluate", *args, "--end", "60")

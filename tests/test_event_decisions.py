@@ -1,5 +1,6 @@
 """Event-driven decisions (EnvParams(decision="event")): a light is asked only when it can act, SUMO runs
 straight to the next light that can, every safety rule still holds in what SUMO ran, rewards add up."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,16 @@ from flowlights.errors import ConfigError
 
 def test_lights_are_asked_only_when_they_can_act_and_sumo_stays_safe(tmp_path):
     record_args, record = tls_recorder(tmp_path)
-    env = make_env(scenario="grid2x2", end=900, decision="event", min_green=10, delta_time=5, max_green=40,
-                   sumo_args=record_args, reward="queue")
+    env = make_env(
+        scenario="grid2x2",
+        end=900,
+        decision="event",
+        min_green=10,
+        delta_time=5,
+        max_green=40,
+        sumo_args=record_args,
+        reward="queue",
+    )
     rng = np.random.default_rng(0)
     asked = decisions = 0
     try:

@@ -1,6 +1,7 @@
 """A Flow user's config and command lines: POLICY_GRAPHS of gen_policy() tuples, a one-argument
 policy_mapping_fn, POLICIES_TO_TRAIN, make_create_env on a raw dict, and Flow's train.py and
 visualizer_rllib.py flags."""
+
 from __future__ import annotations
 
 import json
@@ -58,8 +59,13 @@ training = {"train_batch_size_per_learner": 80, "minibatch_size": 40, "num_epoch
 
 
 def run(script: str, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "scripts" / script), *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
 
 
 def test_flow_policies_are_read_as_flow_means_them(tmp_path):
@@ -83,8 +89,15 @@ def test_make_create_env_on_a_raw_dict_has_spaces_before_reset():
     from flowlights.params import EnvParams, SumoParams
     from flowlights.utils.registry import make_create_env
 
-    raw = dict(exp_tag="raw", env_name="TrafficLightEnv", network="NetworkFile", simulator="libsumo",
-               sim=SumoParams(end=100), env=EnvParams(), net=NetParams(scenario="grid2x2"))  # no tls, veh, initial
+    raw = dict(
+        exp_tag="raw",
+        env_name="TrafficLightEnv",
+        network="NetworkFile",
+        simulator="libsumo",
+        sim=SumoParams(end=100),
+        env=EnvParams(),
+        net=NetParams(scenario="grid2x2"),
+    )  # no tls, veh, initial
     create_env, name = make_create_env(params=raw, version=0)
     env = create_env()
     try:
@@ -99,8 +112,22 @@ def test_flow_command_lines_train_and_replay(tmp_path):
     cfg = tmp_path / "flowstyle.py"
     cfg.write_text(FLOW_STYLE)
     out = tmp_path / "runs"
-    done = run("train_rllib.py", str(cfg), "--rl_trainer", "rllib", "--num_cpus", "1", "--num_steps", "2",
-               "--rollout_size", "1", "--out", str(out), "--checkpoint-freq", "1")
+    done = run(
+        "train_rllib.py",
+        str(cfg),
+        "--rl_trainer",
+        "rllib",
+        "--num_cpus",
+        "1",
+        "--num_steps",
+        "2",
+        "--rollout_size",
+        "1",
+        "--out",
+        str(out),
+        "--checkpoint-freq",
+        "1",
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     run_dir = next(out.iterdir())
     rows = (run_dir / "progress.csv").read_text().splitlines()
@@ -111,16 +138,31 @@ def test_flow_command_lines_train_and_replay(tmp_path):
     from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule
 
     def weights(iteration: int) -> dict:
-        modules = MultiRLModule.from_checkpoint(str(run_dir / "checkpoints" / f"iter_{iteration:06d}" / "learner_group" /
-                                                    "learner" / "rl_module"))
+        modules = MultiRLModule.from_checkpoint(
+            str(run_dir / "checkpoints" / f"iter_{iteration:06d}" / "learner_group" / "learner" / "rl_module")
+        )
         return {pid: [p.detach().clone() for p in modules[pid].parameters()] for pid in ("diagonal", "other")}
 
     first, second = weights(1), weights(2)
-    assert not all(torch.equal(a, b) for a, b in zip(first["diagonal"], second["diagonal"])), "the trained policy learns"
-    assert all(torch.equal(a, b) for a, b in zip(first["other"], second["other"])), "POLICIES_TO_TRAIN leaves 'other' as it is"
+    assert not all(torch.equal(a, b) for a, b in zip(first["diagonal"], second["diagonal"])), (
+        "the trained policy learns"
+    )
+    assert all(torch.equal(a, b) for a, b in zip(first["other"], second["other"])), (
+        "POLICIES_TO_TRAIN leaves 'other' as it is"
+    )
 
-    done = run("visualizer_rllib.py", str(run_dir), "2", "--render_mode", "no_render", "--num_rollouts", "2",
-               "--horizon", "12", "--gen_emission")
+    done = run(
+        "visualizer_rllib.py",
+        str(run_dir),
+        "2",
+        "--render_mode",
+        "no_render",
+        "--num_rollouts",
+        "2",
+        "--horizon",
+        "12",
+        "--gen_emission",
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((run_dir / "visualizer" / "metrics.json").read_text())
     assert report["controller"] == "trained:flowstyle:iter_000002" and len(report["episodes"]) == 2

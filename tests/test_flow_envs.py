@@ -1,6 +1,7 @@
 """Flow env classes on flowlights: the kernel (env.k), rings with Python IDM and RL vehicles, Flow's
 traffic-light grid with raw states kept safe, a user's own MultiEnv, and Flow's example configs
 trained with train_rllib.py and replayed with visualizer_rllib.py (tests/flow_configs)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -35,13 +36,22 @@ def flow_config(name: str):
 
 def ring_env(noise: float = 0.2, rl: int = 1, ring_length=None, horizon: int = 200, warmup: int = 0, seed: int = 0):
     vehicles = VehicleParams()
-    vehicles.add("human", acceleration_controller=(IDMController, {"noise": noise}),
-                 routing_controller=(ContinuousRouter, {}), num_vehicles=22 - rl)
+    vehicles.add(
+        "human",
+        acceleration_controller=(IDMController, {"noise": noise}),
+        routing_controller=(ContinuousRouter, {}),
+        num_vehicles=22 - rl,
+    )
     if rl:
-        vehicles.add("rl", acceleration_controller=(RLController, {}), routing_controller=(ContinuousRouter, {}), num_vehicles=rl)
+        vehicles.add(
+            "rl", acceleration_controller=(RLController, {}), routing_controller=(ContinuousRouter, {}), num_vehicles=rl
+        )
     network = RingNetwork("ring", vehicles, NetParams(additional_params=dict(RING)), InitialConfig(bunching=20))
-    env_params = EnvParams(horizon=horizon, warmup_steps=warmup,
-                           additional_params={"max_accel": 1, "max_decel": 1, "ring_length": ring_length})
+    env_params = EnvParams(
+        horizon=horizon,
+        warmup_steps=warmup,
+        additional_params={"max_accel": 1, "max_decel": 1, "ring_length": ring_length},
+    )
     return MultiAgentWaveAttenuationPOEnv(env_params, SumoParams(sim_step=0.1, seed=seed), network, simulator="traci")
 
 
@@ -55,8 +65,11 @@ def test_ring_vehicles_follow_flow_idm_and_stay_on_the_ring():
         k = env.k.vehicle
         checked = 0
         for step in range(300):
-            before = {v: (k.get_speed(v), k.get_acc_controller(v).get_accel(env)) for v in k.get_controlled_ids()
-                      if not k.get_edge(v).startswith(":")}
+            before = {
+                v: (k.get_speed(v), k.get_acc_controller(v).get_accel(env))
+                for v in k.get_controlled_ids()
+                if not k.get_edge(v).startswith(":")
+            }
             rl_speed = k.get_speed("rl_0")
             obs, rewards, terms, truncs, _ = env.step({"rl_0": np.array([0.5])})
             for veh, (speed, accel) in before.items():
@@ -67,7 +80,9 @@ def test_ring_vehicles_follow_flow_idm_and_stay_on_the_ring():
                 assert k.get_speed("rl_0") == pytest.approx(rl_speed + 0.05, abs=1e-6)
         assert checked > 3000
         assert k.num_vehicles == 22 and not k.get_arrived_ids()
-        assert truncs["__all__"] is True and terms["__all__"] is False and env.time_counter == 300, "the horizon truncates"
+        assert truncs["__all__"] is True and terms["__all__"] is False and env.time_counter == 300, (
+            "the horizon truncates"
+        )
         assert len(set(k.get_edge(v) for v in k.get_ids())) >= 3  # spread round the ring
     finally:
         env.close()
@@ -143,7 +158,7 @@ def test_light_grid_raw_states_never_skip_yellow_or_all_red(tmp_path):
             turned_green = [k for k, c in enumerate(state) if c == "G" and i > 0 and states[i - 1][k] != "G"]
             if turned_green:  # the last yellow of this light ended at least 2 steps before
                 last_yellow = max((j for j in range(i) if "y" in states[j]), default=-10)
-                assert i - last_yellow > 2, (tls, states[max(0, i - 6): i + 1])
+                assert i - last_yellow > 2, (tls, states[max(0, i - 6) : i + 1])
     assert switches >= 9 * 5
     assert vehicles > 12  # inflows came in
 
@@ -206,43 +221,76 @@ def test_flow_env_errors_name_the_fix():
         RingNetwork("r", vehicles, NetParams(additional_params={"length": 230, "lanes": 1, "speed_limit": 30}))
     network = RingNetwork("r", vehicles, NetParams(additional_params=dict(RING)))
     with pytest.raises(ConfigError, match="horizon"):
-        MultiAgentWaveAttenuationPOEnv(EnvParams(additional_params={"max_accel": 1, "max_decel": 1, "ring_length": None}),
-                                       SumoParams(sim_step=0.1), network)
+        MultiAgentWaveAttenuationPOEnv(
+            EnvParams(additional_params={"max_accel": 1, "max_decel": 1, "ring_length": None}),
+            SumoParams(sim_step=0.1),
+            network,
+        )
     with pytest.raises(ConfigError, match="misses 'max_decel'"):
-        MultiAgentWaveAttenuationPOEnv(EnvParams(horizon=10, additional_params={"max_accel": 1, "ring_length": None}),
-                                       SumoParams(sim_step=0.1), network)
-    crowded = RingNetwork("r", VehicleParams().add("human", acceleration_controller=(IDMController, {}), num_vehicles=60),
-                          NetParams(additional_params=dict(RING)))
+        MultiAgentWaveAttenuationPOEnv(
+            EnvParams(horizon=10, additional_params={"max_accel": 1, "ring_length": None}),
+            SumoParams(sim_step=0.1),
+            network,
+        )
+    crowded = RingNetwork(
+        "r",
+        VehicleParams().add("human", acceleration_controller=(IDMController, {}), num_vehicles=60),
+        NetParams(additional_params=dict(RING)),
+    )
     with pytest.raises(ConfigError, match="do not fit"):
-        MultiAgentWaveAttenuationPOEnv(EnvParams(horizon=10, additional_params={"max_accel": 1, "max_decel": 1, "ring_length": None}),
-                                       SumoParams(sim_step=0.1), crowded)
+        MultiAgentWaveAttenuationPOEnv(
+            EnvParams(horizon=10, additional_params={"max_accel": 1, "max_decel": 1, "ring_length": None}),
+            SumoParams(sim_step=0.1),
+            crowded,
+        )
 
 
 def flow_script(script, *args, timeout=900):
-    return subprocess.run([sys.executable, str(REPO / "scripts" / script), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
 
 
-@pytest.mark.parametrize("config,policies", [
-    ("multiagent_traffic_light_grid", ["av"]),
-    ("singleagent_traffic_light_grid", ["shared"]),
-    ("multiagent_ring", ["av"]),
-    ("tutorial_shared", ["av"]),
-    ("tutorial_nonshared", ["adversary", "av"]),
-])
+@pytest.mark.parametrize(
+    "config,policies",
+    [
+        ("multiagent_traffic_light_grid", ["av"]),
+        ("singleagent_traffic_light_grid", ["shared"]),
+        ("multiagent_ring", ["av"]),
+        ("tutorial_shared", ["av"]),
+        ("tutorial_nonshared", ["adversary", "av"]),
+    ],
+)
 def test_flow_example_trains_with_flows_flags_and_replays(config, policies, tmp_path):
     """Flow's example configs, imports changed only: one iteration with Flow's train.py flags, then
     Flow's visualizer without a GUI; every policy the config defines is trained."""
     pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
-    done = flow_script("train_rllib.py", CONFIGS / f"{config}.py", "--rl_trainer", "rllib", "--num_cpus", "0",
-                       "--num_steps", "1", "--rollout_size", "1", "--out", tmp_path)
+    done = flow_script(
+        "train_rllib.py",
+        CONFIGS / f"{config}.py",
+        "--rl_trainer",
+        "rllib",
+        "--num_cpus",
+        "0",
+        "--num_steps",
+        "1",
+        "--rollout_size",
+        "1",
+        "--out",
+        tmp_path,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     run = next(p for p in tmp_path.iterdir() if p.is_dir())
     modules = run / "checkpoints" / "iter_000001" / "learner_group" / "learner" / "rl_module"
     assert sorted(p.name for p in modules.iterdir() if p.is_dir()) == policies
     emission = ["--gen_emission"] if config == "tutorial_shared" else []
-    shown = flow_script("visualizer_rllib.py", run, 1, "--render_mode", "no_render", "--num_rollouts", "2", "--horizon", "30",
-                        *emission)
+    shown = flow_script(
+        "visualizer_rllib.py", run, 1, "--render_mode", "no_render", "--num_rollouts", "2", "--horizon", "30", *emission
+    )
     assert shown.returncode == 0, shown.stdout[-2000:] + shown.stderr[-3000:]
     if emission:
         assert "<vehicle id=\"rl_0_0\"" in (run / "emission.xml").read_text(), "SUMO's emission output of the rollouts"
@@ -251,8 +299,9 @@ def test_flow_example_trains_with_flows_flags_and_replays(config, policies, tmp_
     assert speed > 0.5, shown.stdout  # the vehicles are there and drive
     from flowlights.training.experiment import load_experiment
 
-    assert load_experiment(run).flow_params["veh"].num_vehicles == (12 if "grid" in config else 22), \
+    assert load_experiment(run).flow_params["veh"].num_vehicles == (12 if "grid" in config else 22), (
         "params.json rebuilds the vehicles with their controllers (through the config module)"
+    )
     assert not sumo_children()
 
 
@@ -264,9 +313,14 @@ def test_flow_grid_network_runs_under_traffic_light_env_and_its_baselines():
     from flowlights.baselines.base import make_controller
     from flowlights.training.create_env import make_create_env
 
-    params = {**config.flow_params, "env_name": "TrafficLightEnv", "initial": None, "simulator": "traci",
-              "sim": dataclasses.replace(config.flow_params["sim"], end=300),
-              "env": dataclasses.replace(config.flow_params["env"], horizon=None, additional_params={})}
+    params = {
+        **config.flow_params,
+        "env_name": "TrafficLightEnv",
+        "initial": None,
+        "simulator": "traci",
+        "sim": dataclasses.replace(config.flow_params["sim"], end=300),
+        "env": dataclasses.replace(config.flow_params["env"], horizon=None, additional_params={}),
+    }
     with pytest.warns(UserWarning, match="num_vehicles=12"):
         create_env, _ = make_create_env(params)
     env = create_env().env
@@ -290,10 +344,19 @@ def test_flow_rollouts_in_sumo_gui(tmp_path):
     from flowlights.viz.display import display
 
     experiment = __import__("flowlights.training.experiment", fromlist=["load_experiment"]).load_experiment(
-        CONFIGS / "tutorial_nonshared.py")
+        CONFIGS / "tutorial_nonshared.py"
+    )
     with display():
-        results = run_rollouts(experiment, None, num_rollouts=1, seed=5, horizon=20, gui=True, video_dir=tmp_path,
-                               actions=lambda obs: {a: np.zeros(1, dtype=np.float32) for a in obs})
+        results = run_rollouts(
+            experiment,
+            None,
+            num_rollouts=1,
+            seed=5,
+            horizon=20,
+            gui=True,
+            video_dir=tmp_path,
+            actions=lambda obs: {a: np.zeros(1, dtype=np.float32) for a in obs},
+        )
     assert results[0]["env_steps"] == 20 and results[0]["mean_speed"] > 0
     assert not sumo_children()
     import imageio.v3 as iio

@@ -1,6 +1,7 @@
 """Flow's parameter vocabulary (flowlights.core.params): Flow's names, defaults and meaning onto
 flowlights' own params, one warning for an option with no meaning here, errors for unknown names
 and for a setting given twice with different values."""
+
 from __future__ import annotations
 
 import warnings
@@ -54,17 +55,34 @@ def test_flow_only_vehicle_settings_warn_in_traffic_light_env():
     from flowlights.training.env_kwargs import env_kwargs
 
     vehicles = VehicleParams()
-    vehicles.add("human", acceleration_controller=(IDMController, {"noise": 0.2}), routing_controller=(ContinuousRouter, {}),
-                 num_vehicles=5)
+    vehicles.add(
+        "human",
+        acceleration_controller=(IDMController, {"noise": 0.2}),
+        routing_controller=(ContinuousRouter, {}),
+        num_vehicles=5,
+    )
     vehicles.add("rl", acceleration_controller=(RLController, {}))
-    flow_params = dict(exp_tag="x", env_name="TrafficLightEnv", network="NetworkFile", simulator="libsumo",
-                       sim=SumoParams(sim_step=1), env=EnvParams(), net=NetParams(scenario="grid2x2"), veh=vehicles,
-                       initial=InitialConfig(spacing="random", bunching=10))
+    flow_params = dict(
+        exp_tag="x",
+        env_name="TrafficLightEnv",
+        network="NetworkFile",
+        simulator="libsumo",
+        sim=SumoParams(sim_step=1),
+        env=EnvParams(),
+        net=NetParams(scenario="grid2x2"),
+        veh=vehicles,
+        initial=InitialConfig(spacing="random", bunching=10),
+    )
     with pytest.warns(UserWarning) as caught:
         env_kwargs(flow_params)
     message = next(str(w.message) for w in caught if "Flow env classes only" in str(w.message))
-    for part in ("human: num_vehicles=5", "human: IDMController noise=0.2", "rl: acceleration_controller=RLController",
-                 "spacing='random'", "bunching=10"):
+    for part in (
+        "human: num_vehicles=5",
+        "human: IDMController noise=0.2",
+        "rl: acceleration_controller=RLController",
+        "spacing='random'",
+        "bunching=10",
+    ):
         assert part in message, message
 
 
@@ -104,8 +122,18 @@ def test_restart_instance_starts_a_fresh_sumo_each_episode():
 def test_flow_traffic_light_additional_params():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        env = build(SumoParams(sim_step=1), EnvParams(additional_params={
-            "switch_time": 8, "discrete": True, "num_observed": 3, "tl_type": "controlled", "target_velocity": 50}))
+        env = build(
+            SumoParams(sim_step=1),
+            EnvParams(
+                additional_params={
+                    "switch_time": 8,
+                    "discrete": True,
+                    "num_observed": 3,
+                    "tl_type": "controlled",
+                    "target_velocity": 50,
+                }
+            ),
+        )
     assert (env.env_params.min_green, env.env_params.action_mode, env.env_params.nearest_vehicles) == (8, "switch", 3)
     assert env.action_space("A0").n == 2, "Flow's keep/switch"
     unused = [str(w.message) for w in caught if "is not used by TrafficLightEnv" in str(w.message)]
@@ -124,15 +152,27 @@ def test_flow_style_vehicles_and_inflows_on_a_generated_grid(tmp_path, monkeypat
 
     monkeypatch.setenv("FLOWLIGHTS_CACHE", str(tmp_path))
     vehicles = VehicleParams()
-    vehicles.add(veh_id="human", acceleration_controller=(SimCarFollowingController, {}),
-                 car_following_params=SumoCarFollowingParams(min_gap=2.5, max_speed=12, decel=7.5), routing_controller=(GridRouter, {}))
+    vehicles.add(
+        veh_id="human",
+        acceleration_controller=(SimCarFollowingController, {}),
+        car_following_params=SumoCarFollowingParams(min_gap=2.5, max_speed=12, decel=7.5),
+        routing_controller=(GridRouter, {}),
+    )
     inflow = InFlows()
     for edge in ("left0A0", "bottom0A0"):
         inflow.add(veh_type="human", edge=edge, vehs_per_hour=600, departLane="free", departSpeed=10)
     inflow.add(veh_type="human", edge="top0A0", period=12, departLane="free", departSpeed="max")
-    flow_params = dict(exp_tag="flowgrid", env_name="TrafficLightEnv", network="GridNetwork", simulator="libsumo",
-                       sim=SumoParams(sim_step=1, end=300), env=EnvParams(), veh=vehicles, initial=InitialConfig(),
-                       net=NetParams(inflows=inflow, additional_params={"rows": 1, "cols": 1}))
+    flow_params = dict(
+        exp_tag="flowgrid",
+        env_name="TrafficLightEnv",
+        network="GridNetwork",
+        simulator="libsumo",
+        sim=SumoParams(sim_step=1, end=300),
+        env=EnvParams(),
+        veh=vehicles,
+        initial=InitialConfig(),
+        net=NetParams(inflows=inflow, additional_params={"rows": 1, "cols": 1}),
+    )
     create_env, _ = make_create_env(params=flow_params)
     env = create_env().env
     try:
@@ -146,7 +186,9 @@ def test_flow_style_vehicles_and_inflows_on_a_generated_grid(tmp_path, monkeypat
                 speeds.append(api.vehicle.getSpeed(vid))
                 routes.add(tuple(api.vehicle.getRoute(vid)))
         assert types == {"human"} and max(speeds) <= 12 + 1e-6
-        assert ("left0A0", "A0right0") in routes and ("bottom0A0", "A0top0") in routes, "straight through, as GridRouter"
+        assert ("left0A0", "A0right0") in routes and ("bottom0A0", "A0top0") in routes, (
+            "straight through, as GridRouter"
+        )
     finally:
         env.close()
 
@@ -157,10 +199,24 @@ def test_net_params_template_names_the_files():
     from flowlights.training.env_kwargs import env_kwargs
 
     folder = bundled_dir("networks") / "grid2x2"
-    net = NetParams(template={"net": str(folder / "grid2x2-flowlights.net.xml"), "rou": [str(folder / "grid2x2-flowlights.rou.xml")]})
+    net = NetParams(
+        template={
+            "net": str(folder / "grid2x2-flowlights.net.xml"),
+            "rou": [str(folder / "grid2x2-flowlights.rou.xml")],
+        }
+    )
     assert net.net_file.endswith("grid2x2-flowlights.net.xml") and net.route_file[0].endswith(".rou.xml")
-    kwargs = env_kwargs(dict(exp_tag="t", env_name="TrafficLightEnv", network="NetworkFile", simulator="libsumo",
-                             sim=SumoParams(sim_step=1, end=60), env=EnvParams(), net=net))
+    kwargs = env_kwargs(
+        dict(
+            exp_tag="t",
+            env_name="TrafficLightEnv",
+            network="NetworkFile",
+            simulator="libsumo",
+            sim=SumoParams(sim_step=1, end=60),
+            env=EnvParams(),
+            net=net,
+        )
+    )
     env = flowlights_env(kwargs)
     try:
         env.reset(seed=0)

@@ -1,6 +1,7 @@
 """Fuzzed input: random values and types for every params field, make_env keyword and YAML config
 field give a ConfigError naming the field (or a working object) — never another exception; malformed
 actions give a clear error."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,15 +21,22 @@ from flowlights.params import EnvParams, SumoParams
 from flowlights.training.experiment import experiment_from_dict
 
 ANY_VALUE = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=12), st.lists(st.one_of(st.text(max_size=6), st.integers(), st.none()), max_size=4),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.lists(st.one_of(st.text(max_size=6), st.integers(), st.none()), max_size=4),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
     st.sampled_from(["queue", "phase", "libsumo", "traci", "resco", "flowlights", "switch", -1, 0, 0.5, 1e9]),
 )
 PARAMS = [SumoParams, EnvParams, TrafficLightParams, InitialConfig]
-FUZZ = settings(max_examples=int(os.environ.get("FLOWLIGHTS_FUZZ_EXAMPLES", 150)), deadline=None,
-                derandomize=os.environ.get("FLOWLIGHTS_FUZZ_EXAMPLES") is None,  # CI: the same examples every run
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FLOWLIGHTS_FUZZ_EXAMPLES", 150)),
+    deadline=None,
+    derandomize=os.environ.get("FLOWLIGHTS_FUZZ_EXAMPLES") is None,  # CI: the same examples every run
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def build_or_config_error(cls, **kwargs):
@@ -72,7 +80,9 @@ def test_yaml_config_fields_fuzzed(data):
     config = {k: dict(v) if isinstance(v, dict) else v for k, v in TINY_CONFIG.items()}
     section = data.draw(st.sampled_from(sorted(config) + ["protocol", "extra"]))
     if isinstance(config.get(section), dict) and data.draw(st.booleans()):
-        config[section][data.draw(st.sampled_from(["end", "delta_time", "reward", "scenario", "seed", "nope"]))] = data.draw(ANY_VALUE)
+        config[section][data.draw(st.sampled_from(["end", "delta_time", "reward", "scenario", "seed", "nope"]))] = (
+            data.draw(ANY_VALUE)
+        )
     else:
         config[section] = data.draw(ANY_VALUE)
     try:

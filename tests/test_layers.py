@@ -1,4 +1,5 @@
 """The import picture: every import inside flowlights points down the layers of docs/design.md."""
+
 from __future__ import annotations
 
 import ast
@@ -8,7 +9,11 @@ from conftest import REPO
 
 DESIGN = (REPO / "docs" / "design.md").read_text()
 # the layers block of docs/design.md: one layer per line, lowest first
-LAYERS = [tuple(line.split()) for line in re.search(r"```layers\n(.*?)```", DESIGN, re.S).group(1).splitlines() if line.strip()]
+LAYERS = [
+    tuple(line.split())
+    for line in re.search(r"```layers\n(.*?)```", DESIGN, re.S).group(1).splitlines()
+    if line.strip()
+]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
 
 
@@ -22,13 +27,18 @@ def level_of(module: str) -> int:
 def test_every_import_points_down():
     upward = []
     for path in sorted((REPO / "flowlights").rglob("*.py")):
-        module = ".".join(("flowlights", *path.relative_to(REPO / "flowlights").with_suffix("").parts)).removesuffix(".__init__")
+        module = ".".join(("flowlights", *path.relative_to(REPO / "flowlights").with_suffix("").parts)).removesuffix(
+            ".__init__"
+        )
         here = level_of(module)
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("flowlights."):
                 if level_of(node.module) > here:
                     upward.append(f"{module} -> {node.module}")
             elif isinstance(node, ast.Import):
-                upward += [f"{module} -> {a.name}" for a in node.names
-                           if a.name.startswith("flowlights.") and level_of(a.name) > here]
+                upward += [
+                    f"{module} -> {a.name}"
+                    for a in node.names
+                    if a.name.startswith("flowlights.") and level_of(a.name) > here
+                ]
     assert not upward, "imports pointing up the layers:\n" + "\n".join(upward)

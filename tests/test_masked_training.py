@@ -1,5 +1,6 @@
 """Action masks in training: with action_mask=True, PPO trains the masked module; neither its
 exploration nor its greedy choice ever takes an action the signal controller masks."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,8 +21,12 @@ def test_masked_ppo_trains_and_never_takes_a_masked_action(tmp_path):
 
     before = set(ray_processes())
     cfg = tmp_path / "masked.yaml"
-    cfg.write_text(TINY.replace("POLICIES", "shared").replace("env: {delta_time: 5, reward: queue}",
-                                                               "env: {delta_time: 5, reward: queue, action_mask: true, min_green: 10}"))
+    cfg.write_text(
+        TINY.replace("POLICIES", "shared").replace(
+            "env: {delta_time: 5, reward: queue}",
+            "env: {delta_time: 5, reward: queue, action_mask: true, min_green: 10}",
+        )
+    )
     done = flowlights("train", str(cfg), "--iterations", "2", "--num-env-runners", "0", "--out", str(tmp_path / "runs"))
     assert done.returncode == 0, done.stderr[-3000:]
     run_dir = next((tmp_path / "runs").iterdir())
@@ -33,7 +38,9 @@ def test_masked_ppo_trains_and_never_takes_a_masked_action(tmp_path):
     mask = torch.zeros(500, 2)
     mask[:250, 0] = 1  # only action 0 allowed
     mask[250:, 1] = 1  # only action 1 allowed
-    logits = module.forward_exploration({Columns.OBS: {"observation": obs, "action_mask": mask}})[Columns.ACTION_DIST_INPUTS]
+    logits = module.forward_exploration({Columns.OBS: {"observation": obs, "action_mask": mask}})[
+        Columns.ACTION_DIST_INPUTS
+    ]
     sampled = torch.distributions.Categorical(logits=logits).sample()
     assert torch.all(sampled[:250] == 0) and torch.all(sampled[250:] == 1), "exploration sampled a masked action"
 
@@ -65,12 +72,29 @@ def test_masked_dqn_trains_and_never_takes_a_masked_action(tmp_path):
     from flowlights.training.trained_policy import TrainedPolicy
 
     cfg = tmp_path / "masked_dqn.yaml"
-    cfg.write_text(TINY.replace("POLICIES", "shared").replace("env: {delta_time: 5, reward: queue}",
-                                                               "env: {delta_time: 5, reward: queue, action_mask: true, min_green: 10}")
-                   .replace("training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}",
-                            "training: {train_batch_size_per_learner: 32, fcnet_hiddens: [16], num_steps_sampled_before_learning_starts: 40}"))
-    done = flowlights("train", str(cfg), "--algorithm", "DQN", "--iterations", "3", "--num-env-runners", "0",
-                      "--out", str(tmp_path / "runs"))
+    cfg.write_text(
+        TINY.replace("POLICIES", "shared")
+        .replace(
+            "env: {delta_time: 5, reward: queue}",
+            "env: {delta_time: 5, reward: queue, action_mask: true, min_green: 10}",
+        )
+        .replace(
+            "training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}",
+            "training: {train_batch_size_per_learner: 32, fcnet_hiddens: [16], num_steps_sampled_before_learning_starts: 40}",
+        )
+    )
+    done = flowlights(
+        "train",
+        str(cfg),
+        "--algorithm",
+        "DQN",
+        "--iterations",
+        "3",
+        "--num-env-runners",
+        "0",
+        "--out",
+        str(tmp_path / "runs"),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     policy = TrainedPolicy(next((tmp_path / "runs").iterdir()))
     module = policy.modules["shared"]

@@ -1,4 +1,5 @@
 """Episode metrics equal what SUMO's tripinfo output says, computed independently here."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -13,8 +14,14 @@ from conftest import run_random_episode
 def test_metrics_match_tripinfo_output(tmp_path, backend):
     tripinfo = tmp_path / "tripinfo.xml"
     statistics = tmp_path / "statistics.xml"
-    env = flowlights.parallel_env(scenario="grid2x2", end=600, backend=backend, tripinfo_output=str(tripinfo),
-                                  time_to_teleport=60, sumo_args=["--statistic-output", str(statistics)])
+    env = flowlights.parallel_env(
+        scenario="grid2x2",
+        end=600,
+        backend=backend,
+        tripinfo_output=str(tripinfo),
+        time_to_teleport=60,
+        sumo_args=["--statistic-output", str(statistics)],
+    )
     try:
         run_random_episode(env, seed=5)
         metrics = env.metrics()

@@ -1,5 +1,6 @@
 """Generated networks (grid, spider, random) and demand (InFlows, random trips) run end to end,
 with the safety checks on what SUMO ran."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -7,12 +8,11 @@ from collections import Counter
 import pytest
 
 import flowlights
-from conftest import read_tls_states, run_random_episode, tls_recorder
+from conftest import check_light, read_tls_states, run_random_episode, tls_recorder
 from flowlights.errors import ConfigError
 from flowlights.networks import GridNetwork, InFlows, RandomNetwork, RandomTrips, SpiderNetwork
 from flowlights.networks.scenario_writer import write_scenario
 from flowlights.networks.topology import read_net
-from conftest import check_light
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +82,11 @@ def test_random_network_with_three_to_five_arms(tmp_path):
 def test_inflows_probability_and_bad_values(tmp_path):
     grid = GridNetwork(rows=1, cols=1)
     net = grid.build()
-    flows = InFlows().add("left0A0", to="A0right0", probability=0.2).add("bottom0A0", to="A0top0", vehs_per_hour=360, end=300)
+    flows = (
+        InFlows()
+        .add("left0A0", to="A0right0", probability=0.2)
+        .add("bottom0A0", to="A0top0", vehs_per_hour=360, end=300)
+    )
     text = flows.write(tmp_path / "f.rou.xml").read_text()
     assert 'probability="0.2"' in text and 'vehsPerHour="360"' in text
     with pytest.raises(ConfigError, match="exactly one of vehs_per_hour=, period=, probability= or number="):

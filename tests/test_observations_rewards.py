@@ -1,5 +1,6 @@
 """Observation features and rewards agree with SUMO queried lane by lane, stay in their
 bounds, and the registries accept user functions."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,9 @@ def advance(env, decisions: int = 30, seed: int = 0) -> None:
 
 def test_every_feature_within_bounds_over_an_episode(walking_grid):
     """Every registered feature, on a grid where all apply (pedestrian crossings, generated detectors)."""
-    env = flowlights.parallel_env(sumocfg=str(walking_grid), end=600, observation=sorted(OBSERVATIONS), reward="queue",
-                                  detectors="generate")
+    env = flowlights.parallel_env(
+        sumocfg=str(walking_grid), end=600, observation=sorted(OBSERVATIONS), reward="queue", detectors="generate"
+    )
     try:
         env.reset(seed=0)
         seen_nonzero = np.zeros(env.observation_space("A0").shape, bool)
@@ -40,7 +42,9 @@ def test_every_feature_within_bounds_over_an_episode(walking_grid):
 
 
 def test_lane_features_and_rewards_match_sumo_lane_queries():
-    env = flowlights.parallel_env(scenario="grid4x4", end=900, observation=["phase", "density", "queue"], reward="queue")
+    env = flowlights.parallel_env(
+        scenario="grid4x4", end=900, observation=["phase", "density", "queue"], reward="queue"
+    )
     try:
         obs, rewards = advance(env, decisions=60)
         lane = env.sim.api.lane
@@ -53,8 +57,10 @@ def test_lane_features_and_rewards_match_sumo_lane_queries():
             n_green = len(env.controller.machines[tls].greens)
             vector = obs[tls]
             assert vector[:n_green].sum() == 1 and vector[env.controller.machines[tls].green] == 1
-            np.testing.assert_allclose(vector[n_green:n_green + len(lanes)], np.minimum(count / capacity, 1), atol=1e-6)
-            np.testing.assert_allclose(vector[n_green + len(lanes):], np.minimum(halting / capacity, 1), atol=1e-6)
+            np.testing.assert_allclose(
+                vector[n_green : n_green + len(lanes)], np.minimum(count / capacity, 1), atol=1e-6
+            )
+            np.testing.assert_allclose(vector[n_green + len(lanes) :], np.minimum(halting / capacity, 1), atol=1e-6)
             assert rewards[tls] == -halting.sum()
         assert sum(rewards.values()) < 0, "after 5 minutes some vehicles must be queueing"
     finally:
@@ -62,17 +68,18 @@ def test_lane_features_and_rewards_match_sumo_lane_queries():
 
 
 def test_neighbour_features_and_mixed_rewards():
-    env = flowlights.parallel_env(scenario="grid2x2", end=300, observation=["neighbours"], reward="pressure",
-                                  neighbor_weight=0.5)
+    env = flowlights.parallel_env(
+        scenario="grid2x2", end=300, observation=["neighbours"], reward="pressure", neighbor_weight=0.5
+    )
     local = flowlights.parallel_env(scenario="grid2x2", end=300, observation=["neighbours"], reward="pressure")
     try:
         assert env.neighbour_ids["A0"] == ["A1", "B0"]
         obs, mixed = advance(env, decisions=20, seed=5)
         width = env.views["A0"].max_greens
         for k, neighbour in enumerate(env.neighbour_ids["A0"]):
-            block = obs["A0"][k * width:(k + 1) * width]
+            block = obs["A0"][k * width : (k + 1) * width]
             assert block.argmax() == env.controller.machines[neighbour].green and block.sum() == 1
-        assert obs["A0"][2 * width:].sum() == 0, "missing neighbours are zero padding"
+        assert obs["A0"][2 * width :].sum() == 0, "missing neighbours are zero padding"
         env.close()
         _, own = advance(local, decisions=20, seed=5)
         for tls in env.possible_agents:
@@ -111,7 +118,9 @@ def test_user_registered_observation_and_reward():
     def minus_vehicles(view, measures, memory):
         return -float(measures.count[view.in_idx].sum())
 
-    env = flowlights.parallel_env(scenario="single", end=200, observation=["phase", "custom_test_green_time"], reward="custom_test")
+    env = flowlights.parallel_env(
+        scenario="single", end=200, observation=["phase", "custom_test_green_time"], reward="custom_test"
+    )
     try:
         obs, rewards = advance(env, decisions=10)
         machine = env.controller.machines["A0"]
@@ -127,7 +136,9 @@ def test_registries_refuse_a_taken_name_unless_override():
     from flowlights.baselines import CONTROLLERS, register_controller
     from flowlights.baselines.simple import RandomActions
 
-    with pytest.raises(ConfigError, match="observation 'queue' is already registered; choose another name, or pass override=True"):
+    with pytest.raises(
+        ConfigError, match="observation 'queue' is already registered; choose another name, or pass override=True"
+    ):
         register_observation("queue", size=lambda view: 1)
     with pytest.raises(ConfigError, match="reward 'queue' is already registered"):
         register_reward("queue")
@@ -135,6 +146,7 @@ def test_registries_refuse_a_taken_name_unless_override():
         register_controller("random")
     original = (OBSERVATIONS["queue"], REWARDS["queue"], CONTROLLERS["random"])
     try:
+
         @register_observation("queue", size=lambda view: 1, override=True)
         def constant(view, measures):
             return np.ones(1)
@@ -174,6 +186,7 @@ def test_same_run_twice_gives_same_observations():
             return env.metrics()
         finally:
             env.close()
+
     assert trace() == trace()
 
 
@@ -195,8 +208,11 @@ def test_only_declared_lane_measurements_are_taken(backend):
             assert not subscribed
         lane = env.sim.api.lane
         seen = 0.0
-        for name, getter in (("count", lane.getLastStepVehicleNumber), ("halting", lane.getLastStepHaltingNumber),
-                             ("waiting", lane.getWaitingTime)):
+        for name, getter in (
+            ("count", lane.getLastStepVehicleNumber),
+            ("halting", lane.getLastStepHaltingNumber),
+            ("waiting", lane.getWaitingTime),
+        ):
             for l in incoming:
                 assert getattr(env.measures, name)[env.sensor.index[l]] == pytest.approx(getter(l))
                 seen += getter(l)
@@ -220,8 +236,14 @@ def test_held_back_vehicles_are_counted_on_the_first_light_their_route_reaches()
     counted, each once, on the light whose junction its route reaches first (found by hand from the net file)."""
     import sumolib
 
-    env = flowlights.parallel_env(scenario="grid2x2", end=900, reward="zone_queue_held",
-                                  observation=["phase", "zone_queue", "held_back"], min_green=5, max_green=None)
+    env = flowlights.parallel_env(
+        scenario="grid2x2",
+        end=900,
+        reward="zone_queue_held",
+        observation=["phase", "zone_queue", "held_back"],
+        min_green=5,
+        max_green=None,
+    )
     try:
         env.reset(seed=1)
         net = sumolib.net.readNet(str(env.scenario.net_file))
@@ -233,8 +255,11 @@ def test_held_back_vehicles_are_counted_on_the_first_light_their_route_reaches()
             api, m = env.sim.api, env.measures
             by_hand = dict.fromkeys(env.agents, 0)
             for vid in api.simulation.getPendingVehicles():
-                first = next(net.getEdge(e).getToNode().getID() for e in api.vehicle.getRoute(vid)
-                             if net.getEdge(e).getToNode().getID() in by_hand)
+                first = next(
+                    net.getEdge(e).getToNode().getID()
+                    for e in api.vehicle.getRoute(vid)
+                    if net.getEdge(e).getToNode().getID() in by_hand
+                )
                 by_hand[first] += 1
             for tls in env.agents:
                 lanes = env.views[tls].in_idx
@@ -254,8 +279,17 @@ def test_change_cost_charges_each_green_change_once(decision):
 
     runs = {}
     for cost in (0.0, 2.5):
-        env = make_env(scenario="grid2x2", end=400, decision=decision, action_mode="switch", reward="queue",
-                       change_cost=cost, delta_time=5, min_green=5, max_green=None)
+        env = make_env(
+            scenario="grid2x2",
+            end=400,
+            decision=decision,
+            action_mode="switch",
+            reward="queue",
+            change_cost=cost,
+            delta_time=5,
+            min_green=5,
+            max_green=None,
+        )
         rng = np.random.default_rng(3)
         rewards_seen, switches_seen, observed = [], [], 0.0
         try:
@@ -272,7 +306,9 @@ def test_change_cost_charges_each_green_change_once(decision):
         finally:
             env.close()
         runs[cost] = rewards_seen, switches_seen
-        assert observed == -cost * sum(sum(b.values()) for b in switches_seen), "the observer is charged every change once"
+        assert observed == -cost * sum(sum(b.values()) for b in switches_seen), (
+            "the observer is charged every change once"
+        )
     (free, switches), (charged, switches_again) = runs[0.0], runs[2.5]
     assert switches == switches_again, "the cost changed what SUMO ran"
     owed = {t: 0 for t in switches[0]}
@@ -296,8 +332,18 @@ def test_reward_scale_multiplies_every_reward_change_costs_included(decision):
 
     runs = {}
     for scale in (1.0, 0.01):
-        env = make_env(scenario="grid2x2", end=300, decision=decision, action_mode="switch", reward="wait",
-                       change_cost=2.0, reward_scale=scale, delta_time=5, min_green=5, max_green=None)
+        env = make_env(
+            scenario="grid2x2",
+            end=300,
+            decision=decision,
+            action_mode="switch",
+            reward="wait",
+            change_cost=2.0,
+            reward_scale=scale,
+            delta_time=5,
+            min_green=5,
+            max_green=None,
+        )
         rng = np.random.default_rng(5)
         seen = []
         try:
@@ -322,8 +368,9 @@ def test_reward_scale_multiplies_every_reward_change_costs_included(decision):
 def test_green_demand_sums_the_zone_counts_of_the_lanes_each_green_lets_go():
     """green_demand, read back against SUMO's own controlled links: per green, the detection zones' vehicles on the
     incoming lanes with a link green in it, over the widest green's lanes' zone capacity."""
-    env = flowlights.parallel_env(scenario="grid2x2", end=300, reward="queue", detection_distance=50.0,
-                                  observation=["green_demand"])
+    env = flowlights.parallel_env(
+        scenario="grid2x2", end=300, reward="queue", detection_distance=50.0, observation=["green_demand"]
+    )
     try:
         env.reset(seed=2)
         seen = 0.0
@@ -333,10 +380,18 @@ def test_green_demand_sums_the_zone_counts_of_the_lanes_each_green_lets_go():
             for tls, vector in obs.items():
                 view = env.views[tls]
                 lane_row = {lane: k for k, lane in enumerate(env.sensor.lanes)}
-                served = [{links[0][0] for i, links in enumerate(api.trafficlight.getControlledLinks(tls))
-                           if links and state[i] in "Gg"} for state in view.machine.greens]
+                served = [
+                    {
+                        links[0][0]
+                        for i, links in enumerate(api.trafficlight.getControlledLinks(tls))
+                        if links and state[i] in "Gg"
+                    }
+                    for state in view.machine.greens
+                ]
                 widest = max(len(lanes) for lanes in served)
-                by_hand = [sum(m.zone_near[lane_row[lane]] for lane in lanes) / (50.0 / 7.5 * widest) for lanes in served]
+                by_hand = [
+                    sum(m.zone_near[lane_row[lane]] for lane in lanes) / (50.0 / 7.5 * widest) for lanes in served
+                ]
                 assert vector == pytest.approx(np.minimum(by_hand, 1.0)), tls
                 assert len(vector) == len(view.machine.greens) >= 2
                 seen += sum(by_hand)
@@ -349,8 +404,9 @@ def test_green_spillback_counts_the_vehicles_of_movements_whose_exit_is_full(sho
     """green_spillback, read back against SUMO's controlled links and its vehicle counts on their exit lanes: per
     green, the zone vehicles of the movements (incoming edge to outgoing edge) it serves that lead into a lane
     holding at least its length / 7.5 - 2 vehicles (0.5 at least), on green_demand's scale."""
-    env = flowlights.parallel_env(sumocfg=short_link_grid, end=600, reward="queue", detection_distance=50.0,
-                                  observation=["green_spillback"])
+    env = flowlights.parallel_env(
+        sumocfg=short_link_grid, end=600, reward="queue", detection_distance=50.0, observation=["green_spillback"]
+    )
     edge = lambda lane: env.topology.lanes[lane].edge  # noqa: E731
     try:
         obs, _ = env.reset(seed=2)
@@ -362,14 +418,19 @@ def test_green_spillback_counts_the_vehicles_of_movements_whose_exit_is_full(sho
             for tls, vector in obs.items():
                 links = [ls[0] for ls in api.trafficlight.getControlledLinks(tls) if ls]
                 view = env.views[tls]
-                widest = max(len({links[i][0] for i in range(len(links)) if state[i] in "Gg"}) for state in view.machine.greens)
+                widest = max(
+                    len({links[i][0] for i in range(len(links)) if state[i] in "Gg"}) for state in view.machine.greens
+                )
                 by_hand = []
                 for state in view.machine.greens:
                     moves = {(edge(i), edge(o)) for k, (i, o, _) in enumerate(links) if state[k] in "Gg"}
                     total = 0.0
                     for move in moves:
                         pairs = [(i, o) for i, o, _ in links if (edge(i), edge(o)) == move]
-                        full = any(api.lane.getLastStepVehicleNumber(o) >= max(api.lane.getLength(o) / 7.5 - 2, 0.5) for _, o in pairs)
+                        full = any(
+                            api.lane.getLastStepVehicleNumber(o) >= max(api.lane.getLength(o) / 7.5 - 2, 0.5)
+                            for _, o in pairs
+                        )
                         total += full * sum(m.zone_near[lane_row[i]] for i in {i for i, _ in pairs})
                     by_hand.append(total / (50.0 / 7.5 * widest))
                 assert vector == pytest.approx(np.minimum(by_hand, 1.0)), tls

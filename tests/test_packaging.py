@@ -1,5 +1,6 @@
 """A built wheel carries the bundled scenarios and example experiments: installed into a fresh venv,
 it evaluates a bundled scenario and finds a bundled config by name, from outside the checkout."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,8 +15,12 @@ from conftest import REPO
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return next(out.glob("flowlights-*.whl"))
 
@@ -31,15 +36,35 @@ def test_wheel_installed_in_a_fresh_venv_runs_from_outside_the_checkout(wheel, t
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
-    done = subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     work = tmp_path / "elsewhere"
     work.mkdir()
-    done = subprocess.run([str(venv / "bin" / "flowlights"), "evaluate", "--scenario", "grid2x2", "--controller", "max_pressure",
-                           "--end", "300", "--out", "ev"], capture_output=True, text=True, timeout=600, cwd=work)
+    done = subprocess.run(
+        [
+            str(venv / "bin" / "flowlights"),
+            "evaluate",
+            "--scenario",
+            "grid2x2",
+            "--controller",
+            "max_pressure",
+            "--end",
+            "300",
+            "--out",
+            "ev",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=work,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (work / "ev" / "metrics.json").is_file() and "mean_delay" in done.stdout
-    probe = "from flowlights.training.experiment import load_experiment; print(load_experiment('grid2x2_shared').source)"
+    probe = (
+        "from flowlights.training.experiment import load_experiment; print(load_experiment('grid2x2_shared').source)"
+    )
     done = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, timeout=300, cwd=work)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "site-packages/flowlights/bundled/exp_configs/grid2x2_shared.py" in done.stdout

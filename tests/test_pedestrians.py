@@ -1,6 +1,7 @@
 """Pedestrians (issue 13): grids with sidewalks and signalised crossings, person flows, crossings under the
 same safety rules (no conflicting major green while a crossing is green; a pedestrian clearance before the
 next green), waiting pedestrians in observations and rewards, pedestrian metrics in evaluate."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,16 @@ from flowlights.signals.raw_state import junction_foes, link_foes
 def test_crossings_get_their_clearance_and_never_a_conflicting_major_green(walking_grid, tmp_path):
     record_args, record = tls_recorder(tmp_path)
     clearance = 8.0
-    env = make_env(sumocfg=str(walking_grid), yellow=3, all_red=0, min_green=5, pedestrian_clearance=clearance,
-                   observation=["phase", "queue", "pedestrians"], reward="queue_pedestrians", sumo_args=record_args)
+    env = make_env(
+        sumocfg=str(walking_grid),
+        yellow=3,
+        all_red=0,
+        min_green=5,
+        pedestrian_clearance=clearance,
+        observation=["phase", "queue", "pedestrians"],
+        reward="queue_pedestrians",
+        sumo_args=record_args,
+    )
     rng = np.random.default_rng(2)
     try:
         crossings = {t: env.topology.crossing_links(t) for t in env.controlled}
@@ -33,7 +42,9 @@ def test_crossings_get_their_clearance_and_never_a_conflicting_major_green(walki
             seen_waiting = max(seen_waiting, waiting)
             halting = float(m.halting[view.in_idx[view.vehicle_pos]].sum())
             assert rewards["A0"] == pytest.approx(-(halting + waiting))
-            assert obs["A0"][-len(view.walk_idx):].tolist() == pytest.approx(np.minimum(m.pedestrians_waiting[view.walk_idx] / 10, 1).tolist())
+            assert obs["A0"][-len(view.walk_idx) :].tolist() == pytest.approx(
+                np.minimum(m.pedestrians_waiting[view.walk_idx] / 10, 1).tolist()
+            )
         assert seen_waiting > 0, "people waited at A0's corners"
     finally:
         env.close()
@@ -43,7 +54,9 @@ def test_crossings_get_their_clearance_and_never_a_conflicting_major_green(walki
         for state in states:  # a green crossing never shares the junction with a foe's major green
             for c in crossings[tls]:
                 if state[c] == "G":
-                    assert not any(state[f] == "G" for f in foes[tls][c]), f"{tls}: crossing {c} and a foe both G in {state}"
+                    assert not any(state[f] == "G" for f in foes[tls][c]), (
+                        f"{tls}: crossing {c} and a foe both G in {state}"
+                    )
         for t in range(1, len(states)):
             stopped = [c for c in crossings[tls] if states[t - 1][c] in "Gg" and states[t][c] not in "Gg"]
             if not stopped:
@@ -81,7 +94,13 @@ def test_random_pedestrian_trips_walk_through_the_grid(walking_grid, tmp_path):
     trips = RandomTrips(period=10, end=300, pedestrians=True).write(net, tmp_path / "walks.rou.xml")
     text = trips.read_text()
     assert text.count("<person ") >= 20 and "<walk " in text and "<vehicle " not in text
-    env = make_env(net_file=str(net), route_file=str(trips), end=300, observation=["phase", "pedestrians"], reward="pedestrian_wait")
+    env = make_env(
+        net_file=str(net),
+        route_file=str(trips),
+        end=300,
+        observation=["phase", "pedestrians"],
+        reward="pedestrian_wait",
+    )
     try:
         env.reset(seed=0)
         walking = 0

@@ -1,7 +1,11 @@
 """The timing state machine on its own: transitions, min/max green, masks, both action modes."""
+
 from __future__ import annotations
 
-from flowlights.signals.machine import ALL_RED_STAGE as ALL_RED, GREEN_STAGE as GREEN, YELLOW_STAGE as YELLOW, PhaseMachine
+from flowlights.signals.machine import ALL_RED_STAGE as ALL_RED
+from flowlights.signals.machine import GREEN_STAGE as GREEN
+from flowlights.signals.machine import YELLOW_STAGE as YELLOW
+from flowlights.signals.machine import PhaseMachine
 from flowlights.signals.phases import clearance_state, green_phases, yellow_state
 from flowlights.signals.timing import Timing, to_steps
 

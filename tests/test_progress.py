@@ -1,4 +1,5 @@
 """Progress bars: silent for short runs, one line per half minute and a final line in a log."""
+
 from __future__ import annotations
 
 import io

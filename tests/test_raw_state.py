@@ -1,5 +1,6 @@
 """Raw light states (Flow's k.traffic_light.set_state) through the safety guard: yellow first and held,
 all-red before a new green, conflicting priority greens refused — link by link, SUMO's foes."""
+
 from __future__ import annotations
 
 import pytest
@@ -51,12 +52,21 @@ def programs_of(net_file):
     import sumolib
 
     net = sumolib.net.readNet(str(net_file), withPrograms=True)
-    return {tls.getID(): [p.state for prog in tls.getPrograms().values() for p in prog.getPhases()]
-            for tls in net.getTrafficLights()}
+    return {
+        tls.getID(): [p.state for prog in tls.getPrograms().values() for p in prog.getPhases()]
+        for tls in net.getTrafficLights()
+    }
 
 
-@pytest.mark.parametrize("net", [REPO / "networks" / "grid2x2" / "grid2x2-flowlights.net.xml", RESCO / "cologne8" / "cologne8.net.xml",
-                                 RESCO / "ingolstadt21" / "ingolstadt21.net.xml"], ids=["grid2x2", "cologne8", "ingolstadt21"])
+@pytest.mark.parametrize(
+    "net",
+    [
+        REPO / "networks" / "grid2x2" / "grid2x2-flowlights.net.xml",
+        RESCO / "cologne8" / "cologne8.net.xml",
+        RESCO / "ingolstadt21" / "ingolstadt21.net.xml",
+    ],
+    ids=["grid2x2", "cologne8", "ingolstadt21"],
+)
 def test_every_netconvert_program_state_passes_the_conflict_check(net, tmp_path):
     """The foes read from SUMO refuse no state of the programs netconvert built (no false alarms),
     and do refuse a state that gives every link priority green."""
@@ -66,7 +76,9 @@ def test_every_netconvert_program_state_passes_the_conflict_check(net, tmp_path)
 
     from flowlights.sim.sumo_home import sumo_binary
 
-    traci.start([sumo_binary(), "-n", str(net), "--no-step-log", "true", "--no-warnings", "true"], label=f"foes-{net.stem}")
+    traci.start(
+        [sumo_binary(), "-n", str(net), "--no-step-log", "true", "--no-warnings", "true"], label=f"foes-{net.stem}"
+    )
     api = traci.getConnection(f"foes-{net.stem}")
     try:
         refused = 0

@@ -1,4 +1,5 @@
 """The README stays true: its main-job command (quick variant) and its Python examples run."""
+
 from __future__ import annotations
 
 import json
@@ -12,16 +13,49 @@ README = (REPO / "README.md").read_text()
 
 
 def test_main_job_command_quick_variant(tmp_path):
-    train_cmd, eval_cmd = re.search(r'pip install -e "\.\[rllib\]" && (flowlights train [^&]*)&& (flowlights evaluate [^\n`]*)', README).groups()
-    assert train_cmd.split() == ["flowlights", "train", "exp_configs/grid2x2_shared.py", "--minutes", "10", "--out", "results"]
+    train_cmd, eval_cmd = re.search(
+        r'pip install -e "\.\[rllib\]" && (flowlights train [^&]*)&& (flowlights evaluate [^\n`]*)', README
+    ).groups()
+    assert train_cmd.split() == [
+        "flowlights",
+        "train",
+        "exp_configs/grid2x2_shared.py",
+        "--minutes",
+        "10",
+        "--out",
+        "results",
+    ]
     assert eval_cmd.startswith("flowlights evaluate --checkpoint")
-    quick = ["train", "exp_configs/grid2x2_shared.py", "--iterations", "1", "--out", str(tmp_path)]  # 1 iteration, not 10 min
-    done = subprocess.run([sys.executable, "-m", "flowlights.cli", *quick], capture_output=True, text=True, timeout=600, cwd=REPO)
+    quick = [
+        "train",
+        "exp_configs/grid2x2_shared.py",
+        "--iterations",
+        "1",
+        "--out",
+        str(tmp_path),
+    ]  # 1 iteration, not 10 min
+    done = subprocess.run(
+        [sys.executable, "-m", "flowlights.cli", *quick], capture_output=True, text=True, timeout=600, cwd=REPO
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "100%" in done.stderr and "return" in done.stderr
     run_dir = next(tmp_path.glob("grid2x2_shared_*"))
-    done = subprocess.run([sys.executable, "-m", "flowlights.cli", "evaluate", "--checkpoint", str(run_dir), "--out", str(tmp_path / "ev")],
-                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flowlights.cli",
+            "evaluate",
+            "--checkpoint",
+            str(run_dir),
+            "--out",
+            str(tmp_path / "ev"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "mean_delay" in done.stdout
     report = json.loads((tmp_path / "ev" / "metrics.json").read_text())

@@ -1,5 +1,6 @@
 """The training recipe: disjoint seed sets, the lock-up rule against SUMO's own trip records, the paired comparison,
 and one short run end to end (teacher chosen on validation, checkpoint chosen on validation, comparison.json)."""
+
 from __future__ import annotations
 
 import json
@@ -10,13 +11,12 @@ import numpy as np
 import pytest
 
 from conftest import flowlights
-
+from flowlights.baselines import make_controller
 from flowlights.errors import ConfigError
 from flowlights.evaluation.comparison import build_comparison, comparison_table, paired_difference
 from flowlights.evaluation.episode import run_controller_episode
 from flowlights.evaluation.lockup import LOCKUP_SECONDS
 from flowlights.evaluation.tripinfo import read_tripinfos
-from flowlights.baselines import make_controller
 from flowlights.training.recipe import TEACHERS, SeedSets
 
 
@@ -66,8 +66,9 @@ def test_lockup_is_a_long_stretch_without_arrivals_in_a_full_network(tmp_path, n
     seed 102 and, badly congested but still delivering, not on seed 100; actuated does not on either."""
     flags = []
     for seed in (100, 102):
-        m = run_controller_episode(make_controller(name), seed, tmp_path, progress=False, scenario="grid2x2",
-                                   time_to_teleport=-1)
+        m = run_controller_episode(
+            make_controller(name), seed, tmp_path, progress=False, scenario="grid2x2", time_to_teleport=-1
+        )
         longest = _arrival_gaps(tmp_path / f"tripinfo_seed{seed}.xml", 3600.0)
         assert bool(m["lockup"]) == (longest >= LOCKUP_SECONDS - 5), (seed, m["lockup"], longest)
         flags.append(m["lockup"])
@@ -75,7 +76,9 @@ def test_lockup_is_a_long_stretch_without_arrivals_in_a_full_network(tmp_path, n
 
 
 def _report(name, seeds, values):
-    episodes = [{"seed": s, "resco_delay": v, "mean_delay": v - 1, "lockup": int(v > 100)} for s, v in zip(seeds, values)]
+    episodes = [
+        {"seed": s, "resco_delay": v, "mean_delay": v - 1, "lockup": int(v > 100)} for s, v in zip(seeds, values)
+    ]
     return {"controller": name, "episodes": episodes}
 
 
@@ -97,8 +100,20 @@ def test_the_recipe_end_to_end_on_the_bundled_grid(tmp_path):
     validation seeds, the policy is the best of the copy and the checkpoints on the same seeds, and comparison.json
     pairs it with every classical controller on the test seeds, which no choice used."""
     pytest.importorskip("ray.rllib")
-    done = flowlights("train", "--scenario", "grid2x2", "--minutes", "2.5", "--validation-episodes", "2",
-                      "--test-episodes", "3", "--out", str(tmp_path), timeout=900)
+    done = flowlights(
+        "train",
+        "--scenario",
+        "grid2x2",
+        "--minutes",
+        "2.5",
+        "--validation-episodes",
+        "2",
+        "--test-episodes",
+        "3",
+        "--out",
+        str(tmp_path),
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "best classical" in done.stdout and "| trained |" in done.stdout
     run = next((tmp_path / "recipe_flowlights_grid2x2").glob("recipe_flowlights_grid2x2_*"))
@@ -117,8 +132,10 @@ def test_the_recipe_end_to_end_on_the_bundled_grid(tmp_path):
     trained = comparison["controllers"]["trained"]
     assert len(trained["resco_delay"]["episodes"]) == 3 and isinstance(trained["lockups"], int)
     best = comparison["best_classical"]
-    diff = [t - c for t, c in zip(trained["resco_delay"]["episodes"],
-                                   comparison["controllers"][best]["resco_delay"]["episodes"])]
+    diff = [
+        t - c
+        for t, c in zip(trained["resco_delay"]["episodes"], comparison["controllers"][best]["resco_delay"]["episodes"])
+    ]
     assert comparison["paired_difference"]["mean"] == pytest.approx(statistics.fmean(diff))
     assert (run / "validation_curve.png").is_file()
     # the classical controllers' validation runs are kept for the next training seed

@@ -1,6 +1,7 @@
 """Protocol 'resco' and the classical controllers measured against RESCO's definitions:
 yellow placement read back from the states SUMO recorded, max-pressure's choice against a
 pressure computed here from SUMO's raw vehicle data, detection reaching upstream of short lanes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -55,7 +56,9 @@ def check_resco_timing(tmp_path, delta: int, yellow: int, **kwargs) -> None:
             if s not in greens:  # a transition: only yellow (no all-red), exactly `yellow` s, then a green
                 assert n == yellow, f"{tls}: transition {s!r} lasted {n} s, RESCO's yellow is {yellow}"
                 if k > 0:
-                    assert all(c not in GREEN or c == prev for c, prev in zip(s, runs[k - 1][1])), f"{tls}: {s!r} shows a new green"
+                    assert all(c not in GREEN or c == prev for c, prev in zip(s, runs[k - 1][1])), (
+                        f"{tls}: {s!r} shows a new green"
+                    )
                 if k + 1 < len(runs):
                     assert runs[k + 1][1] in greens, f"{tls}: {s!r} is followed by {runs[k + 1][1]!r}, not a green"
             elif 0 < k < len(runs) - 1:  # a whole green: the rest of its step, plus whole steps
@@ -78,7 +81,9 @@ def test_protocol_conflicts_name_both():
         flowlights.parallel_env(scenario="grid2x2", protocol="resco", all_red=1.0)
     with pytest.raises(ConfigError, match="protocol='nope' is unknown; use one of flowlights, resco"):
         flowlights.parallel_env(scenario="grid2x2", protocol="nope")
-    same = flowlights.parallel_env(scenario="grid2x2", protocol="resco", delta_time=10.0, all_red=0.0)  # agreeing is fine
+    same = flowlights.parallel_env(
+        scenario="grid2x2", protocol="resco", delta_time=10.0, all_red=0.0
+    )  # agreeing is fine
     assert same.env_params.min_green == 7.0
 
 
@@ -88,6 +93,7 @@ class NearMaxPressure(MaxPressure):
 
 def hand_pressures(api, tls: str, greens: list[str], controlled: set[str], waited: set[str]) -> np.ndarray:
     """Pressure of each green from SUMO's raw data, computed without flowlights' movement code."""
+
     def queued(lane: str) -> int:
         start = api.lane.getLength(lane) - 100.0
         count = 0
@@ -125,7 +131,9 @@ def test_max_pressure_takes_the_hand_computed_best_green():
         waited: set[str] = set()
         while env.agents:
             before = {t: env.controller.machines[t].green for t in env.agents}
-            expected = {t: hand_pressures(api, t, env.controller.machines[t].greens, controlled, waited) for t in env.agents}
+            expected = {
+                t: hand_pressures(api, t, env.controller.machines[t].greens, controlled, waited) for t in env.agents
+            }
             actions = controller.act(env, obs)
             waited = set(controller.counter._waited)  # the vehicles seen waiting so far (RESCO keeps them queued)
             for tls, action in actions.items():
@@ -152,7 +160,10 @@ def test_detection_reaches_upstream_of_short_lanes():
     assert upstream, "a 4 m lane's zone must reach the lanes before it"
     for other, offset, weight in upstream:
         assert offset >= topo.lanes[lane].length and 0 < weight <= 1
-        assert other in {l for src, targets in topo.lane_links.items() for l in [src] if lane in targets} or offset > topo.lanes[lane].length
+        assert (
+            other in {l for src, targets in topo.lane_links.items() for l in [src] if lane in targets}
+            or offset > topo.lanes[lane].length
+        )
     assert min(offset for _, offset, _ in upstream) < 50.0
     far = detection_zones(topo, [lane], 2.0)[lane]
     assert far == [(lane, 0.0, 1.0)], "a zone shorter than the lane stays on it"
@@ -187,8 +198,14 @@ def zone_counts_by_hand(api, lane: str, distance: float, upstream: list[tuple[st
 def test_zone_observations_and_reward_count_vehicles_upstream_of_short_lanes():
     """On ingolstadt7 (short lanes into the lights) the zone features see the queue that whole-lane ones miss."""
     cfg = str(resco_cfg("ingolstadt7"))
-    env = flowlights.parallel_env(sumocfg=cfg, protocol="resco", end=57600 + 1200, observation=["zone_queue", "zone_approach"],
-                                  reward="zone_queue", detection_distance=150.0)
+    env = flowlights.parallel_env(
+        sumocfg=cfg,
+        protocol="resco",
+        end=57600 + 1200,
+        observation=["zone_queue", "zone_approach"],
+        reward="zone_queue",
+        detection_distance=150.0,
+    )
     try:
         env.reset(seed=2)
         for i, agent in enumerate(env.possible_agents):
@@ -211,8 +228,12 @@ def test_zone_observations_and_reward_count_vehicles_upstream_of_short_lanes():
                 # at most the time since the episode began (0 where nothing is queued)
                 stopped = np.array([w for _, _, w in by_hand])
                 wait = m.zone_wait[view.in_idx]
-                assert np.all(wait >= stopped - 1e-6) and np.all(wait <= queued * (api.simulation.getTime() - 57600) + 1e-6), tls
-                assert get_reward("zone_wait")(view, m, {}) == pytest.approx(-wait.sum() / 224.0)  # RESCO's wait_norm, unclipped
+                assert np.all(wait >= stopped - 1e-6) and np.all(
+                    wait <= queued * (api.simulation.getTime() - 57600) + 1e-6
+                ), tls
+                assert get_reward("zone_wait")(view, m, {}) == pytest.approx(
+                    -wait.sum() / 224.0
+                )  # RESCO's wait_norm, unclipped
                 wait_total += wait.sum()
                 wait_above_stop += (wait > stopped + 1e-6).sum()
                 assert rewards[tls] == pytest.approx(-queued.sum())

@@ -1,8 +1,8 @@
 """The Stable-Baselines3 route: sb3-contrib's MaskablePPO trains flowlights' multi-actor env and the one-light
 env unchanged, and its masked policy never picks an action the light may not take."""
+
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import flowlights
@@ -10,9 +10,14 @@ import flowlights
 sb3_contrib = pytest.importorskip("sb3_contrib", reason="needs the [sb3] extra")
 
 
-@pytest.mark.parametrize("make", [lambda: flowlights.multi_actor_env(scenario="grid2x2", end=200, min_green=10),
-                                  lambda: flowlights.gym_env(scenario="single", end=200, min_green=10)],
-                         ids=["multi_actor_grid2x2", "one_light_single"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: flowlights.multi_actor_env(scenario="grid2x2", end=200, min_green=10),
+        lambda: flowlights.gym_env(scenario="single", end=200, min_green=10),
+    ],
+    ids=["multi_actor_grid2x2", "one_light_single"],
+)
 def test_maskable_ppo_learns_on_flowlights_envs_and_respects_masks(make):
     from sb3_contrib import MaskablePPO
     from sb3_contrib.common.maskable.utils import get_action_masks
@@ -41,11 +46,14 @@ def test_one_shared_sb3_policy_for_every_light_through_supersuit():
     from stable_baselines3 import PPO
 
     env = flowlights.parallel_env(scenario="grid2x2", end=200, pad_observations=True)
-    vec = supersuit.concat_vec_envs_v1(supersuit.pettingzoo_env_to_vec_env_v1(env), 1, num_cpus=0,
-                                       base_class="stable_baselines3")
+    vec = supersuit.concat_vec_envs_v1(
+        supersuit.pettingzoo_env_to_vec_env_v1(env), 1, num_cpus=0, base_class="stable_baselines3"
+    )
     try:
         assert vec.num_envs == len(env.possible_agents) == 4
-        model = PPO("MlpPolicy", vec, n_steps=32, batch_size=32, n_epochs=1, verbose=0)  # (SuperSuit's vec env has no seed())
+        model = PPO(
+            "MlpPolicy", vec, n_steps=32, batch_size=32, n_epochs=1, verbose=0
+        )  # (SuperSuit's vec env has no seed())
         model.learn(total_timesteps=256)
     finally:
         vec.close()  # libsumo: one SUMO per process

@@ -1,5 +1,6 @@
 """Safety properties checked on the light states SUMO itself recorded (SaveTLSStates), under
 random actions: yellow before red, all-red after yellow, only derived states, min/max green."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,12 +9,15 @@ import flowlights
 from conftest import RESCO_NAMES, read_tls_states, resco_cfg, run_and_check, run_random_episode, tls_recorder
 
 
-@pytest.mark.parametrize("options", [
-    {},
-    {"all_red": 0.0, "delta_time": 3.0},
-    {"action_mode": "switch", "min_green": 10.0, "max_green": 30.0},
-    {"step_length": 0.5, "yellow": 2.5, "all_red": 1.5, "delta_time": 4.5, "max_green": None},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"all_red": 0.0, "delta_time": 3.0},
+        {"action_mode": "switch", "min_green": 10.0, "max_green": 30.0},
+        {"step_length": 0.5, "yellow": 2.5, "all_red": 1.5, "delta_time": 4.5, "max_green": None},
+    ],
+)
 def test_safety_on_bundled_grid(tmp_path, options):
     run_and_check(tmp_path, scenario="grid2x2", end=600, **options)
 

@@ -1,5 +1,6 @@
 """A short soak: episodes back to back leak no memory, files, threads or SUMO processes (scripts/soak.py
 runs the long version)."""
+
 from __future__ import annotations
 
 import flowlights

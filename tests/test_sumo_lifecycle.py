@@ -1,5 +1,6 @@
 """SUMO's life cycle: no process left after close(), several TraCI runs side by side, and a
 fresh SUMO after a crash, with an error that says what happened."""
+
 from __future__ import annotations
 
 import os
@@ -78,8 +79,11 @@ def test_sumo_killed_at_any_call_is_a_simulation_error(call):
         env.step({a: 0 for a in env.agents})  # min green served: the next request switches at once
         os.kill(env.sim.process.pid, signal.SIGKILL)
         env.sim.process.wait()
-        with pytest.raises(SimulationError, match=r"SUMO failed while (?P<during>[a-z ]+) \(traci, scenario grid2x2\): "
-                                                  r"(FatalTraCIError|TraCIException|\w*Error).*reset\(\) starts a fresh SUMO"):
+        with pytest.raises(
+            SimulationError,
+            match=r"SUMO failed while (?P<during>[a-z ]+) \(traci, scenario grid2x2\): "
+            r"(FatalTraCIError|TraCIException|\w*Error).*reset\(\) starts a fresh SUMO",
+        ):
             if call == "switch":
                 machines = env.controller.machines
                 env.step({a: (machines[a].green + 1) % len(machines[a].greens) for a in env.agents})

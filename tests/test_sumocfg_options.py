@@ -1,5 +1,6 @@
 """A user's .sumocfg runs as SUMO would run it (-c): its own options apply, flowlights overrides only
 the window, seed, step length, its outputs and what the user asks for."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,12 +13,18 @@ from flowlights.networks.topology import read_net
 def write_scenario(folder: Path) -> Path:
     net = BUNDLED_DIR / "grid2x2" / "grid2x2-flowlights.net.xml"
     topo = read_net(net)
-    fringe = sorted(j for j, kind in topo.junction_types.items() if "traffic_light" not in kind and kind != "internal"
-                    and any(f == j for f, _ in topo.edge_ends.values()))
+    fringe = sorted(
+        j
+        for j, kind in topo.junction_types.items()
+        if "traffic_light" not in kind and kind != "internal" and any(f == j for f, _ in topo.edge_ends.values())
+    )
     (folder / "trips.rou.xml").write_text(
         f'<routes>\n  <flow id="taz" fromJunction="{fringe[0]}" toJunction="{fringe[-1]}" begin="0" end="200" '
-        f'number="20" type="slow"/>\n</routes>\n')
-    (folder / "types.add.xml").write_text('<additional>\n  <vType id="slow" maxSpeed="3.5" color="red"/>\n</additional>\n')
+        f'number="20" type="slow"/>\n</routes>\n'
+    )
+    (folder / "types.add.xml").write_text(
+        '<additional>\n  <vType id="slow" maxSpeed="3.5" color="red"/>\n</additional>\n'
+    )
     cfg = folder / "user.sumocfg"
     cfg.write_text(f"""<configuration>
   <input>

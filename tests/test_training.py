@@ -1,5 +1,6 @@
 """Training with RLlib: configs (Python = YAML), clear errors, and a smoke run that trains,
 checkpoints, resumes and evaluates from the checkpoint, leaving no Ray or SUMO behind."""
+
 from __future__ import annotations
 
 import csv
@@ -30,7 +31,19 @@ PAIRS = sorted(p.stem for p in CONFIGS.glob("*.yaml"))
 def test_yaml_and_python_configs_give_the_same_params(name):
     py, yml = load_experiment(CONFIGS / f"{name}.py"), load_experiment(CONFIGS / f"{name}.yaml")
     a, b = py.to_dict(), yml.to_dict()
-    for key in ("exp_tag", "env_name", "network", "simulator", "sim", "env", "net", "veh", "initial", "tls", "training"):
+    for key in (
+        "exp_tag",
+        "env_name",
+        "network",
+        "simulator",
+        "sim",
+        "env",
+        "net",
+        "veh",
+        "initial",
+        "tls",
+        "training",
+    ):
         assert a[key] == b[key], key
     if a["policies"] == "custom":  # explicit Flow-style policies vs the YAML mode: same set-up
         create, _ = make_create_env(py)
@@ -61,17 +74,27 @@ def write_yaml(path: Path, text: str) -> Path:
     return path
 
 
-
-
-@pytest.mark.parametrize("text, message", [
-    (TINY.replace("policies: POLICIES", "policies: everyone"), "policies: 'everyone' is not allowed; use one of shared, per_light, per_shape"),
-    (TINY.replace("network: NetworkFile", "network: Manhattan"), "network: 'Manhattan' is not a network flowlights knows; use NetworkFile, GridNetwork"),
-    (TINY.replace("exp_tag: tiny\n", ""), "missing field 'exp_tag'"),
-    (TINY.replace("sim: {end: 200}", "sim: {end: 200, speed: 2}"), "sim: unknown field 'speed'; allowed: backend, gui"),
-    (TINY.replace("policies: POLICIES", "policies: shared\nhorizon: 5"), "unknown field 'horizon'"),
-    (TINY.replace("env: {delta_time: 5", "env: {delta_time: 1"), "delta_time=1 is shorter than yellow + all_red"),
-    ("exp_tag: [unclosed", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            TINY.replace("policies: POLICIES", "policies: everyone"),
+            "policies: 'everyone' is not allowed; use one of shared, per_light, per_shape",
+        ),
+        (
+            TINY.replace("network: NetworkFile", "network: Manhattan"),
+            "network: 'Manhattan' is not a network flowlights knows; use NetworkFile, GridNetwork",
+        ),
+        (TINY.replace("exp_tag: tiny\n", ""), "missing field 'exp_tag'"),
+        (
+            TINY.replace("sim: {end: 200}", "sim: {end: 200, speed: 2}"),
+            "sim: unknown field 'speed'; allowed: backend, gui",
+        ),
+        (TINY.replace("policies: POLICIES", "policies: shared\nhorizon: 5"), "unknown field 'horizon'"),
+        (TINY.replace("env: {delta_time: 5", "env: {delta_time: 1"), "delta_time=1 is shorter than yellow + all_red"),
+        ("exp_tag: [unclosed", "not valid YAML"),
+    ],
+)
 def test_invalid_configs_raise_clear_errors(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")):
         load_experiment(write_yaml(tmp_path / "bad.yaml", text))
@@ -129,7 +152,9 @@ def stop_cluster(port: str, before: set[str]) -> None:
 def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
     before = set(ray_processes())
     cfg = write_yaml(tmp_path / "tiny.yaml", TINY.replace("POLICIES", policies))
-    done = flowlights("train", str(cfg), "--iterations", "1", "--num-env-runners", str(runners), "--out", str(tmp_path / "runs"))
+    done = flowlights(
+        "train", str(cfg), "--iterations", "1", "--num-env-runners", str(runners), "--out", str(tmp_path / "runs")
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     run_dir = next((tmp_path / "runs").iterdir())
     assert (run_dir / "checkpoints" / "iter_000001" / "learner_group").is_dir()
@@ -143,38 +168,74 @@ def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
     assert [r.split(",")[0] for r in rows[1:]] == ["1", "2"], "resumed at iteration 2"
     walls = [float(r["wall_seconds"]) for r in csv.DictReader(rows)]
     ended = [r for r in csv.DictReader(rows) if r["mean_delay"]]
-    assert ended and all(float(r["in_network"]) >= 0 for r in ended), "vehicles left in the network are logged per episode"
+    assert ended and all(float(r["in_network"]) >= 0 for r in ended), (
+        "vehicles left in the network are logged per episode"
+    )
     assert walls[1] > walls[0], "a resumed run's wall_seconds continue the first part's (training_minutes counts both)"
     assert (run_dir / "checkpoints" / "iter_000002").is_dir()
     assert (run_dir / "learning_curve.png").stat().st_size > 5000
 
     done = flowlights("evaluate", "--checkpoint", str(run_dir), "--out", str(tmp_path / "eval"), "--backend", "traci")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "deprecat" not in done.stderr.lower(), f"third-party deprecation notices in our output: {done.stderr[-2000:]}"
+    assert "deprecat" not in done.stderr.lower(), (
+        f"third-party deprecation notices in our output: {done.stderr[-2000:]}"
+    )
     done = flowlights("evaluate", "--checkpoint", str(run_dir), "--protocol", "resco")
     assert done.returncode == 2 and "trained under protocol 'flowlights'" in done.stderr
     report = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert report["controller"] == "trained:tiny:iter_000002"
     assert report["episodes"][0]["throughput"] > 20 and report["settings"]["end"] == 200
-    assert report["settings"]["backend"] == "traci", "the trained policy is evaluated how the user asked (trained on libsumo)"
+    assert report["settings"]["backend"] == "traci", (
+        "the trained policy is evaluated how the user asked (trained on libsumo)"
+    )
 
     if policies == "shared" and shutil.which("Xvfb"):  # replay the trained policy from params.json, headless
         gif = tmp_path / "replay.gif"
         environ = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-        done = subprocess.run([sys.executable, str(REPO / "scripts" / "visualizer_rllib.py"), str(run_dir), "--checkpoint", "1",
-                               "--seconds", "30", "--video", str(gif), "--frame-every", "5"],
-                              capture_output=True, text=True, timeout=300, env=environ)
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "scripts" / "visualizer_rllib.py"),
+                str(run_dir),
+                "--checkpoint",
+                "1",
+                "--seconds",
+                "30",
+                "--video",
+                str(gif),
+                "--frame-every",
+                "5",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=environ,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         assert gif.stat().st_size > 1000
     assert set(ray_processes()) <= before and sumo_children() == []
 
 
 def test_dqn_trains_one_iteration(tmp_path):
-    cfg = write_yaml(tmp_path / "tiny.yaml", TINY.replace("POLICIES", "shared").replace(
-        "training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}",
-        "training: {train_batch_size_per_learner: 32, fcnet_hiddens: [16]}"))
-    done = flowlights("train", str(cfg), "--algorithm", "DQN", "--iterations", "2", "--num-env-runners", "0",
-                      "--out", str(tmp_path / "runs"))
+    cfg = write_yaml(
+        tmp_path / "tiny.yaml",
+        TINY.replace("POLICIES", "shared").replace(
+            "training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}",
+            "training: {train_batch_size_per_learner: 32, fcnet_hiddens: [16]}",
+        ),
+    )
+    done = flowlights(
+        "train",
+        str(cfg),
+        "--algorithm",
+        "DQN",
+        "--iterations",
+        "2",
+        "--num-env-runners",
+        "0",
+        "--out",
+        str(tmp_path / "runs"),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     run_dir = next((tmp_path / "runs").iterdir())
     assert len((run_dir / "progress.csv").read_text().splitlines()) == 3
@@ -188,10 +249,43 @@ def test_two_node_cluster(tmp_path):
     env = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
     env = {**os.environ, **env}
     try:
-        subprocess.run([ray_bin, "start", "--head", "--port", port, "--num-cpus", "1", "--include-dashboard", "false",
-                        "--node-ip-address", "127.0.0.1", "--disable-usage-stats"], check=True, capture_output=True, env=env, timeout=120)
-        subprocess.run([ray_bin, "start", "--address", f"127.0.0.1:{port}", "--num-cpus", "1",
-                        "--node-ip-address", "127.0.0.1", "--disable-usage-stats"], check=True, capture_output=True, env=env, timeout=120)
+        subprocess.run(
+            [
+                ray_bin,
+                "start",
+                "--head",
+                "--port",
+                port,
+                "--num-cpus",
+                "1",
+                "--include-dashboard",
+                "false",
+                "--node-ip-address",
+                "127.0.0.1",
+                "--disable-usage-stats",
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
+        subprocess.run(
+            [
+                ray_bin,
+                "start",
+                "--address",
+                f"127.0.0.1:{port}",
+                "--num-cpus",
+                "1",
+                "--node-ip-address",
+                "127.0.0.1",
+                "--disable-usage-stats",
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
         code = f"""
 import ray, json
 from pathlib import Path
@@ -231,18 +325,29 @@ def test_rllib_throughput_bench_counts_env_steps(tmp_path):
     assert "| tiny | 0 | - | 80 |" in format_results([result])
 
 
-@pytest.mark.parametrize("change, message", [
-    ("tls: {yellow: 3.5}\nenv: {delta_time: 10, reward: queue, yellow: 4}", "env.yellow=4 and tls.yellow=3.5 set yellow differently"),
-    ("simulator: traci\nsim: {end: 200, backend: libsumo, gui: false, warmup: 0}", None),
-    ("initial: {warmup: 30}\nsim: {end: 200, warmup: 20}", "sim.warmup=20 and initial.warmup=30 set warmup differently"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            "tls: {yellow: 3.5}\nenv: {delta_time: 10, reward: queue, yellow: 4}",
+            "env.yellow=4 and tls.yellow=3.5 set yellow differently",
+        ),
+        ("simulator: traci\nsim: {end: 200, backend: libsumo, gui: false, warmup: 0}", None),
+        (
+            "initial: {warmup: 30}\nsim: {end: 200, warmup: 20}",
+            "sim.warmup=20 and initial.warmup=30 set warmup differently",
+        ),
+    ],
+)
 def test_settings_set_twice_must_agree(tmp_path, change, message):
     from flowlights.training.env_kwargs import env_kwargs
 
     text = TINY.replace("policies: POLICIES", "policies: shared")
     for line in change.split("\n"):
         key = line.split(":")[0]
-        text = re.sub(rf"^{key}:.*$", line, text, flags=re.M) if re.search(rf"^{key}:", text, re.M) else text + line + "\n"
+        text = (
+            re.sub(rf"^{key}:.*$", line, text, flags=re.M) if re.search(rf"^{key}:", text, re.M) else text + line + "\n"
+        )
     experiment = load_experiment(write_yaml(tmp_path / "twice.yaml", text))
     if message is None:
         assert env_kwargs(experiment.flow_params)["backend"] == "traci", "the default sim.backend yields to simulator"

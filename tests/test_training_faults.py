@@ -1,5 +1,6 @@
 """Faults during training: a killed env runner is re-created and the run goes on; Ctrl-C writes a
 final checkpoint, leaves no Ray or SUMO process, and --resume continues from it."""
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,6 @@ import pytest
 pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
 
 from conftest import TINY, flowlights, pids_whose_cmdline, ray_processes, sumo_children  # noqa: E402
-
 
 
 def progress_rows(runs: Path) -> list[dict]:
@@ -35,9 +35,14 @@ def start_training(tmp_path: Path, *args: str) -> subprocess.Popen:
     cfg.write_text(TINY.replace("POLICIES", "shared"))
     # SIGINT back to its default in the child: under a background job (`nohup ... &`, some CI runners) it is
     # inherited as ignored, and Python then installs no KeyboardInterrupt handler — Ctrl-C would do nothing.
-    return subprocess.Popen([sys.executable, "-m", "flowlights.cli", "train", str(cfg), "--out", str(tmp_path / "runs"), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        [sys.executable, "-m", "flowlights.cli", "train", str(cfg), "--out", str(tmp_path / "runs"), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def wait_for(condition, timeout: float, what: str) -> None:

@@ -1,5 +1,6 @@
 """Training comparisons: finished runs are found again (same seed and budget, evaluated), curves are read at
 equal env steps, and the held-out table averages each training seed's mean."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,9 @@ def _run(root: Path, name: str, seed: int, minutes: float, delays: list[float], 
     run = root / name
     run.mkdir(parents=True)
     (run / "params.json").write_text(json.dumps({"train_settings": {"seed": seed, "minutes": minutes}}))
-    rows = ["iteration,env_steps,wall_seconds,mean_delay"] + [f"{i + 1},{(i + 1) * 100000},{(i + 1) * 60},{d}"
-                                                             for i, d in enumerate(delays)]
+    rows = ["iteration,env_steps,wall_seconds,mean_delay"] + [
+        f"{i + 1},{(i + 1) * 100000},{(i + 1) * 60},{d}" for i, d in enumerate(delays)
+    ]
     (run / "progress.csv").write_text("\n".join(rows) + "\n")
     if evaluated:
         (run / "evaluation").mkdir()

@@ -1,4 +1,5 @@
 """Seeing it: a headless sumo-gui video, rgb_array frames, plots, and no Xvfb or SUMO left."""
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,9 @@ def xvfb_processes() -> list[str]:
 
 
 def flowlights_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "flowlights.cli", *args], capture_output=True, text=True, timeout=600, env=env
+    )
 
 
 @needs_xvfb
@@ -29,8 +32,22 @@ def test_headless_replay_writes_a_video(tmp_path):
     before = xvfb_processes()
     environ = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     video = tmp_path / "replay.mp4"
-    done = flowlights_cli("visualize", "--scenario", "grid2x2", "--controller", "max_pressure", "--seconds", "60",
-                          "--video", str(video), "--frame-every", "1", "--speed", "10", env=environ)
+    done = flowlights_cli(
+        "visualize",
+        "--scenario",
+        "grid2x2",
+        "--controller",
+        "max_pressure",
+        "--seconds",
+        "60",
+        "--video",
+        str(video),
+        "--frame-every",
+        "1",
+        "--speed",
+        "10",
+        env=environ,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     import imageio.v2 as imageio
 
@@ -48,8 +65,20 @@ def test_headless_replay_writes_a_video(tmp_path):
 def test_replay_of_a_gif_with_sparser_frames(tmp_path):
     environ = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     gif = tmp_path / "replay.gif"
-    done = flowlights_cli("visualize", "--scenario", "single", "--controller", "actuated", "--seconds", "40",
-                          "--video", str(gif), "--frame-every", "5", env=environ)
+    done = flowlights_cli(
+        "visualize",
+        "--scenario",
+        "single",
+        "--controller",
+        "actuated",
+        "--seconds",
+        "40",
+        "--video",
+        str(gif),
+        "--frame-every",
+        "5",
+        env=environ,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     import imageio.v2 as imageio
 
@@ -60,7 +89,9 @@ def test_missing_display_without_xvfb_says_what_to_install(tmp_path):
     python_dir = os.path.dirname(sys.executable)
     environ = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     environ["PATH"] = python_dir  # no Xvfb on this PATH
-    done = flowlights_cli("visualize", "--scenario", "grid2x2", "--seconds", "10", "--video", str(tmp_path / "x.mp4"), env=environ)
+    done = flowlights_cli(
+        "visualize", "--scenario", "grid2x2", "--seconds", "10", "--video", str(tmp_path / "x.mp4"), env=environ
+    )
     assert done.returncode == 2
     assert "Xvfb is not installed" in done.stderr and "apt-get install xvfb" in done.stderr
     done = flowlights_cli("visualize", "--scenario", "grid2x2", "--seconds", "10", env=environ)
@@ -97,8 +128,12 @@ def test_gymnasium_recording_wrapper_works(tmp_path):
     pytest.importorskip("imageio")
     from gymnasium.wrappers import RecordVideo
 
-    env = RecordVideo(flowlights.gym_env(scenario="single", end=100, render_mode="rgb_array"), str(tmp_path),
-                      episode_trigger=lambda e: True, disable_logger=True)
+    env = RecordVideo(
+        flowlights.gym_env(scenario="single", end=100, render_mode="rgb_array"),
+        str(tmp_path),
+        episode_trigger=lambda e: True,
+        disable_logger=True,
+    )
     env.reset(seed=0)
     done = False
     while not done:
@@ -111,7 +146,9 @@ def test_gymnasium_recording_wrapper_works(tmp_path):
 
 def test_plot_writes_heatmaps_and_learning_curves(tmp_path):
     out = tmp_path / "ev"
-    done = flowlights_cli("evaluate", "--scenario", "grid2x2", "--controller", "fixed", "--end", "300", "--out", str(out))
+    done = flowlights_cli(
+        "evaluate", "--scenario", "grid2x2", "--controller", "fixed", "--end", "300", "--out", str(out)
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     done = flowlights_cli("plot", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
@@ -134,15 +171,36 @@ def test_movie_from_a_recorded_episode_without_sumo_or_display(tmp_path, monkeyp
 
     monkeypatch.delenv("DISPLAY", raising=False)
     run = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-m", "flowlights.cli", "evaluate", "--scenario", "grid2x2", "--controller",
-                           "max_pressure", "--end", "120", "--out", str(run), "--record"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flowlights.cli",
+            "evaluate",
+            "--scenario",
+            "grid2x2",
+            "--controller",
+            "max_pressure",
+            "--end",
+            "120",
+            "--out",
+            str(run),
+            "--record",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     meta = json.loads((run / "sumo" / "record_seed0.json").read_text())
     decisions = (run / "sumo" / meta["decisions"]).read_text().splitlines()
     assert decisions[0] == "time,light,action" and len(decisions) - 1 == 4 * (120 // 5)
     out = tmp_path / "movie.mp4"
-    made = subprocess.run([sys.executable, "-m", "flowlights.cli", "movie", str(run), "--fps", "8", "--speed", "4", "--out", str(out)],
-                          capture_output=True, text=True, env={k: v for k, v in __import__("os").environ.items() if k != "DISPLAY"})
+    made = subprocess.run(
+        [sys.executable, "-m", "flowlights.cli", "movie", str(run), "--fps", "8", "--speed", "4", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in __import__("os").environ.items() if k != "DISPLAY"},
+    )
     assert made.returncode == 0, made.stderr[-2000:]
     frames = iio.imread(out)
     assert abs(len(frames) - (120 - 0) * 8 / 4) <= 2, len(frames)
@@ -152,5 +210,7 @@ def test_movie_from_a_recorded_episode_without_sumo_or_display(tmp_path, monkeyp
     green = ((frames[..., 1] > 150) & (frames[..., 0] < 60) & (frames[..., 2] < 60)).any(axis=(1, 2))
     assert red.all() and green.mean() > 0.8, "the frames show the lights' red and (outside transitions) green signals"
     (tmp_path / "empty").mkdir()
-    missing = subprocess.run([sys.executable, "-m", "flowlights.cli", "movie", str(tmp_path / "empty")], capture_output=True, text=True)
+    missing = subprocess.run(
+        [sys.executable, "-m", "flowlights.cli", "movie", str(tmp_path / "empty")], capture_output=True, text=True
+    )
     assert missing.returncode == 2 and "evaluate ... --record --out RUN_DIR" in missing.stderr

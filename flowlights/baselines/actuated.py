@@ -1,5 +1,6 @@
 """SUMO's own actuated (gap-based) and delay-based control, on programs built by the signal
 controller from the same greens, yellow, all-red and min/max green as the agents use."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """The interface every controller implements — baselines and trained policies alike — so that
 evaluation treats them the same way."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable
@@ -54,7 +55,9 @@ class SplitController(Controller):
     def prepare(self, env: TrafficLightEnv) -> None:
         """What the deciders need from the network (matrices, plans), after ``env.reset``."""
 
-    def sense(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, dict[str, Any]]:  # pragma: no cover
+    def sense(
+        self, env: TrafficLightEnv, observations: dict[str, Any]
+    ) -> dict[str, dict[str, Any]]:  # pragma: no cover
         raise NotImplementedError
 
     def decider(self, tls: str) -> LightDecider:  # pragma: no cover
@@ -67,8 +70,11 @@ class SplitController(Controller):
 def signal_reading(env: TrafficLightEnv, tls: str) -> dict[str, Any]:
     """What every light knows of itself: its green, whether it may switch, seconds in this green."""
     machine = env.controller.machines[tls]
-    return {"green": int(machine.green), "can_switch": bool(machine.can_switch),
-            "time_in_green": float(machine.time_in_green(env.sim_params.step_length))}
+    return {
+        "green": int(machine.green),
+        "can_switch": bool(machine.can_switch),
+        "time_in_green": float(machine.time_in_green(env.sim_params.step_length)),
+    }
 
 
 CONTROLLERS: Registry[Callable[[], Controller]] = Registry("controller", "use --checkpoint PATH or one of")
@@ -81,11 +87,13 @@ def register_controller(name: str, override: bool = False) -> Callable[[type], t
     def wrap(cls: type) -> type:
         cls.name = name
         return add(cls)
+
     return wrap
 
 
-def controller_env_kwargs(controller: Controller, env_kwargs: dict[str, Any],
-                          extra_measures: Iterable[str] = ()) -> dict[str, Any]:
+def controller_env_kwargs(
+    controller: Controller, env_kwargs: dict[str, Any], extra_measures: Iterable[str] = ()
+) -> dict[str, Any]:
     """The env's keyword arguments for running ``controller``: its overrides win, except the lane
     measures, which are united (the user's, the controller's, and ``extra_measures``)."""
     merged = {**env_kwargs, **controller.env_overrides}

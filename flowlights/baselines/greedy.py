@@ -1,5 +1,6 @@
 """Greedy control (RESCO's MAXWAVE): the green serving the most vehicles — queued and approaching —
 within 50 m of the stop line on its movements' incoming lanes."""
+
 from __future__ import annotations
 
 import numpy as np

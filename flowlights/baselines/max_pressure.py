@@ -2,6 +2,7 @@
 queued on its incoming lanes (within 200 m of the stop line, RESCO's queue) minus those queued on
 the lanes it feeds at the next controlled light; a green's pressure is the sum over the movements
 it serves; after min green the light takes the green of highest pressure."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -8,6 +8,7 @@ approach, upstream across junctions without lights (``flowlights.networks.detect
 A controller with an ``extension`` score first holds the current green while that score of its
 movements is at least 1 (gap-out, as actuated control: max green still ends the green).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -74,8 +75,14 @@ class MovementScoreController(SplitController):
         self.sum_in = {t: lane_sum_matrix(self.movements[t], "in_lanes", index) for t in lights}
         self.sum_fed = {t: lane_sum_matrix(self.movements[t], "fed_lanes", index) for t in lights}
         if self.spillback:
-            exits = {lane: k for k, lane in enumerate(dict.fromkeys(
-                lane for t in lights for movement in self.movements[t] for lane in movement.exit_lanes))}
+            exits = {
+                lane: k
+                for k, lane in enumerate(
+                    dict.fromkeys(
+                        lane for t in lights for movement in self.movements[t] for lane in movement.exit_lanes
+                    )
+                )
+            }
             self.exit_lanes = list(exits)
             self.exit_room = lane_room(np.array([topo.lanes[lane].length for lane in exits]))
             self.sum_exit = {t: lane_sum_matrix(self.movements[t], "exit_lanes", exits) for t in lights}
@@ -93,8 +100,13 @@ class MovementScoreController(SplitController):
         readings = {}
         for tls in env.agents:
             into, fed = self.sum_in[tls], self.sum_fed[tls]
-            readings[tls] = {**signal_reading(env, tls), "in_near": (into @ near).tolist(), "in_queued": (into @ queued).tolist(),
-                             "fed_near": (fed @ near).tolist(), "fed_queued": (fed @ queued).tolist()}
+            readings[tls] = {
+                **signal_reading(env, tls),
+                "in_near": (into @ near).tolist(),
+                "in_queued": (into @ queued).tolist(),
+                "fed_near": (fed @ near).tolist(),
+                "fed_queued": (fed @ queued).tolist(),
+            }
             if self.spillback:
                 readings[tls]["out_full"] = ((self.sum_exit[tls] @ full) > 0).astype(float).tolist()
         return readings

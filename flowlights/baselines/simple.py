@@ -1,5 +1,6 @@
 """Fixed-time controllers (the scenario's own program: re-timed to decisions, or untouched), and random
 actions (sanity floor)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,7 +45,8 @@ class FixedProgram(CycleController):
 
     def green_times(self, env: TrafficLightEnv) -> dict[str, list[float]]:
         return {
-            tls: env.topology.lights[tls].green_durations(env.controller.machines[tls].greens) for tls in env.possible_agents
+            tls: env.topology.lights[tls].green_durations(env.controller.machines[tls].greens)
+            for tls in env.possible_agents
         }
 
 

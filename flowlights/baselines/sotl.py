@@ -4,6 +4,7 @@ Each light counts vehicle-seconds waiting behind its red (kappa). Once kappa rea
 ``theta`` and min green has passed, it switches to the next green — unless a short platoon
 (1..``mu`` vehicles) is about to cross on the current green, which it lets through.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,8 +56,10 @@ class SelfOrganizing(SplitController):
 
     def sense(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, dict[str, Any]]:
         m, dt = env.measures, env.env_params.delta_time
-        return {tls: {**signal_reading(env, tls), "counts": m.count[env.views[tls].in_idx].tolist(), "delta_time": dt}
-                for tls in env.agents}
+        return {
+            tls: {**signal_reading(env, tls), "counts": m.count[env.views[tls].in_idx].tolist(), "delta_time": dt}
+            for tls in env.agents
+        }
 
     def decider(self, tls: str) -> LightDecider:
         return SotlDecider(self.lane_green[tls], self.theta, self.mu)

@@ -5,6 +5,7 @@ Per light: each green's critical flow ratio y = max over its green approaches of
 C = (1.5 L + 5) / (1 - Y), bounded to [L + greens x min green, 180 s]; the effective green
 C - L is split in proportion to y. Flows come from the scenario's routed demand.
 """
+
 from __future__ import annotations
 
 from flowlights.baselines.base import register_controller
@@ -44,6 +45,8 @@ class WebsterPlan(CycleController):
             ratios = []
             for state in greens:
                 edges = {lanes[i].edge for idx, pairs in light.links.items() if state[idx] in GREEN for i, _ in pairs}
-                ratios.append(max((flows.get(e, 0.0) / lanes_per_edge[e] / SATURATION_FLOW for e in edges), default=0.0))
+                ratios.append(
+                    max((flows.get(e, 0.0) / lanes_per_edge[e] / SATURATION_FLOW for e in edges), default=0.0)
+                )
             plan[tls] = webster_greens(ratios, len(greens) * (p.yellow + p.all_red), p.min_green)
         return plan

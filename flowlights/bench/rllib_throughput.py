@@ -5,6 +5,7 @@ One environment step is one decision of all lights (a multi-agent step). The fir
 (start-up of the env runners and SUMO) is left out. (RLlib's own timers are moving averages that
 still carry that first iteration, so they are not used.) This is ``flowlights bench-rllib``.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -31,8 +32,13 @@ class ThroughputResult:
         return self.steps_per_iteration / self.seconds_per_iteration
 
 
-def bench_rllib(experiment_path: Path | str, env_runners: int, iterations: int = 3,
-                training: Optional[dict[str, Any]] = None, protocol: Optional[str] = None) -> ThroughputResult:
+def bench_rllib(
+    experiment_path: Path | str,
+    env_runners: int,
+    iterations: int = 3,
+    training: Optional[dict[str, Any]] = None,
+    protocol: Optional[str] = None,
+) -> ThroughputResult:
     """Train ``iterations`` + 1 PPO iterations of the experiment and time all but the first
     (``training``: settings that override the experiment's, e.g. ``{"minibatch_size": 1800}``)."""
     from flowlights.training.experiment import load_experiment
@@ -52,12 +58,34 @@ def bench_rllib(experiment_path: Path | str, env_runners: int, iterations: int =
                 continue
             seconds.append(time.perf_counter() - start)
             steps.append(result["env_runners"]["num_env_steps_sampled"])
-    return ThroughputResult(experiment.exp_tag, env_runners, iterations, statistics.median(steps),
-                            statistics.median(seconds), ", ".join(f"{k}={v}" for k, v in (training or {}).items()))
+    return ThroughputResult(
+        experiment.exp_tag,
+        env_runners,
+        iterations,
+        statistics.median(steps),
+        statistics.median(seconds),
+        ", ".join(f"{k}={v}" for k, v in (training or {}).items()),
+    )
 
 
 def format_results(results: list[ThroughputResult]) -> str:
-    header = ["experiment", "env runners", "overrides", "env steps / iteration", "s / iteration", "env steps/s (training)"]
-    rows = [[r.experiment, r.env_runners, r.overrides or "-", f"{r.steps_per_iteration:.0f}", f"{r.seconds_per_iteration:.1f}",
-             f"{r.training_steps_per_s:.0f}"] for r in results]
+    header = [
+        "experiment",
+        "env runners",
+        "overrides",
+        "env steps / iteration",
+        "s / iteration",
+        "env steps/s (training)",
+    ]
+    rows = [
+        [
+            r.experiment,
+            r.env_runners,
+            r.overrides or "-",
+            f"{r.steps_per_iteration:.0f}",
+            f"{r.seconds_per_iteration:.1f}",
+            f"{r.training_steps_per_s:.0f}",
+        ]
+        for r in results
+    ]
     return markdown_table(header, rows)

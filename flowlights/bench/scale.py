@@ -5,6 +5,7 @@ Reports the per-decision overhead outside SUMO's step per light (flat when the o
 linearly with the number of lights) and the episode process's peak memory (SUMO included:
 libsumo runs inside it). This is ``flowlights bench-scale``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,11 @@ def run_episode(cfg: Path, seed: int) -> dict:
 
 def bench_size(size: int, vehs_per_hour: float = 120.0, end: float = 3600.0, seed: int = 0) -> ScaleResult:
     cfg = grid_scenario(size, vehs_per_hour, end)
-    done = subprocess.run([sys.executable, "-m", "flowlights.bench.scale", str(cfg), "--seed", str(seed)],
-                          stdout=subprocess.PIPE, text=True)  # its progress bar and errors go to our stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "flowlights.bench.scale", str(cfg), "--seed", str(seed)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # its progress bar and errors go to our stderr
     if done.returncode != 0:
         raise ConfigError(f"the {size}x{size} episode failed (exit {done.returncode}); its error is printed above.")
     row = json.loads(done.stdout.strip().splitlines()[-1])
@@ -75,12 +79,31 @@ def bench_size(size: int, vehs_per_hour: float = 120.0, end: float = 3600.0, see
 
 
 def format_results(results: list[ScaleResult]) -> str:
-    header = ["grid", "lights", "vehicles arrived", "flowlights sim-s/s", "plain sumo sim-s/s", "ratio to sumo",
-              "overhead ms/decision", "overhead us/light/decision", "peak memory MiB"]
-    rows = [[f"{r.size}x{r.size}", r.timing.lights, f"{r.vehicles_arrived:.0f}", f"{r.span / r.timing.wall:.0f}",
-             f"{r.span / r.plain_wall:.0f}", f"{r.plain_wall / r.timing.wall:.2f}",
-             f"{1000 * r.timing.overhead / r.timing.decisions:.2f}", f"{r.overhead_us_per_light:.1f}", f"{r.peak_mib:.0f}"]
-            for r in results]
+    header = [
+        "grid",
+        "lights",
+        "vehicles arrived",
+        "flowlights sim-s/s",
+        "plain sumo sim-s/s",
+        "ratio to sumo",
+        "overhead ms/decision",
+        "overhead us/light/decision",
+        "peak memory MiB",
+    ]
+    rows = [
+        [
+            f"{r.size}x{r.size}",
+            r.timing.lights,
+            f"{r.vehicles_arrived:.0f}",
+            f"{r.span / r.timing.wall:.0f}",
+            f"{r.span / r.plain_wall:.0f}",
+            f"{r.plain_wall / r.timing.wall:.2f}",
+            f"{1000 * r.timing.overhead / r.timing.decisions:.2f}",
+            f"{r.overhead_us_per_light:.1f}",
+            f"{r.peak_mib:.0f}",
+        ]
+        for r in results
+    ]
     return markdown_table(header, rows)
 
 

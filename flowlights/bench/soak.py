@@ -1,6 +1,7 @@
 """Soak: many episodes (or training iterations) back to back, with the process's resources measured
 before and after — resident memory, open files, threads, child processes — to show nothing leaks.
 This is ``scripts/soak.py``. Linux /proc is read directly (no extra dependency)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -36,7 +37,7 @@ def process_stats(pid: Optional[int] = None) -> ProcessStats:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[1]) == pid and fields[0] != "Z":
                 children += 1
     return ProcessStats(rss, files, threads, children)
@@ -85,22 +86,43 @@ def soak(what: str, rounds: int, one_round: Callable[[int], Any], progress: bool
 
 def env_round(env: Any) -> Callable[[int], Any]:
     """One whole episode of random actions per round, on the same env (SUMO reloaded by reset)."""
+
     def run(i: int) -> None:
         env.reset(seed=i)
         for k, agent in enumerate(env.possible_agents):
             env.action_space(agent).seed(i * 1000 + k)
         while env.agents:
             env.step({a: env.action_space(a).sample() for a in env.agents})
+
     return run
 
 
 def format_results(results: list[SoakResult]) -> str:
-    header = ["soak", "rounds", "RSS start / middle / end (MiB)", "RSS growth", "open files", "threads", "children", "leaks"]
+    header = [
+        "soak",
+        "rounds",
+        "RSS start / middle / end (MiB)",
+        "RSS growth",
+        "open files",
+        "threads",
+        "children",
+        "leaks",
+    ]
 
     def trio(r: SoakResult, name: str) -> str:
         return " -> ".join(str(getattr(s, name)) for s in (r.start, r.middle, r.end))
 
-    rows = [[r.what, r.rounds, f"{r.start.rss_mib:.1f} / {r.middle.rss_mib:.1f} / {r.end.rss_mib:.1f}",
-             f"{100 * r.rss_growth:+.1f}%", trio(r, "open_files"), trio(r, "threads"), trio(r, "children"),
-             ", ".join(r.leaks) or "none"] for r in results]
+    rows = [
+        [
+            r.what,
+            r.rounds,
+            f"{r.start.rss_mib:.1f} / {r.middle.rss_mib:.1f} / {r.end.rss_mib:.1f}",
+            f"{100 * r.rss_growth:+.1f}%",
+            trio(r, "open_files"),
+            trio(r, "threads"),
+            trio(r, "children"),
+            ", ".join(r.leaks) or "none",
+        ]
+        for r in results
+    ]
     return markdown_table(header, rows)

@@ -4,6 +4,7 @@ alternately in one run so that machine noise hits all alike. Medians and ratios.
 
 This is ``flowlights bench`` (and ``scripts/bench_env.py``).
 """
+
 from __future__ import annotations
 
 import statistics
@@ -27,11 +28,11 @@ class SpeedResult:
     backend: str
     lights: int
     decisions: int
-    span: float            # simulated seconds of the episode
-    env_wall: float        # flowlights: reset + episode
-    env_reset: float       # ... of which SUMO's start or reload
-    env_sumo_step: float   # ... of which inside SUMO's step calls
-    plain_wall: float      # plain sumo, start to exit
+    span: float  # simulated seconds of the episode
+    env_wall: float  # flowlights: reset + episode
+    env_reset: float  # ... of which SUMO's start or reload
+    env_sumo_step: float  # ... of which inside SUMO's step calls
+    plain_wall: float  # plain sumo, start to exit
     sumo_rl_wall: Optional[float] = None
 
     @property
@@ -63,8 +64,9 @@ class SpeedResult:
         return None if self.sumo_rl_wall is None else self.sumo_rl_wall / self.env_wall
 
 
-def bench_scenario(name: str, repeats: int = 3, sumo_rl_python: Optional[Path] = None, progress: bool = True,
-                   **env_kwargs: Any) -> SpeedResult:
+def bench_scenario(
+    name: str, repeats: int = 3, sumo_rl_python: Optional[Path] = None, progress: bool = True, **env_kwargs: Any
+) -> SpeedResult:
     """Alternate plain sumo, flowlights (and sumo-rl) ``repeats`` times on one scenario."""
     env = make_env(**env_kwargs)
     scenario = resolve_scenario(**{k: env_kwargs[k] for k in ("scenario", "sumocfg") if k in env_kwargs})
@@ -75,16 +77,25 @@ def bench_scenario(name: str, repeats: int = 3, sumo_rl_python: Optional[Path] =
             plain.append(time_command(plain_sumo_command(scenario, begin, end, teleport, seed=r)))
             env_runs.append(time_env_episode(env, seed=r))
             if sumo_rl_python is not None:
-                sumo_rl.append(time_sumo_rl_episode(sumo_rl_python, scenario, begin, end, env.env_params,
-                                                    300.0 if teleport is None else teleport, r)[0])  # 300: SUMO's default
+                sumo_rl.append(
+                    time_sumo_rl_episode(
+                        sumo_rl_python, scenario, begin, end, env.env_params, 300.0 if teleport is None else teleport, r
+                    )[0]
+                )  # 300: SUMO's default
             if progress:
-                print(f"  {name} run {r + 1}/{repeats}: flowlights {env_runs[-1].wall:.2f} s, plain sumo {plain[-1]:.2f} s"
-                      + (f", sumo-rl {sumo_rl[-1]:.2f} s" if sumo_rl else ""), file=sys.stderr)
+                print(
+                    f"  {name} run {r + 1}/{repeats}: flowlights {env_runs[-1].wall:.2f} s, plain sumo {plain[-1]:.2f} s"
+                    + (f", sumo-rl {sumo_rl[-1]:.2f} s" if sumo_rl else ""),
+                    file=sys.stderr,
+                )
     finally:
         env.close()
     return SpeedResult(
-        scenario=name, backend=env.sim_params.backend, lights=len(env.possible_agents),
-        decisions=env_runs[0].decisions, span=end - begin,
+        scenario=name,
+        backend=env.sim_params.backend,
+        lights=len(env.possible_agents),
+        decisions=env_runs[0].decisions,
+        span=end - begin,
         env_wall=statistics.median(t.wall for t in env_runs),
         env_reset=statistics.median(t.reset for t in env_runs),
         env_sumo_step=statistics.median(t.sumo_step for t in env_runs),
@@ -95,9 +106,31 @@ def bench_scenario(name: str, repeats: int = 3, sumo_rl_python: Optional[Path] =
 
 def format_results(results: list[SpeedResult]) -> str:
     """A Markdown table: speeds in simulated s per wall s, ratios, overhead per decision."""
-    header = ["scenario", "backend", "lights", "flowlights sim-s/s", "plain sumo sim-s/s", "ratio to sumo",
-              "ceiling", "overhead ms/decision", "sumo-rl sim-s/s", "flowlights / sumo-rl"]
-    rows = [[r.scenario, r.backend, r.lights, f"{r.env_speed:.0f}", f"{r.plain_speed:.0f}", f"{r.ratio:.2f}", f"{r.ceiling:.2f}",
-             f"{r.overhead_ms:.2f}", "-" if r.sumo_rl_wall is None else f"{r.span / r.sumo_rl_wall:.0f}",
-             "-" if r.vs_sumo_rl is None else f"{r.vs_sumo_rl:.2f}"] for r in results]
+    header = [
+        "scenario",
+        "backend",
+        "lights",
+        "flowlights sim-s/s",
+        "plain sumo sim-s/s",
+        "ratio to sumo",
+        "ceiling",
+        "overhead ms/decision",
+        "sumo-rl sim-s/s",
+        "flowlights / sumo-rl",
+    ]
+    rows = [
+        [
+            r.scenario,
+            r.backend,
+            r.lights,
+            f"{r.env_speed:.0f}",
+            f"{r.plain_speed:.0f}",
+            f"{r.ratio:.2f}",
+            f"{r.ceiling:.2f}",
+            f"{r.overhead_ms:.2f}",
+            "-" if r.sumo_rl_wall is None else f"{r.span / r.sumo_rl_wall:.0f}",
+            "-" if r.vs_sumo_rl is None else f"{r.vs_sumo_rl:.2f}",
+        ]
+        for r in results
+    ]
     return markdown_table(header, rows)

@@ -3,6 +3,7 @@
 Prints one JSON line: wall seconds of reset + episode, decisions, lights. Uses libsumo through
 sumo-rl's LIBSUMO_AS_TRACI switch, with info collection off, sumo-rl's default observation and reward.
 """
+
 import argparse
 import json
 import os
@@ -23,10 +24,22 @@ def main() -> None:
     for name in ("begin", "seconds", "delta", "yellow", "min-green", "max-green", "time-to-teleport", "seed"):
         parser.add_argument(f"--{name}", type=int, required=True)
     a = parser.parse_args()
-    env = sumo_rl.parallel_env(net_file=a.net, route_file=a.route, begin_time=a.begin, num_seconds=a.seconds,
-                               delta_time=a.delta, yellow_time=a.yellow, min_green=a.min_green, max_green=a.max_green,
-                               time_to_teleport=a.time_to_teleport, sumo_seed=a.seed, sumo_warnings=False,
-                               add_system_info=False, add_per_agent_info=False, use_gui=False)
+    env = sumo_rl.parallel_env(
+        net_file=a.net,
+        route_file=a.route,
+        begin_time=a.begin,
+        num_seconds=a.seconds,
+        delta_time=a.delta,
+        yellow_time=a.yellow,
+        min_green=a.min_green,
+        max_green=a.max_green,
+        time_to_teleport=a.time_to_teleport,
+        sumo_seed=a.seed,
+        sumo_warnings=False,
+        add_system_info=False,
+        add_per_agent_info=False,
+        use_gui=False,
+    )
     start = time.perf_counter()
     env.reset(seed=a.seed)
     for k, agent in enumerate(env.possible_agents):

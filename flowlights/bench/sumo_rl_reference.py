@@ -1,5 +1,6 @@
 """sumo-rl as a speed reference: installed into its own throwaway venv (never a flowlights dependency),
 run there on the same scenario with the same decision interval, yellow and green bounds."""
+
 from __future__ import annotations
 
 import json
@@ -29,22 +30,47 @@ def sumo_rl_python(venv: Path) -> Path:
     print(f"installing sumo-rl {SUMO_RL_VERSION} into {venv} (throwaway venv) ...", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     sumo = version("eclipse-sumo")
-    packages = [f"sumo-rl=={SUMO_RL_VERSION}", "pettingzoo==1.24.3",  # sumo-rl 1.4.5 needs agent_selector (gone in 1.25)
-                *(f"{p}=={sumo}" for p in ("eclipse-sumo", "libsumo", "traci", "sumolib"))]
+    packages = [
+        f"sumo-rl=={SUMO_RL_VERSION}",
+        "pettingzoo==1.24.3",  # sumo-rl 1.4.5 needs agent_selector (gone in 1.25)
+        *(f"{p}=={sumo}" for p in ("eclipse-sumo", "libsumo", "traci", "sumolib")),
+    ]
     done = subprocess.run([str(python), "-m", "pip", "install", "-q", *packages], capture_output=True, text=True)
     if done.returncode != 0:
         raise ConfigError(f"installing sumo-rl into {venv} failed: {done.stderr[-2000:]}")
     return python
 
 
-def time_sumo_rl_episode(python: Path, scenario: Any, begin: float, end: float, env_params: Any,
-                         time_to_teleport: float, seed: int) -> tuple[float, int]:
+def time_sumo_rl_episode(
+    python: Path, scenario: Any, begin: float, end: float, env_params: Any, time_to_teleport: float, seed: int
+) -> tuple[float, int]:
     """Wall seconds of one sumo-rl episode (reset + random actions, timed inside its process) and its decisions."""
     p = env_params
-    cmd = [str(python), "-I", str(RUNNER), "--net", str(scenario.net_file), "--route", ",".join(map(str, scenario.route_files)),
-           "--begin", f"{begin:.0f}", "--seconds", f"{end - begin:.0f}", "--delta", f"{p.delta_time:.0f}",
-           "--yellow", f"{p.yellow:.0f}", "--min-green", f"{p.min_green:.0f}",
-           "--max-green", f"{(p.max_green or 10**6):.0f}", "--time-to-teleport", f"{time_to_teleport:.0f}", "--seed", str(seed)]
+    cmd = [
+        str(python),
+        "-I",
+        str(RUNNER),
+        "--net",
+        str(scenario.net_file),
+        "--route",
+        ",".join(map(str, scenario.route_files)),
+        "--begin",
+        f"{begin:.0f}",
+        "--seconds",
+        f"{end - begin:.0f}",
+        "--delta",
+        f"{p.delta_time:.0f}",
+        "--yellow",
+        f"{p.yellow:.0f}",
+        "--min-green",
+        f"{p.min_green:.0f}",
+        "--max-green",
+        f"{(p.max_green or 10**6):.0f}",
+        "--time-to-teleport",
+        f"{time_to_teleport:.0f}",
+        "--seed",
+        str(seed),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise ConfigError(f"sumo-rl failed on {scenario.name}: {done.stderr[-2000:]}")

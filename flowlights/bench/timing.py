@@ -1,4 +1,5 @@
 """Timing one random-action episode of a flowlights env, and plain ``sumo`` on the same scenario."""
+
 from __future__ import annotations
 
 import resource
@@ -46,16 +47,36 @@ def time_env_episode(env: Any, seed: int, progress: Optional[Progress] = None) -
     return EpisodeTiming(wall, reset, env.sim.step_seconds - stepped_in_reset, decisions, len(env.possible_agents))
 
 
-def plain_sumo_command(scenario: Any, begin: float, end: float, time_to_teleport: Optional[float], seed: int = 0) -> list[str]:
+def plain_sumo_command(
+    scenario: Any, begin: float, end: float, time_to_teleport: Optional[float], seed: int = 0
+) -> list[str]:
     """The sumo binary on the scenario with its own programs and the env's time window and teleport time
     (the scenario's .sumocfg, when it has one, as the env runs it).
 
     It also collects trip statistics (``--device.tripinfo.probability 1``) as the env does for its metrics."""
-    source = ["-c", str(scenario.sumocfg)] if getattr(scenario, "sumocfg", None) else ["--net-file", str(scenario.net_file)]
+    source = (
+        ["-c", str(scenario.sumocfg)] if getattr(scenario, "sumocfg", None) else ["--net-file", str(scenario.net_file)]
+    )
     routes = ["--route-files", ",".join(map(str, scenario.route_files))] if scenario.route_files else []
     teleport = ["--time-to-teleport", f"{time_to_teleport:g}"] if time_to_teleport is not None else []
-    return [sumo_binary("sumo"), *source, *routes, "--begin", f"{begin:g}", "--end", f"{end:g}", *teleport,
-            "--no-step-log", "true", "--no-warnings", "true", "--device.tripinfo.probability", "1", "--seed", str(seed)]
+    return [
+        sumo_binary("sumo"),
+        *source,
+        *routes,
+        "--begin",
+        f"{begin:g}",
+        "--end",
+        f"{end:g}",
+        *teleport,
+        "--no-step-log",
+        "true",
+        "--no-warnings",
+        "true",
+        "--device.tripinfo.probability",
+        "1",
+        "--seed",
+        str(seed),
+    ]
 
 
 def time_command(cmd: list[str]) -> float:

@@ -7,6 +7,7 @@ roads, agents)`` (the kit's structures) and calls ``act({"observations", "info"}
 delay index passes ``threshold``; the final ``scores.json`` is the kit's ``{"success", "error_msg", "data":
 {"total_served_vehicles", "delay_index"}}``. CBEngine's ``info_step {t}.log`` files go to ``vehicle_info_path``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -18,25 +19,34 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from flowlights.networks.cbengine_formats import RoadNet, read_simulator_cfg
 from flowlights.errors import ConfigError
+from flowlights.networks.cbengine_formats import RoadNet, read_simulator_cfg
 
 
 def kit_structures(net: RoadNet) -> tuple[dict, dict, dict]:
     """``intersections``, ``roads`` and ``agents`` exactly as the kit's ``process_roadnet`` builds them."""
-    intersections = {i: {"have_signal": int(inter.has_signal), "end_roads": [], "start_roads": [], "lanes": []}
-                     for i, inter in net.intersections.items()}
+    intersections = {
+        i: {"have_signal": int(inter.has_signal), "end_roads": [], "start_roads": [], "lanes": []}
+        for i, inter in net.intersections.items()
+    }
     roads = {}
     for rid, road in net.roads.items():
-        roads[rid] = {"start_inter": road.start, "end_inter": road.end, "length": road.length,
-                      "speed_limit": road.speed_limit, "num_lanes": len(road.lanes), "inverse_road": road.inverse,
-                      "lanes": {road.lane_id(i): list(turns) for i, turns in enumerate(road.lanes)}}
+        roads[rid] = {
+            "start_inter": road.start,
+            "end_inter": road.end,
+            "length": road.length,
+            "speed_limit": road.speed_limit,
+            "num_lanes": len(road.lanes),
+            "inverse_road": road.inverse,
+            "lanes": {road.lane_id(i): list(turns) for i, turns in enumerate(road.lanes)},
+        }
         intersections[road.end]["end_roads"].append(rid)
         intersections[road.start]["start_roads"].append(rid)
     agents = {sid: net.agent_roads(sid) for sid in net.signals}
     for sid, agent_roads in agents.items():
-        intersections[sid]["lanes"] = [lane for r in agent_roads
-                                       for lane in ([-1] * 3 if r == -1 else list(roads[r]["lanes"]))]
+        intersections[sid]["lanes"] = [
+            lane for r in agent_roads for lane in ([-1] * 3 if r == -1 else list(roads[r]["lanes"]))
+        ]
     return intersections, roads, agents
 
 
@@ -51,8 +61,10 @@ def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any], Any]:
             found[path.name] = path.parent
     for name in ("agent.py", "gym_cfg.py"):
         if name not in found:
-            raise ConfigError(f"no {name} under {str(folder)!r}; the agent folder needs agent.py (with agent_specs) "
-                              "and gym_cfg.py, as in the KDD Cup starter kit.")
+            raise ConfigError(
+                f"no {name} under {str(folder)!r}; the agent folder needs agent.py (with agent_specs) "
+                "and gym_cfg.py, as in the KDD Cup starter kit."
+            )
     for module in ("agent", "gym_cfg", "CBEngine_round3"):  # a previous folder's modules must not answer for this one
         sys.modules.pop(module, None)
     for where in {str(p) for p in found.values()}:  # this folder first, even if an earlier one is on the path
@@ -67,13 +79,17 @@ def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any], Any]:
     agent = specs.get("test", next(iter(specs.values())))
     for method in ("load_agent_list", "load_roadnet", "act"):
         if not callable(getattr(agent, method, None)):
-            raise ConfigError(f"the agent in agent_specs has no {method}() method; the kit's agents define "
-                              "load_agent_list, load_roadnet and act.")
+            raise ConfigError(
+                f"the agent in agent_specs has no {method}() method; the kit's agents define "
+                "load_agent_list, load_roadnet and act."
+            )
     cfg = dict(gym_cfg.gym_cfg().cfg)
     round3_class = None
     if cfg.get("custom_observation"):
         if "CBEngine_round3.py" not in found:
-            raise ConfigError(f"gym_cfg asks for custom_observation but there is no CBEngine_round3.py under {str(folder)!r}.")
+            raise ConfigError(
+                f"gym_cfg asks for custom_observation but there is no CBEngine_round3.py under {str(folder)!r}."
+            )
         from flowlights.cbengine import kit_modules
 
         kit_modules.install()  # CBEngine_rllib (flowlights' RLlib env with eng) and citypb, as the kit imports them
@@ -113,7 +129,9 @@ def controller_options(controller: Any) -> tuple[dict[str, Any], dict[str, Any]]
     from flowlights.params import EnvParams, SumoParams, split_kwargs
 
     merged = controller_env_kwargs(controller, {})
-    sim, env = split_kwargs({k: v for k, v in merged.items() if k not in ("backend", "gui", "seed")}, SumoParams, EnvParams)
+    sim, env = split_kwargs(
+        {k: v for k, v in merged.items() if k not in ("backend", "gui", "seed")}, SumoParams, EnvParams
+    )
     return env, sim
 
 
@@ -168,25 +186,54 @@ class _Round3Session(_GymSession):
         return observations, bool(truncs.get("__all__")), {}
 
 
-def run_agent(agent: Any, gym_dict: dict[str, Any], sim_cfg: Path, scores_dir: Path, log_dir: Path,
-              metric_period: int = 3600, threshold: float = 1.6, thread_num: int = 1,
-              progress: Optional[Callable[[str], None]] = None, round3_class: Any = None,
-              **env_options: Any) -> dict[str, Any]:
+def run_agent(
+    agent: Any,
+    gym_dict: dict[str, Any],
+    sim_cfg: Path,
+    scores_dir: Path,
+    log_dir: Path,
+    metric_period: int = 3600,
+    threshold: float = 1.6,
+    thread_num: int = 1,
+    progress: Optional[Callable[[str], None]] = None,
+    round3_class: Any = None,
+    **env_options: Any,
+) -> dict[str, Any]:
     """The kit's run_simulation: step the agent through the scenario, scoring every ``metric_period`` seconds.
     ``round3_class``: the folder's own ``CBEngine_round3`` (custom observations), run instead of the Gym env."""
     from flowlights.cbengine.gym_env import CBEngineEnv
 
     if isinstance(agent, ControllerAgent):
         env_part, sim_part = controller_options(agent.controller)
-        env_options = {**env_options, "env_options": env_part,
-                       "sim_options": {**sim_part, **env_options.get("sim_options", {})}}
+        env_options = {
+            **env_options,
+            "env_options": env_part,
+            "sim_options": {**sim_part, **env_options.get("sim_options", {})},
+        }
     if round3_class is not None:
-        session: Any = _Round3Session(round3_class({
-            "simulator_cfg_file": str(sim_cfg), "thread_num": thread_num, "gym_dict": gym_dict,
-            "metric_period": metric_period, "vehicle_info_path": str(log_dir), **env_options}))
+        session: Any = _Round3Session(
+            round3_class(
+                {
+                    "simulator_cfg_file": str(sim_cfg),
+                    "thread_num": thread_num,
+                    "gym_dict": gym_dict,
+                    "metric_period": metric_period,
+                    "vehicle_info_path": str(log_dir),
+                    **env_options,
+                }
+            )
+        )
     else:
-        session = _GymSession(CBEngineEnv(sim_cfg, thread_num=thread_num, gym_dict=gym_dict, metric_period=metric_period,
-                                          vehicle_info_path=log_dir, **env_options))
+        session = _GymSession(
+            CBEngineEnv(
+                sim_cfg,
+                thread_num=thread_num,
+                gym_dict=gym_dict,
+                metric_period=metric_period,
+                vehicle_info_path=log_dir,
+                **env_options,
+            )
+        )
     world = session.world
     if isinstance(agent, ControllerAgent):
         agent.attach(world)
@@ -208,8 +255,10 @@ def run_agent(agent: Any, gym_dict: dict[str, Any], sim_cfg: Path, scores_dir: P
                 score = world.score()
                 (scores_dir / f"scores {elapsed - 1}.json").write_text(json.dumps({"data": score}, indent=2))
                 if progress:
-                    progress(f"t={elapsed} s  served {score['total_served_vehicles']}  delay index "
-                             f"{score['delay_index']:.4f}  ({time.time() - started:.0f} s)")
+                    progress(
+                        f"t={elapsed} s  served {score['total_served_vehicles']}  delay index "
+                        f"{score['delay_index']:.4f}  ({time.time() - started:.0f} s)"
+                    )
                 if score["delay_index"] > threshold:
                     break
         return score
@@ -217,28 +266,56 @@ def run_agent(agent: Any, gym_dict: dict[str, Any], sim_cfg: Path, scores_dir: P
         session.env.close()
 
 
-def cbengine_evaluate(input_dir: Optional[str | Path], output_dir: str | Path, sim_cfg: str | Path,
-                      metric_period: int = 3600, threshold: float = 1.6, thread_num: int = 8,
-                      vehicle_info_path: str | Path = "./log", progress: Optional[Callable[[str], None]] = None,
-                      controller: Any = None, **env_options: Any) -> dict[str, Any]:
+def cbengine_evaluate(
+    input_dir: Optional[str | Path],
+    output_dir: str | Path,
+    sim_cfg: str | Path,
+    metric_period: int = 3600,
+    threshold: float = 1.6,
+    thread_num: int = 8,
+    vehicle_info_path: str | Path = "./log",
+    progress: Optional[Callable[[str], None]] = None,
+    controller: Any = None,
+    **env_options: Any,
+) -> dict[str, Any]:
     """Evaluate an agent folder as the kit's evaluate.py does; returns (and writes) the scores.json dict.
     ``controller`` instead of ``input_dir``: one of our controllers (a Controller, a baseline name, or a
     trained run folder) scored the same way."""
-    result: dict[str, Any] = {"success": False, "error_msg": "", "data": {"total_served_vehicles": -1, "delay_index": -1}}
+    result: dict[str, Any] = {
+        "success": False,
+        "error_msg": "",
+        "data": {"total_served_vehicles": -1, "delay_index": -1},
+    }
     config = read_simulator_cfg(sim_cfg)
     index = flow_index(config.values["vehicle_file_addr"])
     scores_dir = Path(output_dir) / index
     scores_dir.mkdir(parents=True, exist_ok=True)
     try:
         if (controller is None) == (input_dir is None):
-            raise ConfigError("give an agent folder (--input_dir) or one of our controllers (--controller/--checkpoint).")
+            raise ConfigError(
+                "give an agent folder (--input_dir) or one of our controllers (--controller/--checkpoint)."
+            )
         if controller is not None:
-            agent, gym_dict, round3_class = (ControllerAgent(as_controller(controller)),
-                                             {"observation_features": ["lane_vehicle_num"]}, None)
+            agent, gym_dict, round3_class = (
+                ControllerAgent(as_controller(controller)),
+                {"observation_features": ["lane_vehicle_num"]},
+                None,
+            )
         else:
             agent, gym_dict, round3_class = load_agent_folder(Path(input_dir))
-        result["data"] = run_agent(agent, gym_dict, Path(sim_cfg), scores_dir, Path(vehicle_info_path) / index,
-                                   metric_period, threshold, thread_num, progress, round3_class, **env_options)
+        result["data"] = run_agent(
+            agent,
+            gym_dict,
+            Path(sim_cfg),
+            scores_dir,
+            Path(vehicle_info_path) / index,
+            metric_period,
+            threshold,
+            thread_num,
+            progress,
+            round3_class,
+            **env_options,
+        )
         result["success"] = True
     except Exception as exc:  # the kit writes the error into scores.json, then fails
         result["error_msg"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

@@ -3,6 +3,7 @@
 For trying an agent folder without the competition's data, and for the tests (no third-party data in the repo):
 ``python -m flowlights.cbengine.generate OUT_DIR [--rows 3 --cols 3 --vehicles-per-hour 2500 --seconds 1800]``.
 """
+
 from __future__ import annotations
 
 import random
@@ -11,9 +12,18 @@ from pathlib import Path
 LANES = "1 0 0 0 1 0 0 1 1"  # left-only, straight, straight+right: the KDD Cup networks' usual lanes
 
 
-def write_grid(folder: Path | str, rows: int = 2, cols: int = 2, length: float = 300.0, speed: float = 16.67,
-               vehicles_per_hour: float = 900.0, seconds: int = 600, seed: int = 0, missing: tuple[int, ...] = (),
-               lanes: str = LANES) -> Path:
+def write_grid(
+    folder: Path | str,
+    rows: int = 2,
+    cols: int = 2,
+    length: float = 300.0,
+    speed: float = 16.67,
+    vehicles_per_hour: float = 900.0,
+    seconds: int = 600,
+    seed: int = 0,
+    missing: tuple[int, ...] = (),
+    lanes: str = LANES,
+) -> Path:
     """A rows x cols grid of signals with dead-end nodes around it; random routes through it (one flow per
     vehicle, as the final round's flow files). ``missing``: boundary arms (by index) left out, giving 3-arm
     signals. Returns the simulator.cfg path."""
@@ -54,8 +64,19 @@ def write_grid(folder: Path | str, rows: int = 2, cols: int = 2, length: float =
             continue
         around = [nodes.get(p) for p in ((r + 1, c), (r, c + 1), (r - 1, c), (r, c - 1))]  # N E S W: clockwise
         signal_lines.append(f"{sid} " + " ".join(str(roads.get((sid, n), -1)) for n in around))
-    (folder / "roadnet.txt").write_text("\n".join([str(len(lines_nodes)), *lines_nodes, str(len(road_lines) // 3),
-                                                   *road_lines, str(len(signal_lines)), *signal_lines]) + "\n")
+    (folder / "roadnet.txt").write_text(
+        "\n".join(
+            [
+                str(len(lines_nodes)),
+                *lines_nodes,
+                str(len(road_lines) // 3),
+                *road_lines,
+                str(len(signal_lines)),
+                *signal_lines,
+            ]
+        )
+        + "\n"
+    )
     # random routes between dead ends (shortest in turns: go straight then turn once)
     rng = random.Random(seed)
     out_of: dict[int, list[int]] = {}
@@ -76,9 +97,11 @@ def write_grid(folder: Path | str, rows: int = 2, cols: int = 2, length: float =
         flows.append(f"{t} {t} 1\n{len(route)}\n{' '.join(map(str, route))}")
     (folder / "flow.txt").write_text(f"{len(flows)}\n" + "\n".join(flows) + "\n")
     cfg = folder / "simulator.cfg"
-    cfg.write_text(f"start_time_epoch = 0\nmax_time_epoch = {seconds}\n\nroad_file_addr : roadnet.txt\n"
-                   f"vehicle_file_addr : flow.txt\n\nreport_log_mode : normal\nreport_log_addr : log/\n"
-                   "report_log_rate = 10\nwarning_stop_time_log = 100\n")
+    cfg.write_text(
+        f"start_time_epoch = 0\nmax_time_epoch = {seconds}\n\nroad_file_addr : roadnet.txt\n"
+        f"vehicle_file_addr : flow.txt\n\nreport_log_mode : normal\nreport_log_addr : log/\n"
+        "report_log_rate = 10\nwarning_stop_time_log = 100\n"
+    )
     return cfg
 
 
@@ -94,8 +117,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=1800)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    cfg = write_grid(args.out, args.rows, args.cols, args.length, vehicles_per_hour=args.vehicles_per_hour,
-                     seconds=args.seconds, seed=args.seed)
+    cfg = write_grid(
+        args.out,
+        args.rows,
+        args.cols,
+        args.length,
+        vehicles_per_hour=args.vehicles_per_hour,
+        seconds=args.seconds,
+        seed=args.seed,
+    )
     print(f"wrote {cfg}")
     return 0
 

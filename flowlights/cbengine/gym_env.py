@@ -7,6 +7,7 @@ observations ``{"<agent>_<feature>": [second, 24 lane values]}`` (or, with
 ``{agent: {"observation": [...]}}``); rewards ``{agent: [(in, out) per lane]}``; info ``{vehicle: {...}}``
 (with ``set_info(True)``, the default); dones ``{agent: bool}``. One step is 10 simulated seconds.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,17 +26,23 @@ def check_gym_dict(gym_dict: Optional[Mapping[str, Any]]) -> tuple[list[str], bo
     features = list(gym_dict.get("observation_features", ["lane_speed", "lane_vehicle_num"]))
     unknown = [f for f in features if f not in FEATURES]
     if not features or unknown:
-        raise ConfigError(f"gym_dict observation_features={features!r}: give at least one of {', '.join(FEATURES)} "
-                          f"(unknown: {unknown}).")
+        raise ConfigError(
+            f"gym_dict observation_features={features!r}: give at least one of {', '.join(FEATURES)} "
+            f"(unknown: {unknown})."
+        )
     if gym_dict.get("custom_observation"):
-        raise ConfigError("gym_dict custom_observation=True needs the participant's CBEngine_round3 class; run it "
-                          "through 'flowlights cbengine-evaluate', which loads CBEngine_round3.py (see docs/cbengine.md).")
+        raise ConfigError(
+            "gym_dict custom_observation=True needs the participant's CBEngine_round3 class; run it "
+            "through 'flowlights cbengine-evaluate', which loads CBEngine_round3.py (see docs/cbengine.md)."
+        )
     round3 = "observation_dimension" in gym_dict or gym_dict.get("observation_form") == "round3"
     if round3 and "observation_dimension" in gym_dict:
         size = sum(16 if f == "classic" else 24 for f in features)
         if int(gym_dict["observation_dimension"]) != size:
-            raise ConfigError(f"gym_dict observation_dimension={gym_dict['observation_dimension']} but the features "
-                              f"{features} make {size} values; set observation_dimension to {size}.")
+            raise ConfigError(
+                f"gym_dict observation_dimension={gym_dict['observation_dimension']} but the features "
+                f"{features} make {size} values; set observation_dimension to {size}."
+            )
     return features, round3
 
 
@@ -46,17 +53,34 @@ class CBEngineEnv(gymnasium.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, simulator_cfg_file: str | Path, thread_num: int = 1, gym_dict: Optional[Mapping[str, Any]] = None,
-                 metric_period: int = 3600, vehicle_info_path: Optional[str | Path] = None, step_seconds: float = 10.0,
-                 backend: str = "libsumo", seed: int = 0, gui: bool = False,
-                 sim_options: Optional[Mapping[str, Any]] = None, env_options: Optional[Mapping[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        simulator_cfg_file: str | Path,
+        thread_num: int = 1,
+        gym_dict: Optional[Mapping[str, Any]] = None,
+        metric_period: int = 3600,
+        vehicle_info_path: Optional[str | Path] = None,
+        step_seconds: float = 10.0,
+        backend: str = "libsumo",
+        seed: int = 0,
+        gui: bool = False,
+        sim_options: Optional[Mapping[str, Any]] = None,
+        env_options: Optional[Mapping[str, Any]] = None,
+    ) -> None:
         if int(thread_num) < 1:
             raise ConfigError(f"thread_num={thread_num!r} must be >= 1.")
         self.thread_num = int(thread_num)  # accepted for compatibility: SUMO steps on one thread (docs/cbengine.md)
         self.features, self.round3 = check_gym_dict(gym_dict)
         self.gym_dict = dict(gym_dict or {})
-        self.world = CBEngineWorld(simulator_cfg_file, step_seconds=step_seconds, backend=backend, seed=seed, gui=gui,
-                                   sim_options=sim_options, env_options=env_options)
+        self.world = CBEngineWorld(
+            simulator_cfg_file,
+            step_seconds=step_seconds,
+            backend=backend,
+            seed=seed,
+            gui=gui,
+            sim_options=sim_options,
+            env_options=env_options,
+        )
         self.metric_period = int(metric_period)
         config = self.world.scenario.config
         self.log_folder = Path(vehicle_info_path) if vehicle_info_path else config.report_log_addr
@@ -76,7 +100,9 @@ class CBEngineEnv(gymnasium.Env):
     def set_log(self, flag: Any) -> None:
         """True: write CBEngine's ``info_step {t}.log`` every ``report_log_rate`` seconds (needed for scoring)."""
         if flag and self.log_folder is None:
-            raise ConfigError("set_log(True) needs a folder: vehicle_info_path=... or report_log_addr in simulator.cfg.")
+            raise ConfigError(
+                "set_log(True) needs a folder: vehicle_info_path=... or report_log_addr in simulator.cfg."
+            )
         self.log = bool(flag)
 
     def set_info(self, flag: Any) -> None:
@@ -114,9 +140,15 @@ class CBEngineEnv(gymnasium.Env):
     def observations(self) -> dict[Any, Any]:
         now = int(round(self.world.time))
         if self.round3:
-            return {a: {"observation": [v for f in self.features for v in self.world.lane_values(a, f)]} for a in self.agents}
-        return {f"{a}_{f}": ([] if f == "classic" else [now]) + self.world.lane_values(a, f)
-                for a in self.agents for f in self.features}
+            return {
+                a: {"observation": [v for f in self.features for v in self.world.lane_values(a, f)]}
+                for a in self.agents
+            }
+        return {
+            f"{a}_{f}": ([] if f == "classic" else [now]) + self.world.lane_values(a, f)
+            for a in self.agents
+            for f in self.features
+        }
 
     def rewards(self) -> dict[Any, Any]:
         return {self._key(a): rows for a, rows in self.world.reward_counts().items()}

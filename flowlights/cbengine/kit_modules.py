@@ -8,6 +8,7 @@ docker image) and reads the engine through ``self.eng``; it also imports ``cityp
   ``get_lane_vehicle_count``, ``get_vehicle_speed``, ``get_current_time``) from SUMO;
 - ``citypb``: an empty module (any use of it says that CBEngine's engine is not here).
 """
+
 from __future__ import annotations
 
 import sys
@@ -57,8 +58,10 @@ class _NoEngine(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # __file__, __spec__...: what tools ask any module
             raise AttributeError(name)
-        raise EngineMissing(f"citypb.{name}: CBEngine's compiled engine is not available; flowlights runs the scenario "
-                            "on SUMO — use self.eng (get_vehicles, get_vehicle_info, get_lane_vehicles, ...) instead.")
+        raise EngineMissing(
+            f"citypb.{name}: CBEngine's compiled engine is not available; flowlights runs the scenario "
+            "on SUMO — use self.eng (get_vehicles, get_vehicle_info, get_lane_vehicles, ...) instead."
+        )
 
 
 def install() -> None:

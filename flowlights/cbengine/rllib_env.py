@@ -10,6 +10,7 @@ Box) and acts with ``Discrete(9)`` (phases 1..8; 0, which CBEngine does
 not have, keeps the current phase). Like the kit's class it has ``gym_dict``, ``agent_signals``,
 ``intersections``, ``roads``, ``agent_curphase``, and ``_get_observations`` / ``_get_reward`` to override.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
@@ -35,19 +36,29 @@ class CBEngineRLlibEnv(MultiAgentEnv):
         if self.reward_name not in REWARDS:
             raise ConfigError(f"reward={self.reward_name!r} is unknown; use one of {', '.join(REWARDS)}.")
         gym_dict = dict(config.get("gym_dict") or {"observation_features": ["lane_vehicle_num"]})
-        gym_dict.setdefault("observation_dimension", sum(16 if f == "classic" else 24
-                                                         for f in gym_dict.get("observation_features", [])))
+        gym_dict.setdefault(
+            "observation_dimension", sum(16 if f == "classic" else 24 for f in gym_dict.get("observation_features", []))
+        )
         self.gym_dict = gym_dict
         seed = int(config.get("seed", 0)) + 10_000 * worker
         custom = bool(gym_dict.get("custom_observation"))  # a subclass makes its own, observation_dimension long
-        features = {k: v for k, v in gym_dict.items()
-                    if k != "custom_observation" and not (custom and k == "observation_dimension")}
+        features = {
+            k: v
+            for k, v in gym_dict.items()
+            if k != "custom_observation" and not (custom and k == "observation_dimension")
+        }
         features["observation_form"] = "round3"
-        self.cbengine = CBEngineEnv(config["simulator_cfg_file"], thread_num=config.get("thread_num", 1),
-                                    gym_dict=features, metric_period=config.get("metric_period", 3600),
-                                    vehicle_info_path=config.get("vehicle_info_path"), seed=seed,
-                                    backend=config.get("backend", "libsumo"), sim_options=config.get("sim_options"),
-                                    env_options=config.get("env_options"))
+        self.cbengine = CBEngineEnv(
+            config["simulator_cfg_file"],
+            thread_num=config.get("thread_num", 1),
+            gym_dict=features,
+            metric_period=config.get("metric_period", 3600),
+            vehicle_info_path=config.get("vehicle_info_path"),
+            seed=seed,
+            backend=config.get("backend", "libsumo"),
+            sim_options=config.get("sim_options"),
+            env_options=config.get("env_options"),
+        )
         self.cbengine.set_info(False)
         self.world = self.cbengine.world
         size = int(gym_dict["observation_dimension"])

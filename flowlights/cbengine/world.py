@@ -5,6 +5,7 @@ all-red and min-green rules) and adds what CBEngine's Gym API needs: phases 1-8,
 agent in CBEngine's order, per-lane (in, out) counts, per-vehicle info and the competition's delay index.
 Vehicles are followed second by second (SUMO's departed/arrived lists) so none is missed.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
-from flowlights.networks.cbengine_network import PHASE_MOVEMENTS, PHASES, CBEngineScenario, load_scenario, phase_state
 from flowlights.errors import ConfigError
+from flowlights.networks.cbengine_network import PHASE_MOVEMENTS, PHASES, CBEngineScenario, load_scenario, phase_state
 
 NO_ROAD, EMPTY_LANE = -1, -2
 FEATURES = ("lane_speed", "lane_vehicle_num", "classic")
@@ -32,9 +33,16 @@ class VehicleRecord:
 class CBEngineWorld:
     """One CBEngine scenario on SUMO: agents are its signals (ids as ``str``), actions CBEngine phases 1-8."""
 
-    def __init__(self, simulator_cfg_file: str | Path, step_seconds: float = 10.0, backend: str = "libsumo",
-                 seed: int = 0, gui: bool = False, env_options: Optional[Mapping[str, Any]] = None,
-                 sim_options: Optional[Mapping[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        simulator_cfg_file: str | Path,
+        step_seconds: float = 10.0,
+        backend: str = "libsumo",
+        seed: int = 0,
+        gui: bool = False,
+        env_options: Optional[Mapping[str, Any]] = None,
+        sim_options: Optional[Mapping[str, Any]] = None,
+    ) -> None:
         """``env_options``/``sim_options``: EnvParams/SumoParams fields beyond the protocol's (e.g.
         ``{"tripinfo_output": "trips.xml"}``, ``{"sumo_args": [...]}``)."""
         from flowlights.envs.traffic_light_env import TrafficLightEnv
@@ -45,29 +53,45 @@ class CBEngineWorld:
         options = {"observation": ("phase",), "reward": "queue", **dict(env_options or {})}
         protocol = options.pop("protocol", "cbengine")
         if protocol != "cbengine":
-            raise ConfigError(f"protocol={protocol!r}: CBEngine's world runs protocol 'cbengine' (10 s steps, 5 s "
-                              "change interval); train under protocol 'cbengine' to be scored here.")
+            raise ConfigError(
+                f"protocol={protocol!r}: CBEngine's world runs protocol 'cbengine' (10 s steps, 5 s "
+                "change interval); train under protocol 'cbengine' to be scored here."
+            )
         env_params = EnvParams(protocol="cbengine", **options)
         if step_seconds != 10.0:  # CBEngine's step is 10 s; another one is the user's explicit choice
             import dataclasses
 
-            env_params = dataclasses.replace(env_params, protocol="flowlights", delta_time=step_seconds, yellow=3.0,
-                                             all_red=2.0, min_green=min(5.0, step_seconds), max_green=None)
-        sim_fields: dict[str, Any] = {"time_to_teleport": -1.0 if env_params.protocol == "flowlights" else None,
-                                      **dict(sim_options or {})}
+            env_params = dataclasses.replace(
+                env_params,
+                protocol="flowlights",
+                delta_time=step_seconds,
+                yellow=3.0,
+                all_red=2.0,
+                min_green=min(5.0, step_seconds),
+                max_green=None,
+            )
+        sim_fields: dict[str, Any] = {
+            "time_to_teleport": -1.0 if env_params.protocol == "flowlights" else None,
+            **dict(sim_options or {}),
+        }
         sim_params = SumoParams(backend=backend, gui=gui, seed=seed, **sim_fields)
         self.env = TrafficLightEnv(self.scenario.network.validate(), sim_params, env_params)
         fixed = [str(s) for s in self.scenario.links if str(s) not in self.env.possible_agents]
         if fixed:  # no lanes, or a single phase that moves anything: nothing to decide
-            warnings.warn(f"signals {fixed[:5]}{'...' if len(fixed) > 5 else ''} have fewer than two phases that move "
-                          "traffic; they are not agents (they keep their only phase).", stacklevel=2)
+            warnings.warn(
+                f"signals {fixed[:5]}{'...' if len(fixed) > 5 else ''} have fewer than two phases that move "
+                "traffic; they are not agents (they keep their only phase).",
+                stacklevel=2,
+            )
         self.agent_ids = [str(s) for s in self.scenario.links if str(s) in self.env.possible_agents]
         self._green_of: dict[str, dict[int, Optional[int]]] = {}
         for sid in self.agent_ids:
             greens = self.env.controller.machines[sid].greens
             states = {p: phase_state(self.scenario.links[int(sid)], p) for p in PHASES}
             self._green_of[sid] = {p: greens.index(s) if s in greens else None for p, s in states.items()}
-        self.lanes = {sid: self._lane_table(int(sid)) for sid in self.agent_ids}  # agent -> its 24 SUMO lanes (None: none)
+        self.lanes = {
+            sid: self._lane_table(int(sid)) for sid in self.agent_ids
+        }  # agent -> its 24 SUMO lanes (None: none)
         self._routes = {str(vid): (t, route) for vid, t, route in self.scenario.vehicles}
         self.warnings = True
         self.phase: dict[str, int] = {}
@@ -87,8 +111,11 @@ class CBEngineWorld:
 
     def lane_ids(self, agent: str) -> list[int]:
         """The kit's ``intersections[id]['lanes']``: CBEngine lane ids, -1 for a missing road."""
-        return [self.roadnet.roads[r].lane_id(i) if r != -1 else NO_ROAD
-                for r in self.roadnet.agent_roads(int(agent)) for i in range(3)]
+        return [
+            self.roadnet.roads[r].lane_id(i) if r != -1 else NO_ROAD
+            for r in self.roadnet.agent_roads(int(agent))
+            for i in range(3)
+        ]
 
     @property
     def time(self) -> float:
@@ -148,8 +175,11 @@ class CBEngineWorld:
         slots = self.roadnet.in_roads(int(agent))
         missing = sorted({slot for slot, _ in PHASE_MOVEMENTS[phase] if slots[slot] == -1})
         if missing:
-            warnings.warn(f"agent {agent}: phase {phase} gives green to road slot(s) {missing}, which do not exist "
-                          "(set_warning(False) silences this).", stacklevel=3)
+            warnings.warn(
+                f"agent {agent}: phase {phase} gives green to road slot(s) {missing}, which do not exist "
+                "(set_warning(False) silences this).",
+                stacklevel=3,
+            )
 
     def close(self) -> None:
         self.env.close()
@@ -185,9 +215,15 @@ class CBEngineWorld:
         distance = api.getLanePosition(vid) if on_road else length
         n = len(self.roadnet.roads[road].lanes)
         drivable = road * 100 + n - 1 - api.getLaneIndex(vid) if on_road else -1  # -1: crossing an intersection
-        return {"distance": [float(distance)], "drivable": [float(drivable)], "road": [float(road)],
-                "route": [float(r) for r in record.route[index:]], "speed": [float(api.getSpeed(vid))],
-                "start_time": [record.start_time], "t_ff": [record.t_ff]}
+        return {
+            "distance": [float(distance)],
+            "drivable": [float(drivable)],
+            "road": [float(road)],
+            "route": [float(r) for r in record.route[index:]],
+            "speed": [float(api.getSpeed(vid))],
+            "start_time": [record.start_time],
+            "t_ff": [record.t_ff],
+        }
 
     def running(self) -> list[str]:
         return [vid for vid, r in self.vehicles.items() if r.arrived is None]
@@ -204,8 +240,12 @@ class CBEngineWorld:
         if feature == "lane_vehicle_num":
             return [NO_ROAD if l is None else lane.getLastStepVehicleNumber(l) for l in table]
         if feature == "lane_speed":
-            return [NO_ROAD if l is None else (lane.getLastStepMeanSpeed(l) if lane.getLastStepVehicleNumber(l)
-                                                else EMPTY_LANE) for l in table]
+            return [
+                NO_ROAD
+                if l is None
+                else (lane.getLastStepMeanSpeed(l) if lane.getLastStepVehicleNumber(l) else EMPTY_LANE)
+                for l in table
+            ]
         if feature == "classic":  # per incoming road: left and straight lanes' counts; then which of them are green
             counts, green = [], []
             moving = set(PHASE_MOVEMENTS[self.phase[agent]])
@@ -253,8 +293,10 @@ class CBEngineWorld:
     def score(self) -> dict[str, float]:
         """{"total_served_vehicles", "delay_index"} as the kit's evaluate.py reports them (-1 before any vehicle)."""
         indices = self.delay_indices()
-        return {"total_served_vehicles": len(indices),
-                "delay_index": sum(indices.values()) / len(indices) if indices else -1.0}
+        return {
+            "total_served_vehicles": len(indices),
+            "delay_index": sum(indices.values()) / len(indices) if indices else -1.0,
+        }
 
     def write_log(self, folder: Path) -> Path:
         """CBEngine's ``info_step {t}.log`` (t: the last simulated second) for every served vehicle, in the format
@@ -267,8 +309,15 @@ class CBEngineWorld:
                 info, step = self.vehicle_info(vid), now
             else:
                 last = record.route[-1]
-                info = {"distance": [self.roadnet.roads[last].length], "drivable": [float(last * 100)], "road": [float(last)],
-                        "route": [float(last)], "speed": [0.0], "start_time": [record.start_time], "t_ff": [record.t_ff]}
+                info = {
+                    "distance": [self.roadnet.roads[last].length],
+                    "drivable": [float(last * 100)],
+                    "road": [float(last)],
+                    "route": [float(last)],
+                    "speed": [0.0],
+                    "start_time": [record.start_time],
+                    "t_ff": [record.t_ff],
+                }
                 step = record.arrived
             lines.append(f"for vehicle {vid}")
             for key in ("distance", "drivable", "road", "route", "speed", "start_time", "t_ff"):

@@ -1,4 +1,14 @@
 """Flow's ``flow.core.rewards`` import path (``from flowlights.core import rewards``)."""
-from flowlights.envs.flow_rewards import (average_velocity, avg_delay_specified_vehicles, boolean_action_penalty,  # noqa: F401
-                                         desired_velocity, min_delay, min_delay_unscaled, penalize_headway_variance,
-                                         penalize_near_standstill, penalize_standstill, rl_forward_progress)
+
+from flowlights.envs.flow_rewards import (  # noqa: F401
+    average_velocity,
+    avg_delay_specified_vehicles,
+    boolean_action_penalty,
+    desired_velocity,
+    min_delay,
+    min_delay_unscaled,
+    penalize_headway_variance,
+    penalize_near_standstill,
+    penalize_standstill,
+    rl_forward_progress,
+)

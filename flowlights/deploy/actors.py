@@ -4,6 +4,7 @@ A LightActor runs one LightService in its own process. Its Supervisor starts it,
 its process is gone, starts a new one from the same spec (the decider restores itself: a trained
 policy reloads its module) — the other lights keep running meanwhile.
 """
+
 from __future__ import annotations
 
 import os
@@ -61,7 +62,14 @@ class Supervisor:
         for light, spec in self.specs.items():
             actor, pid = start_light(spec)
             self.actors[light] = actor
-            self.info[light] = {"state": "up", "pid": pid, "restarts": 0, "restart_seconds": [], "killed_at": None, "stats": {}}
+            self.info[light] = {
+                "state": "up",
+                "pid": pid,
+                "restarts": 0,
+                "restart_seconds": [],
+                "killed_at": None,
+                "stats": {},
+            }
         self.watching = True
         self.thread = threading.Thread(target=self._watch, daemon=True)
         self.thread.start()
@@ -104,7 +112,9 @@ class Supervisor:
                 with self.lock:
                     self.info[light]["stats"] = stats
         with self.lock:
-            return {light: {**info, "restart_seconds": list(info["restart_seconds"])} for light, info in self.info.items()}
+            return {
+                light: {**info, "restart_seconds": list(info["restart_seconds"])} for light, info in self.info.items()
+            }
 
     def kill(self, light: str) -> int:
         """Fault injection: SIGKILL the light's process (as a crash would); the watcher restarts it."""

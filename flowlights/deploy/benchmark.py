@@ -5,6 +5,7 @@ killed light, and lockstep metrics against in-process evaluation — on generate
 (Redis: a server must listen there). One lockstep max-pressure episode per (size, bus), a light killed
 halfway through; the in-process evaluation of the same episode gives the reference metrics.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,7 +21,9 @@ from flowlights.markdown import markdown_table
 COMPARED = ("mean_delay", "mean_travel_time", "throughput", "resco_delay")
 
 
-def bench_deploy(size: int, bus: str, end: float, vehs_per_hour: float = 300.0, controller: str = "max_pressure") -> dict[str, Any]:
+def bench_deploy(
+    size: int, bus: str, end: float, vehs_per_hour: float = 300.0, controller: str = "max_pressure"
+) -> dict[str, Any]:
     cfg = grid_scenario(size, vehs_per_hour, end)
     reference = evaluate(str(cfg), controller, end=end, progress=False)
     victim = "B1" if size > 1 else "A0"  # netgenerate's grid ids: column letter, row number
@@ -28,39 +31,91 @@ def bench_deploy(size: int, bus: str, end: float, vehs_per_hour: float = 300.0, 
     d = report["deploy"]
     equal = all(report["summary"][k]["mean"] == reference["summary"][k]["mean"] for k in COMPARED)
     restarts = [t for s in d["services"].values() for t in s["restart_seconds"]]
-    return {"lights": len(d["services"]), "bus": bus, "decisions": d["decisions_applied"],
-            "latency_ms_p50": d["latency_ms_p50"], "latency_ms_p99": d["latency_ms_p99"],
-            "messages_per_second": d["messages_per_second"], "wall_seconds": d["wall_seconds"],
-            "restart_seconds": max(restarts) if restarts else float("nan"), "resent": d["resent"],
-            "duplicates_ignored": d["duplicates_ignored"], "equal_to_evaluate": equal,
-            "mean_delay": report["summary"]["mean_delay"]["mean"], "evaluate_mean_delay": reference["summary"]["mean_delay"]["mean"]}
+    return {
+        "lights": len(d["services"]),
+        "bus": bus,
+        "decisions": d["decisions_applied"],
+        "latency_ms_p50": d["latency_ms_p50"],
+        "latency_ms_p99": d["latency_ms_p99"],
+        "messages_per_second": d["messages_per_second"],
+        "wall_seconds": d["wall_seconds"],
+        "restart_seconds": max(restarts) if restarts else float("nan"),
+        "resent": d["resent"],
+        "duplicates_ignored": d["duplicates_ignored"],
+        "equal_to_evaluate": equal,
+        "mean_delay": report["summary"]["mean_delay"]["mean"],
+        "evaluate_mean_delay": reference["summary"]["mean_delay"]["mean"],
+    }
 
 
-def bench_online(run_dir: Path, episodes: int, seed: int = 100, end: float | None = None,
-                 out: Path = Path("results/deploy_online")) -> dict[str, list[float]]:
+def bench_online(
+    run_dir: Path, episodes: int, seed: int = 100, end: float | None = None, out: Path = Path("results/deploy_online")
+) -> dict[str, list[float]]:
     """Frozen vs learning lights on the same seeds: the trained policy deployed as it is, then deployed with
     ``--train`` (each light updating its own copy online); mean delay per episode of each."""
     from flowlights.training.trained_policy import TrainedPolicy
 
     window = {"end": end} if end is not None else {}
     frozen = deploy(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=True, **window)
-    learning = deploy(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=True, train=True,
-                      save_dir=out / "lights", **window)
-    rows = {"frozen": [e["mean_delay"] for e in frozen["episodes"]], "learning": [e["mean_delay"] for e in learning["episodes"]]}
+    learning = deploy(
+        None,
+        TrainedPolicy(run_dir),
+        episodes=episodes,
+        seed=seed,
+        progress=True,
+        train=True,
+        save_dir=out / "lights",
+        **window,
+    )
+    rows = {
+        "frozen": [e["mean_delay"] for e in frozen["episodes"]],
+        "learning": [e["mean_delay"] for e in learning["episodes"]],
+    }
     half = episodes // 2
-    print(markdown_table(["episode (seed)", "frozen mean delay (s)", "learning mean delay (s)"],
-                         [[f"{k + 1} ({seed + k})", f"{f:.2f}", f"{l:.2f}"] for k, (f, l) in enumerate(zip(rows["frozen"], rows["learning"]))]))
-    print(f"second half (episodes {half + 1}-{episodes}): frozen {np.mean(rows['frozen'][half:]):.2f} s, "
-          f"learning {np.mean(rows['learning'][half:]):.2f} s")
+    print(
+        markdown_table(
+            ["episode (seed)", "frozen mean delay (s)", "learning mean delay (s)"],
+            [
+                [f"{k + 1} ({seed + k})", f"{f:.2f}", f"{l:.2f}"]
+                for k, (f, l) in enumerate(zip(rows["frozen"], rows["learning"]))
+            ],
+        )
+    )
+    print(
+        f"second half (episodes {half + 1}-{episodes}): frozen {np.mean(rows['frozen'][half:]):.2f} s, "
+        f"learning {np.mean(rows['learning'][half:]):.2f} s"
+    )
     return rows
 
 
 def format_rows(rows: list[dict[str, Any]]) -> str:
-    head = ["lights", "bus", "decisions", "latency p50 (ms)", "latency p99 (ms)", "messages/s", "restart (s)",
-            "resent", "mean delay deploy / evaluate (s)", "equal"]
-    body = [[r["lights"], r["bus"].split("://")[0], r["decisions"], f"{r['latency_ms_p50']:.1f}", f"{r['latency_ms_p99']:.1f}",
-             f"{r['messages_per_second']:.0f}", f"{r['restart_seconds']:.2f}", r["resent"],
-             f"{r['mean_delay']:.2f} / {r['evaluate_mean_delay']:.2f}", "yes" if r["equal_to_evaluate"] else "NO"] for r in rows]
+    head = [
+        "lights",
+        "bus",
+        "decisions",
+        "latency p50 (ms)",
+        "latency p99 (ms)",
+        "messages/s",
+        "restart (s)",
+        "resent",
+        "mean delay deploy / evaluate (s)",
+        "equal",
+    ]
+    body = [
+        [
+            r["lights"],
+            r["bus"].split("://")[0],
+            r["decisions"],
+            f"{r['latency_ms_p50']:.1f}",
+            f"{r['latency_ms_p99']:.1f}",
+            f"{r['messages_per_second']:.0f}",
+            f"{r['restart_seconds']:.2f}",
+            r["resent"],
+            f"{r['mean_delay']:.2f} / {r['evaluate_mean_delay']:.2f}",
+            "yes" if r["equal_to_evaluate"] else "NO",
+        ]
+        for r in rows
+    ]
     return markdown_table(head, body)
 
 

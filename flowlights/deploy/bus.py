@@ -6,6 +6,7 @@ through confluent-kafka). Messages are JSON objects; a consumer sees what is pub
 after it subscribed, in order per topic. Every process (the simulation side, each light's service)
 opens its own connection from the URL, so a bus crosses process boundaries by its URL alone.
 """
+
 from __future__ import annotations
 
 import json
@@ -117,7 +118,9 @@ class RedisBus(Bus):
         try:
             self.client.ping()
         except redis.exceptions.ConnectionError as exc:
-            raise ConfigError(f"bus {url!r}: cannot reach Redis ({exc}); start it (redis-server --port PORT) or use --bus ray.") from None
+            raise ConfigError(
+                f"bus {url!r}: cannot reach Redis ({exc}); start it (redis-server --port PORT) or use --bus ray."
+            ) from None
 
     def publish_many(self, items: Iterable[tuple[str, Message]]) -> None:
         pipe = self.client.pipeline(transaction=False)
@@ -180,8 +183,14 @@ class KafkaConsumer(Consumer):
     def __init__(self, servers: str, topics: list[str]) -> None:
         from confluent_kafka import Consumer as Client
 
-        self.client = Client({"bootstrap.servers": servers, "group.id": f"flowlights-{uuid.uuid4().hex[:8]}",
-                              "auto.offset.reset": "latest", "enable.auto.commit": False})
+        self.client = Client(
+            {
+                "bootstrap.servers": servers,
+                "group.id": f"flowlights-{uuid.uuid4().hex[:8]}",
+                "auto.offset.reset": "latest",
+                "enable.auto.commit": False,
+            }
+        )
         self.client.subscribe(topics)
         deadline = time.monotonic() + 30  # wait for the partitions to be assigned: "from now on" starts here
         while not self.client.assignment() and time.monotonic() < deadline:
@@ -201,7 +210,7 @@ class KafkaConsumer(Consumer):
 def open_bus(url: str) -> Bus:
     """A client of the bus at ``url`` (``ray://NAME`` for a Ray broker, ``redis://``, ``kafka://``)."""
     if url.startswith("ray://"):
-        return RayBus(url[len("ray://"):])
+        return RayBus(url[len("ray://") :])
     if url.startswith(("redis://", "rediss://")):
         return RedisBus(url)
     if url.startswith("kafka://"):

@@ -5,6 +5,7 @@ and each controlled light's incoming lanes), ``/events`` the display frames as S
 ``/latest`` the newest frame. The page draws the network with every light's current signal, a queue
 bar per approach, delay and throughput charts, and which light services are up or restarting.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,10 +27,17 @@ def network_geometry(net_file: str, links: dict[str, list[tuple[int, str]]]) -> 
     import sumolib
 
     net = sumolib.net.readNet(net_file)
-    lanes = {lane.getID(): [list(map(float, p)) for p in lane.getShape()] for edge in net.getEdges() for lane in edge.getLanes()}
+    lanes = {
+        lane.getID(): [list(map(float, p)) for p in lane.getShape()]
+        for edge in net.getEdges()
+        for lane in edge.getLanes()
+    }
     (x0, y0), (x1, y1) = net.getBBoxXY()
-    return {"lanes": lanes, "bbox": [x0, y0, x1, y1],
-            "lights": {tls: [{"index": i, "lane": lane} for i, lane in pairs] for tls, pairs in links.items()}}
+    return {
+        "lanes": lanes,
+        "bbox": [x0, y0, x1, y1],
+        "lights": {tls: [{"index": i, "lane": lane} for i, lane in pairs] for tls, pairs in links.items()},
+    }
 
 
 class FrameHub:
@@ -119,7 +127,9 @@ def serve_dashboard(deployed: DeployedController, port: int) -> Iterator[FrameHu
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(hub, geometry))
     except OSError as exc:
-        raise ConfigError(f"--dashboard {port}: cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another port.") from None
+        raise ConfigError(
+            f"--dashboard {port}: cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another port."
+        ) from None
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
@@ -130,7 +140,9 @@ def serve_dashboard(deployed: DeployedController, port: int) -> Iterator[FrameHu
         if stop.is_set():
             return
         env = deployed.env
-        links = {t: [(i, pairs[0][0]) for i, pairs in sorted(env.topology.lights[t].links.items())] for t in env.controlled}
+        links = {
+            t: [(i, pairs[0][0]) for i, pairs in sorted(env.topology.lights[t].links.items())] for t in env.controlled
+        }
         geometry.update(network_geometry(str(env.scenario.net_file), links))
         bus = open_bus(deployed.bus.url)
         consumer = bus.subscribe([DISPLAY_TOPIC])

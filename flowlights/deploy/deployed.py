@@ -9,6 +9,7 @@ restarted light gets it then); ``realtime``: each decision interval lasts ``delt
 seconds of wall time, and a light whose decision has not arrived by then holds its last safe state.
 A decision is applied once per (light, seq): duplicates and late ones are counted, never applied.
 """
+
 from __future__ import annotations
 
 import time
@@ -19,7 +20,7 @@ from typing import Any, Optional
 import numpy as np
 
 from flowlights.baselines.base import Controller, SplitController
-from flowlights.deploy.bus import Bus, start_ray_bus, open_bus
+from flowlights.deploy.bus import Bus, open_bus, start_ray_bus
 from flowlights.deploy.light_service import LightSpec, fill_cluster_block
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
@@ -44,11 +45,18 @@ class DeployStats:
     def summary(self) -> dict[str, Any]:
         lat = np.array(self.latencies) * 1000.0 if self.latencies else np.array([np.nan])
         wall = time.monotonic() - self.started if self.started is not None else 0.0
-        return {"decisions_applied": self.decisions_applied, "decisions_missing": self.decisions_missing,
-                "duplicates_ignored": self.duplicates_ignored, "late_ignored": self.late_ignored, "resent": self.resent,
-                "latency_ms_p50": float(np.percentile(lat, 50)), "latency_ms_p99": float(np.percentile(lat, 99)),
-                "messages": self.messages, "messages_per_second": self.messages / wall if wall > 0 else float("nan"),
-                "wall_seconds": wall}
+        return {
+            "decisions_applied": self.decisions_applied,
+            "decisions_missing": self.decisions_missing,
+            "duplicates_ignored": self.duplicates_ignored,
+            "late_ignored": self.late_ignored,
+            "resent": self.resent,
+            "latency_ms_p50": float(np.percentile(lat, 50)),
+            "latency_ms_p99": float(np.percentile(lat, 99)),
+            "messages": self.messages,
+            "messages_per_second": self.messages / wall if wall > 0 else float("nan"),
+            "wall_seconds": wall,
+        }
 
 
 def service_groups(env: TrafficLightEnv) -> list[tuple[str, list[str]]]:
@@ -65,16 +73,27 @@ def service_groups(env: TrafficLightEnv) -> list[tuple[str, list[str]]]:
 class DeployedController(Controller):
     """Runs ``inner``'s per-light deciders as services on ``bus`` ("ray", "redis://...", "kafka://...")."""
 
-    def __init__(self, inner: Controller, bus: str = "ray", realtime: bool = False, speed: float = 1.0,
-                 resend_after: float = 5.0, give_up_after: float = 300.0,
-                 kills: Optional[list[tuple[str, float]]] = None, train: bool = False,
-                 save_dir: Optional[Path] = None, learning_rate: float = 1e-4) -> None:
+    def __init__(
+        self,
+        inner: Controller,
+        bus: str = "ray",
+        realtime: bool = False,
+        speed: float = 1.0,
+        resend_after: float = 5.0,
+        give_up_after: float = 300.0,
+        kills: Optional[list[tuple[str, float]]] = None,
+        train: bool = False,
+        save_dir: Optional[Path] = None,
+        learning_rate: float = 1e-4,
+    ) -> None:
         if not isinstance(inner, SplitController):
             from flowlights.baselines import CONTROLLERS
 
             deployable = sorted(n for n, cls in CONTROLLERS.items() if getattr(cls, "deployable", False))
-            raise ConfigError(f"controller {inner.name!r} cannot run as light services (its decisions are not split per "
-                              f"light); deployable: {', '.join(deployable)}, or a trained checkpoint.")
+            raise ConfigError(
+                f"controller {inner.name!r} cannot run as light services (its decisions are not split per "
+                f"light); deployable: {', '.join(deployable)}, or a trained checkpoint."
+            )
         if not speed > 0:
             raise ConfigError(f"speed={speed!r} must be > 0 (1 = wall clock, 10 = ten times faster).")
         self.inner, self.bus_choice, self.realtime, self.speed = inner, bus, realtime, speed
@@ -114,12 +133,17 @@ class DeployedController(Controller):
         if self.train:
             from flowlights.deploy.online import OnlineLearner
 
-            deciders = {tls: OnlineLearner(self.inner.light_module_path(tls), tls, lr=self.learning_rate, seed=k)
-                        for k, tls in enumerate(env.possible_agents)}
+            deciders = {
+                tls: OnlineLearner(self.inner.light_module_path(tls), tls, lr=self.learning_rate, seed=k)
+                for k, tls in enumerate(env.possible_agents)
+            }
         save = str(Path(self.save_dir).resolve()) if self.save_dir is not None else None
         for name, members in self.groups:
-            specs = [LightSpec(tls, *self.topics[tls], list(env.cluster_ids.get(tls, [])), deciders[tls], self.bus.url, save)
-                     for tls in members if tls in env.possible_agents]
+            specs = [
+                LightSpec(tls, *self.topics[tls], list(env.cluster_ids.get(tls, [])), deciders[tls], self.bus.url, save)
+                for tls in members
+                if tls in env.possible_agents
+            ]
             if specs:
                 self.supervisors[name] = Supervisor.options(num_cpus=0, max_concurrency=4).remote(name, specs)
         self._wait_all_ready()
@@ -187,7 +211,9 @@ class DeployedController(Controller):
         if self.train:  # each light learns from its own reward for its previous decision (none at an episode's start)
             first = not self.reward_memory
             rewards, costs = env.rewards_with(self.reward_memory), env.change_costs(self.reward_memory)
-            readings = {t: {**r, "reward": None if first else rewards[t] + costs.get(t, 0.0)} for t, r in readings.items()}
+            readings = {
+                t: {**r, "reward": None if first else rewards[t] + costs.get(t, 0.0)} for t, r in readings.items()
+            }
         self.seq += 1
         seq, sent = self.seq, time.time()
         interval = env.env_params.delta_time / self.speed
@@ -198,9 +224,18 @@ class DeployedController(Controller):
             layout = env.cluster_layout(tls) if "observation" in reading else None
             if layout is not None:  # the block comes from the peers' statuses on the cluster topic, not from here
                 reading = blank_cluster_block(reading, layout)
-            messages[tls] = {"kind": "reading", "light": tls, "seq": seq, "episode": self.episode, "time": env.sim.time,
-                             "sent": sent, "patience": patience, "reading": reading, "cluster": layout,
-                             **({"status": statuses[tls]} if tls in statuses else {})}
+            messages[tls] = {
+                "kind": "reading",
+                "light": tls,
+                "seq": seq,
+                "episode": self.episode,
+                "time": env.sim.time,
+                "sent": sent,
+                "patience": patience,
+                "reading": reading,
+                "cluster": layout,
+                **({"status": statuses[tls]} if tls in statuses else {}),
+            }
         others = [self._status_message(t, seq, statuses) for t in statuses if t not in env.possible_agents]
         self._publish([(self.topics[t][0], m) for t, m in messages.items()] + others)
         actions = self._collect(messages, seq, sent, interval, statuses)
@@ -217,8 +252,9 @@ class DeployedController(Controller):
     def _status_message(self, tls: str, seq: int, statuses: dict[str, list[float]]) -> tuple[str, dict[str, Any]]:
         return self.topics[tls][1], {"kind": "status", "light": tls, "seq": seq, "status": statuses[tls]}
 
-    def _collect(self, messages: dict[str, dict], seq: int, sent: float, interval: float,
-                 statuses: dict[str, list[float]]) -> dict[str, int]:
+    def _collect(
+        self, messages: dict[str, dict], seq: int, sent: float, interval: float, statuses: dict[str, list[float]]
+    ) -> dict[str, int]:
         actions: dict[str, int] = {}
         last_send = time.monotonic()
         begun = last_send
@@ -230,12 +266,16 @@ class DeployedController(Controller):
             if not self.realtime and now - last_send >= self.resend_after:
                 missing = [t for t in messages if t not in actions]
                 if now - begun > self.give_up_after:
-                    raise ConfigError(f"lights {', '.join(missing)} gave no decision for {self.give_up_after:g} s "
-                                      f"(services: {self.service_status(0)}); is the bus {self.bus_choice!r} reachable?")
+                    raise ConfigError(
+                        f"lights {', '.join(missing)} gave no decision for {self.give_up_after:g} s "
+                        f"(services: {self.service_status(0)}); is the bus {self.bus_choice!r} reachable?"
+                    )
                 # a restarted light missed its peers' statuses too: they are the ones computed here, sent again
                 peers = {p for t in missing for p in (messages[t]["cluster"] or {}).get("peers", [])}
-                self._publish([(self.topics[t][0], {**messages[t], "resend": True}) for t in missing]
-                              + [self._status_message(p, seq, statuses) for p in sorted(peers)])
+                self._publish(
+                    [(self.topics[t][0], {**messages[t], "resend": True}) for t in missing]
+                    + [self._status_message(p, seq, statuses) for p in sorted(peers)]
+                )
                 self.stats.resent += len(missing)
                 last_send = now
             wait = min(0.5, max(0.0, sent + interval - time.time())) if self.realtime else 0.5
@@ -261,15 +301,28 @@ class DeployedController(Controller):
         lights = {}
         for tls in env.controlled:
             machine, view = env.controller.machines[tls], env.views[tls]
-            lights[tls] = {"state": machine.state, "green": int(machine.green),
-                           "queues": dict(zip(env.topology.lights[tls].incoming_lanes, np.nan_to_num(m.halting[view.in_idx]).tolist())),
-                           "action": actions.get(tls)}
+            lights[tls] = {
+                "state": machine.state,
+                "green": int(machine.green),
+                "queues": dict(
+                    zip(env.topology.lights[tls].incoming_lanes, np.nan_to_num(m.halting[view.in_idx]).tolist())
+                ),
+                "action": actions.get(tls),
+            }
         self.frames += 1
         totals = episode_metrics(env.sim.api)
-        return {"kind": "frame", "seq": self.seq, "episode": self.episode, "time": env.sim.time, "lights": lights,
-                "in_network": totals["in_network"], "arrived": totals["arrived"],
-                "mean_delay": totals["mean_delay"] if totals["mean_delay"] == totals["mean_delay"] else None,
-                "waiting": float(np.nansum(m.halting)), "services": {t: s["state"] for t, s in self.service_status().items()}}
+        return {
+            "kind": "frame",
+            "seq": self.seq,
+            "episode": self.episode,
+            "time": env.sim.time,
+            "lights": lights,
+            "in_network": totals["in_network"],
+            "arrived": totals["arrived"],
+            "mean_delay": totals["mean_delay"] if totals["mean_delay"] == totals["mean_delay"] else None,
+            "waiting": float(np.nansum(m.halting)),
+            "services": {t: s["state"] for t, s in self.service_status().items()},
+        }
 
 
 def blank_cluster_block(reading: dict[str, Any], layout: dict[str, Any]) -> dict[str, Any]:

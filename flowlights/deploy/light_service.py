@@ -9,6 +9,7 @@ simulation side publishes what happens on ``display``. Every message names its l
 sequence number ``seq`` (one per decision of the whole deployment): a reading is answered once; a
 reading sent again (``resend``) for a decision already made is answered with the same action.
 """
+
 from __future__ import annotations
 
 import threading
@@ -43,13 +44,15 @@ class ServiceStats:
     started: float = field(default_factory=time.time)
 
 
-def fill_cluster_block(reading: dict[str, Any], block: dict[str, Any], statuses: dict[str, list[float]]) -> dict[str, Any]:
+def fill_cluster_block(
+    reading: dict[str, Any], block: dict[str, Any], statuses: dict[str, list[float]]
+) -> dict[str, Any]:
     """The reading with its observation's cluster block filled from the peers' statuses, in ``block["peers"]`` order."""
     observation = reading["observation"]
     vector = list(observation["observation"] if isinstance(observation, dict) else observation)
     at, width = block["at"], block["width"]
     for i, peer in enumerate(block["peers"]):
-        vector[at + i * width: at + (i + 1) * width] = statuses[peer]
+        vector[at + i * width : at + (i + 1) * width] = statuses[peer]
     filled = {**observation, "observation": vector} if isinstance(observation, dict) else vector
     return {**reading, "observation": filled}
 
@@ -104,8 +107,15 @@ class LightService:
         if kind == "reading" and light == self.spec.light:
             seq = message["seq"]
             if seq in self.answers:  # the simulation side asks again: it missed our answer
-                self._publish({"kind": "decision", "light": light, "seq": seq, "action": self.answers[seq],
-                               "sent": message.get("sent")})
+                self._publish(
+                    {
+                        "kind": "decision",
+                        "light": light,
+                        "seq": seq,
+                        "action": self.answers[seq],
+                        "sent": message.get("sent"),
+                    }
+                )
                 self.stats.answered_again += 1
                 return
             self.pending[seq] = message
@@ -132,7 +142,15 @@ class LightService:
                 self.episode = message.get("episode")
             reading = fill_cluster_block(message["reading"], block, statuses) if block else message["reading"]
             action = int(self.spec.decider(reading))
-            self._publish({"kind": "decision", "light": self.spec.light, "seq": seq, "action": action, "sent": message.get("sent")})
+            self._publish(
+                {
+                    "kind": "decision",
+                    "light": self.spec.light,
+                    "seq": seq,
+                    "action": action,
+                    "sent": message.get("sent"),
+                }
+            )
             self.stats.decisions += 1
             self.answers[seq] = action
             del self.pending[seq]

@@ -7,6 +7,7 @@ log-probabilities of the actions it sampled, plus the value error. Actions are s
 light), not greedy, so the light explores as it learns. ``save``/``load`` keep one light's module on its
 own (Regularflow's ``_save``/``_restore``): ``<dir>/<light>/``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,16 @@ from flowlights.training.trained_policy import load_rl_module
 class OnlineLearner(LightDecider):
     """One light's policy, learning online. ``reading["reward"]``: the reward of its previous decision."""
 
-    def __init__(self, path: Path, light: str, lr: float = 1e-4, batch: int = 32, gamma: float = 0.95,
-                 entropy: float = 0.01, seed: int = 0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        light: str,
+        lr: float = 1e-4,
+        batch: int = 32,
+        gamma: float = 0.95,
+        entropy: float = 0.01,
+        seed: int = 0,
+    ) -> None:
         self.path, self.light = Path(path), light
         self.lr, self.batch, self.gamma, self.entropy, self.seed = lr, batch, gamma, entropy, seed
         self.module: Any = None
@@ -47,8 +56,10 @@ class OnlineLearner(LightDecider):
 
         self.module = load_rl_module(self.path)
         if not hasattr(self.module, "compute_values"):
-            raise ConfigError(f"deploy --train needs a PPO policy (with a value function); {self.path} holds "
-                              f"{type(self.module).__name__}.")
+            raise ConfigError(
+                f"deploy --train needs a PPO policy (with a value function); {self.path} holds "
+                f"{type(self.module).__name__}."
+            )
         self.optimizer = torch.optim.Adam(self.module.parameters(), lr=self.lr)
         self.generator = torch.Generator().manual_seed(self.seed)
 
@@ -63,8 +74,10 @@ class OnlineLearner(LightDecider):
         self._ready()
         observation = reading["observation"]
         if isinstance(observation, dict):
-            raise ConfigError("deploy --train does not learn on masked observations (action_mask=True) yet; "
-                              "train the policy without action_mask, or deploy it frozen.")
+            raise ConfigError(
+                "deploy --train does not learn on masked observations (action_mask=True) yet; "
+                "train the policy without action_mask, or deploy it frozen."
+            )
         obs = np.asarray(observation, dtype=np.float32)
         if self.last is not None and reading.get("reward") is not None:
             self.steps.append((self.last[0], self.last[1], float(reading["reward"]), obs))

@@ -3,6 +3,7 @@
 Consumers hold offsets and ask for what came after them, waiting (without blocking other callers)
 until something arrives or the timeout passes. Each topic keeps its newest ``RETAIN`` messages.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,8 +57,9 @@ class RayBroker:
             return found, moved
         try:
             async with self._condition():
-                await asyncio.wait_for(self._condition().wait_for(lambda: any(self._end(t) > o for t, o in offsets.items())),
-                                       timeout)
+                await asyncio.wait_for(
+                    self._condition().wait_for(lambda: any(self._end(t) > o for t, o in offsets.items())), timeout
+                )
         except asyncio.TimeoutError:
             pass
         return self._after(offsets)

@@ -1,5 +1,6 @@
 """``flowlights deploy``: run a scenario with every light as its own service, and report it as
 ``flowlights evaluate`` does (same metrics, same episode runner), plus what the services did."""
+
 from __future__ import annotations
 
 import contextlib
@@ -41,27 +42,49 @@ def parse_kills(specs: list[str]) -> list[tuple[str, float]]:
     return out
 
 
-def deploy(scenario: Optional[str], controller: str | Controller = "max_pressure", bus: str = "ray",
-           realtime: bool = False, speed: float = 1.0, episodes: int = 1, seed: int = 0, out: Optional[Path] = None,
-           progress: bool = True, kills: Optional[list[tuple[str, float]]] = None, dashboard: Optional[int] = None,
-           train: bool = False, save_dir: Optional[Path] = None, **env_kwargs: Any) -> dict[str, Any]:
+def deploy(
+    scenario: Optional[str],
+    controller: str | Controller = "max_pressure",
+    bus: str = "ray",
+    realtime: bool = False,
+    speed: float = 1.0,
+    episodes: int = 1,
+    seed: int = 0,
+    out: Optional[Path] = None,
+    progress: bool = True,
+    kills: Optional[list[tuple[str, float]]] = None,
+    dashboard: Optional[int] = None,
+    train: bool = False,
+    save_dir: Optional[Path] = None,
+    **env_kwargs: Any,
+) -> dict[str, Any]:
     """Run ``episodes`` episodes with the lights as services on ``bus``; the evaluate report plus ``deploy``.
     ``train``: the lights keep learning online and save their modules to ``save_dir`` (default ``out/lights``)."""
     inner = make_controller(controller) if isinstance(controller, str) else controller
     if train and save_dir is None and out is not None:
         save_dir = Path(out) / "lights"
-    deployed = DeployedController(inner, bus=bus, realtime=realtime, speed=speed, kills=kills, train=train, save_dir=save_dir)
+    deployed = DeployedController(
+        inner, bus=bus, realtime=realtime, speed=speed, kills=kills, train=train, save_dir=save_dir
+    )
     with ray_running(), contextlib.ExitStack() as stack:
         if dashboard is not None:
             from flowlights.deploy.dashboard import serve_dashboard
 
             stack.enter_context(serve_dashboard(deployed, dashboard))
         try:
-            report = evaluate(scenario, deployed, episodes=episodes, seed=seed, out=None, progress=progress, **env_kwargs)
-            report["deploy"] = {"bus": bus, "mode": "realtime" if realtime else "lockstep", "speed": speed if realtime else None,
-                                "train": train, "saved_to": str(save_dir) if train and save_dir is not None else None,
-                                **deployed.stats.summary(), "kills": deployed.killed,
-                                "services": deployed.service_status(max_age=0)}
+            report = evaluate(
+                scenario, deployed, episodes=episodes, seed=seed, out=None, progress=progress, **env_kwargs
+            )
+            report["deploy"] = {
+                "bus": bus,
+                "mode": "realtime" if realtime else "lockstep",
+                "speed": speed if realtime else None,
+                "train": train,
+                "saved_to": str(save_dir) if train and save_dir is not None else None,
+                **deployed.stats.summary(),
+                "kills": deployed.killed,
+                "services": deployed.service_status(max_age=0),
+            }
         finally:
             deployed.shutdown()
     if out is not None:

@@ -1,4 +1,5 @@
 """make_env: keyword arguments in, a ready TrafficLightEnv out (nothing starts until reset)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,6 @@ from typing import Any
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.networks.network_file import SCENARIO_ARGS, resolve_scenario
 from flowlights.params import EnvParams, SumoParams, split_kwargs
-
 
 
 def make_env(**kwargs: Any) -> TrafficLightEnv:

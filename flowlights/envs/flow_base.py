@@ -14,6 +14,7 @@ Differences from Flow (docs/migrating-from-flow.md): ``reset()`` returns ``(obs,
 are placed again; a light's last raw state is shown again); raw light states go through the safety
 rules (``flowlights.signals.raw_state``).
 """
+
 from __future__ import annotations
 
 import atexit
@@ -83,14 +84,18 @@ class FlowRuntime:
         self.net_params = network.net_params
         self.initial_config = network.initial_config
         if simulator not in ("traci", "libsumo"):
-            raise ConfigError(f"simulator={simulator!r} is not supported; use 'traci' (Flow's; several SUMOs per "
-                              "process, sumo-gui) or 'libsumo' (faster, one SUMO per process).")
+            raise ConfigError(
+                f"simulator={simulator!r} is not supported; use 'traci' (Flow's; several SUMOs per "
+                "process, sumo-gui) or 'libsumo' (faster, one SUMO per process)."
+            )
         self.sim_params = copy.copy(sim_params) if isinstance(sim_params, SumoParams) else sim_params
         self.sim_params.backend = "traci" if simulator == "traci" or sim_params.gui else "libsumo"
         self.simulator = simulator
         self.sim_step = float(sim_params.step_length)
         if env_params.horizon is None:
-            raise ConfigError(f"{type(self).__name__}: EnvParams(horizon=...) is needed: the number of env steps in an episode.")
+            raise ConfigError(
+                f"{type(self).__name__}: EnvParams(horizon=...) is needed: the number of env steps in an episode."
+            )
         self.sims_per_step = int(env_params.sims_per_step or 1)
         self.time_counter = 0
         self.step_counter = 0
@@ -109,8 +114,12 @@ class FlowRuntime:
         edges = self.network.lane_data()
         yellow, all_red = (self._timing(name) for name in ("yellow", "all_red"))
         vehicle = VehicleKernel(specs, self.sim_step)
-        self.k = Kernel(self.sim, NetworkKernel(self.network, edges), vehicle,
-                        TrafficLightKernel(to_steps(yellow, self.sim_step), to_steps(all_red, self.sim_step), str(built.net_file)))
+        self.k = Kernel(
+            self.sim,
+            NetworkKernel(self.network, edges),
+            vehicle,
+            TrafficLightKernel(to_steps(yellow, self.sim_step), to_steps(all_red, self.sim_step), str(built.net_file)),
+        )
         vehicle.network = self.k.network
         self.available_routes = self.k.network.rts
         self.initial_vehicles = InitialVehicles(vehicle.specs)
@@ -131,17 +140,22 @@ class FlowRuntime:
         tls_value = getattr(getattr(self.network, "traffic_lights", None), name, None)
         if tls_value is None:
             return float(value)
-        return float(one_home(name, value, getattr(EnvParams, name), tls_value, f"env.{name}", f"tls.{name}={tls_value!r}"))
+        return float(
+            one_home(name, value, getattr(EnvParams, name), tls_value, f"env.{name}", f"tls.{name}={tls_value!r}")
+        )
 
     def setup_initial_state(self) -> None:
         """Where each initial vehicle starts (Flow's InitialConfig; ``shuffle`` reorders them)."""
         if getattr(self.initial_config, "shuffle", False):
             self.np_random.shuffle(self.initial_ids)
-        positions, lanes = self.network.start_positions(self.initial_config, len(self.initial_ids), self.k.network._edges,
-                                                        self.k.network.edgestarts, self.np_random)
+        positions, lanes = self.network.start_positions(
+            self.initial_config, len(self.initial_ids), self.k.network._edges, self.k.network.edgestarts, self.np_random
+        )
         types = self.initial_vehicles.types
-        self.initial_state = {v: (types[v], positions[i][0], lanes[i], positions[i][1],
-                                  self.k.vehicle.specs[types[v]].initial_speed) for i, v in enumerate(self.initial_ids)}
+        self.initial_state = {
+            v: (types[v], positions[i][0], lanes[i], positions[i][1], self.k.vehicle.specs[types[v]].initial_speed)
+            for i, v in enumerate(self.initial_ids)
+        }
 
     def restart_simulation(self, sim_params: Any = None, render: Any = None) -> None:
         """Rebuild the network (e.g. after a new ring length) and start SUMO afresh (Flow's method)."""
@@ -175,8 +189,10 @@ class FlowRuntime:
         self.k.update(reset=True)
         missing = sorted(set(self.initial_ids) - set(self.k.vehicle.get_ids()))
         if missing:
-            raise ConfigError(f"{len(missing)} initial vehicles could not be placed (e.g. {missing[0]}: "
-                              f"{self.initial_state[missing[0]]}); use fewer vehicles or a longer network.")
+            raise ConfigError(
+                f"{len(missing)} initial vehicles could not be placed (e.g. {missing[0]}: "
+                f"{self.initial_state[missing[0]]}); use fewer vehicles or a longer network."
+            )
 
     def _simulation_steps(self, rl_actions: Any) -> bool:
         """Run one env step (``sims_per_step`` simulation steps); True if SUMO saw a crash."""
@@ -187,10 +203,14 @@ class FlowRuntime:
             vehicle = self.k.vehicle
             controlled = vehicle.get_controlled_ids()
             if controlled:
-                vehicle.apply_acceleration(controlled, [vehicle.get_acc_controller(v).get_action(self) for v in controlled])
+                vehicle.apply_acceleration(
+                    controlled, [vehicle.get_acc_controller(v).get_action(self) for v in controlled]
+                )
             lc_ids = vehicle.get_controlled_lc_ids()
             if lc_ids:
-                vehicle.apply_lane_change(lc_ids, [vehicle.get_lane_changing_controller(v).get_action(self) for v in lc_ids])
+                vehicle.apply_lane_change(
+                    lc_ids, [vehicle.get_lane_changing_controller(v).get_action(self) for v in lc_ids]
+                )
             routed = [v for v in vehicle.get_ids() if vehicle.get_routing_controller(v) is not None]
             vehicle.choose_routes(routed, [vehicle.get_routing_controller(v).choose_route(self) for v in routed])
             self.apply_rl_actions(rl_actions)
@@ -264,8 +284,9 @@ class Env(FlowRuntime, gym.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, env_params: Any, sim_params: Any, network: Any = None, simulator: str = "traci",
-                 scenario: Any = None) -> None:
+    def __init__(
+        self, env_params: Any, sim_params: Any, network: Any = None, simulator: str = "traci", scenario: Any = None
+    ) -> None:
         FlowRuntime.__init__(self, env_params, sim_params, network if network is not None else scenario, simulator)
 
     def reset(self, seed: Optional[int] = None, options: Optional[dict] = None) -> tuple[Any, dict]:
@@ -285,7 +306,13 @@ class Env(FlowRuntime, gym.Env):
         self.state = self.get_state()
         actions = self.clip_actions(rl_actions) if self.env_params.clip_actions else rl_actions
         reward = self.compute_reward(actions, fail=crash)
-        return np.asarray(self.state, dtype=np.float32), float(reward), bool(crash), bool(self._episode_over() and not crash), {}
+        return (
+            np.asarray(self.state, dtype=np.float32),
+            float(reward),
+            bool(crash),
+            bool(self._episode_over() and not crash),
+            {},
+        )
 
 
 def _multi_env_class(env: Any) -> Any:

@@ -1,4 +1,5 @@
 """Flow's reward functions (``flow.core.rewards``) over ``env.k``, with Flow's formulas."""
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -78,7 +79,10 @@ def penalize_near_standstill(env: Any, thresh: float = 0.3, gain: float = 1) -> 
     return -float(gain * np.sum(_speeds(env) < thresh))
 
 
-def penalize_headway_variance(vehicles: Any, vids: list[str], normalization: float = 1, penalty_gain: float = 1,
-                              penalty_exponent: float = 1) -> float:
-    headways = penalty_gain * np.power(np.array([vehicles.get_headway(v) / normalization for v in vids]), penalty_exponent)
+def penalize_headway_variance(
+    vehicles: Any, vids: list[str], normalization: float = 1, penalty_gain: float = 1, penalty_exponent: float = 1
+) -> float:
+    headways = penalty_gain * np.power(
+        np.array([vehicles.get_headway(v) / normalization for v in vids]), penalty_exponent
+    )
     return -float(np.var(headways))

@@ -1,4 +1,5 @@
 """SingleLightEnv: one traffic light as a plain Gymnasium environment."""
+
 from __future__ import annotations
 
 from typing import Any, Optional

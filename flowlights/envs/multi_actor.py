@@ -8,6 +8,7 @@ mask leaves a single action (min green not over, transition in progress) is not 
 is taken for it. When every light of the round has its action, SUMO runs one ``delta_time`` and
 the reward of that step — the mean of the lights' rewards — comes with the next decision.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -32,9 +33,11 @@ class MultiActorEnv(gym.Env):
         low = np.min([np.pad(s.low, (0, width - s.shape[0])) for s in spaces], axis=0)
         high = np.max([np.pad(s.high, (0, width - s.shape[0])) for s in spaces], axis=0)
         self.width = width
-        self.observation_space = gym.spaces.Box(np.concatenate([low, np.zeros(len(self.lights))]).astype(np.float32),
-                                                np.concatenate([high, np.ones(len(self.lights))]).astype(np.float32),
-                                                dtype=np.float32)
+        self.observation_space = gym.spaces.Box(
+            np.concatenate([low, np.zeros(len(self.lights))]).astype(np.float32),
+            np.concatenate([high, np.ones(len(self.lights))]).astype(np.float32),
+            dtype=np.float32,
+        )
         self.action_space = gym.spaces.Discrete(self.n_actions)
         self._obs: dict[str, np.ndarray] = {}
         self._chosen: dict[str, int] = {}
@@ -105,8 +108,13 @@ class MultiActorEnv(gym.Env):
             terminated, truncated = self._run_until_a_choice()
         reward, self._reward = self._reward, 0.0
         if terminated or truncated:
-            return np.zeros(self.observation_space.shape, dtype=np.float32), reward, terminated, truncated, {
-                "episode_metrics": self.env.metrics()}
+            return (
+                np.zeros(self.observation_space.shape, dtype=np.float32),
+                reward,
+                terminated,
+                truncated,
+                {"episode_metrics": self.env.metrics()},
+            )
         return self._observe(), reward, False, False, {"light": self._due[0]}
 
     def metrics(self) -> dict[str, float]:

@@ -6,6 +6,7 @@ and, for all agents at once (dicts keyed by traffic-light id), ``_apply_rl_actio
 SignalController (which alone writes light states), advances ``delta_time`` seconds, and
 ends the episode at the end of the time window or when no vehicle is left.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -33,8 +34,9 @@ def has_choice(topology: NetTopology, tls: str) -> bool:
     return len(greens) > 1
 
 
-def select_lights(topology: NetTopology, tls_ids: Optional[list[str]], net_name: str,
-                  include_single_green: bool = False) -> list[str]:
+def select_lights(
+    topology: NetTopology, tls_ids: Optional[list[str]], net_name: str, include_single_green: bool = False
+) -> list[str]:
     """The controlled lights: the given ids (each checked against the network), else every light with
     a choice to make — lights whose program has one green keep running it unless ``include_single_green``."""
     known = list(topology.lights)
@@ -43,8 +45,10 @@ def select_lights(topology: NetTopology, tls_ids: Optional[list[str]], net_name:
     if tls_ids is None:
         chosen = [t for t in known if include_single_green or has_choice(topology, t)]
         if not chosen:
-            raise ConfigError(f"every traffic light of {net_name!r} has a single green phase: nothing to decide; "
-                              "set include_single_green=True to make them agents anyway.")
+            raise ConfigError(
+                f"every traffic light of {net_name!r} has a single green phase: nothing to decide; "
+                "set include_single_green=True to make them agents anyway."
+            )
         return chosen
     for tls in tls_ids:
         if tls in topology.lights:
@@ -59,7 +63,9 @@ def select_lights(topology: NetTopology, tls_ids: Optional[list[str]], net_name:
     return list(dict.fromkeys(tls_ids))
 
 
-def check_couplings(topology: NetTopology, raw: Any, lights: list[str]) -> list[tuple[str, str, Optional[dict[int, int]]]]:
+def check_couplings(
+    topology: NetTopology, raw: Any, lights: list[str]
+) -> list[tuple[str, str, Optional[dict[int, int]]]]:
     """EnvParams.couplings checked against this network: followers are lights with a choice of greens,
     influencers are controlled lights (agents)."""
     try:
@@ -68,23 +74,30 @@ def check_couplings(topology: NetTopology, raw: Any, lights: list[str]) -> list[
         raise ConfigError(f"couplings: {exc}") from None
     for influencer, follower, _ in parsed:
         if influencer not in lights:
-            raise ConfigError(f"coupling ({influencer!r}, {follower!r}): the influencer {influencer!r} is not a controlled "
-                              "light; add it to tls_ids (an influencer is an agent).")
+            raise ConfigError(
+                f"coupling ({influencer!r}, {follower!r}): the influencer {influencer!r} is not a controlled "
+                "light; add it to tls_ids (an influencer is an agent)."
+            )
     return parsed
 
 
-def couple(topology: NetTopology, controller: SignalController,
-           parsed: list[tuple[str, str, Optional[dict[int, int]]]]) -> Couplings:
+def couple(
+    topology: NetTopology, controller: SignalController, parsed: list[tuple[str, str, Optional[dict[int, int]]]]
+) -> Couplings:
     """Each pair's table: given, or from the approaches the greens serve (``complement_table``)."""
     pairs = []
     for influencer, follower, table in parsed:
         lead, follow = controller.machines[influencer].greens, controller.machines[follower].greens
         if table is None:
-            table_list = complement_table(green_sectors(topology, influencer, lead), green_sectors(topology, follower, follow))
+            table_list = complement_table(
+                green_sectors(topology, influencer, lead), green_sectors(topology, follower, follow)
+            )
         else:
             if sorted(table) != list(range(len(lead))) or not all(0 <= g < len(follow) for g in table.values()):
-                raise ConfigError(f"coupling ({influencer!r}, {follower!r}): its table {table} must map every influencer green "
-                                  f"0..{len(lead) - 1} to a follower green in 0..{len(follow) - 1}.")
+                raise ConfigError(
+                    f"coupling ({influencer!r}, {follower!r}): its table {table} must map every influencer green "
+                    f"0..{len(lead) - 1} to a follower green in 0..{len(follow) - 1}."
+                )
             table_list = [table[g] for g in range(len(lead))]
         pairs.append(Coupling(influencer, follower, table_list))
     return Couplings(pairs)
@@ -97,7 +110,9 @@ class MultiEnv(ParallelEnv):
 
     def __init__(self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams) -> None:
         env_params, sim_params, self.protocol = apply_protocol(env_params, sim_params, scenario.name)
-        sim_params, env_params = flow_steps(sim_params, env_params, scenario.begin if sim_params.begin is None else sim_params.begin)
+        sim_params, env_params = flow_steps(
+            sim_params, env_params, scenario.begin if sim_params.begin is None else sim_params.begin
+        )
         self.scenario = scenario
         self.sim_params = sim_params
         self.env_params = env_params
@@ -110,10 +125,18 @@ class MultiEnv(ParallelEnv):
         self.agents: list[str] = []
         self.sim = SumoSimulation(scenario, sim_params)
         step = sim_params.step_length
-        timing = Timing.from_seconds(env_params.yellow, env_params.all_red, env_params.min_green, env_params.max_green, step,
-                                     env_params.pedestrian_clearance)
+        timing = Timing.from_seconds(
+            env_params.yellow,
+            env_params.all_red,
+            env_params.min_green,
+            env_params.max_green,
+            step,
+            env_params.pedestrian_clearance,
+        )
         self.controller = SignalController(
-            {tls: self.topology.lights[tls].states for tls in self.controlled}, timing, env_params.action_mode,
+            {tls: self.topology.lights[tls].states for tls in self.controlled},
+            timing,
+            env_params.action_mode,
             {tls: self.topology.crossing_links(tls) for tls in self.controlled},
         )
         self.couplings = couple(self.topology, self.controller, coupled)
@@ -121,11 +144,16 @@ class MultiEnv(ParallelEnv):
         self.warmup_steps = to_steps(sim_params.warmup, step)
         self.episode_steps = to_steps(self.sim.end - self.sim.begin, step)
         if step > self.sim.end - self.sim.begin:
-            raise ConfigError(f"step_length={step!r} s is longer than the simulated window begin={self.sim.begin:g} .. "
-                              f"end={self.sim.end:g} s; use a shorter step (e.g. 1.0) or a later end.")
+            raise ConfigError(
+                f"step_length={step!r} s is longer than the simulated window begin={self.sim.begin:g} .. "
+                f"end={self.sim.end:g} s; use a shorter step (e.g. 1.0) or a later end."
+            )
         if self.warmup_steps >= self.episode_steps:
-            given = (f"warmup_steps={env_params.warmup_steps} (warmup={sim_params.warmup:g} s)" if env_params.warmup_steps
-                     else f"warmup={sim_params.warmup!r} s")
+            given = (
+                f"warmup_steps={env_params.warmup_steps} (warmup={sim_params.warmup:g} s)"
+                if env_params.warmup_steps
+                else f"warmup={sim_params.warmup!r} s"
+            )
             raise ConfigError(f"{given} leaves no time before end={self.sim.end!r}; shorten it.")
         self._next_seed = int(sim_params.seed)
         self.episode_seed = self._next_seed
@@ -199,7 +227,9 @@ class MultiEnv(ParallelEnv):
             self._on_reset()
             self.due = list(self.agents)
             if self.event_driven:
-                self._due_at = {t: self._steps_done + self.controller.machines[t].steps_until_free() for t in self.agents}
+                self._due_at = {
+                    t: self._steps_done + self.controller.machines[t].steps_until_free() for t in self.agents
+                }
                 self._reward_sum = {t: 0.0 for t in self.agents}
                 self._last_event, self._state_at = self._steps_done, -1
                 self._run_until_due()
@@ -327,21 +357,29 @@ class MultiEnv(ParallelEnv):
         """Every action must be in its agent's space; a light left out of ``actions`` keeps its green
         (or finishes its transition). Anything else is a ConfigError naming the agent and the value."""
         if not isinstance(actions, dict):
-            raise ConfigError(f"step() takes a dict {{agent: action}}, got {type(actions).__name__}; agents: {', '.join(self.agents[:10])}.")
+            raise ConfigError(
+                f"step() takes a dict {{agent: action}}, got {type(actions).__name__}; agents: {', '.join(self.agents[:10])}."
+            )
         agents = set(self.agents)
         for agent, action in actions.items():
             if agent not in agents:
-                raise ConfigError(f"action for {agent!r}, which is not an agent now; agents: {', '.join(self.agents[:10])}.")
+                raise ConfigError(
+                    f"action for {agent!r}, which is not an agent now; agents: {', '.join(self.agents[:10])}."
+                )
             space = self.action_space(agent)
             if isinstance(space, Discrete):
                 if isinstance(action, np.ndarray) and action.ndim == 0:
                     action = action.item()
                 if isinstance(action, (int, np.integer)) and not isinstance(action, (bool, np.bool_)):
-                    if space.start <= action < space.start + space.n:  # the common case, without gymnasium's generic check
+                    if (
+                        space.start <= action < space.start + space.n
+                    ):  # the common case, without gymnasium's generic check
                         continue
                 shown = repr(action) if isinstance(action, str) else str(action)
-                raise ConfigError(f"action {shown} for {agent!r} is not in its action space {space}; "
-                                  f"give an integer in {space.start}..{space.start + space.n - 1}.")
+                raise ConfigError(
+                    f"action {shown} for {agent!r} is not in its action space {space}; "
+                    f"give an integer in {space.start}..{space.start + space.n - 1}."
+                )
             try:
                 ok = space.contains(action)
             except (TypeError, ValueError):

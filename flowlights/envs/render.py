@@ -1,6 +1,7 @@
 """rgb_array rendering without an X server: the network drawn from its geometry (sumolib),
 vehicles coloured by speed (red slow, green fast), and every controlled link's signal as a
 dot at the end of its incoming lane. matplotlib's Agg backend, no display needed."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,14 +9,23 @@ from typing import Any
 import numpy as np
 
 PRIORITY = "GgsyYuroO"  # most permissive first
-SIGNAL_COLOURS = {"G": (0.0, 0.78, 0.0), "g": (0.0, 0.55, 0.0), "y": (1.0, 0.85, 0.0), "Y": (1.0, 0.85, 0.0),
-                  "r": (0.86, 0.0, 0.0), "u": (1.0, 0.5, 0.0), "s": (0.6, 0.0, 0.6)}
+SIGNAL_COLOURS = {
+    "G": (0.0, 0.78, 0.0),
+    "g": (0.0, 0.55, 0.0),
+    "y": (1.0, 0.85, 0.0),
+    "Y": (1.0, 0.85, 0.0),
+    "r": (0.86, 0.0, 0.0),
+    "u": (1.0, 0.5, 0.0),
+    "s": (0.6, 0.0, 0.6),
+}
 
 
 class NetworkRenderer:
     """Draws one frame of a running simulation; the static network is drawn once."""
 
-    def __init__(self, net_file: str, links: dict[str, list[tuple[int, str]]], size: tuple[int, int] = (640, 640)) -> None:
+    def __init__(
+        self, net_file: str, links: dict[str, list[tuple[int, str]]], size: tuple[int, int] = (640, 640)
+    ) -> None:
         import sumolib
         from matplotlib.collections import LineCollection
 
@@ -36,10 +46,14 @@ class NetworkRenderer:
         self.ax.set_aspect("equal")
         # one dot per incoming lane, showing its most permissive signal (its links share the spot)
         self.lanes = {tls: sorted({lane for _, lane in pairs}) for tls, pairs in links.items()}
-        self.link_of = {tls: {lane: [i for i, l in pairs if l == lane] for lane in self.lanes[tls]} for tls, pairs in links.items()}
+        self.link_of = {
+            tls: {lane: [i for i, l in pairs if l == lane] for lane in self.lanes[tls]} for tls, pairs in links.items()
+        }
         xy = [shapes[lane][-1] for tls in self.lanes for lane in self.lanes[tls]]
         self.signal_xy = np.array(xy).reshape(-1, 2)
-        self.signals = self.ax.scatter(self.signal_xy[:, 0], self.signal_xy[:, 1], s=30, zorder=3, edgecolors="k", linewidths=0.3)
+        self.signals = self.ax.scatter(
+            self.signal_xy[:, 0], self.signal_xy[:, 1], s=30, zorder=3, edgecolors="k", linewidths=0.3
+        )
         self.vehicles = self.ax.scatter([], [], c=np.zeros(0), s=8, zorder=2, cmap="RdYlGn", vmin=0.0, vmax=1.0)
         self.title = self.ax.text(0.01, 0.99, "", transform=self.ax.transAxes, va="top", fontsize=9)
 
@@ -47,15 +61,25 @@ class NetworkRenderer:
         ids = api.vehicle.getIDList()
         positions = np.array([api.vehicle.getPosition(v) for v in ids]).reshape(-1, 2)
         speeds = np.array([api.vehicle.getSpeed(v) for v in ids])
-        return self.draw_frame(positions, speeds, states, f"t = {api.simulation.getTime():.0f} s, {len(ids)} vehicles", max_speed)
+        return self.draw_frame(
+            positions, speeds, states, f"t = {api.simulation.getTime():.0f} s, {len(ids)} vehicles", max_speed
+        )
 
-    def draw_frame(self, positions: np.ndarray, speeds: np.ndarray, states: dict[str, str], title: str,
-                   max_speed: float = 15.0) -> np.ndarray:
+    def draw_frame(
+        self, positions: np.ndarray, speeds: np.ndarray, states: dict[str, str], title: str, max_speed: float = 15.0
+    ) -> np.ndarray:
         """One frame from given vehicle positions/speeds and light states (a live run, or a recorded one)."""
         self.vehicles.set_offsets(np.asarray(positions).reshape(-1, 2))
         self.vehicles.set_array(np.clip(np.asarray(speeds) / max_speed, 0, 1))
-        colours = [SIGNAL_COLOURS.get(min((states[tls][i] for i in self.link_of[tls][lane]), key=PRIORITY.index), (0.5, 0.5, 0.5))
-                   if tls in states else (0.5, 0.5, 0.5) for tls in self.lanes for lane in self.lanes[tls]]
+        colours = [
+            SIGNAL_COLOURS.get(
+                min((states[tls][i] for i in self.link_of[tls][lane]), key=PRIORITY.index), (0.5, 0.5, 0.5)
+            )
+            if tls in states
+            else (0.5, 0.5, 0.5)
+            for tls in self.lanes
+            for lane in self.lanes[tls]
+        ]
         if colours:
             self.signals.set_facecolors(colours)
         self.title.set_text(title)

@@ -3,6 +3,7 @@
 Registered with ``ray.tune.registry.register_env(name, RLlibMultiEnv)``, it is built in each
 env-runner process from a plain config dict of make_env's arguments.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional

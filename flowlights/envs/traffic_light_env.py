@@ -3,6 +3,7 @@
 Observations and rewards come from the registries in ``flowlights.observations`` and
 ``flowlights.rewards``; lane data comes from one SUMO subscription per watched lane.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,30 +13,31 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from flowlights.junction import VEHICLE_SPACE, JunctionView, green_lanes
 from flowlights.envs.multi_env import MultiEnv
 from flowlights.errors import ConfigError
+from flowlights.junction import VEHICLE_SPACE, JunctionView, green_lanes
+from flowlights.networks.detection import detection_zones
+from flowlights.networks.detectors import plan_detectors, read_detectors, write_detectors
+from flowlights.networks.generated import cache_dir
+from flowlights.networks.movements import lane_sum_matrix, light_movements, served_matrix
 from flowlights.networks.network_file import NetworkFile
 from flowlights.observations import cluster_status, get_features
 from flowlights.params import EnvParams, SumoParams
 from flowlights.rewards import CHANGE_REWARDS, get_reward, reward_needs
-from flowlights.networks.detection import detection_zones
-from flowlights.networks.movements import lane_sum_matrix, light_movements, served_matrix
 from flowlights.sim.approach import StopLineCounter
-from flowlights.sim.held_back import HeldBackCounter
-from flowlights.networks.detectors import plan_detectors, read_detectors, write_detectors
-from flowlights.networks.generated import cache_dir
 from flowlights.sim.detector_reader import DetectorReader
+from flowlights.sim.held_back import HeldBackCounter
 from flowlights.sim.lanes import DETECTOR, HELD_BACK, OUTGOING, PEDESTRIANS, ZONE, LaneMeasures, LaneSensor
 from flowlights.sim.pedestrians import PedestrianCounter
 
-
 # Flow's traffic-light additional_params this env reads, each into its own field
 FLOW_TL_KEYS = {"switch_time": "min_green", "num_observed": "nearest_vehicles"}
-FLOW_TL_NOT_USED = {"tl_type": "every controlled light is an agent; others keep their program",
-                    "target_velocity": "rewards are chosen by name (EnvParams.reward)",
-                    "num_local_edges": "observations are chosen by name (EnvParams.observation)",
-                    "num_local_lights": "observations are chosen by name (EnvParams.observation)"}
+FLOW_TL_NOT_USED = {
+    "tl_type": "every controlled light is an agent; others keep their program",
+    "target_velocity": "rewards are chosen by name (EnvParams.reward)",
+    "num_local_edges": "observations are chosen by name (EnvParams.observation)",
+    "num_local_lights": "observations are chosen by name (EnvParams.observation)",
+}
 
 
 def read_flow_additional_params(env_params: EnvParams) -> EnvParams:
@@ -48,8 +50,12 @@ def read_flow_additional_params(env_params: EnvParams) -> EnvParams:
     from flowlights.params import _one_home
 
     if env_params.evaluate:
-        warnings.warn("EnvParams.evaluate=True has no meaning in TrafficLightEnv (its reward is EnvParams.reward; "
-                      "evaluate with `flowlights evaluate`).", UserWarning, stacklevel=4)
+        warnings.warn(
+            "EnvParams.evaluate=True has no meaning in TrafficLightEnv (its reward is EnvParams.reward; "
+            "evaluate with `flowlights evaluate`).",
+            UserWarning,
+            stacklevel=4,
+        )
     for key, value in env_params.additional_params.items():
         if key in FLOW_TL_KEYS:
             env_params = _one_home(env_params, FLOW_TL_KEYS[key], value, f"additional_params[{key!r}]")
@@ -57,7 +63,11 @@ def read_flow_additional_params(env_params: EnvParams) -> EnvParams:
             env_params = _one_home(env_params, "action_mode", "switch", f"additional_params['discrete']={value!r}")
         else:
             why = FLOW_TL_NOT_USED.get(key, "TrafficLightEnv does not read it; your own env class may")
-            warnings.warn(f"EnvParams.additional_params[{key!r}] is not used by TrafficLightEnv ({why}).", UserWarning, stacklevel=4)
+            warnings.warn(
+                f"EnvParams.additional_params[{key!r}] is not used by TrafficLightEnv ({why}).",
+                UserWarning,
+                stacklevel=4,
+            )
     return dataclasses.replace(env_params, additional_params={}) if env_params.additional_params else env_params
 
 
@@ -68,7 +78,9 @@ def cluster_peers(clusters: dict[str, list[str]], controlled: list[str]) -> dict
         for tls in members:
             if tls not in controlled:
                 sample = ", ".join(controlled[:10]) + (" ..." if len(controlled) > 10 else "")
-                raise ConfigError(f"clusters[{name!r}] names {tls!r}, which is not a controlled light; controlled: {sample}.")
+                raise ConfigError(
+                    f"clusters[{name!r}] names {tls!r}, which is not a controlled light; controlled: {sample}."
+                )
         for tls in members:
             peers[tls] = [p for p in members if p != tls]
     return peers
@@ -92,14 +104,17 @@ class TrafficLightEnv(MultiEnv):
 
     metadata = {"name": "flowlights_v0", "render_modes": ["rgb_array"], "render_fps": 4, "is_parallelizable": True}
 
-    def __init__(self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams,
-                 render_mode: str | None = None) -> None:
+    def __init__(
+        self, scenario: NetworkFile, sim_params: SumoParams, env_params: EnvParams, render_mode: str | None = None
+    ) -> None:
         env_params = read_flow_additional_params(env_params)
         if env_params.clusters and "cluster" not in env_params.observation:  # clusters see their peers
             env_params = dataclasses.replace(env_params, observation=(*env_params.observation, "cluster"))
         super().__init__(scenario, sim_params, env_params)
         if render_mode not in (None, "rgb_array"):
-            raise ConfigError(f"render_mode={render_mode!r} is not supported; use 'rgb_array' (or sumo-gui via 'flowlights visualize').")
+            raise ConfigError(
+                f"render_mode={render_mode!r} is not supported; use 'rgb_array' (or sumo-gui via 'flowlights visualize')."
+            )
         self.render_mode = render_mode
         self._renderer: Any = None
         self.features = get_features(env_params.observation)
@@ -116,7 +131,9 @@ class TrafficLightEnv(MultiEnv):
         for tls, view in self.views.items():
             view.neighbours = [self.controller.machines[n] for n in self.neighbour_ids[tls]]
             view.peers = [self.views[p] for p in self.cluster_ids.get(tls, [])]
-            lengths = np.array([detector_lengths.get(l, VEHICLE_SPACE) for l in self.topology.lights[tls].incoming_lanes])
+            lengths = np.array(
+                [detector_lengths.get(l, VEHICLE_SPACE) for l in self.topology.lights[tls].incoming_lanes]
+            )
             view.detector_capacity = np.maximum(lengths / VEHICLE_SPACE, 1.0)
         self._build_spaces()
         self._measures: LaneMeasures | None = None
@@ -160,15 +177,20 @@ class TrafficLightEnv(MultiEnv):
         choice, reads = self.env_params.detectors, DETECTOR in self.sensor.needs
         if choice is None:
             if reads:
-                raise ConfigError("an observation or reward reads lane-area detectors (detector_*) but EnvParams.detectors "
-                                  "is not set; set detectors='generate' or the path of your detectors' additional file.")
+                raise ConfigError(
+                    "an observation or reward reads lane-area detectors (detector_*) but EnvParams.detectors "
+                    "is not set; set detectors='generate' or the path of your detectors' additional file."
+                )
             return None, {}
         if not reads:
             import warnings
 
-            warnings.warn(f"EnvParams.detectors={choice!r} is set but no observation or reward reads detectors; "
-                          "use the detector_count / detector_queue observations or the detector_queue reward.",
-                          UserWarning, stacklevel=3)
+            warnings.warn(
+                f"EnvParams.detectors={choice!r} is set but no observation or reward reads detectors; "
+                "use the detector_count / detector_queue observations or the detector_queue reward.",
+                UserWarning,
+                stacklevel=3,
+            )
         incoming = [lane for t in self.controlled for lane in self.topology.lights[t].incoming_lanes]
         if choice == "generate":
             placed = plan_detectors(self.topology, incoming, self.env_params.detection_distance)
@@ -176,7 +198,9 @@ class TrafficLightEnv(MultiEnv):
         else:
             path = Path(choice).expanduser().resolve()
             if not path.is_file():
-                raise ConfigError(f"detectors={choice!r}: no such file; give 'generate' or an additional file with <laneAreaDetector>s.")
+                raise ConfigError(
+                    f"detectors={choice!r}: no such file; give 'generate' or an additional file with <laneAreaDetector>s."
+                )
             placed = read_detectors(path, self.topology, incoming)
             self.sim.extra_additional.append(path)
         by_lane: dict[str, list[str]] = {}
@@ -190,11 +214,15 @@ class TrafficLightEnv(MultiEnv):
         """Counts persons waiting at the crossings, when something declared ``pedestrians``."""
         if PEDESTRIANS not in self.sensor.needs:
             return None
-        areas = {lane: self.topology.lanes[lane].edge for t in self.controlled for lane in self.topology.walking_areas(t)}
+        areas = {
+            lane: self.topology.lanes[lane].edge for t in self.controlled for lane in self.topology.walking_areas(t)
+        }
         if not areas:
-            raise ConfigError(f"an observation or reward reads pedestrians, but no controlled light of {self.scenario.name!r} "
-                              "has a pedestrian crossing; build the network with crossings (GridNetwork(pedestrians=True), "
-                              "netconvert --crossings.guess) or drop the pedestrian features.")
+            raise ConfigError(
+                f"an observation or reward reads pedestrians, but no controlled light of {self.scenario.name!r} "
+                "has a pedestrian crossing; build the network with crossings (GridNetwork(pedestrians=True), "
+                "netconvert --crossings.guess) or drop the pedestrian features."
+            )
         return PedestrianCounter(areas, self.sensor.lanes)
 
     def _read_measures(self) -> LaneMeasures:
@@ -316,7 +344,9 @@ class TrafficLightEnv(MultiEnv):
             vector = np.zeros(self._obs_width[tls], dtype=np.float32)  # zero padding beyond the light's own features
             blocks = np.concatenate([f.fn(view, self._measures) for f in self.features])
             vector[: blocks.size] = blocks
-            obs[tls] = {"observation": vector, "action_mask": self.action_mask(tls)} if self.env_params.action_mask else vector
+            obs[tls] = (
+                {"observation": vector, "action_mask": self.action_mask(tls)} if self.env_params.action_mask else vector
+            )
         return obs
 
     def cluster_layout(self, tls: str) -> dict[str, Any] | None:
@@ -367,9 +397,18 @@ class TrafficLightEnv(MultiEnv):
         assert self._measures is not None
         local = {t: self.reward_fn(self.views[t], self._measures, memory.setdefault(t, {})) for t in self.controlled}
         scale = self.env_params.reward_scale
-        return {t: scale * mix_rewards(local, t, [(self.env_params.neighbor_weight, self.neighbour_ids[t]),
-                                                  (self.env_params.cluster_weight, self.cluster_ids.get(t, []))])
-                for t in self.agents}
+        return {
+            t: scale
+            * mix_rewards(
+                local,
+                t,
+                [
+                    (self.env_params.neighbor_weight, self.neighbour_ids[t]),
+                    (self.env_params.cluster_weight, self.cluster_ids.get(t, [])),
+                ],
+            )
+            for t in self.agents
+        }
 
     def render(self) -> Any:
         """rgb_array: the network, vehicles by speed and every controlled light's signals."""
@@ -378,7 +417,10 @@ class TrafficLightEnv(MultiEnv):
         if self._renderer is None:
             from flowlights.envs.render import NetworkRenderer
 
-            links = {t: [(i, pairs[0][0]) for i, pairs in sorted(self.topology.lights[t].links.items())] for t in self.controlled}
+            links = {
+                t: [(i, pairs[0][0]) for i, pairs in sorted(self.topology.lights[t].links.items())]
+                for t in self.controlled
+            }
             self._renderer = NetworkRenderer(str(self.scenario.net_file), links)
         return self._renderer.draw(self.sim.api, {t: m.state for t, m in self.controller.machines.items()})
 

@@ -6,6 +6,7 @@ layer adds the all-red and makes every yellow last at least ``EnvParams.yellow``
 per light (> 0 switches) or, with ``discrete``, one integer whose bits say which lights switch.
 Reward: minus Flow's unscaled delay, plus a standstill penalty unless ``EnvParams(evaluate=True)``.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,10 @@ class TrafficLightGridEnv(Env):
     def __init__(self, env_params: Any, sim_params: Any, network: Any, simulator: str = "traci") -> None:
         missing = [k for k in ADDITIONAL_ENV_PARAMS if k not in env_params.additional_params]
         if missing:
-            raise ConfigError(f"{type(self).__name__}: EnvParams.additional_params misses {missing[0]!r} "
-                              f"(Flow's defaults: {ADDITIONAL_ENV_PARAMS}).")
+            raise ConfigError(
+                f"{type(self).__name__}: EnvParams.additional_params misses {missing[0]!r} "
+                f"(Flow's defaults: {ADDITIONAL_ENV_PARAMS})."
+            )
         if not hasattr(network, "node_mapping"):
             raise ConfigError(f"{type(self).__name__} runs on TrafficLightGridNetwork, not {type(network).__name__}.")
         grid = network.net_params.additional_params["grid_array"]
@@ -59,7 +62,7 @@ class TrafficLightGridEnv(Env):
     @property
     def action_space(self) -> Any:
         if self.discrete:
-            return Discrete(2 ** self.num_traffic_lights)
+            return Discrete(2**self.num_traffic_lights)
         return Box(low=-1, high=1, shape=(self.num_traffic_lights,), dtype=np.float32)
 
     @property
@@ -68,7 +71,9 @@ class TrafficLightGridEnv(Env):
         return Box(low=0.0, high=np.inf, shape=(3 * n + 3 * self.num_traffic_lights,), dtype=np.float32)
 
     def _max_dist(self) -> float:
-        return float(max(self.grid_array["short_length"], self.grid_array["long_length"], self.grid_array["inner_length"]))
+        return float(
+            max(self.grid_array["short_length"], self.grid_array["long_length"], self.grid_array["inner_length"])
+        )
 
     def get_state(self) -> np.ndarray:
         ids = self.k.vehicle.get_ids()[: self.initial_vehicles.num_vehicles]
@@ -76,8 +81,9 @@ class TrafficLightGridEnv(Env):
         speeds = [self.k.vehicle.get_speed(v) / self.k.network.max_speed() for v in ids] + pad
         dists = [self.find_intersection_dist(v) / self._max_dist() for v in ids] + pad
         edges = [self._convert_edge(self.k.vehicle.get_edge(v)) / (self.network.num_edges - 1) for v in ids] + pad
-        return np.concatenate([speeds, dists, edges, self.last_change.ravel(), self.direction.ravel(),
-                               self.currently_yellow.ravel()]).astype(np.float32)
+        return np.concatenate(
+            [speeds, dists, edges, self.last_change.ravel(), self.direction.ravel(), self.currently_yellow.ravel()]
+        ).astype(np.float32)
 
     def _switch_mask(self, rl_actions: Any) -> list[bool]:
         if self.discrete:
@@ -106,7 +112,9 @@ class TrafficLightGridEnv(Env):
     def compute_reward(self, rl_actions: Any, **kwargs: Any) -> float:
         if rl_actions is None:
             return 0.0
-        return -rewards.min_delay_unscaled(self) - rewards.boolean_action_penalty(np.asarray(self._switch_mask(rl_actions)), gain=1.0)
+        return -rewards.min_delay_unscaled(self) - rewards.boolean_action_penalty(
+            np.asarray(self._switch_mask(rl_actions)), gain=1.0
+        )
 
     # -- Flow's helpers -----------------------------------------------------------------------------
     def get_distance_to_intersection(self, veh_ids: Any) -> Any:
@@ -171,8 +179,12 @@ class TrafficLightGridEnv(Env):
         if not match:
             return
         kind, row, col = match.group(1), int(match.group(2)), int(match.group(3))
-        route = {("bot", col == self.cols): f"bot{row}_0", ("top", col == 0): f"top{row}_{self.cols}",
-                 ("left", row == 0): f"left{self.rows}_{col}", ("right", row == self.rows): f"right0_{col}"}.get((kind, True))
+        route = {
+            ("bot", col == self.cols): f"bot{row}_0",
+            ("top", col == 0): f"top{row}_{self.cols}",
+            ("left", row == 0): f"left{self.rows}_{col}",
+            ("right", row == self.rows): f"right0_{col}",
+        }.get((kind, True))
         if route is None:
             return
         type_id, lane = self.k.vehicle.get_type(veh_id), self.k.vehicle.get_lane(veh_id)
@@ -195,14 +207,20 @@ class TrafficLightGridPOEnv(TrafficLightGridEnv):
     def __init__(self, env_params: Any, sim_params: Any, network: Any, simulator: str = "traci") -> None:
         missing = [k for k in ADDITIONAL_PO_ENV_PARAMS if k not in env_params.additional_params]
         if missing:
-            raise ConfigError(f"{type(self).__name__}: EnvParams.additional_params misses {missing[0]!r} "
-                              f"(Flow's defaults: {ADDITIONAL_PO_ENV_PARAMS}).")
+            raise ConfigError(
+                f"{type(self).__name__}: EnvParams.additional_params misses {missing[0]!r} "
+                f"(Flow's defaults: {ADDITIONAL_PO_ENV_PARAMS})."
+            )
         self.num_observed = int(env_params.additional_params.get("num_observed", 2))
         super().__init__(env_params, sim_params, network, simulator)
 
     @property
     def observation_space(self) -> Box:
-        size = 3 * 4 * self.num_observed * self.num_traffic_lights + 2 * len(self.k.network.get_edge_list()) + 3 * self.num_traffic_lights
+        size = (
+            3 * 4 * self.num_observed * self.num_traffic_lights
+            + 2 * len(self.k.network.get_edge_list())
+            + 3 * self.num_traffic_lights
+        )
         return Box(low=0.0, high=3, shape=(size,), dtype=np.float32)
 
     def _approach_features(self, edges: list[str], max_speed: float, pad: float) -> tuple[list, list, list, list]:
@@ -212,10 +230,14 @@ class TrafficLightGridPOEnv(TrafficLightGridEnv):
             ids = self.get_closest_to_intersection(edge, self.num_observed)
             observed += ids
             speeds += [self.k.vehicle.get_speed(v) / max_speed for v in ids] + [pad] * (self.num_observed - len(ids))
-            dists += [(self.k.network.edge_length(self.k.vehicle.get_edge(v)) - self.k.vehicle.get_position(v)) / self._max_dist()
-                      for v in ids] + [pad] * (self.num_observed - len(ids))
-            numbers += [self._convert_edge(self.k.vehicle.get_edge(v)) / (self.network.num_edges - 1) for v in ids] + \
-                [0.0] * (self.num_observed - len(ids))
+            dists += [
+                (self.k.network.edge_length(self.k.vehicle.get_edge(v)) - self.k.vehicle.get_position(v))
+                / self._max_dist()
+                for v in ids
+            ] + [pad] * (self.num_observed - len(ids))
+            numbers += [self._convert_edge(self.k.vehicle.get_edge(v)) / (self.network.num_edges - 1) for v in ids] + [
+                0.0
+            ] * (self.num_observed - len(ids))
         return speeds, dists, numbers, observed
 
     def _edge_features(self, max_speed: float) -> tuple[np.ndarray, np.ndarray]:
@@ -237,8 +259,18 @@ class TrafficLightGridPOEnv(TrafficLightGridEnv):
             observed += o
         density, velocity = self._edge_features(max_speed)
         self.observed_ids = observed
-        return np.concatenate([speeds, dists, numbers, density, velocity, self.last_change.ravel(),
-                               self.direction.ravel(), self.currently_yellow.ravel()]).astype(np.float32)
+        return np.concatenate(
+            [
+                speeds,
+                dists,
+                numbers,
+                density,
+                velocity,
+                self.last_change.ravel(),
+                self.direction.ravel(),
+                self.currently_yellow.ravel(),
+            ]
+        ).astype(np.float32)
 
     def compute_reward(self, rl_actions: Any, **kwargs: Any) -> float:
         if self.env_params.evaluate:

@@ -4,6 +4,7 @@ WaveAttenuationEnv (all vehicles observed) and WaveAttenuationPOEnv (the RL vehi
 leader's and the gap), with Flow's reward (mean speed, minus the RL accelerations) and, when
 ``additional_params['ring_length']`` = [min, max], a new ring length drawn at every reset.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -20,8 +21,10 @@ ADDITIONAL_ENV_PARAMS = {"max_accel": 1, "max_decel": 1, "ring_length": [220, 27
 def require(env_params: Any, keys: Any, env_name: str) -> None:
     missing = [k for k in keys if k not in env_params.additional_params]
     if missing:
-        raise ConfigError(f"{env_name}: EnvParams.additional_params misses {missing[0]!r}; it needs {', '.join(keys)} "
-                          f"(Flow's defaults: {dict((k, ADDITIONAL_ENV_PARAMS.get(k)) for k in keys)}).")
+        raise ConfigError(
+            f"{env_name}: EnvParams.additional_params misses {missing[0]!r}; it needs {', '.join(keys)} "
+            f"(Flow's defaults: {dict((k, ADDITIONAL_ENV_PARAMS.get(k)) for k in keys)})."
+        )
 
 
 def accel_box(env_params: Any, size: int) -> Box:
@@ -36,8 +39,12 @@ def redraw_ring(env: Any) -> None:
     low, high = env.env_params.additional_params["ring_length"]
     length = int(env.np_random.integers(int(low), int(high) + 1))
     params = {**env.net_params.additional_params, "length": length}
-    env.network = type(env.network)(env.network.orig_name, env.network.vehicles, NetParams(additional_params=params),
-                                    InitialConfig(bunching=50, min_gap=0))
+    env.network = type(env.network)(
+        env.network.orig_name,
+        env.network.vehicles,
+        NetParams(additional_params=params),
+        InitialConfig(bunching=50, min_gap=0),
+    )
     env.net_params, env.initial_config = env.network.net_params, env.network.initial_config
     env.restart_simulation()
 
@@ -61,7 +68,9 @@ def leader_observation(env: Any, rl_id: str, headway: Optional[float] = None) ->
     speed = env.k.vehicle.get_speed(rl_id)
     if headway is None:
         headway = (env.k.vehicle.get_x_by_id(lead) - env.k.vehicle.get_x_by_id(rl_id)) % env.k.network.length()
-    return np.array([speed / 15.0, (env.k.vehicle.get_speed(lead) - speed) / 15.0, headway / max_length], dtype=np.float32)
+    return np.array(
+        [speed / 15.0, (env.k.vehicle.get_speed(lead) - speed) / 15.0, headway / max_length], dtype=np.float32
+    )
 
 
 class WaveAttenuationEnv(Env):

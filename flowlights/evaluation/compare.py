@@ -1,4 +1,5 @@
 """``flowlights compare``: several evaluation folders in one table and one bar chart."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,9 @@ def load_reports(folders: list[Path]) -> list[dict[str, Any]]:
     for folder in folders:
         path = Path(folder) / "metrics.json"
         if not path.is_file():
-            raise ConfigError(f"{str(folder)!r} holds no metrics.json; give folders written by 'flowlights evaluate --out'.")
+            raise ConfigError(
+                f"{str(folder)!r} holds no metrics.json; give folders written by 'flowlights evaluate --out'."
+            )
         reports.append(json.loads(path.read_text()))
     return reports
 
@@ -34,7 +37,11 @@ def compare_table(reports: list[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
-def compare_chart(reports: list[dict[str, Any]], path: Path, metrics: tuple[str, ...] = ("mean_delay", "mean_travel_time", "mean_queue")) -> Path:
+def compare_chart(
+    reports: list[dict[str, Any]],
+    path: Path,
+    metrics: tuple[str, ...] = ("mean_delay", "mean_travel_time", "mean_queue"),
+) -> Path:
     """Bar chart, one panel per metric, one bar (mean ± std) per run."""
     plt = pyplot("bar charts")
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 4), squeeze=False)

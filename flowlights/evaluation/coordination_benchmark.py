@@ -10,6 +10,7 @@ yellow + 2 s all-red, green 5-60 s):
   the corridor as one cluster (peers' green and queue in every observation); with the two couplings
   (two agents).
 """
+
 from __future__ import annotations
 
 import json
@@ -41,20 +42,30 @@ policies: shared
 training: {{lr: 0.0005, train_batch_size_per_learner: 1800, minibatch_size: 300, num_epochs: 5, gamma: 0.95}}
 """
 
-LEARNED = {"PPO, local observations": "", "PPO, corridor cluster": f", clusters: {json.dumps(CLUSTERS)}",
-           "PPO, coupled pairs": f", couplings: {json.dumps(COUPLINGS)}"}
+LEARNED = {
+    "PPO, local observations": "",
+    "PPO, corridor cluster": f", clusters: {json.dumps(CLUSTERS)}",
+    "PPO, coupled pairs": f", couplings: {json.dumps(COUPLINGS)}",
+}
 
 
 def summary(report: dict[str, Any]) -> dict[str, float]:
     delays = [e["mean_delay"] for e in report["episodes"]]
-    return {"mean_delay": float(np.mean(delays)), "std": float(np.std(delays)),
-            "throughput": float(np.mean([e["throughput"] for e in report["episodes"]]))}
+    return {
+        "mean_delay": float(np.mean(delays)),
+        "std": float(np.std(delays)),
+        "throughput": float(np.mean([e["throughput"] for e in report["episodes"]])),
+    }
 
 
 def classical() -> dict[str, dict[str, float]]:
     kw = {"episodes": EPISODES, "seed": SEEDS, "progress": False, "end": END}
-    return {"max-pressure, every light": summary(evaluate(SCENARIO, "max_pressure", **kw)),
-            "max-pressure on A0, C0; B0, D0 coupled": summary(evaluate(SCENARIO, "max_pressure", couplings=COUPLINGS, **kw))}
+    return {
+        "max-pressure, every light": summary(evaluate(SCENARIO, "max_pressure", **kw)),
+        "max-pressure on A0, C0; B0, D0 coupled": summary(
+            evaluate(SCENARIO, "max_pressure", couplings=COUPLINGS, **kw)
+        ),
+    }
 
 
 def learned(minutes: float, out: Path) -> dict[str, dict[str, float]]:
@@ -67,8 +78,11 @@ def learned(minutes: float, out: Path) -> dict[str, dict[str, float]]:
         cfg.parent.mkdir(parents=True, exist_ok=True)
         cfg.write_text(BASE_CONFIG.format(tag=f"corridor_{k}", end=END, extra=extra, scenario=SCENARIO))
         done = sorted((out / "runs").glob(f"corridor_{k}_*/checkpoints"))  # a finished run: evaluate it again
-        run_dir = done[-1].parent if done else train(cfg, TrainSettings(minutes=minutes, num_env_runners=2, checkpoint_freq=50),
-                                                     out=out / "runs")
+        run_dir = (
+            done[-1].parent
+            if done
+            else train(cfg, TrainSettings(minutes=minutes, num_env_runners=2, checkpoint_freq=50), out=out / "runs")
+        )
         report = evaluate(None, TrainedPolicy(run_dir), episodes=EPISODES, seed=SEEDS, progress=False, end=END)
         results[name] = summary(report)
     return results
@@ -78,8 +92,10 @@ def main(minutes: Optional[float], out: Path, json_path: Optional[Path]) -> dict
     rows = classical()
     if minutes:
         rows.update(learned(minutes, out))
-    table = markdown_table(["variant (arterial1x4, protocol flowlights, seeds 100-104)", "mean delay (s)", "throughput"],
-                           [[name, f"{r['mean_delay']:.2f} ± {r['std']:.2f}", f"{r['throughput']:.0f}"] for name, r in rows.items()])
+    table = markdown_table(
+        ["variant (arterial1x4, protocol flowlights, seeds 100-104)", "mean delay (s)", "throughput"],
+        [[name, f"{r['mean_delay']:.2f} ± {r['std']:.2f}", f"{r['throughput']:.0f}"] for name, r in rows.items()],
+    )
     print(table)
     if json_path is not None:
         json_path.write_text(json.dumps({"minutes": minutes, "rows": rows}, indent=2))

@@ -1,4 +1,5 @@
 """One evaluation episode of a controller: the env's metrics, mean queue and RESCO's delay."""
+
 from __future__ import annotations
 
 import csv
@@ -16,7 +17,15 @@ from flowlights.progress import Progress
 from flowlights.rewards import delay as delay_reward
 from flowlights.rewards import reward_needs
 
-METRICS = ("mean_travel_time", "mean_delay", "mean_waiting_time", "mean_queue", "throughput", "teleports", "resco_delay")
+METRICS = (
+    "mean_travel_time",
+    "mean_delay",
+    "mean_waiting_time",
+    "mean_queue",
+    "throughput",
+    "teleports",
+    "resco_delay",
+)
 
 
 TRACE_FIELDS = ("time", "light", "queue", "delay_rate")
@@ -26,8 +35,10 @@ TRACE_MEASURES = reward_needs("delay") | {"halting"}  # what light_trace and mea
 def light_trace(env: Any) -> list[tuple[float, str, float, float]]:
     """Per light now: halting vehicles and delay rate (vehicles x (1 - speed/limit)) on its incoming lanes."""
     m, now = env.measures, env.sim.time
-    return [(now, tls, float(m.halting[env.views[tls].in_idx].sum()), -delay_reward(env.views[tls], m, {}))
-            for tls in env.controlled]
+    return [
+        (now, tls, float(m.halting[env.views[tls].in_idx].sum()), -delay_reward(env.views[tls], m, {}))
+        for tls in env.controlled
+    ]
 
 
 def write_trace(rows: list[tuple[float, str, float, float]], path: Path) -> None:
@@ -48,8 +59,9 @@ def pending_waits(api: Any, pending: list[str]) -> list[float]:
         return []
 
 
-def run_controller_episode(controller: Controller, seed: int, workdir: Path, progress: bool = True, record: bool = False,
-                           **env_kwargs: Any) -> dict[str, float]:
+def run_controller_episode(
+    controller: Controller, seed: int, workdir: Path, progress: bool = True, record: bool = False, **env_kwargs: Any
+) -> dict[str, float]:
     """Run one episode with ``controller``; SUMO writes its tripinfo into ``workdir``.
 
     mean_queue: halting vehicles on a light's incoming lanes, averaged over decisions and lights; lockup: 1 when

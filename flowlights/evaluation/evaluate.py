@@ -1,5 +1,6 @@
 """``flowlights evaluate``: several episodes of one controller on one scenario, summarised and
 written as metrics.json (means, stds, every episode, exact settings) and episodes.csv."""
+
 from __future__ import annotations
 
 import csv
@@ -20,13 +21,26 @@ from flowlights.networks.network_file import SCENARIO_KEYS
 
 def summarise(episodes: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     """Mean and (population) std over episodes of each metric; NaN where an episode has none (an old SUMO)."""
-    keys = [*METRICS, *(k for k in ("decisions", "green_changes", "lockup", *PEDESTRIAN_METRICS) if all(k in e for e in episodes))]
-    return {key: {"mean": float(np.mean([e[key] for e in episodes])), "std": float(np.std([e[key] for e in episodes]))}
-            for key in keys}
+    keys = [
+        *METRICS,
+        *(k for k in ("decisions", "green_changes", "lockup", *PEDESTRIAN_METRICS) if all(k in e for e in episodes)),
+    ]
+    return {
+        key: {"mean": float(np.mean([e[key] for e in episodes])), "std": float(np.std([e[key] for e in episodes]))}
+        for key in keys
+    }
 
 
-def evaluate(scenario: Optional[str], controller: str | Controller = "max_pressure", episodes: int = 1, seed: int = 0,
-             out: Optional[Path] = None, progress: bool = True, record: bool = False, **env_kwargs: Any) -> dict[str, Any]:
+def evaluate(
+    scenario: Optional[str],
+    controller: str | Controller = "max_pressure",
+    episodes: int = 1,
+    seed: int = 0,
+    out: Optional[Path] = None,
+    progress: bool = True,
+    record: bool = False,
+    **env_kwargs: Any,
+) -> dict[str, Any]:
     """Evaluate a controller (a name or a Controller) on seeds seed..seed+episodes-1.
 
     ``scenario`` None: a trained policy's own scenario (its experiment's files). ``record``: write
@@ -34,7 +48,9 @@ def evaluate(scenario: Optional[str], controller: str | Controller = "max_pressu
     if episodes < 1:
         raise ConfigError(f"episodes={episodes!r} must be >= 1.")
     if record and out is None:
-        raise ConfigError("record=True (--record) writes the episode's record into the run folder: give out= (--out DIR).")
+        raise ConfigError(
+            "record=True (--record) writes the episode's record into the run folder: give out= (--out DIR)."
+        )
     ctrl = make_controller(controller) if isinstance(controller, str) else controller
     own = getattr(ctrl, "scenario_kwargs", None)
     if scenario is None:
@@ -48,7 +64,9 @@ def evaluate(scenario: Optional[str], controller: str | Controller = "max_pressu
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(out) if out else Path(tmp)
         for k in range(episodes):
-            results.append(run_controller_episode(ctrl, seed + k, workdir / "sumo", progress, record, **where, **env_kwargs))
+            results.append(
+                run_controller_episode(ctrl, seed + k, workdir / "sumo", progress, record, **where, **env_kwargs)
+            )
     report = {
         "controller": ctrl.name,
         "scenario": str(scenario),
@@ -72,8 +90,10 @@ def write_report(report: dict[str, Any], out: Path) -> None:
 
 
 def format_report(report: dict[str, Any]) -> str:
-    lines = [f"{report['controller']} on {report['scenario']} ({report['settings']['episodes']} episode(s), "
-             f"protocol {report.get('protocol', 'flowlights')})"]
+    lines = [
+        f"{report['controller']} on {report['scenario']} ({report['settings']['episodes']} episode(s), "
+        f"protocol {report.get('protocol', 'flowlights')})"
+    ]
     for key, stats in report["summary"].items():
         lines.append(f"  {key:18s} {stats['mean']:10.2f} ± {stats['std']:.2f}")
     return "\n".join(lines)

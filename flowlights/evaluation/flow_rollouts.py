@@ -3,6 +3,7 @@
 Per rollout: the return (summed over agents), the mean and std of every vehicle's speed over the
 episode, human vehicles' speed std (what damps a ring's stop-and-go waves), and the outflow.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,9 +16,17 @@ import numpy as np
 from flowlights.training.flow_classes import build_flow_env
 
 
-def run_rollouts(experiment: Any, policy: Any = None, num_rollouts: int = 1, seed: int = 100,
-                 horizon: Optional[int] = None, gui: bool = False, emission_dir: Optional[Path] = None,
-                 actions: Optional[Any] = None, video_dir: Optional[Path] = None) -> list[dict[str, float]]:
+def run_rollouts(
+    experiment: Any,
+    policy: Any = None,
+    num_rollouts: int = 1,
+    seed: int = 100,
+    horizon: Optional[int] = None,
+    gui: bool = False,
+    emission_dir: Optional[Path] = None,
+    actions: Optional[Any] = None,
+    video_dir: Optional[Path] = None,
+) -> list[dict[str, float]]:
     """Run ``num_rollouts`` episodes (seeds ``seed``, ``seed+1``, ...); ``policy`` a FlowPolicy, else
     ``actions(obs) -> actions`` (e.g. zero accelerations: the RL vehicles then do nothing). With
     ``gui`` and ``video_dir``: sumo-gui's view after every env step, as ``video_dir/rollout_<k>.mp4``."""
@@ -29,7 +38,11 @@ def run_rollouts(experiment: Any, policy: Any = None, num_rollouts: int = 1, see
     changes: dict[str, Any] = {"gui": True, "backend": "traci"} if gui else {}
     if emission_dir is not None:
         Path(emission_dir).mkdir(parents=True, exist_ok=True)
-        changes["sumo_args"] = [*flow_params["sim"].sumo_args, "--emission-output", str(Path(emission_dir) / "emission.xml")]
+        changes["sumo_args"] = [
+            *flow_params["sim"].sumo_args,
+            "--emission-output",
+            str(Path(emission_dir) / "emission.xml"),
+        ]
     env = FlowRLlibEnv(build_flow_env(flow_params, **changes))
     if policy is not None:
         policy.bind(env)
@@ -56,13 +69,24 @@ def run_rollouts(experiment: Any, policy: Any = None, num_rollouts: int = 1, see
                     break
             if shots:
                 env.env.k.simulation.simulation_step()  # let sumo-gui write the last one
-                _encode(shots, Path(video_dir) / f"rollout_{episode}.mp4", fps=1.0 / (env.env.sims_per_step * env.env.sim_step))
+                _encode(
+                    shots,
+                    Path(video_dir) / f"rollout_{episode}.mp4",
+                    fps=1.0 / (env.env.sims_per_step * env.env.sim_step),
+                )
             arrived = sum(env.env.k.vehicle.num_arrived[arrived_before:])
             seconds = steps * env.env.sims_per_step * env.env.sim_step
-            results.append({"seed": seed + episode, "return": total, "mean_speed": float(np.mean(speeds)) if speeds else 0.0,
-                            "speed_std": float(np.std(speeds)) if speeds else 0.0,
-                            "human_speed_std": float(np.mean(human_std)) if human_std else 0.0,
-                            "outflow_veh_per_hour": 3600.0 * arrived / seconds if seconds else 0.0, "env_steps": steps})
+            results.append(
+                {
+                    "seed": seed + episode,
+                    "return": total,
+                    "mean_speed": float(np.mean(speeds)) if speeds else 0.0,
+                    "speed_std": float(np.std(speeds)) if speeds else 0.0,
+                    "human_speed_std": float(np.mean(human_std)) if human_std else 0.0,
+                    "outflow_veh_per_hour": 3600.0 * arrived / seconds if seconds else 0.0,
+                    "env_steps": steps,
+                }
+            )
     finally:
         env.close()
     return results
@@ -72,7 +96,10 @@ def _screenshot(env: Any, folder: Path, index: int) -> tuple[Path, str]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{index:06d}.png"
     env.k.kernel_api.gui.screenshot("View #0", str(path), 800, 600)
-    return path, f"t = {env.k.simulation.time:.1f} s   vehicles {env.k.vehicle.num_vehicles}   RL {env.k.vehicle.num_rl_vehicles}"
+    return (
+        path,
+        f"t = {env.k.simulation.time:.1f} s   vehicles {env.k.vehicle.num_vehicles}   RL {env.k.vehicle.num_rl_vehicles}",
+    )
 
 
 def _encode(shots: list[tuple[Path, str]], out: Path, fps: float) -> Path:
@@ -92,10 +119,13 @@ def format_rollouts(results: list[dict[str, float]]) -> str:
         values = [r[key] for r in results]
         return f"{statistics.fmean(values):.3f}, {statistics.pstdev(values):.3f}"
 
-    lines += ["==== Summary of results ====", f"Return (mean, std): {both('return')}",
-              f"Speed, m/s (mean, std over rollouts): {both('mean_speed')}",
-              f"Human vehicles' speed std, m/s (mean, std): {both('human_speed_std')}",
-              f"Outflow, veh/hour (mean, std): {both('outflow_veh_per_hour')}"]
+    lines += [
+        "==== Summary of results ====",
+        f"Return (mean, std): {both('return')}",
+        f"Speed, m/s (mean, std over rollouts): {both('mean_speed')}",
+        f"Human vehicles' speed std, m/s (mean, std): {both('human_speed_std')}",
+        f"Outflow, veh/hour (mean, std): {both('outflow_veh_per_hour')}",
+    ]
     return "\n".join(lines)
 
 

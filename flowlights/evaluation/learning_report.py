@@ -1,5 +1,6 @@
 """Trained policy against the baselines on the experiment's own scenario and the same seeds,
 as a markdown section (used by scripts/learning_demo.py)."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,9 @@ from flowlights.training.trained_policy import TrainedPolicy
 NOT_SHARED = SCENARIO_KEYS + ("seed", "tripinfo_output", "sumo_args")
 
 
-def compare_with_baselines(run_dir: Path, baselines: Sequence[str], episodes: int, seed: int,
-                           out: Path) -> dict[str, dict[str, Any]]:
+def compare_with_baselines(
+    run_dir: Path, baselines: Sequence[str], episodes: int, seed: int, out: Path
+) -> dict[str, dict[str, Any]]:
     """Evaluate the trained policy and each baseline with the experiment's env settings."""
     policy = TrainedPolicy(run_dir)
     kwargs = policy.scenario_kwargs
@@ -36,18 +38,25 @@ def learning_section(tag: str, reports: dict[str, dict[str, Any]], run_dir: Path
     minutes = training_minutes(run_dir)
     steps = int(last_progress(run_dir)["env_steps"])
     fixed = reports.get("fixed", {}).get("summary", {}).get("mean_delay", {}).get("mean")
-    lines = [f"<!-- learning:{tag} -->", f"## Learning: {tag}", "",
-             f"`{command}` — PPO, {minutes:.1f} min of training ({steps} environment steps) on this 2-core machine; evaluated greedily on seeds "
-             f"{reports['trained']['settings']['seed']}..{reports['trained']['settings']['seed'] + reports['trained']['settings']['episodes'] - 1} "
-             "(not used in training) with the experiment's own settings, beside the baselines on the same seeds.", "",
-             "| controller | mean_delay (s) | vs fixed | mean_travel_time (s) | mean_waiting_time (s) | throughput | resco_delay (s) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"<!-- learning:{tag} -->",
+        f"## Learning: {tag}",
+        "",
+        f"`{command}` — PPO, {minutes:.1f} min of training ({steps} environment steps) on this 2-core machine; evaluated greedily on seeds "
+        f"{reports['trained']['settings']['seed']}..{reports['trained']['settings']['seed'] + reports['trained']['settings']['episodes'] - 1} "
+        "(not used in training) with the experiment's own settings, beside the baselines on the same seeds.",
+        "",
+        "| controller | mean_delay (s) | vs fixed | mean_travel_time (s) | mean_waiting_time (s) | throughput | resco_delay (s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, report in reports.items():
         s = report["summary"]
         versus = f"{100 * (s['mean_delay']['mean'] / fixed - 1):+.1f}%" if fixed else "–"
-        lines.append(f"| {name} | {s['mean_delay']['mean']:.2f} ± {s['mean_delay']['std']:.2f} | {versus} | "
-                     f"{s['mean_travel_time']['mean']:.2f} | {s['mean_waiting_time']['mean']:.2f} | "
-                     f"{s['throughput']['mean']:.0f} | {s['resco_delay']['mean']:.2f} |")
+        lines.append(
+            f"| {name} | {s['mean_delay']['mean']:.2f} ± {s['mean_delay']['std']:.2f} | {versus} | "
+            f"{s['mean_travel_time']['mean']:.2f} | {s['mean_waiting_time']['mean']:.2f} | "
+            f"{s['throughput']['mean']:.0f} | {s['resco_delay']['mean']:.2f} |"
+        )
     lines += ["", f"Learning curve: ![{tag}]({curve})", f"<!-- /learning:{tag} -->", ""]
     return "\n".join(lines)
 

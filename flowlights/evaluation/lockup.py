@@ -5,6 +5,7 @@ at every decision and not one of them arrived (left the network). A network that
 slow but still delivers vehicles, does not count; a gridlock (with teleporting off, as RESCO and our protocols run
 it, SUMO never clears one) does. Read once per decision from SUMO's own trip counter: no per-vehicle calls.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional

@@ -4,6 +4,7 @@ process), the episodes of every controller and seed shared out among ``workers``
 Each worker is ``python -m flowlights.evaluation.parallel TASKS.json RESULTS.json``, a fresh interpreter: unlike
 multiprocessing's spawn it never re-runs the caller's script (a user's script without ``if __name__ ==
 "__main__"`` stays safe), and unlike fork it inherits no Ray or torch threads."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -66,8 +67,11 @@ def _in_workers(tasks: list[tuple[Job, int]], workers: int) -> list[dict[str, An
                 continue
             inbox, outbox = Path(tmp) / f"tasks{w}.json", Path(tmp) / f"results{w}.json"
             inbox.write_text(json.dumps([[dataclasses.asdict(tasks[k][0]), tasks[k][1]] for k in mine]))
-            process = subprocess.Popen([sys.executable, "-m", "flowlights.evaluation.parallel", str(inbox), str(outbox)],
-                                       stderr=subprocess.PIPE, text=True)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "flowlights.evaluation.parallel", str(inbox), str(outbox)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             running.append((mine, process, outbox))
         for mine, process, outbox in running:
             _, err = process.communicate()
@@ -83,8 +87,13 @@ def _worker(inbox: Path, outbox: Path) -> None:
     Path(outbox).write_text(json.dumps([_episode(Job(**job), seed) for job, seed in tasks]))
 
 
-def run_jobs(jobs: Sequence[Job], seeds: Sequence[int], workers: Optional[int] = None, out: Optional[Path] = None,
-             log: Any = None) -> dict[str, dict[str, Any]]:
+def run_jobs(
+    jobs: Sequence[Job],
+    seeds: Sequence[int],
+    workers: Optional[int] = None,
+    out: Optional[Path] = None,
+    log: Any = None,
+) -> dict[str, dict[str, Any]]:
     """Every job on every seed; returns {job name: report} (``summary`` and ``episodes`` in seed order, as
     ``evaluate`` gives them; ``{"error": message}`` for a job that cannot run); with ``out`` each report is also written to ``out/<name>``. ``log``: called with a line
     as each job completes."""
@@ -96,18 +105,25 @@ def run_jobs(jobs: Sequence[Job], seeds: Sequence[int], workers: Optional[int] =
         results = _in_workers(tasks, workers)
     reports = {}
     for k, job in enumerate(jobs):
-        episodes = results[k * len(seeds):(k + 1) * len(seeds)]
+        episodes = results[k * len(seeds) : (k + 1) * len(seeds)]
         failed = next((e["error"] for e in episodes if "error" in e), None)
         if failed is not None:
             reports[job.name] = {"controller": job.name, "error": failed}
             continue
-        reports[job.name] = {"controller": job.name, "scenario": job.scenario, "episodes": episodes,
-                             "summary": summarise(episodes), "settings": {"seeds": list(seeds), **job.env_kwargs}}
+        reports[job.name] = {
+            "controller": job.name,
+            "scenario": job.scenario,
+            "episodes": episodes,
+            "summary": summarise(episodes),
+            "settings": {"seeds": list(seeds), **job.env_kwargs},
+        }
         if out is not None:
             write_report(reports[job.name], Path(out) / job.name)
         if log is not None:
-            log(f"  {job.name}: resco_delay {reports[job.name]['summary']['resco_delay']['mean']:.2f} "
-                f"over seeds {seeds[0]}..{seeds[-1]}")
+            log(
+                f"  {job.name}: resco_delay {reports[job.name]['summary']['resco_delay']['mean']:.2f} "
+                f"over seeds {seeds[0]}..{seeds[-1]}"
+            )
     return reports
 
 

@@ -5,6 +5,7 @@ missing cell), and a results page generated from that JSON only.
     python -m flowlights.evaluation.recipe_benchmark --protocol resco --scenarios resco:grid4x4 --seeds 0 1 2 \\
         --minutes 30 --results docs/results/recipe.json --page docs/results/recipe.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,16 @@ def cell_key(protocol: str, scenario: str) -> str:
     return f"{protocol}/{scenario_tag(scenario)}"
 
 
-def run_cells(protocol: str, scenarios: Sequence[str], seeds: Sequence[int], minutes: float, runs: Path,
-              results: Path, page: Optional[Path] = None, command: str = "") -> None:
+def run_cells(
+    protocol: str,
+    scenarios: Sequence[str],
+    seeds: Sequence[int],
+    minutes: float,
+    runs: Path,
+    results: Path,
+    page: Optional[Path] = None,
+    command: str = "",
+) -> None:
     """Every missing cell, in order; after each, the JSON and the page are written again."""
     for scenario in scenarios:
         for seed in seeds:
@@ -41,8 +50,9 @@ def run_cells(protocol: str, scenarios: Sequence[str], seeds: Sequence[int], min
             run = run_recipe(scenario, minutes, protocol=protocol, training_seed=seed, out=runs, progress=False)
             comparison = json.loads((run / "comparison.json").read_text())
             data = load_results(results)  # what another run wrote meanwhile is kept
-            entry = data.setdefault(cell_key(protocol, scenario), {"scenario": scenario, "protocol": protocol,
-                                                                   "per_seed": {}})
+            entry = data.setdefault(
+                cell_key(protocol, scenario), {"scenario": scenario, "protocol": protocol, "per_seed": {}}
+            )
             entry["per_seed"][str(seed)] = {**comparison, "run": str(run), "date": time.strftime("%Y-%m-%d")}
             entry["command"] = command
             save_results(data, results)
@@ -55,21 +65,29 @@ def summarise_cell(entry: dict[str, Any]) -> dict[str, Any]:
     the same episodes), each classical controller's mean, the best of them, lock-ups and minutes to beat it."""
     runs = [entry["per_seed"][k] for k in sorted(entry["per_seed"], key=int)]
     first = runs[0]
-    trained_episodes = [statistics.fmean(values) for values in
-                        zip(*(r["controllers"]["trained"]["resco_delay"]["episodes"] for r in runs))]
+    trained_episodes = [
+        statistics.fmean(values)
+        for values in zip(*(r["controllers"]["trained"]["resco_delay"]["episodes"] for r in runs))
+    ]
     classical = {name: c["resco_delay"]["episodes"] for name, c in first["controllers"].items() if name != "trained"}
     best = min(classical, key=lambda n: statistics.fmean(classical[n]))
     per_seed_means = [r["controllers"]["trained"]["resco_delay"]["mean"] for r in runs]
     to_beat = [r["recipe"]["minutes_to_beat_best_classical_on_validation"] for r in runs]
-    return {"trained": statistics.fmean(trained_episodes),
-            "trained_std_over_seeds": statistics.pstdev(per_seed_means) if len(runs) > 1 else 0.0,
-            "per_seed": per_seed_means, "classical": {n: statistics.fmean(v) for n, v in classical.items()},
-            "best_classical": best, "paired": paired_difference(trained_episodes, classical[best]),
-            "lockups_trained": statistics.fmean(r["controllers"]["trained"]["lockups"] for r in runs),
-            "lockups_best": first["controllers"][best]["lockups"],
-            "teachers": [r["recipe"]["teacher"] for r in runs], "minutes_to_beat": to_beat,
-            "wall_minutes": [r["recipe"]["wall_minutes"] for r in runs], "budget": first["recipe"]["budget_minutes"],
-            "seeds": first}
+    return {
+        "trained": statistics.fmean(trained_episodes),
+        "trained_std_over_seeds": statistics.pstdev(per_seed_means) if len(runs) > 1 else 0.0,
+        "per_seed": per_seed_means,
+        "classical": {n: statistics.fmean(v) for n, v in classical.items()},
+        "best_classical": best,
+        "paired": paired_difference(trained_episodes, classical[best]),
+        "lockups_trained": statistics.fmean(r["controllers"]["trained"]["lockups"] for r in runs),
+        "lockups_best": first["controllers"][best]["lockups"],
+        "teachers": [r["recipe"]["teacher"] for r in runs],
+        "minutes_to_beat": to_beat,
+        "wall_minutes": [r["recipe"]["wall_minutes"] for r in runs],
+        "budget": first["recipe"]["budget_minutes"],
+        "seeds": first,
+    }
 
 
 def _fmt(value: Optional[float]) -> str:
@@ -77,9 +95,19 @@ def _fmt(value: Optional[float]) -> str:
 
 
 def table_rows(data: dict[str, Any], protocol: str) -> tuple[list[str], list[list[str]]]:
-    header = ["scenario", "trained (mean over training seeds)", "training seeds", "best classical (ours)", "trained vs it",
-              "paired diff. 95% CI", "lock-ups trained / best", "RESCO best classical", "RESCO best learner",
-              "teacher", "minutes to beat best classical (validation)"]
+    header = [
+        "scenario",
+        "trained (mean over training seeds)",
+        "training seeds",
+        "best classical (ours)",
+        "trained vs it",
+        "paired diff. 95% CI",
+        "lock-ups trained / best",
+        "RESCO best classical",
+        "RESCO best learner",
+        "teacher",
+        "minutes to beat best classical (validation)",
+    ]
     rows = []
     for key in sorted(k for k in data if k.startswith(f"{protocol}/")):
         s = summarise_cell(data[key])
@@ -89,13 +117,21 @@ def table_rows(data: dict[str, Any], protocol: str) -> tuple[list[str], list[lis
         resco_classical = min((resco[n], n) for n in RESCO_CLASSICAL if n in resco) if resco else None
         learner = best_learner(name) if resco else None
         best = s["best_classical"]
-        rows.append([name, f"{s['trained']:.2f}" + (f" ± {s['trained_std_over_seeds']:.2f}" if len(s["per_seed"]) > 1 else ""),
-                     str(len(s["per_seed"])), f"{best} {s['classical'][best]:.2f}",
-                     f"{100 * (s['trained'] / s['classical'][best] - 1):+.1f}%", f"[{low:+.2f}, {high:+.2f}]",
-                     f"{s['lockups_trained']:g} / {s['lockups_best']}",
-                     f"{resco_classical[1]} {resco_classical[0]:.2f}" if resco_classical else "–",
-                     f"{learner[0]} {learner[1]:.2f}" if learner else "–", ", ".join(sorted(set(s["teachers"]))),
-                     ", ".join(_fmt(m) for m in s["minutes_to_beat"])])
+        rows.append(
+            [
+                name,
+                f"{s['trained']:.2f}" + (f" ± {s['trained_std_over_seeds']:.2f}" if len(s["per_seed"]) > 1 else ""),
+                str(len(s["per_seed"])),
+                f"{best} {s['classical'][best]:.2f}",
+                f"{100 * (s['trained'] / s['classical'][best] - 1):+.1f}%",
+                f"[{low:+.2f}, {high:+.2f}]",
+                f"{s['lockups_trained']:g} / {s['lockups_best']}",
+                f"{resco_classical[1]} {resco_classical[0]:.2f}" if resco_classical else "–",
+                f"{learner[0]} {learner[1]:.2f}" if learner else "–",
+                ", ".join(sorted(set(s["teachers"]))),
+                ", ".join(_fmt(m) for m in s["minutes_to_beat"]),
+            ]
+        )
     return header, rows
 
 
@@ -113,41 +149,61 @@ def classical_table(data: dict[str, Any], protocol: str) -> str:
 
 def write_page(data: dict[str, Any], page: Path) -> None:
     """The results page: the command, the set-up, the tables, the dates — generated from the JSON alone."""
-    lines = ["# Results: the training recipe", "",
-             "Generated by `python -m flowlights.evaluation.recipe_benchmark` from "
-             f"`{page.with_suffix('.json').name}`; do not edit by hand.", "",
-             "**Set-up.** One recipe for every network (`flowlights.training.recipe`): the classical controllers on the "
-             "validation seeds choose the teacher (the best one a policy can copy); one shared policy copies it "
-             "(behaviour cloning, then DAgger rounds) while observing every controller's per-green scores; PPO "
-             "fine-tunes it; the copy and the PPO checkpoints are evaluated on the validation seeds and the best is "
-             "kept. Budget per training seed: the wall time below, teacher choice, imitation, PPO and checkpoint "
-             "choice included, on a 2-core machine. Seeds: training (SUMO seeds from 1000 per training seed), "
-             "validation 200-204 (every choice), test 100-119 (only these figures). Figures are resco_delay in s "
-             "(RESCO's delay, lower is better) on the 20 test episodes; the trained figure is the mean over training "
-             "seeds; the paired difference is trained minus our best classical controller, episode by episode, with "
-             "Student's t 95% interval. A lock-up is an episode with 300 s of simulated time in which vehicles were "
-             "in the network and none arrived (`flowlights.evaluation.lockup`). RESCO's figures are its published "
-             "ones (best classical: the lowest of FIXED, MAXWAVE, MAXPRESSURE; best learner: its best episode).", ""]
+    lines = [
+        "# Results: the training recipe",
+        "",
+        "Generated by `python -m flowlights.evaluation.recipe_benchmark` from "
+        f"`{page.with_suffix('.json').name}`; do not edit by hand.",
+        "",
+        "**Set-up.** One recipe for every network (`flowlights.training.recipe`): the classical controllers on the "
+        "validation seeds choose the teacher (the best one a policy can copy); one shared policy copies it "
+        "(behaviour cloning, then DAgger rounds) while observing every controller's per-green scores; PPO "
+        "fine-tunes it; the copy and the PPO checkpoints are evaluated on the validation seeds and the best is "
+        "kept. Budget per training seed: the wall time below, teacher choice, imitation, PPO and checkpoint "
+        "choice included, on a 2-core machine. Seeds: training (SUMO seeds from 1000 per training seed), "
+        "validation 200-204 (every choice), test 100-119 (only these figures). Figures are resco_delay in s "
+        "(RESCO's delay, lower is better) on the 20 test episodes; the trained figure is the mean over training "
+        "seeds; the paired difference is trained minus our best classical controller, episode by episode, with "
+        "Student's t 95% interval. A lock-up is an episode with 300 s of simulated time in which vehicles were "
+        "in the network and none arrived (`flowlights.evaluation.lockup`). RESCO's figures are its published "
+        "ones (best classical: the lowest of FIXED, MAXWAVE, MAXPRESSURE; best learner: its best episode).",
+        "",
+    ]
     for protocol in sorted({k.split("/", 1)[0] for k in data}):
         header, rows = table_rows(data, protocol)
         entries = [data[k] for k in data if k.startswith(f"{protocol}/")]
         dates = sorted({r["date"] for e in entries for r in e["per_seed"].values()})
         budgets = sorted({r["recipe"]["budget_minutes"] for e in entries for r in e["per_seed"].values()})
         commands = sorted({e.get("command", "") for e in entries} - {""})
-        lines += [f"## Protocol {protocol}", "",
-                  f"Budget {', '.join(f'{b:g}' for b in budgets)} min per training seed; run {dates[0]}"
-                  + (f" to {dates[-1]}" if dates[-1] != dates[0] else "") + ".", ""]
+        lines += [
+            f"## Protocol {protocol}",
+            "",
+            f"Budget {', '.join(f'{b:g}' for b in budgets)} min per training seed; run {dates[0]}"
+            + (f" to {dates[-1]}" if dates[-1] != dates[0] else "")
+            + ".",
+            "",
+        ]
         lines += [f"Command: `{c}`" for c in commands] + ([""] if commands else [])
-        lines += [markdown_table(header, rows), "", "Every classical controller on the same test episodes:", "",
-                  classical_table(data, protocol), ""]
+        lines += [
+            markdown_table(header, rows),
+            "",
+            "Every classical controller on the same test episodes:",
+            "",
+            classical_table(data, protocol),
+            "",
+        ]
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text("\n".join(lines))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flowlights.evaluation.recipe_benchmark", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m flowlights.evaluation.recipe_benchmark", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--protocol", default="flowlights")
-    parser.add_argument("--scenarios", nargs="+", required=True, help="bundled names, resco:NAME, folders or .sumocfg files")
+    parser.add_argument(
+        "--scenarios", nargs="+", required=True, help="bundled names, resco:NAME, folders or .sumocfg files"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default 0)")
     parser.add_argument("--minutes", type=float, default=30.0, help="budget per training seed (default 30)")
     parser.add_argument("--runs", type=Path, default=Path("results/recipe_benchmark"), help="where the runs go")

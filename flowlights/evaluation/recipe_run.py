@@ -7,6 +7,7 @@
    ``validation_curve.png`` with the classical controllers' levels as lines);
 4. the trained policy and every classical controller on the test seeds: ``comparison.json`` and its table.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,16 @@ from flowlights.errors import ConfigError
 from flowlights.evaluation.comparison import build_comparison, comparison_table, write_comparison
 from flowlights.evaluation.parallel import Job, run_jobs
 from flowlights.training.checkpoints import run_checkpoints
-from flowlights.training.recipe import (IMITATION, NOT_CLASSICAL, TEACHERS, Budget, RecipeChoice, SeedSets,
-                                        recipe_experiment, reward_scale)
+from flowlights.training.recipe import (
+    IMITATION,
+    NOT_CLASSICAL,
+    TEACHERS,
+    Budget,
+    RecipeChoice,
+    SeedSets,
+    recipe_experiment,
+    reward_scale,
+)
 from flowlights.training.train import TrainSettings, train
 
 Log = Callable[[str], None]
@@ -42,8 +51,14 @@ def classical_controllers() -> list[str]:
     return [name for name in CONTROLLERS if name not in NOT_CLASSICAL]
 
 
-def classical_reports(scenario: str, protocol: str, seeds: tuple[int, ...], folder: Path, log: Log = _stderr,
-                      workers: Optional[int] = None) -> dict[str, dict[str, Any]]:
+def classical_reports(
+    scenario: str,
+    protocol: str,
+    seeds: tuple[int, ...],
+    folder: Path,
+    log: Log = _stderr,
+    workers: Optional[int] = None,
+) -> dict[str, dict[str, Any]]:
     """Every classical controller on ``seeds`` (each controller's report cached in ``folder/<name>/metrics.json``
     and reused while its seeds are the same); a controller that cannot run under ``protocol`` is left out, named."""
     reports: dict[str, dict[str, Any]] = {}
@@ -55,10 +70,14 @@ def classical_reports(scenario: str, protocol: str, seeds: tuple[int, ...], fold
             if [e["seed"] for e in report["episodes"]] == list(seeds):
                 reports[name] = report
                 continue
-        todo.append(Job(name, controller=name, scenario=scenario, env_kwargs={"protocol": protocol, "time_to_teleport": -1}))
+        todo.append(
+            Job(name, controller=name, scenario=scenario, env_kwargs={"protocol": protocol, "time_to_teleport": -1})
+        )
     if todo:
-        log(f"classical controllers on seeds {seeds[0]}..{seeds[-1]} of {scenario} (protocol {protocol}): "
-            f"{', '.join(j.name for j in todo)}")
+        log(
+            f"classical controllers on seeds {seeds[0]}..{seeds[-1]} of {scenario} (protocol {protocol}): "
+            f"{', '.join(j.name for j in todo)}"
+        )
         for name, report in run_jobs(todo, seeds, workers, out=folder, log=log).items():
             if "error" in report:
                 log(f"  {name} does not run under protocol {protocol}: {report['error']}")
@@ -77,9 +96,12 @@ def choose_teacher(validation: dict[str, dict[str, Any]]) -> RecipeChoice:
     if not teachers:
         raise ConfigError(f"none of the controllers a policy can copy ({', '.join(TEACHERS)}) ran on this scenario.")
     teacher = min(teachers, key=lambda n: mean_of(validation[n]))
-    return RecipeChoice(teacher=teacher, detection_distance=float(CONTROLLERS.get_or_fail(teacher).distance),
-                        reward_scale=reward_scale(mean_of(validation[teacher], "mean_queue")),
-                        validation={name: mean_of(r) for name, r in validation.items()})
+    return RecipeChoice(
+        teacher=teacher,
+        detection_distance=float(CONTROLLERS.get_or_fail(teacher).distance),
+        reward_scale=reward_scale(mean_of(validation[teacher], "mean_queue")),
+        validation={name: mean_of(r) for name, r in validation.items()},
+    )
 
 
 def _checkpoint_minutes(run_dir: Path, recipe_started: float) -> dict[str, float]:
@@ -88,28 +110,52 @@ def _checkpoint_minutes(run_dir: Path, recipe_started: float) -> dict[str, float
     rl_offset = timing["rl_started"] - recipe_started
     with open(run_dir / "progress.csv", newline="") as fh:
         at = {int(r["iteration"]): float(r["wall_seconds"]) for r in csv.DictReader(fh)}
-    return {c.name: round((rl_offset + at.get(int(c.name.split("_")[1]), 0.0)) / 60, 2) for c in run_checkpoints(run_dir)}
+    return {
+        c.name: round((rl_offset + at.get(int(c.name.split("_")[1]), 0.0)) / 60, 2) for c in run_checkpoints(run_dir)
+    }
 
 
-def select_on_validation(run_dir: Path, seeds: SeedSets, recipe_started: float, best_classical: float,
-                         log: Log = _stderr, workers: Optional[int] = None) -> dict[str, Any]:
+def select_on_validation(
+    run_dir: Path,
+    seeds: SeedSets,
+    recipe_started: float,
+    best_classical: float,
+    log: Log = _stderr,
+    workers: Optional[int] = None,
+) -> dict[str, Any]:
     """The copy and every checkpoint on the validation seeds; the lowest mean resco_delay is chosen (the earlier on a
     tie). Also when each first beat the best classical controller's validation level (``minutes_to_beat``)."""
     checkpoints = run_checkpoints(run_dir)
-    log(f"validation: the copy and {len(checkpoints) - 1} PPO checkpoint(s) on seeds {seeds.validation[0]}..{seeds.validation[-1]}")
+    log(
+        f"validation: the copy and {len(checkpoints) - 1} PPO checkpoint(s) on seeds {seeds.validation[0]}..{seeds.validation[-1]}"
+    )
     jobs = [Job(c.name, checkpoint=str(c)) for c in checkpoints]
     reports = run_jobs(jobs, seeds.validation, workers, out=run_dir / "validation", log=log)
     scores = {name: mean_of(r) for name, r in reports.items()}
     minutes = _checkpoint_minutes(run_dir, recipe_started)
     beating = [name for name in scores if scores[name] < best_classical]
-    return {"selected": min(scores, key=scores.__getitem__), "seeds": list(seeds.validation), "metric": "resco_delay",
-            "scores": scores, "minutes": minutes,
-            "minutes_to_beat": min((minutes[n] for n in beating), default=None)}
+    return {
+        "selected": min(scores, key=scores.__getitem__),
+        "seeds": list(seeds.validation),
+        "metric": "resco_delay",
+        "scores": scores,
+        "minutes": minutes,
+        "minutes_to_beat": min((minutes[n] for n in beating), default=None),
+    }
 
 
-def run_recipe(scenario: str, minutes: float, protocol: str = "flowlights", training_seed: int = 0,
-               out: Path = Path("results"), budget: Budget = Budget(), progress: bool = True,
-               seeds: Optional[SeedSets] = None, workers: Optional[int] = None, log: Log = _stderr) -> Path:
+def run_recipe(
+    scenario: str,
+    minutes: float,
+    protocol: str = "flowlights",
+    training_seed: int = 0,
+    out: Path = Path("results"),
+    budget: Budget = Budget(),
+    progress: bool = True,
+    seeds: Optional[SeedSets] = None,
+    workers: Optional[int] = None,
+    log: Log = _stderr,
+) -> Path:
     """The whole recipe on ``scenario`` within ``minutes`` of wall time (teacher choice, imitation, PPO and checkpoint
     choice; the final test comparison comes on top); returns the run folder, which holds comparison.json."""
     if minutes <= 0:
@@ -121,33 +167,61 @@ def run_recipe(scenario: str, minutes: float, protocol: str = "flowlights", trai
     validation = classical_reports(scenario, protocol, seeds.validation, home / "classical_validation", log, workers)
     best_name = min(validation, key=lambda n: mean_of(validation[n]))
     choice = choose_teacher(validation)
-    log(f"teacher: {choice.teacher} (validation resco_delay {choice.validation[choice.teacher]:.2f}; best classical "
-        f"{best_name} {choice.validation[best_name]:.2f}); reward scale {choice.reward_scale:g}")
+    log(
+        f"teacher: {choice.teacher} (validation resco_delay {choice.validation[choice.teacher]:.2f}; best classical "
+        f"{best_name} {choice.validation[best_name]:.2f}); reward scale {choice.reward_scale:g}"
+    )
     experiment = recipe_experiment({"scenario": scenario}, protocol, choice, seeds, tag)
     elapsed_minutes = (time.time() - started) / 60
-    settings = TrainSettings(minutes=minutes, seed=seeds.training_seed, num_env_runners=seeds.runners, checkpoint_freq=0,
-                             imitate=choice.teacher, imitate_episodes=IMITATION["episodes"],
-                             imitate_steps=IMITATION["steps"], imitate_rounds=IMITATION["max_rounds"],
-                             imitate_smoothing=IMITATION["smoothing"],
-                             imitate_minutes=max(budget.imitation * minutes - elapsed_minutes, 0.1))
+    settings = TrainSettings(
+        minutes=minutes,
+        seed=seeds.training_seed,
+        num_env_runners=seeds.runners,
+        checkpoint_freq=0,
+        imitate=choice.teacher,
+        imitate_episodes=IMITATION["episodes"],
+        imitate_steps=IMITATION["steps"],
+        imitate_rounds=IMITATION["max_rounds"],
+        imitate_smoothing=IMITATION["smoothing"],
+        imitate_minutes=max(budget.imitation * minutes - elapsed_minutes, 0.1),
+    )
     deadline = started + 60 * minutes * (1 - budget.validation)
-    run_dir = train(experiment, settings, out=home, progress=progress, deadline=deadline, checkpoints=budget.checkpoints)
+    run_dir = train(
+        experiment, settings, out=home, progress=progress, deadline=deadline, checkpoints=budget.checkpoints
+    )
     selection = select_on_validation(run_dir, seeds, started, choice.validation[best_name], log, workers)
     selection["wall_minutes"] = round((time.time() - started) / 60, 2)
     (run_dir / "selection.json").write_text(json.dumps(selection, indent=2))
     chosen = run_dir / "checkpoints" / selection["selected"]
-    log(f"chosen on validation: {selection['selected']} ({selection['scores'][selection['selected']]:.2f}); "
+    log(
+        f"chosen on validation: {selection['selected']} ({selection['scores'][selection['selected']]:.2f}); "
         f"recipe wall time {selection['wall_minutes']:.1f} min; first beat {best_name} on validation after "
-        + (f"{selection['minutes_to_beat']:.1f} min" if selection["minutes_to_beat"] is not None else "- (never)"))
+        + (f"{selection['minutes_to_beat']:.1f} min" if selection["minutes_to_beat"] is not None else "- (never)")
+    )
     _plot(run_dir, selection, choice.validation)
     classical = classical_reports(scenario, protocol, seeds.test, home / "classical_test", log, workers)
-    trained = run_jobs([Job("trained", checkpoint=str(chosen))], seeds.test, workers, out=run_dir / "test", log=log)["trained"]
-    comparison = build_comparison(scenario, protocol, seeds.as_dict(), trained, classical, extra={
-        "recipe": {"teacher": choice.teacher, "reward_scale": choice.reward_scale,
-                   "detection_distance": choice.detection_distance, "budget_minutes": minutes,
-                   "wall_minutes": selection["wall_minutes"], "chosen": selection["selected"],
-                   "minutes_to_beat_best_classical_on_validation": selection["minutes_to_beat"],
-                   "validation": {"classical": choice.validation, "checkpoints": selection["scores"]}}})
+    trained = run_jobs([Job("trained", checkpoint=str(chosen))], seeds.test, workers, out=run_dir / "test", log=log)[
+        "trained"
+    ]
+    comparison = build_comparison(
+        scenario,
+        protocol,
+        seeds.as_dict(),
+        trained,
+        classical,
+        extra={
+            "recipe": {
+                "teacher": choice.teacher,
+                "reward_scale": choice.reward_scale,
+                "detection_distance": choice.detection_distance,
+                "budget_minutes": minutes,
+                "wall_minutes": selection["wall_minutes"],
+                "chosen": selection["selected"],
+                "minutes_to_beat_best_classical_on_validation": selection["minutes_to_beat"],
+                "validation": {"classical": choice.validation, "checkpoints": selection["scores"]},
+            }
+        },
+    )
     write_comparison(comparison, run_dir)
     print(comparison_table(comparison))
     return run_dir
@@ -164,8 +238,10 @@ def summary_line(run_dir: Path) -> str:
     data = json.loads((Path(run_dir) / "comparison.json").read_text())
     c = data["controllers"]
     best = data["best_classical"]
-    return (f"trained {c['trained']['resco_delay']['mean']:.2f} vs {best} {c[best]['resco_delay']['mean']:.2f} "
-            f"(resco_delay, test seeds, protocol {data['protocol']})")
+    return (
+        f"trained {c['trained']['resco_delay']['mean']:.2f} vs {best} {c[best]['resco_delay']['mean']:.2f} "
+        f"(resco_delay, test seeds, protocol {data['protocol']})"
+    )
 
 
 __all__ = ["classical_reports", "choose_teacher", "run_recipe", "select_on_validation", "summary_line"]

@@ -5,6 +5,7 @@ every vehicle's position, speed and lane at every step), ``tls_seedK.xml`` (SUMO
 every light's state at every step), ``decisions_seedK.csv`` (time, light, action of each decision)
 and ``record_seedK.json`` (the network file, each controlled light's links, the step length).
 """
+
 from __future__ import annotations
 
 import csv
@@ -16,7 +17,9 @@ from typing import Any
 def record_args(workdir: Path, seed: int) -> list[str]:
     """SUMO options that write the episode's vehicles and light states into ``workdir``."""
     add = workdir / f"record_seed{seed}.add.xml"
-    add.write_text(f'<additional>\n  <timedEvent type="SaveTLSStates" dest="{workdir / f"tls_seed{seed}.xml"}"/>\n</additional>\n')
+    add.write_text(
+        f'<additional>\n  <timedEvent type="SaveTLSStates" dest="{workdir / f"tls_seed{seed}.xml"}"/>\n</additional>\n'
+    )
     return ["--fcd-output", str(workdir / f"fcd_seed{seed}.xml"), "--additional-files", str(add)]
 
 
@@ -35,10 +38,21 @@ class DecisionLog:
             writer = csv.writer(fh)
             writer.writerow(("time", "light", "action"))
             writer.writerows((f"{t:g}", light, a) for t, light, a in self.rows)
-        links = {t: [(i, pairs[0][0]) for i, pairs in sorted(env.topology.lights[t].links.items())] for t in env.controlled}
-        meta = {"net_file": str(Path(env.scenario.net_file).resolve()), "links": links, "seed": self.seed,
-                "step_length": env.sim_params.step_length, "controller": controller, "begin": env.sim.begin, "end": env.sim.end,
-                "fcd": f"fcd_seed{self.seed}.xml", "tls": f"tls_seed{self.seed}.xml", "decisions": f"decisions_seed{self.seed}.csv"}
+        links = {
+            t: [(i, pairs[0][0]) for i, pairs in sorted(env.topology.lights[t].links.items())] for t in env.controlled
+        }
+        meta = {
+            "net_file": str(Path(env.scenario.net_file).resolve()),
+            "links": links,
+            "seed": self.seed,
+            "step_length": env.sim_params.step_length,
+            "controller": controller,
+            "begin": env.sim.begin,
+            "end": env.sim.end,
+            "fcd": f"fcd_seed{self.seed}.xml",
+            "tls": f"tls_seed{self.seed}.xml",
+            "decisions": f"decisions_seed{self.seed}.csv",
+        }
         path = self.workdir / f"record_seed{self.seed}.json"
         path.write_text(json.dumps(meta, indent=1))
         return path

@@ -5,6 +5,7 @@ Every cell is evaluated on the same held-out seeds (100..104 by default) with RE
 (``resco_delay``). Results go to a JSON file after every cell, so a stopped run resumes where it
 was (finished cells are skipped) and nothing measured is lost.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,13 +14,18 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from flowlights.evaluation.checkpoint_selection import VALIDATION_SEED, check_validation_seeds, run_checkpoints, select_checkpoint
-from flowlights.training.checkpoints import checkpoint_path
-from flowlights.evaluation.evaluate import evaluate
 from flowlights.errors import ConfigError
+from flowlights.evaluation.checkpoint_selection import (
+    VALIDATION_SEED,
+    check_validation_seeds,
+    run_checkpoints,
+    select_checkpoint,
+)
+from flowlights.evaluation.evaluate import evaluate
 from flowlights.evaluation.learning_report import training_minutes
 from flowlights.evaluation.resco_reference import LEARNERS, OUR_NAME, PUBLISHED, best_learner
 from flowlights.networks.network_file import resco_dir
+from flowlights.training.checkpoints import checkpoint_path
 
 BASELINES = ("max_pressure", "greedy", "program", "fixed")
 # RESCO has no actuated; under our safe protocols it is the bar to beat (max_pressure_gap: max-pressure with its gap-out)
@@ -32,9 +38,18 @@ EVAL_SEED, EVAL_EPISODES = 100, 5
 TRAINING_SETUP: dict[str, Any] = {
     "algorithm": "PPO",
     "policies": "shared",
-    "env": {"observation": ["phase", "min_green", "zone_approach", "zone_queue"], "reward": "zone_queue",
-            "pad_observations": True},
-    "training": {"lr": 5e-4, "gamma": 0.95, "train_batch_size_per_learner": 2000, "minibatch_size": 1000, "num_epochs": 5},
+    "env": {
+        "observation": ["phase", "min_green", "zone_approach", "zone_queue"],
+        "reward": "zone_queue",
+        "pad_observations": True,
+    },
+    "training": {
+        "lr": 5e-4,
+        "gamma": 0.95,
+        "train_batch_size_per_learner": 2000,
+        "minibatch_size": 1000,
+        "num_epochs": 5,
+    },
 }
 
 # Where the common setup failed, the one tried instead (docs/results.md has every set-up tried and what it gave).
@@ -45,9 +60,15 @@ TRAINING_SETUP: dict[str, Any] = {
 # (174.29 s; RESCO's MAXPRESSURE 136.72). Its greedy policy still changes green at almost every decision, but a
 # cost on each change (change_cost 2) made it worse: it switched too little and the network locked up (778.49 s).
 SCENARIO_SETUPS: dict[str, dict[str, Any]] = {
-    "ingolstadt21": {**TRAINING_SETUP, "env": {
-        **TRAINING_SETUP["env"], "action_mode": "switch", "reward": "zone_queue_held",
-        "observation": ["phase", "time_in_phase", "zone_approach", "zone_queue", "held_back", "neighbours"]}},
+    "ingolstadt21": {
+        **TRAINING_SETUP,
+        "env": {
+            **TRAINING_SETUP["env"],
+            "action_mode": "switch",
+            "reward": "zone_queue_held",
+            "observation": ["phase", "time_in_phase", "zone_approach", "zone_queue", "held_back", "neighbours"],
+        },
+    },
 }
 
 
@@ -59,8 +80,10 @@ def changed_setup(setup: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
     merged key by key, ``algorithm`` and ``policies`` replaced; ``setup`` itself is left as it is."""
     unknown = sorted(set(changes) - set(SETUP_KEYS))
     if unknown:
-        raise ConfigError(f"set-up changes: unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(SETUP_KEYS)} "
-                          '(e.g. {"env": {"reward": "zone_queue_held"}, "training": {"lr": 1e-4}}).')
+        raise ConfigError(
+            f"set-up changes: unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(SETUP_KEYS)} "
+            '(e.g. {"env": {"reward": "zone_queue_held"}, "training": {"lr": 1e-4}}).'
+        )
     out = dict(setup)
     for key, value in changes.items():
         if key in ("env", "training"):
@@ -72,8 +95,14 @@ def changed_setup(setup: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
     return out
 
 
-def setup_for(scenario: str, setup: Optional[dict[str, Any]] = None, imitate: Optional[str] = None,
-              changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0, select_episodes: int = 0) -> dict[str, Any]:
+def setup_for(
+    scenario: str,
+    setup: Optional[dict[str, Any]] = None,
+    imitate: Optional[str] = None,
+    changes: Optional[dict[str, Any]] = None,
+    imitate_rounds: int = 0,
+    select_episodes: int = 0,
+) -> dict[str, Any]:
     """The training setup for ``scenario``: ``setup`` when given, else its own (SCENARIO_SETUPS) or the common one;
     ``changes``: applied over it (``changed_setup``); ``imitate``: the policy starts as a copy of that controller
     (``flowlights train --imitate``), refined by ``imitate_rounds`` DAgger rounds (``--imitate-rounds``);
@@ -88,14 +117,22 @@ def setup_for(scenario: str, setup: Optional[dict[str, Any]] = None, imitate: Op
 def same_training(earlier: Optional[dict[str, Any]], setup: dict[str, Any]) -> bool:
     """Whether a run trained with the set-up ``earlier`` is a run of ``setup``: they differ at most in how its
     checkpoint is chosen, which happens after training."""
+
     def trained_by(s: Optional[dict[str, Any]]) -> dict[str, Any]:
         return {k: v for k, v in (s or {}).items() if k != "select_episodes"}
+
     return trained_by(earlier) == trained_by(as_json(setup))
 
 
-def check_setups(scenarios: Sequence[str], protocol: str, setup: Optional[dict[str, Any]] = None,
-                 imitate: Optional[str] = None, changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0,
-                 select_episodes: int = 0) -> None:
+def check_setups(
+    scenarios: Sequence[str],
+    protocol: str,
+    setup: Optional[dict[str, Any]] = None,
+    imitate: Optional[str] = None,
+    changes: Optional[dict[str, Any]] = None,
+    imitate_rounds: int = 0,
+    select_episodes: int = 0,
+) -> None:
     """Fail before any training, naming the scenario, when its set-up cannot be trained: an unknown reward or
     observation or env setting, or ``imitate`` no controller or one deciding unlike the trained policy (e.g. a
     green-choosing controller for a keep/switch set-up), or ``imitate_rounds`` without ``imitate`` (TrainSettings'
@@ -146,25 +183,47 @@ def save_entry(results: dict[str, Any], scenario: str, path: Path) -> None:
 
 def _delay_summary(report: dict[str, Any]) -> dict[str, Any]:
     episodes = [e["resco_delay"] for e in report["episodes"]]
-    return {"resco_delay": {"mean": statistics.fmean(episodes), "std": statistics.pstdev(episodes)},
-            "episodes": episodes, "seeds": [e["seed"] for e in report["episodes"]], "protocol": report["protocol"]}
+    return {
+        "resco_delay": {"mean": statistics.fmean(episodes), "std": statistics.pstdev(episodes)},
+        "episodes": episodes,
+        "seeds": [e["seed"] for e in report["episodes"]],
+        "protocol": report["protocol"],
+    }
 
 
-def policy_cell(policy: str | Path, out: Path, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES,
-                backend: str = "libsumo") -> dict[str, Any]:
+def policy_cell(
+    policy: str | Path, out: Path, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES, backend: str = "libsumo"
+) -> dict[str, Any]:
     """A trained policy (a run folder: its last checkpoint, or a checkpoint folder) on the evaluation seeds, on its
     own scenario: mean resco_delay."""
     from flowlights.training.trained_policy import TrainedPolicy
 
-    return _delay_summary(evaluate(None, TrainedPolicy(policy), episodes=episodes, seed=seed, progress=False, out=out,
-                                   backend=backend))
+    return _delay_summary(
+        evaluate(None, TrainedPolicy(policy), episodes=episodes, seed=seed, progress=False, out=out, backend=backend)
+    )
 
 
-def baseline_cell(scenario: str, controller: str, protocol: str, runs: Path, backend: str = "libsumo",
-                  seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES) -> dict[str, Any]:
+def baseline_cell(
+    scenario: str,
+    controller: str,
+    protocol: str,
+    runs: Path,
+    backend: str = "libsumo",
+    seed: int = EVAL_SEED,
+    episodes: int = EVAL_EPISODES,
+) -> dict[str, Any]:
     """One of our baselines on a RESCO scenario: mean resco_delay over the evaluation seeds."""
-    report = evaluate(str(resco_dir() / scenario), controller, episodes=episodes, seed=seed, progress=False,
-                      out=runs / scenario / protocol / controller, protocol=protocol, time_to_teleport=-1, backend=backend)
+    report = evaluate(
+        str(resco_dir() / scenario),
+        controller,
+        episodes=episodes,
+        seed=seed,
+        progress=False,
+        out=runs / scenario / protocol / controller,
+        protocol=protocol,
+        time_to_teleport=-1,
+        backend=backend,
+    )
     return _delay_summary(report)
 
 
@@ -172,17 +231,35 @@ def training_experiment(scenario: str, protocol: str, setup: dict[str, Any]) -> 
     """The experiment trained on ``scenario``: ``setup`` on the RESCO scenario under ``protocol``."""
     from flowlights.training.experiment import experiment_from_dict
 
-    return experiment_from_dict({
-        "exp_tag": f"resco_{protocol}_{scenario}", "env_name": "TrafficLightEnv", "network": "NetworkFile",
-        "simulator": "libsumo", "protocol": protocol,
-        "sim": {"time_to_teleport": -1}, "env": dict(setup["env"]), "net": {"scenario": f"resco:{scenario}"},
-        "policies": setup["policies"], "training": dict(setup["training"]),
-    }, f"resco benchmark {scenario}")
+    return experiment_from_dict(
+        {
+            "exp_tag": f"resco_{protocol}_{scenario}",
+            "env_name": "TrafficLightEnv",
+            "network": "NetworkFile",
+            "simulator": "libsumo",
+            "protocol": protocol,
+            "sim": {"time_to_teleport": -1},
+            "env": dict(setup["env"]),
+            "net": {"scenario": f"resco:{scenario}"},
+            "policies": setup["policies"],
+            "training": dict(setup["training"]),
+        },
+        f"resco benchmark {scenario}",
+    )
 
 
-def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: float, runs: Path, setup: dict[str, Any],
-                 num_env_runners: int = 2, seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES,
-                 resume: Optional[Path] = None) -> dict[str, Any]:
+def trained_cell(
+    scenario: str,
+    protocol: str,
+    training_seed: int,
+    minutes: float,
+    runs: Path,
+    setup: dict[str, Any],
+    num_env_runners: int = 2,
+    seed: int = EVAL_SEED,
+    episodes: int = EVAL_EPISODES,
+    resume: Optional[Path] = None,
+) -> dict[str, Any]:
     """Train for ``minutes`` with ``training_seed`` (``resume``: continue that stopped run up to ``minutes`` in
     all), then evaluate the greedy policy on the evaluation seeds (``held_out_cell``)."""
     from flowlights.training.train import TrainSettings, last_progress, train
@@ -190,30 +267,52 @@ def trained_cell(scenario: str, protocol: str, training_seed: int, minutes: floa
     experiment = None if resume else training_experiment(scenario, protocol, setup)
     left = minutes - (training_minutes(resume) if resume else 0.0)
     if left <= 0:
-        raise ConfigError(f"{resume} has trained {training_minutes(resume):.1f} min already; the budget is {minutes:g}.")
-    run_dir = train(experiment, TrainSettings(minutes=left, seed=training_seed, num_env_runners=num_env_runners,
-                                              checkpoint_freq=25, algorithm=setup["algorithm"], imitate=setup.get("imitate"),
-                                              imitate_rounds=setup.get("imitate_rounds", 0)),
-                    out=runs / scenario / protocol / f"trained_seed{training_seed}", resume=resume)
+        raise ConfigError(
+            f"{resume} has trained {training_minutes(resume):.1f} min already; the budget is {minutes:g}."
+        )
+    run_dir = train(
+        experiment,
+        TrainSettings(
+            minutes=left,
+            seed=training_seed,
+            num_env_runners=num_env_runners,
+            checkpoint_freq=25,
+            algorithm=setup["algorithm"],
+            imitate=setup.get("imitate"),
+            imitate_rounds=setup.get("imitate_rounds", 0),
+        ),
+        out=runs / scenario / protocol / f"trained_seed{training_seed}",
+        resume=resume,
+    )
     last = last_progress(run_dir)
-    cell = {"training_seed": training_seed, "training_minutes": round(training_minutes(run_dir), 1),
-            "env_steps": int(last["env_steps"]), "run": str(run_dir)}
+    cell = {
+        "training_seed": training_seed,
+        "training_minutes": round(training_minutes(run_dir), 1),
+        "env_steps": int(last["env_steps"]),
+        "run": str(run_dir),
+    }
     return held_out_cell(cell, setup, seed, episodes)
 
 
 SUMMARY_KEYS = ("resco_delay", "episodes", "seeds", "protocol")  # what _delay_summary gives
 
 
-def held_out_cell(cell: dict[str, Any], setup: dict[str, Any], seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES,
-                  log: Any = None) -> dict[str, Any]:
+def held_out_cell(
+    cell: dict[str, Any], setup: dict[str, Any], seed: int = EVAL_SEED, episodes: int = EVAL_EPISODES, log: Any = None
+) -> dict[str, Any]:
     """A finished run's cell (``cell["run"]``) under ``setup``, measuring on the held-out seeds only what it lacks:
     its last checkpoint; the copy it began from when the set-up imitates (``copy_cell``); and with ``select_episodes``
     the checkpoint chosen on validation seeds (``select_checkpoint``), which is then the cell's figure, the last
     checkpoint's kept beside it as ``last_checkpoint``."""
     run = Path(cell["run"])
-    last = cell.get("last_checkpoint") or ({k: cell[k] for k in SUMMARY_KEYS} if "resco_delay" in cell
-                                           else policy_cell(run, run / "evaluation", seed, episodes))
-    out = {k: v for k, v in cell.items() if k not in ("checkpoint", "last_checkpoint")} | last | {"setup": as_json(setup)}
+    last = cell.get("last_checkpoint") or (
+        {k: cell[k] for k in SUMMARY_KEYS}
+        if "resco_delay" in cell
+        else policy_cell(run, run / "evaluation", seed, episodes)
+    )
+    out = (
+        {k: v for k, v in cell.items() if k not in ("checkpoint", "last_checkpoint")} | last | {"setup": as_json(setup)}
+    )
     if setup.get("imitate") and "copy" not in out:
         out["copy"] = copy_cell(run, seed, episodes)
     if not setup.get("select_episodes"):
@@ -236,7 +335,9 @@ def copy_cell(run: str | Path, seed: int = EVAL_SEED, episodes: int = EVAL_EPISO
     yet) on the evaluation seeds — beside the trained policy it shows what PPO added to the copy, or took away."""
     start = checkpoint_path(Path(run), 0)
     if not start.is_dir():
-        raise ConfigError(f"{start} is missing: a warm-started run keeps its copy there (was {run} trained with --imitate?).")
+        raise ConfigError(
+            f"{start} is missing: a warm-started run keeps its copy there (was {run} trained with --imitate?)."
+        )
     return policy_cell(start, Path(run) / "evaluation_copy", seed, episodes)
 
 
@@ -245,7 +346,9 @@ def as_json(setup: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(setup))
 
 
-def with_seed(per_seed: Sequence[dict[str, Any]], cell: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def with_seed(
+    per_seed: Sequence[dict[str, Any]], cell: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The training seeds' cells once ``cell`` is in, and those it displaces (its seed trained before, and every seed
     trained with another set-up — a mean over training seeds is over one set-up), for ``trained_earlier``."""
     moved = [c for c in per_seed if c["training_seed"] == cell["training_seed"] or c.get("setup") != cell["setup"]]
@@ -260,7 +363,9 @@ def trained_elsewhere(entry: dict[str, Any], runs: Path) -> Optional[dict[str, A
         return None
     per_seed = []
     for cell in trained["per_seed"]:
-        policy = checkpoint_path(Path(cell["run"]), cell["checkpoint"]["selected"]) if "checkpoint" in cell else cell["run"]
+        policy = (
+            checkpoint_path(Path(cell["run"]), cell["checkpoint"]["selected"]) if "checkpoint" in cell else cell["run"]
+        )
         per_seed.append({**cell, **policy_cell(policy, runs / f"trained_seed{cell['training_seed']}", backend="traci")})
     return {**trained, "resco_delay": _over_training_seeds(per_seed), "per_seed": per_seed}
 
@@ -288,22 +393,40 @@ def other_settings(setup: dict[str, Any]) -> dict[str, Any]:
 
 def trained_summary(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any]) -> dict[str, Any]:
     """The trained entry: the delay over training seeds (``_over_training_seeds``) and how they were trained."""
-    return {"resco_delay": _over_training_seeds(per_seed), "algorithm": setup["algorithm"],
-            "policies": setup["policies"], "observation": setup["env"]["observation"], "reward": setup["env"]["reward"],
-            "action_mode": setup["env"].get("action_mode", "phase"), "change_cost": setup["env"].get("change_cost", 0.0),
-            "imitate": setup.get("imitate"), "imitate_rounds": setup.get("imitate_rounds", 0),
-            **({"copy": _over_training_seeds([c["copy"] for c in per_seed])} if all("copy" in c for c in per_seed) else {}),
-            **({"selection": {"episodes": setup["select_episodes"], "seeds": per_seed[0]["checkpoint"]["seeds"],
-                              "selected": [c["checkpoint"]["selected"] for c in per_seed],
-                              "last_checkpoint": _over_training_seeds([c["last_checkpoint"] for c in per_seed])}}
-               if setup.get("select_episodes") and all("checkpoint" in c for c in per_seed) else {}),
-            "other_settings": other_settings(setup),
-            "training_minutes": [c["training_minutes"] for c in per_seed], "env_steps": [c["env_steps"] for c in per_seed],
-            "training_seeds": [c["training_seed"] for c in per_seed], "per_seed": list(per_seed)}
+    return {
+        "resco_delay": _over_training_seeds(per_seed),
+        "algorithm": setup["algorithm"],
+        "policies": setup["policies"],
+        "observation": setup["env"]["observation"],
+        "reward": setup["env"]["reward"],
+        "action_mode": setup["env"].get("action_mode", "phase"),
+        "change_cost": setup["env"].get("change_cost", 0.0),
+        "imitate": setup.get("imitate"),
+        "imitate_rounds": setup.get("imitate_rounds", 0),
+        **({"copy": _over_training_seeds([c["copy"] for c in per_seed])} if all("copy" in c for c in per_seed) else {}),
+        **(
+            {
+                "selection": {
+                    "episodes": setup["select_episodes"],
+                    "seeds": per_seed[0]["checkpoint"]["seeds"],
+                    "selected": [c["checkpoint"]["selected"] for c in per_seed],
+                    "last_checkpoint": _over_training_seeds([c["last_checkpoint"] for c in per_seed]),
+                }
+            }
+            if setup.get("select_episodes") and all("checkpoint" in c for c in per_seed)
+            else {}
+        ),
+        "other_settings": other_settings(setup),
+        "training_minutes": [c["training_minutes"] for c in per_seed],
+        "env_steps": [c["env_steps"] for c in per_seed],
+        "training_seeds": [c["training_seed"] for c in per_seed],
+        "per_seed": list(per_seed),
+    }
 
 
-def measured_again(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any],
-                   log: Any = print) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def measured_again(
+    per_seed: Sequence[dict[str, Any]], setup: dict[str, Any], log: Any = print
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The training seeds' cells, those whose run was trained as ``setup`` trains (``same_training``) but measured
     otherwise — their copy not evaluated, or their checkpoint chosen otherwise — measured again (``held_out_cell``;
     no training), and the cells so replaced whose figure changed (for ``trained_earlier``: nothing measured is
@@ -311,8 +434,11 @@ def measured_again(per_seed: Sequence[dict[str, Any]], setup: dict[str, Any],
     out, replaced = [], []
     for cell in per_seed:
         lacks_copy = setup.get("imitate") and "copy" not in cell
-        if same_training(cell.get("setup"), setup) and (lacks_copy or cell.get("setup") != as_json(setup)) \
-                and Path(cell["run"]).is_dir():
+        if (
+            same_training(cell.get("setup"), setup)
+            and (lacks_copy or cell.get("setup") != as_json(setup))
+            and Path(cell["run"]).is_dir()
+        ):
             log(f"  seed {cell['training_seed']}: measuring {cell['run']} again (no training)")
             again = held_out_cell(cell, setup, log=log)
             replaced += [cell] if again["resco_delay"] != cell["resco_delay"] else []
@@ -326,13 +452,25 @@ def baselines_for(protocol: str) -> tuple[str, ...]:
     return BASELINES if protocol == "resco" else SAFE_BASELINES
 
 
-def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, runs: Path,
-                  baselines: Optional[Sequence[str]] = None, minutes: Optional[float] = None, seeds: Sequence[int] = (0,),
-                  setup: Optional[dict[str, Any]] = None, num_env_runners: int = 2, log: Any = print,
-                  other_sumo: Optional[str] = None, retrain: bool = False,
-                  resume: Optional[Path] = None, imitate: Optional[str] = None,
-                  changes: Optional[dict[str, Any]] = None, imitate_rounds: int = 0,
-                  select_episodes: int = 0) -> dict[str, Any]:
+def run_benchmark(
+    scenarios: Sequence[str],
+    protocol: str,
+    results_path: Path,
+    runs: Path,
+    baselines: Optional[Sequence[str]] = None,
+    minutes: Optional[float] = None,
+    seeds: Sequence[int] = (0,),
+    setup: Optional[dict[str, Any]] = None,
+    num_env_runners: int = 2,
+    log: Any = print,
+    other_sumo: Optional[str] = None,
+    retrain: bool = False,
+    resume: Optional[Path] = None,
+    imitate: Optional[str] = None,
+    changes: Optional[dict[str, Any]] = None,
+    imitate_rounds: int = 0,
+    select_episodes: int = 0,
+) -> dict[str, Any]:
     """Run every missing cell (baselines, then a training per seed when ``minutes`` is given), saving after each.
 
     ``retrain``: train the given seeds again even where they have a result (e.g. with a larger budget); the earlier
@@ -364,19 +502,29 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
         for controller in baselines:
             if controller in cells:
                 continue
-            cells[controller] = baseline_cell(scenario, controller, protocol, runs / (other_sumo or "").replace(" ", "_"),
-                                              backend="traci" if other_sumo else "libsumo")
+            cells[controller] = baseline_cell(
+                scenario,
+                controller,
+                protocol,
+                runs / (other_sumo or "").replace(" ", "_"),
+                backend="traci" if other_sumo else "libsumo",
+            )
             save_entry(results, scenario, results_path)
-            log(f"{scenario:13s} {controller:13s} resco_delay {cells[controller]['resco_delay']['mean']:8.2f} "
-                f"{other_sumo or ''} ({time.time() - started:.0f} s)")
+            log(
+                f"{scenario:13s} {controller:13s} resco_delay {cells[controller]['resco_delay']['mean']:8.2f} "
+                f"{other_sumo or ''} ({time.time() - started:.0f} s)"
+            )
         if other_sumo:
             done = cells.get("trained", {}).get("per_seed", [])
             if [c["run"] for c in done] != [c["run"] for c in entry.get("trained", {}).get("per_seed", [])] and (
-                    there := trained_elsewhere(entry, runs / other_sumo.replace(" ", "_") / scenario)):
+                there := trained_elsewhere(entry, runs / other_sumo.replace(" ", "_") / scenario)
+            ):
                 cells["trained"] = there
                 save_entry(results, scenario, results_path)
-                log(f"{scenario:13s} trained        resco_delay {there['resco_delay']['mean']:8.2f} {other_sumo} "
-                    f"({time.time() - started:.0f} s)")
+                log(
+                    f"{scenario:13s} trained        resco_delay {there['resco_delay']['mean']:8.2f} {other_sumo} "
+                    f"({time.time() - started:.0f} s)"
+                )
             continue
         if minutes is None:
             continue
@@ -388,8 +536,10 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
             entry.setdefault("trained_earlier", []).extend(replaced)
             entry["trained"] = trained_summary(per_seed, own_setup)
             save_entry(results, scenario, results_path)
-            log(f"{scenario:13s} trained (seeds {[c['training_seed'] for c in per_seed]}) measured again without training: "
-                f"resco_delay {entry['trained']['resco_delay']['mean']:8.2f}")
+            log(
+                f"{scenario:13s} trained (seeds {[c['training_seed'] for c in per_seed]}) measured again without training: "
+                f"resco_delay {entry['trained']['resco_delay']['mean']:8.2f}"
+            )
         for seed in seeds:
             before = next((cell for cell in per_seed if cell["training_seed"] == seed), None)
             if before is not None and before.get("setup") == as_json(own_setup) and not retrain:
@@ -398,13 +548,17 @@ def run_benchmark(scenarios: Sequence[str], protocol: str, results_path: Path, r
             cell = trained_cell(scenario, protocol, seed, minutes, runs, own_setup, num_env_runners, resume=resume)
             per_seed, moved = with_seed(per_seed, cell)
             if any(c["training_seed"] != seed for c in moved):
-                log(f"{scenario:13s} seeds {sorted({c['training_seed'] for c in moved} - {seed})} were trained with another "
-                    "set-up: moved to trained_earlier (train them again to average them with this one)")
+                log(
+                    f"{scenario:13s} seeds {sorted({c['training_seed'] for c in moved} - {seed})} were trained with another "
+                    "set-up: moved to trained_earlier (train them again to average them with this one)"
+                )
             entry.setdefault("trained_earlier", []).extend(moved)
             entry["trained"] = trained_summary(per_seed, own_setup)
             save_entry(results, scenario, results_path)
-            log(f"{scenario:13s} trained (seed {seed}) resco_delay {per_seed[-1]['resco_delay']['mean']:8.2f} "
-                f"({time.time() - started:.0f} s)")
+            log(
+                f"{scenario:13s} trained (seed {seed}) resco_delay {per_seed[-1]['resco_delay']['mean']:8.2f} "
+                f"({time.time() - started:.0f} s)"
+            )
     return results
 
 
@@ -420,10 +574,13 @@ def _versus(ours: Optional[float], reference: float) -> str:
 def baselines_table(results: dict[str, Any], protocol: str, other_sumo: Optional[str] = None) -> str:
     """Our baselines beside RESCO's published ones (same delay definition); ``other_sumo``: the cells run
     on that SUMO installation instead of ours."""
-    lines = [f"Protocol `{protocol}`; {other_sumo or 'SUMO 1.28 (ours)'}; resco_delay in s, mean ± std over evaluation seeds "
-             f"{EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1}; RESCO: mean of its recorded episodes.", "",
-             "| scenario | our greedy | RESCO MAXWAVE | diff | our max_pressure | RESCO MAXPRESSURE | diff | our program | RESCO FIXED | diff |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Protocol `{protocol}`; {other_sumo or 'SUMO 1.28 (ours)'}; resco_delay in s, mean ± std over evaluation seeds "
+        f"{EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1}; RESCO: mean of its recorded episodes.",
+        "",
+        "| scenario | our greedy | RESCO MAXWAVE | diff | our max_pressure | RESCO MAXPRESSURE | diff | our program | RESCO FIXED | diff |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for scenario, full in results.items():
         entry = full.get(other_sumo, {}) if other_sumo else full
         if other_sumo and not entry:
@@ -433,7 +590,11 @@ def baselines_table(results: dict[str, Any], protocol: str, other_sumo: Optional
             ours = entry.get(OUR_NAME[resco_name])
             ref = PUBLISHED[scenario].get(resco_name)
             mean = ours["resco_delay"]["mean"] if ours else None
-            cells += [_cell(entry, OUR_NAME[resco_name]), f"{ref:.2f}" if ref else "–", _versus(mean, ref) if ref else "–"]
+            cells += [
+                _cell(entry, OUR_NAME[resco_name]),
+                f"{ref:.2f}" if ref else "–",
+                _versus(mean, ref) if ref else "–",
+            ]
         lines.append(f"| {scenario} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -445,12 +606,15 @@ def learned_table(results: dict[str, Any], protocol: str, other_sumo: Optional[s
     ../shared/scenarios/resco/README.md and by RESCO's own run names (resco_reference.py says why we follow the latter);
     beating both holds whichever reading is right."""
     where = f"evaluated on {other_sumo} through TraCI (trained on SUMO 1.28)" if other_sumo else "SUMO 1.28"
-    lines = [f"Protocol `{protocol}`; {where}; resco_delay in s. Ours: greedy policy, mean ± std over evaluation seeds "
-             f"{EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1} (mean over training seeds where several). RESCO's learners: "
-             "their best episode.", "",
-             "| scenario | ours trained | training | RESCO MAXPRESSURE | beats it | RESCO MAXWAVE | beats it | RESCO best learner "
-             "| beats it | our max_pressure | our greedy |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Protocol `{protocol}`; {where}; resco_delay in s. Ours: greedy policy, mean ± std over evaluation seeds "
+        f"{EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1} (mean over training seeds where several). RESCO's learners: "
+        "their best episode.",
+        "",
+        "| scenario | ours trained | training | RESCO MAXPRESSURE | beats it | RESCO MAXWAVE | beats it | RESCO best learner "
+        "| beats it | our max_pressure | our greedy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for scenario, full in results.items():
         entry = full.get(other_sumo, {}) if other_sumo else full
         if other_sumo and "trained" not in entry:
@@ -459,11 +623,13 @@ def learned_table(results: dict[str, Any], protocol: str, other_sumo: Optional[s
         name, best = best_learner(scenario)
         mean = trained["resco_delay"]["mean"] if trained else None
         bars = ((PUBLISHED[scenario]["MAXPRESSURE"], ""), (PUBLISHED[scenario]["MAXWAVE"], ""), (best, f" ({name})"))
-        beats = " | ".join(f"{bar:.2f}{label} | {'–' if mean is None else 'yes' if mean < bar else 'no'}"
-                           for bar, label in bars)
+        beats = " | ".join(
+            f"{bar:.2f}{label} | {'–' if mean is None else 'yes' if mean < bar else 'no'}" for bar, label in bars
+        )
         trained_cells = f"{_cell(entry, 'trained')} | {_training(trained)}" if trained else "– | –"
-        lines.append(f"| {scenario} | {trained_cells} | {beats} | {_cell(entry, 'max_pressure')} | "
-                     f"{_cell(entry, 'greedy')} |")
+        lines.append(
+            f"| {scenario} | {trained_cells} | {beats} | {_cell(entry, 'max_pressure')} | {_cell(entry, 'greedy')} |"
+        )
     return "\n".join(lines)
 
 
@@ -475,39 +641,69 @@ def _training(trained: dict[str, Any]) -> str:
     switch += f" (the copy alone: {trained['copy']['mean']:.2f})" if trained.get("copy") else ""
     if chosen := trained.get("selection"):
         seeds = chosen["seeds"]
-        switch += (f", checkpoint chosen on validation seeds {seeds[0]}..{seeds[-1]}: {', '.join(chosen['selected'])} "
-                   f"(the last one: {chosen['last_checkpoint']['mean']:.2f})")
+        switch += (
+            f", checkpoint chosen on validation seeds {seeds[0]}..{seeds[-1]}: {', '.join(chosen['selected'])} "
+            f"(the last one: {chosen['last_checkpoint']['mean']:.2f})"
+        )
     if trained.get("reward", TRAINING_SETUP["env"]["reward"]) != TRAINING_SETUP["env"]["reward"]:
         switch += f", {trained['reward']} reward"
     seen = [name for name in trained.get("observation", ()) if name not in TRAINING_SETUP["env"]["observation"]]
     switch += f", + {' + '.join(seen)} observed" if seen else ""
-    switch += "".join(f", {key} {value:g}" if isinstance(value, float) else f", {key} {value}"
-                      for key, value in trained.get("other_settings", {}).items())
-    return (f"{trained['algorithm']} {trained['policies']}{switch}, {len(trained['training_seeds'])} seed(s), "
-            f"{statistics.fmean(trained['training_minutes']):.0f} min, {statistics.fmean(trained['env_steps']):.0f} steps")
+    switch += "".join(
+        f", {key} {value:g}" if isinstance(value, float) else f", {key} {value}"
+        for key, value in trained.get("other_settings", {}).items()
+    )
+    return (
+        f"{trained['algorithm']} {trained['policies']}{switch}, {len(trained['training_seeds'])} seed(s), "
+        f"{statistics.fmean(trained['training_minutes']):.0f} min, {statistics.fmean(trained['env_steps']):.0f} steps"
+    )
 
 
 def learned_vs_ours_table(results: dict[str, Any], protocol: str) -> str:
     """Our trained policies beside our own baselines under one of our protocols (RESCO published nothing under
     it): does the learner beat max_pressure and actuated?"""
-    lines = [f"Protocol `{protocol}`; resco_delay in s; greedy trained policy and baselines, mean ± std over evaluation "
-             f"seeds {EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1} (trained: mean over training seeds where several).", "",
-             "| scenario | ours trained | training | our max_pressure | beats it | our actuated | beats it | our greedy | "
-             "our max_pressure_gap | our program | our fixed |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Protocol `{protocol}`; resco_delay in s; greedy trained policy and baselines, mean ± std over evaluation "
+        f"seeds {EVAL_SEED}..{EVAL_SEED + EVAL_EPISODES - 1} (trained: mean over training seeds where several).",
+        "",
+        "| scenario | ours trained | training | our max_pressure | beats it | our actuated | beats it | our greedy | "
+        "our max_pressure_gap | our program | our fixed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for scenario, entry in results.items():
         trained = entry.get("trained")
         mean = trained["resco_delay"]["mean"] if trained else None
         beats = []
         for name in ("max_pressure", "actuated"):
             cell = entry.get(name)
-            beats += [_cell(entry, name), "–" if mean is None or cell is None
-                      else ("yes" if mean < cell["resco_delay"]["mean"] else "no")]
-        lines.append(f"| {scenario} | {_cell(entry, 'trained')} | {_training(trained) if trained else '–'} | "
-                     + " | ".join(beats) + f" | {_cell(entry, 'greedy')} | {_cell(entry, 'max_pressure_gap')} | {_cell(entry, 'program')} | "
-                     f"{_cell(entry, 'fixed')} |")
+            beats += [
+                _cell(entry, name),
+                "–" if mean is None or cell is None else ("yes" if mean < cell["resco_delay"]["mean"] else "no"),
+            ]
+        lines.append(
+            f"| {scenario} | {_cell(entry, 'trained')} | {_training(trained) if trained else '–'} | "
+            + " | ".join(beats)
+            + f" | {_cell(entry, 'greedy')} | {_cell(entry, 'max_pressure_gap')} | {_cell(entry, 'program')} | "
+            f"{_cell(entry, 'fixed')} |"
+        )
     return "\n".join(lines)
 
 
-__all__ = ["BASELINES", "LEARNERS", "held_out_cell", "measured_again", "same_training", "SAFE_BASELINES", "SCENARIO_SETUPS", "TRAINING_SETUP", "baselines_for", "baselines_table",
-           "learned_table", "learned_vs_ours_table", "run_benchmark", "setup_for", "changed_setup", "check_setups"]
+__all__ = [
+    "BASELINES",
+    "LEARNERS",
+    "held_out_cell",
+    "measured_again",
+    "same_training",
+    "SAFE_BASELINES",
+    "SCENARIO_SETUPS",
+    "TRAINING_SETUP",
+    "baselines_for",
+    "baselines_table",
+    "learned_table",
+    "learned_vs_ours_table",
+    "run_benchmark",
+    "setup_for",
+    "changed_setup",
+    "check_setups",
+]

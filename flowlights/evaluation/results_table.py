@@ -1,5 +1,6 @@
 """Markdown tables of evaluation reports: one table per metric, scenarios as columns and
 controllers as rows (the layout of the RESCO paper)."""
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -7,8 +8,9 @@ from typing import Any, Sequence
 from flowlights.evaluation.episode import METRICS
 
 
-def metric_table(reports: dict[tuple[str, str], dict[str, Any]], controllers: Sequence[str], scenarios: Sequence[str],
-                 metric: str) -> str:
+def metric_table(
+    reports: dict[tuple[str, str], dict[str, Any]], controllers: Sequence[str], scenarios: Sequence[str], metric: str
+) -> str:
     """``reports[(controller, scenario)]`` -> a markdown table of ``metric`` (mean ± std)."""
     lines = ["| controller | " + " | ".join(scenarios) + " |", "|---|" + "---|" * len(scenarios)]
     for controller in controllers:
@@ -24,8 +26,9 @@ def metric_table(reports: dict[tuple[str, str], dict[str, Any]], controllers: Se
     return "\n".join(lines)
 
 
-def results_markdown(reports: dict[tuple[str, str], dict[str, Any]], controllers: Sequence[str],
-                     scenarios: Sequence[str], preamble: str) -> str:
+def results_markdown(
+    reports: dict[tuple[str, str], dict[str, Any]], controllers: Sequence[str], scenarios: Sequence[str], preamble: str
+) -> str:
     parts = [preamble.rstrip(), ""]
     for metric in METRICS:
         parts += [f"### {metric}", "", metric_table(reports, controllers, scenarios, metric), ""]

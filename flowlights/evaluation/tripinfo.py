@@ -1,4 +1,5 @@
 """Metrics computed from SUMO's tripinfo output file, the way RESCO defines delay."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -31,6 +32,8 @@ def pedestrian_metrics(tripinfo: Path) -> dict[str, float]:
     if not people:
         return {}
     count = len(walks)
-    return {"ped_mean_wait": sum(float(w.get("waitingTime", 0)) for w in walks) / count if count else float("nan"),
-            "ped_mean_time_loss": sum(float(w.get("timeLoss", 0)) for w in walks) / count if count else float("nan"),
-            "ped_arrived": count}
+    return {
+        "ped_mean_wait": sum(float(w.get("waitingTime", 0)) for w in walks) / count if count else float("nan"),
+        "ped_mean_time_loss": sum(float(w.get("timeLoss", 0)) for w in walks) / count if count else float("nan"),
+        "ped_arrived": count,
+    }

@@ -16,6 +16,7 @@ A signal's incoming roads are the inverses of its outgoing ones, in the same ord
 ``process_roadnet``). Flow file: ``F`` flows, each ``start end interval``, ``n``, then ``n`` road ids.
 simulator.cfg: ``key : value`` or ``key = value`` lines, ``#`` comments.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -96,8 +97,10 @@ class SimulatorConfig:
 
 def _tokens(path: Path, what: str) -> Iterator[tuple[int, list[str]]]:
     if not path.is_file():
-        raise ConfigError(f"CBEngine {what} {str(path)!r} does not exist; fix the path (in simulator.cfg: "
-                          f"{'road_file_addr' if what == 'road network' else 'vehicle_file_addr'}).")
+        raise ConfigError(
+            f"CBEngine {what} {str(path)!r} does not exist; fix the path (in simulator.cfg: "
+            f"{'road_file_addr' if what == 'road network' else 'vehicle_file_addr'})."
+        )
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         parts = line.split()
         if parts:
@@ -105,7 +108,9 @@ def _tokens(path: Path, what: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _bad(path: Path, number: int, what: str) -> ConfigError:
-    return ConfigError(f"{path}:{number}: {what} (CBEngine road network format: see flowlights.networks.cbengine_formats).")
+    return ConfigError(
+        f"{path}:{number}: {what} (CBEngine road network format: see flowlights.networks.cbengine_formats)."
+    )
 
 
 def read_roadnet(path: str | Path) -> RoadNet:
@@ -141,7 +146,11 @@ def read_roadnet(path: str | Path) -> RoadNet:
     for _ in range(count("road pairs")):
         number, parts = take()
         if len(parts) != 8:
-            raise _bad(path, number, f"a road is 'from to length speed lanes lanes_back id inverse_id', got {' '.join(parts)!r}")
+            raise _bad(
+                path,
+                number,
+                f"a road is 'from to length speed lanes lanes_back id inverse_id', got {' '.join(parts)!r}",
+            )
         try:
             a, b, n_fwd, n_bwd, rid, inv = (int(parts[i]) for i in (0, 1, 4, 5, 6, 7))
             length, speed = float(parts[2]), float(parts[3])
@@ -157,7 +166,7 @@ def read_roadnet(path: str | Path) -> RoadNet:
             lane_line, lane_parts = take()
             if len(lane_parts) != 3 * n or any(p not in ("0", "1") for p in lane_parts):
                 raise _bad(path, lane_line, f"expected {n} lanes x 3 turn flags (0/1), got {' '.join(lane_parts)!r}")
-            turns.append(tuple(tuple(int(x) for x in lane_parts[3 * i:3 * i + 3]) for i in range(n)))
+            turns.append(tuple(tuple(int(x) for x in lane_parts[3 * i : 3 * i + 3]) for i in range(n)))
         roads[rid] = Road(rid, a, b, length, speed, inv, turns[0])  # type: ignore[arg-type]
         roads[inv] = Road(inv, b, a, length, speed, rid, turns[1])  # type: ignore[arg-type]
     signals: dict[int, tuple[int, int, int, int]] = {}
@@ -242,7 +251,13 @@ def read_simulator_cfg(path: str | Path) -> SimulatorConfig:
 
     log = values.get("report_log_addr")
     return SimulatorConfig(
-        path.resolve(), locate(values["road_file_addr"]), locate(values["vehicle_file_addr"]),
-        number("start_time_epoch", 0), number("max_time_epoch", 3600),
-        Path(log) if log else None, max(1, number("report_log_rate", 10)), values.get("report_log_mode", "normal"), values,
+        path.resolve(),
+        locate(values["road_file_addr"]),
+        locate(values["vehicle_file_addr"]),
+        number("start_time_epoch", 0),
+        number("max_time_epoch", 3600),
+        Path(log) if log else None,
+        max(1, number("report_log_rate", 10)),
+        values.get("report_log_mode", "normal"),
+        values,
     )

@@ -13,6 +13,7 @@ What maps to what:
   5 road 0 straight + left, 6 road 1, 7 road 2, 8 road 3; right turns are always allowed (permissive ``g``);
 - a flow becomes one vehicle per departure (ids 0, 1, ... in departure order) on its route of edges.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
-from flowlights.networks.cbengine_formats import LEFT, RIGHT, STRAIGHT, Flow, RoadNet, SimulatorConfig, read_flows, read_roadnet
 from flowlights.errors import ConfigError
+from flowlights.networks.cbengine_formats import (
+    LEFT,
+    RIGHT,
+    STRAIGHT,
+    Flow,
+    RoadNet,
+    SimulatorConfig,
+    read_flows,
+    read_roadnet,
+)
 from flowlights.networks.flow_network import xml_element
 from flowlights.networks.generated import cache_dir
 from flowlights.networks.network_file import NetworkFile
@@ -35,10 +45,14 @@ from flowlights.sim.sumo_home import sumo_binary
 
 CONVERTER_VERSION = 3  # part of the cache key: bump when the SUMO files written change
 PHASE_MOVEMENTS: dict[int, tuple[tuple[int, int], ...]] = {  # CBEngine phase -> (incoming road slot, turn)
-    1: ((0, LEFT), (2, LEFT)), 2: ((0, STRAIGHT), (2, STRAIGHT)),
-    3: ((1, LEFT), (3, LEFT)), 4: ((1, STRAIGHT), (3, STRAIGHT)),
-    5: ((0, STRAIGHT), (0, LEFT)), 6: ((1, STRAIGHT), (1, LEFT)),
-    7: ((2, STRAIGHT), (2, LEFT)), 8: ((3, STRAIGHT), (3, LEFT)),
+    1: ((0, LEFT), (2, LEFT)),
+    2: ((0, STRAIGHT), (2, STRAIGHT)),
+    3: ((1, LEFT), (3, LEFT)),
+    4: ((1, STRAIGHT), (3, STRAIGHT)),
+    5: ((0, STRAIGHT), (0, LEFT)),
+    6: ((1, STRAIGHT), (1, LEFT)),
+    7: ((2, STRAIGHT), (2, LEFT)),
+    8: ((3, STRAIGHT), (3, LEFT)),
 }
 PHASES = tuple(PHASE_MOVEMENTS)
 
@@ -99,8 +113,7 @@ def _positions(net: RoadNet) -> dict[int, tuple[float, float]]:
     lon0 = statistics.fmean(i.lon for i in inters)
     k = math.cos(math.radians(lat0))
     raw = {i.id: ((i.lon - lon0) * 111_320.0 * k, (i.lat - lat0) * 110_540.0) for i in inters}
-    ratios = [r.length / d for r in net.roads.values()
-              if (d := math.dist(raw[r.start], raw[r.end])) > 1e-6]
+    ratios = [r.length / d for r in net.roads.values() if (d := math.dist(raw[r.start], raw[r.end])) > 1e-6]
     scale = statistics.median(ratios) if ratios else 1.0
     return {i: (x * scale, y * scale) for i, (x, y) in raw.items()}
 
@@ -118,8 +131,9 @@ class CBEngineScenario:
     @cached_property
     def vehicles(self) -> list[tuple[int, int, tuple[int, ...]]]:
         """(vehicle id, departure time, route) in departure order, as the routes file has them."""
-        trips = sorted(((t, n, f.route) for n, f in enumerate(self.flows) for t in f.departures()),
-                       key=lambda x: (x[0], x[1]))
+        trips = sorted(
+            ((t, n, f.route) for n, f in enumerate(self.flows) for t in f.departures()), key=lambda x: (x[0], x[1])
+        )
         return [(vid, t, route) for vid, (t, _, route) in enumerate(trips)]
 
     def free_flow_time(self, route: tuple[int, ...]) -> float:
@@ -138,8 +152,9 @@ def load_scenario(cfg_path: str | Path, folder: Optional[Path] = None) -> CBEngi
     config = read_simulator_cfg(cfg_path)
     roadnet = read_roadnet(config.road_file)
     flows = tuple(read_flows(config.flow_file, roadnet.roads))
-    key = hashlib.sha1(json.dumps([CONVERTER_VERSION, config.road_file.read_text(), config.flow_file.read_text()])
-                       .encode()).hexdigest()[:12]
+    key = hashlib.sha1(
+        json.dumps([CONVERTER_VERSION, config.road_file.read_text(), config.flow_file.read_text()]).encode()
+    ).hexdigest()[:12]
     folder = Path(folder) if folder else cache_dir() / "cbengine" / key
     net_file, route_file = folder / "cbengine.net.xml", folder / "cbengine.rou.xml"
     partial = CBEngineScenario(config, roadnet, flows, NetworkFile(net_file, (route_file,)), folder)
@@ -147,8 +162,9 @@ def load_scenario(cfg_path: str | Path, folder: Optional[Path] = None) -> CBEngi
         _netconvert(roadnet, signal_links_of(roadnet), folder, net_file)
     if not route_file.is_file():
         _write_routes(partial, route_file)
-    network = NetworkFile(net_file, (route_file,), begin=float(config.start_time), end=float(config.max_time),
-                          name=config.path.stem)
+    network = NetworkFile(
+        net_file, (route_file,), begin=float(config.start_time), end=float(config.max_time), name=config.path.stem
+    )
     return CBEngineScenario(config, roadnet, flows, network, folder)
 
 
@@ -157,30 +173,67 @@ def _netconvert(net: RoadNet, links: dict[int, list[Link]], folder: Path, out: P
     written in that numbering."""
     folder.mkdir(parents=True, exist_ok=True)
     pos = _positions(net)
-    nodes = [{"id": str(i), "x": f"{pos[i][0]:.2f}", "y": f"{pos[i][1]:.2f}",
-              "type": "traffic_light" if links.get(i) else "priority", "tl": str(i) if links.get(i) else None}
-             for i in net.intersections]
-    edges = [{"id": str(r.id), "from": str(r.start), "to": str(r.end), "numLanes": len(r.lanes),
-              "speed": f"{r.speed_limit:g}", "length": f"{r.length:g}"} for r in net.roads.values()]
-    connections = [{"from": str(l.from_road), "to": str(l.to_road), "fromLane": l.from_sumo_lane,
-                    "toLane": l.to_sumo_lane} for rows in links.values() for l in rows]
+    nodes = [
+        {
+            "id": str(i),
+            "x": f"{pos[i][0]:.2f}",
+            "y": f"{pos[i][1]:.2f}",
+            "type": "traffic_light" if links.get(i) else "priority",
+            "tl": str(i) if links.get(i) else None,
+        }
+        for i in net.intersections
+    ]
+    edges = [
+        {
+            "id": str(r.id),
+            "from": str(r.start),
+            "to": str(r.end),
+            "numLanes": len(r.lanes),
+            "speed": f"{r.speed_limit:g}",
+            "length": f"{r.length:g}",
+        }
+        for r in net.roads.values()
+    ]
+    connections = [
+        {"from": str(l.from_road), "to": str(l.to_road), "fromLane": l.from_sumo_lane, "toLane": l.to_sumo_lane}
+        for rows in links.values()
+        for l in rows
+    ]
     files = {k: folder / f"cbengine.{k}.xml" for k in ("nod", "edg", "con", "tll")}
     files["nod"].write_text("<nodes>\n" + "".join(xml_element("node", n) for n in nodes) + "</nodes>\n")
     files["edg"].write_text("<edges>\n" + "".join(xml_element("edge", e) for e in edges) + "</edges>\n")
-    files["con"].write_text("<connections>\n" + "".join(xml_element("connection", c) for c in connections)
-                            + "</connections>\n")
+    files["con"].write_text(
+        "<connections>\n" + "".join(xml_element("connection", c) for c in connections) + "</connections>\n"
+    )
     roads_only = folder / "cbengine.roads.net.xml"
-    _run_netconvert(folder, ["--node-files", str(files["nod"]), "--edge-files", str(files["edg"]),
-                             "--connection-files", str(files["con"]), "--offset.disable-normalization", "true",
-                             "--output-file", str(roads_only)])
+    _run_netconvert(
+        folder,
+        [
+            "--node-files",
+            str(files["nod"]),
+            "--edge-files",
+            str(files["edg"]),
+            "--connection-files",
+            str(files["con"]),
+            "--offset.disable-normalization",
+            "true",
+            "--output-file",
+            str(roads_only),
+        ],
+    )
     ordered = order_links(links, roads_only)
-    programs = [f'  <tlLogic id="{sid}" type="static" programID="0" offset="0">\n' + "".join(
-        f'    <phase duration="30" state="{state}"/>\n' for state in moving_phase_states(rows)) + "  </tlLogic>\n"
-        for sid, rows in ordered.items() if rows]
+    programs = [
+        f'  <tlLogic id="{sid}" type="static" programID="0" offset="0">\n'
+        + "".join(f'    <phase duration="30" state="{state}"/>\n' for state in moving_phase_states(rows))
+        + "  </tlLogic>\n"
+        for sid, rows in ordered.items()
+        if rows
+    ]
     files["tll"].write_text("<additional>\n" + "".join(programs) + "</additional>\n")
     tmp = out.with_suffix(".tmp.xml")
-    _run_netconvert(folder, ["--sumo-net-file", str(roads_only), "--tllogic-files", str(files["tll"]),
-                             "--output-file", str(tmp)])
+    _run_netconvert(
+        folder, ["--sumo-net-file", str(roads_only), "--tllogic-files", str(files["tll"]), "--output-file", str(tmp)]
+    )
     tmp.replace(out)
 
 
@@ -195,7 +248,9 @@ def moving_phase_states(links: list[Link]) -> list[str]:
 def _run_netconvert(folder: Path, args: list[str]) -> None:
     done = subprocess.run([sumo_binary("netconvert"), "--no-warnings", "true", *args], capture_output=True, text=True)
     if done.returncode != 0:
-        raise ConfigError(f"netconvert could not build the CBEngine road network ({folder}): {done.stderr.strip()[-800:]}")
+        raise ConfigError(
+            f"netconvert could not build the CBEngine road network ({folder}): {done.stderr.strip()[-800:]}"
+        )
 
 
 def order_links(links: dict[int, list[Link]], net_file: Path) -> dict[int, list[Link]]:
@@ -210,8 +265,10 @@ def order_links(links: dict[int, list[Link]], net_file: Path) -> dict[int, list[
     for sid, rows in links.items():
         keyed = [(index.get((str(l.from_road), l.from_sumo_lane, str(l.to_road), l.to_sumo_lane)), l) for l in rows]
         if any(i is None for i, _ in keyed) or sorted(i for i, _ in keyed) != list(range(len(rows))):
-            raise ConfigError(f"signal {sid}: the SUMO network's links do not match the road network's lanes and turns "
-                              f"({net_file}); please report this with your road network file.")
+            raise ConfigError(
+                f"signal {sid}: the SUMO network's links do not match the road network's lanes and turns "
+                f"({net_file}); please report this with your road network file."
+            )
         ordered[sid] = [l for _, l in sorted(keyed, key=lambda x: x[0])]
     return ordered
 
@@ -221,8 +278,10 @@ def _write_routes(scenario: CBEngineScenario, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = ['<routes>\n  <vType id="cbengine" sigma="0" speedDev="0" speedFactor="1"/>\n']
     for vid, depart, route in scenario.vehicles:
-        lines.append(f'  <vehicle id="{vid}" type="cbengine" depart="{depart}" departLane="best" departSpeed="max">\n'
-                     f'    <route edges="{" ".join(str(r) for r in route)}"/>\n  </vehicle>\n')
+        lines.append(
+            f'  <vehicle id="{vid}" type="cbengine" depart="{depart}" departLane="best" departSpeed="max">\n'
+            f'    <route edges="{" ".join(str(r) for r in route)}"/>\n  </vehicle>\n'
+        )
     lines.append("</routes>\n")
     tmp = out.with_suffix(".tmp")
     tmp.write_text("".join(lines))

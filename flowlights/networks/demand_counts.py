@@ -3,6 +3,7 @@
 Trips and flows without full routes are routed by SUMO's duarouter first (cached), so any
 route file works; used by demand-based plans such as Webster's.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,9 +29,23 @@ def routed_demand(scenario: NetworkFile) -> Path:
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp.xml")
-    cmd = [sumo_binary("duarouter"), "-n", str(scenario.net_file), "-r", ",".join(map(str, scenario.route_files)),
-           "-o", str(tmp), "--ignore-errors", "true", "--no-warnings", "true", "--no-step-log", "true",
-           "--write-trips", "false"]
+    cmd = [
+        sumo_binary("duarouter"),
+        "-n",
+        str(scenario.net_file),
+        "-r",
+        ",".join(map(str, scenario.route_files)),
+        "-o",
+        str(tmp),
+        "--ignore-errors",
+        "true",
+        "--no-warnings",
+        "true",
+        "--no-step-log",
+        "true",
+        "--write-trips",
+        "false",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0 or not tmp.is_file():
         raise ConfigError(f"duarouter could not route the demand of {scenario.name}: {done.stderr.strip()[-400:]}")

@@ -7,6 +7,7 @@ counting that lane alone misses the queue. A zone lists ``(lane, offset, weight)
 ``lane`` at ``offset`` + its distance to that lane's end from the stop line is seen when within
 range; ``weight`` shares a lane that feeds several watched lanes equally among them.
 """
+
 from __future__ import annotations
 
 from typing import Iterable

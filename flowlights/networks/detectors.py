@@ -5,6 +5,7 @@ upstream of the stop line, continued onto the lanes before it while the road has
 predecessor lane (SUMO's multi-lane E2 needs a continuous lane sequence) — or read from the user's own
 additional file, each ``<laneAreaDetector>`` assigned to the incoming lane it ends on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,11 @@ def plan_detectors(topology: NetTopology, lanes: Iterable[str], range_m: float) 
         while covered < range_m:
             first = chain[0]
             before = [p for p in predecessors.get(first, ()) if p in topology.lanes]
-            if len(before) != 1 or before[0] in chain or topology.edge_ends[topology.lanes[first].edge][0] in signalised:
+            if (
+                len(before) != 1
+                or before[0] in chain
+                or topology.edge_ends[topology.lanes[first].edge][0] in signalised
+            ):
                 break
             chain.insert(0, before[0])
             covered += topology.lanes[before[0]].length
@@ -56,8 +61,14 @@ def write_detectors(detectors: list[Detector], topology: NetTopology, folder: Pa
             if start < topology.lanes[lane].length:
                 break
             start -= topology.lanes[lane].length
-        attrs = {"id": det.id, "pos": f"{start:.2f}", "endPos": f"{topology.lanes[det.lanes[-1]].length:.2f}",
-                 "friendlyPos": "true", "period": "86400", "file": os.devnull}
+        attrs = {
+            "id": det.id,
+            "pos": f"{start:.2f}",
+            "endPos": f"{topology.lanes[det.lanes[-1]].length:.2f}",
+            "friendlyPos": "true",
+            "period": "86400",
+            "file": os.devnull,
+        }
         attrs["lanes" if len(det.lanes) > 1 else "lane"] = " ".join(det.lanes)
         ET.SubElement(root, "laneAreaDetector", attrs)
     text = ET.tostring(root, encoding="unicode")
@@ -76,8 +87,10 @@ def read_detectors(path: Path, topology: NetTopology, incoming: Iterable[str]) -
         with open_xml(path) as fh:
             root = ET.parse(fh).getroot()
     except (OSError, ET.ParseError) as exc:
-        raise ConfigError(f"detectors file {str(path)!r} cannot be read ({exc}); give an additional file with "
-                          "<laneAreaDetector> elements, or detectors='generate'.") from exc
+        raise ConfigError(
+            f"detectors file {str(path)!r} cannot be read ({exc}); give an additional file with "
+            "<laneAreaDetector> elements, or detectors='generate'."
+        ) from exc
     wanted = set(incoming)
     out = []
     for node in root.iter():
@@ -98,6 +111,8 @@ def read_detectors(path: Path, topology: NetTopology, incoming: Iterable[str]) -
             length = max(total - start - (last - end), 0.1)
         out.append(Detector(node.get("id", ""), lanes, length))
     if not out:
-        raise ConfigError(f"detectors file {str(path)!r} has no <laneAreaDetector> ending on an incoming lane of a "
-                          "controlled light; place detectors on those lanes, or use detectors='generate'.")
+        raise ConfigError(
+            f"detectors file {str(path)!r} has no <laneAreaDetector> ending on an incoming lane of a "
+            "controlled light; place detectors on those lanes, or use detectors='generate'."
+        )
     return out

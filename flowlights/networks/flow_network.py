@@ -7,6 +7,7 @@ TrafficLightGridNetwork are built this way and so is a network of your own. ``bu
 net (cached by its description), the routes (``route<edge>`` for each route), the vehicle types and
 the inflows; ``start_positions()`` places the initial vehicles as Flow's InitialConfig says.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,6 +30,7 @@ NETCONVERT_KEYS = {"signal_group"}  # Flow-only connection keys netconvert does 
 
 def xml_element(tag: str, attrs: dict[str, Any]) -> str:
     """One self-closing XML element with quoted attributes (None values left out; shapes as x,y pairs)."""
+
     def text(key: str, value: Any) -> str:
         if key == "shape":
             value = " ".join(f"{x:.4f},{y:.4f}" for x, y in value)
@@ -53,8 +55,9 @@ class BuiltNetwork:
 class Network:
     """Flow's Network base: ``Network(name, vehicles, net_params, initial_config, traffic_lights)``."""
 
-    def __init__(self, name: str, vehicles: Any, net_params: Any, initial_config: Any = None,
-                 traffic_lights: Any = None) -> None:
+    def __init__(
+        self, name: str, vehicles: Any, net_params: Any, initial_config: Any = None, traffic_lights: Any = None
+    ) -> None:
         from flowlights.experiment_params import InitialConfig, TrafficLightParams
 
         self.orig_name = name
@@ -120,20 +123,39 @@ class Network:
         nod, edg, typ, con = (folder / f"network.{k}.xml" for k in ("nod", "edg", "typ", "con"))
         nod.write_text("<nodes>\n" + "".join(xml_element("node", n) for n in self.nodes) + "</nodes>\n")
         edg.write_text("<edges>\n" + "".join(xml_element("edge", e) for e in self.edges) + "</edges>\n")
-        cmd = [sumo_binary("netconvert"), "--node-files", str(nod), "--edge-files", str(edg),
-               "--no-internal-links", "false", "--no-turnarounds", "true", "--no-warnings", "true",
-               "--output-file", str(net.with_suffix(".tmp.xml"))]
+        cmd = [
+            sumo_binary("netconvert"),
+            "--node-files",
+            str(nod),
+            "--edge-files",
+            str(edg),
+            "--no-internal-links",
+            "false",
+            "--no-turnarounds",
+            "true",
+            "--no-warnings",
+            "true",
+            "--output-file",
+            str(net.with_suffix(".tmp.xml")),
+        ]
         if self.types:
             typ.write_text("<types>\n" + "".join(xml_element("type", t) for t in self.types) + "</types>\n")
             cmd += ["--type-files", str(typ)]
         if self.connections:
             rows = [c for group in self.connections.values() for c in group]
-            con.write_text("<connections>\n" + "".join(
-                xml_element("connection", {k: v for k, v in c.items() if k not in NETCONVERT_KEYS}) for c in rows) + "</connections>\n")
+            con.write_text(
+                "<connections>\n"
+                + "".join(
+                    xml_element("connection", {k: v for k, v in c.items() if k not in NETCONVERT_KEYS}) for c in rows
+                )
+                + "</connections>\n"
+            )
             cmd += ["--connection-files", str(con)]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
-            raise ConfigError(f"netconvert could not build {type(self).__name__} {self.name!r}: {done.stderr.strip()[-600:]}")
+            raise ConfigError(
+                f"netconvert could not build {type(self).__name__} {self.name!r}: {done.stderr.strip()[-600:]}"
+            )
         net.with_suffix(".tmp.xml").replace(net)
 
     def _routes_xml(self, inflows: Any, vehicle_types: Sequence[dict[str, Any]]) -> str:
@@ -143,16 +165,38 @@ class Network:
             for i, (edges, _) in enumerate(options):
                 lines.append(xml_element("route", {"id": route_id(start, i, len(options)), "edges": " ".join(edges)}))
         for i, f in enumerate(_flows(inflows)):
-            rate = ({"vehsPerHour": f"{f['vehs_per_hour']:g}"} if f["vehs_per_hour"] is not None else
-                    {"probability": f"{f['probability']:g}"} if f["probability"] is not None else {"number": f["number"]})
-            where = ({"from": f["edge"], "to": f["to"]} if f["to"] is not None else
-                     {"route": route_id(f["edge"], 0, len(self.routes.get(f["edge"], [None])))})
+            rate = (
+                {"vehsPerHour": f"{f['vehs_per_hour']:g}"}
+                if f["vehs_per_hour"] is not None
+                else {"probability": f"{f['probability']:g}"}
+                if f["probability"] is not None
+                else {"number": f["number"]}
+            )
+            where = (
+                {"from": f["edge"], "to": f["to"]}
+                if f["to"] is not None
+                else {"route": route_id(f["edge"], 0, len(self.routes.get(f["edge"], [None])))}
+            )
             if f["to"] is None and f["edge"] not in self.routes:
-                raise ConfigError(f"inflow on {f['edge']!r}: the network has no route from that edge "
-                                  f"(routes start at {', '.join(sorted(self.routes)[:10])}); give to='edge'.")
-            lines.append(xml_element("flow", {"id": f["name"] or f"flow{i}_{f['edge']}", **where, "begin": f"{f['begin']:g}", "end": f"{f['end']:g}",
-                                       **rate, "type": f["veh_type"] or None, "departLane": f["depart_lane"],
-                                       "departSpeed": f["depart_speed"]}))
+                raise ConfigError(
+                    f"inflow on {f['edge']!r}: the network has no route from that edge "
+                    f"(routes start at {', '.join(sorted(self.routes)[:10])}); give to='edge'."
+                )
+            lines.append(
+                xml_element(
+                    "flow",
+                    {
+                        "id": f["name"] or f"flow{i}_{f['edge']}",
+                        **where,
+                        "begin": f"{f['begin']:g}",
+                        "end": f"{f['end']:g}",
+                        **rate,
+                        "type": f["veh_type"] or None,
+                        "departLane": f["depart_lane"],
+                        "departSpeed": f["depart_speed"],
+                    },
+                )
+            )
         return "".join(lines) + "</routes>\n"
 
     # -- geometry read back from the built net ----------------------------------------------------
@@ -163,8 +207,10 @@ class Network:
         if self._built is None:
             raise ConfigError("build() the network first.")
         net = sumolib.net.readNet(str(self._built.net_file), withInternal=True)
-        data = {e.getID(): {"length": e.getLength(), "speed": e.getSpeed(), "lanes": e.getLaneNumber()}
-                for e in net.getEdges(withInternal=True)}
+        data = {
+            e.getID(): {"length": e.getLength(), "speed": e.getSpeed(), "lanes": e.getLaneNumber()}
+            for e in net.getEdges(withInternal=True)
+        }
         for edge in net.getEdges(withInternal=False):  # which normal edge enters each internal one
             for conns in edge.getOutgoing().values():
                 for conn in conns:
@@ -174,8 +220,14 @@ class Network:
         return data
 
     # -- initial placement ----------------------------------------------------------------------
-    def start_positions(self, initial_config: Any, num_vehicles: int, edges: dict[str, dict[str, Any]],
-                        edge_starts: list[tuple[str, float]], rng: np.random.Generator) -> tuple[list, list]:
+    def start_positions(
+        self,
+        initial_config: Any,
+        num_vehicles: int,
+        edges: dict[str, dict[str, Any]],
+        edge_starts: list[tuple[str, float]],
+        rng: np.random.Generator,
+    ) -> tuple[list, list]:
         """(edge, position) and lane for each initial vehicle, by ``initial_config.spacing``:
         "uniform" (evenly along the available edges, minus ``bunching``), "random", or "custom"
         (the network's ``gen_custom_start_pos``); then ``perturbation`` (Gaussian, metres)."""
@@ -186,15 +238,19 @@ class Network:
             return self.gen_custom_start_pos(_Placement(self, edges, edge_starts), self.net_params, ic, num_vehicles)
         available = [e for e, _ in edge_starts if (ic.edges_distribution == "all" or e in ic.edges_distribution)]
         if not available:
-            raise ConfigError(f"InitialConfig.edges_distribution={ic.edges_distribution!r} names no edge of the network.")
+            raise ConfigError(
+                f"InitialConfig.edges_distribution={ic.edges_distribution!r} names no edge of the network."
+            )
         length = sum(edges[e]["length"] for e in available)
         lanes = {e: max(1, min(edges[e]["lanes"], int(min(ic.lanes_distribution, 1e6)))) for e in available}
         per_x = max(lanes.values())
         slots = int(np.ceil(num_vehicles / per_x))
         usable = length - ic.bunching
         if usable < slots * (VEHICLE_LENGTH + ic.min_gap):
-            raise ConfigError(f"{num_vehicles} vehicles do not fit on {length:.1f} m of road with bunching={ic.bunching} "
-                              f"and min_gap={ic.min_gap}; place fewer vehicles or lower bunching.")
+            raise ConfigError(
+                f"{num_vehicles} vehicles do not fit on {length:.1f} m of road with bunching={ic.bunching} "
+                f"and min_gap={ic.min_gap}; place fewer vehicles or lower bunching."
+            )
         if ic.spacing == "uniform":
             xs = ic.x0 + np.arange(slots) * (usable / slots)
         elif ic.spacing == "random":
@@ -218,7 +274,9 @@ class Network:
 class _Placement:
     """What Flow's ``gen_custom_start_pos(cls, ...)`` reads of the network kernel: get_edge, num_lanes."""
 
-    def __init__(self, network: Network, edges: dict[str, dict[str, Any]], edge_starts: list[tuple[str, float]]) -> None:
+    def __init__(
+        self, network: Network, edges: dict[str, dict[str, Any]], edge_starts: list[tuple[str, float]]
+    ) -> None:
         self.network, self.edges = network, edges
         self.starts = sorted(edge_starts, key=lambda t: t[1])
         self.length = sum(edges[e]["length"] for e, _ in self.starts)
@@ -239,8 +297,15 @@ class _Placement:
 
     def _get_start_pos_util(self, initial_config: Any, num_vehicles: int) -> tuple:
         ic = initial_config
-        return (ic.x0, ic.min_gap, ic.bunching, ic.lanes_distribution, self.length - ic.bunching,
-                [e for e, _ in self.starts], ic)
+        return (
+            ic.x0,
+            ic.min_gap,
+            ic.bunching,
+            ic.lanes_distribution,
+            self.length - ic.bunching,
+            [e for e, _ in self.starts],
+            ic,
+        )
 
 
 def route_id(start: str, index: int, count: int) -> str:
@@ -248,7 +313,9 @@ def route_id(start: str, index: int, count: int) -> str:
     return f"route{start}" if count == 1 else f"route{start}_{index}"
 
 
-def _route_options(routes: Optional[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, list[tuple[list[str], float]]]:
+def _route_options(
+    routes: Optional[dict[str, Any]], edges: list[dict[str, Any]]
+) -> dict[str, list[tuple[list[str], float]]]:
     """Flow's route forms — ``{edge: [edges]}`` or ``{edge: [(edges, probability), ...]}`` — as the
     second; no routes: every edge is a one-edge route (as Flow)."""
     if not routes:

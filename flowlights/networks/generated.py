@@ -3,6 +3,7 @@
 Every generated junction gets a traffic light (``--default-junction-type traffic_light``);
 subclasses say which netgenerate mode and options build them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,12 +46,34 @@ class GeneratedNetwork:
 
     def netgenerate_args(self, out: Path) -> list[str]:
         return [
-            sumo_binary("netgenerate"), *self.mode_args(),
-            "--default.lanenumber", str(self.lanes), "--default.speed", f"{self.speed:g}",
-            "--default-junction-type", "traffic_light", "--no-turnarounds", "true",
-            "--tls.default-type", "static", "--no-warnings", "true", "--output-file", str(out),
-        ] + (["--sidewalks.guess", "true", "--sidewalks.guess.max-speed", f"{max(self.speed, 13.89):g}",
-              "--crossings.guess", "true"] if self.pedestrians else [])
+            sumo_binary("netgenerate"),
+            *self.mode_args(),
+            "--default.lanenumber",
+            str(self.lanes),
+            "--default.speed",
+            f"{self.speed:g}",
+            "--default-junction-type",
+            "traffic_light",
+            "--no-turnarounds",
+            "true",
+            "--tls.default-type",
+            "static",
+            "--no-warnings",
+            "true",
+            "--output-file",
+            str(out),
+        ] + (
+            [
+                "--sidewalks.guess",
+                "true",
+                "--sidewalks.guess.max-speed",
+                f"{max(self.speed, 13.89):g}",
+                "--crossings.guess",
+                "true",
+            ]
+            if self.pedestrians
+            else []
+        )
 
     def build(self, folder: Optional[Path] = None) -> Path:
         """Generate the .net.xml (once per parameter set) and return its path."""
@@ -76,9 +99,19 @@ class SpiderNetwork(GeneratedNetwork):
     radius: float = 150.0
 
     def mode_args(self) -> list[str]:
-        return ["--spider", "--spider.arm-number", str(self.arms), "--spider.circle-number", str(self.circles),
-                "--spider.space-radius", f"{self.radius:g}", "--spider.attach-length", f"{self.radius:g}",
-                "--tls.set", "A1"]  # the centre: netconvert would leave it unregulated
+        return [
+            "--spider",
+            "--spider.arm-number",
+            str(self.arms),
+            "--spider.circle-number",
+            str(self.circles),
+            "--spider.space-radius",
+            f"{self.radius:g}",
+            "--spider.attach-length",
+            f"{self.radius:g}",
+            "--tls.set",
+            "A1",
+        ]  # the centre: netconvert would leave it unregulated
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,7 +123,26 @@ class RandomNetwork(GeneratedNetwork):
 
     def mode_args(self) -> list[str]:
         # neighbour-dist*: weights of a node's number of roads (3, 4 and 5 most likely)
-        return ["--rand", "--rand.iterations", str(self.iterations), "--seed", str(self.seed),
-                "--rand.min-distance", "150", "--rand.min-angle", "40",
-                "--rand.neighbor-dist1", "0", "--rand.neighbor-dist2", "0", "--rand.neighbor-dist3", "4",
-                "--rand.neighbor-dist4", "4", "--rand.neighbor-dist5", "2", "--rand.neighbor-dist6", "0"]
+        return [
+            "--rand",
+            "--rand.iterations",
+            str(self.iterations),
+            "--seed",
+            str(self.seed),
+            "--rand.min-distance",
+            "150",
+            "--rand.min-angle",
+            "40",
+            "--rand.neighbor-dist1",
+            "0",
+            "--rand.neighbor-dist2",
+            "0",
+            "--rand.neighbor-dist3",
+            "4",
+            "--rand.neighbor-dist4",
+            "4",
+            "--rand.neighbor-dist5",
+            "2",
+            "--rand.neighbor-dist6",
+            "0",
+        ]

@@ -3,6 +3,7 @@
 Every inner junction gets a traffic light; each border junction gets an attached entry/exit
 road so that all lights have four arms. ``demand`` builds matching InFlows.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,9 +48,17 @@ class GridNetwork(GeneratedNetwork):
 
     def mode_args(self) -> list[str]:
         args = [
-            "--grid", "--grid.x-number", str(self.cols), "--grid.y-number", str(self.rows),
-            "--grid.x-length", f"{self.length:g}", "--grid.y-length", f"{self.length:g}",
-            "--grid.attach-length", f"{self.attach_length:g}",
+            "--grid",
+            "--grid.x-number",
+            str(self.cols),
+            "--grid.y-number",
+            str(self.rows),
+            "--grid.x-length",
+            f"{self.length:g}",
+            "--grid.y-length",
+            f"{self.length:g}",
+            "--grid.attach-length",
+            f"{self.attach_length:g}",
         ]
         if self.turn_lanes:
             args += ["--turn-lanes", str(self.turn_lanes)]
@@ -63,19 +72,30 @@ class GridNetwork(GeneratedNetwork):
         for flow in inflows.flows:
             if flow.to is None:
                 if flow.edge not in straight:
-                    raise ConfigError(f"flow on {flow.edge!r}: not an entry road of the grid; entries: {', '.join(sorted(straight))}.")
+                    raise ConfigError(
+                        f"flow on {flow.edge!r}: not an entry road of the grid; entries: {', '.join(sorted(straight))}."
+                    )
                 flow.to = straight[flow.edge]
         return inflows
 
-    def demand(self, net_file: Path, vehs_per_hour: float = 300.0, straight_share: float = 0.7,
-               begin: float = 0.0, end: float = 3600.0, main_axis_factor: float = 1.0,
-               pedestrians_per_hour: float = 0.0) -> InFlows:
+    def demand(
+        self,
+        net_file: Path,
+        vehs_per_hour: float = 300.0,
+        straight_share: float = 0.7,
+        begin: float = 0.0,
+        end: float = 3600.0,
+        main_axis_factor: float = 1.0,
+        pedestrians_per_hour: float = 0.0,
+    ) -> InFlows:
         """Flows from every entry road: ``straight_share`` goes straight through, the rest turns
         (split evenly over the other exits). West-east entries are scaled by ``main_axis_factor``.
         ``pedestrians_per_hour``: also people walking from every entry road to the exit straight ahead
         (along the sidewalks, over every junction's crossings; needs ``pedestrians=True``)."""
         if pedestrians_per_hour and not self.pedestrians:
-            raise ConfigError("pedestrians_per_hour needs sidewalks and crossings: build the grid with pedestrians=True.")
+            raise ConfigError(
+                "pedestrians_per_hour needs sidewalks and crossings: build the grid with pedestrians=True."
+            )
         topo = read_net(net_file)
         xy = topo.junction_xy
         inflows = InFlows()
@@ -83,16 +103,28 @@ class GridNetwork(GeneratedNetwork):
             f, t = topo.edge_ends[entry]
             heading = (xy[t][0] - xy[f][0], xy[t][1] - xy[f][1])
             rate = vehs_per_hour * (main_axis_factor if abs(heading[0]) > abs(heading[1]) else 1.0)
-            inflows.add(entry, to=straight, vehs_per_hour=rate * (straight_share if others else 1.0), begin=begin, end=end)
+            inflows.add(
+                entry, to=straight, vehs_per_hour=rate * (straight_share if others else 1.0), begin=begin, end=end
+            )
             for exit_edge in others:
-                inflows.add(entry, to=exit_edge, vehs_per_hour=rate * (1 - straight_share) / len(others), begin=begin, end=end)
+                inflows.add(
+                    entry, to=exit_edge, vehs_per_hour=rate * (1 - straight_share) / len(others), begin=begin, end=end
+                )
             if pedestrians_per_hour:
                 inflows.add_pedestrians(entry, straight, pedestrians_per_hour, begin=begin, end=end)
         return inflows
 
 
-def write_grid_scenario(folder: Path, rows: int, cols: int, lanes: int = 1, length: float = 200.0,
-                        vehs_per_hour: float = 300.0, end: float = 3600.0, pedestrians_per_hour: float = 0.0) -> Path:
+def write_grid_scenario(
+    folder: Path,
+    rows: int,
+    cols: int,
+    lanes: int = 1,
+    length: float = 200.0,
+    vehs_per_hour: float = 300.0,
+    end: float = 3600.0,
+    pedestrians_per_hour: float = 0.0,
+) -> Path:
     """A scenario folder (net, flows from every entry road, .sumocfg named after the folder); returns the cfg.
 
     The same flow enters on every entry road, so every junction sees about the same traffic
@@ -116,12 +148,16 @@ def _routes_from_entries(topo: Any) -> dict[str, tuple[str, list[str]]]:  # topo
         heading = (xy[t][0] - xy[f][0], xy[t][1] - xy[f][1])
         reverse = next((e for e in exits if topo.edge_ends[e][1] == f), None)  # back where it came from
         candidates = [e for e in exits if e != reverse]
-        straight = max(candidates, key=lambda e: _alignment(heading, xy[topo.edge_ends[e][0]], xy[topo.edge_ends[e][1]], xy[f]))
+        straight = max(
+            candidates, key=lambda e: _alignment(heading, xy[topo.edge_ends[e][0]], xy[topo.edge_ends[e][1]], xy[f])
+        )
         routes[entry] = (straight, [e for e in candidates if e != straight])
     return routes
 
 
-def _alignment(heading: tuple[float, float], a: tuple[float, float], b: tuple[float, float], origin: tuple[float, float]) -> float:
+def _alignment(
+    heading: tuple[float, float], a: tuple[float, float], b: tuple[float, float], origin: tuple[float, float]
+) -> float:
     """How well the road a->b continues ``heading`` on the line through ``origin`` (higher is better)."""
     d = (b[0] - a[0], b[1] - a[1])
     cos = (heading[0] * d[0] + heading[1] * d[1]) / (math.hypot(*heading) * math.hypot(*d) or 1.0)

@@ -7,6 +7,7 @@ without a controlled light while the road does not branch), or none when no cont
 downstream — Varaiya's max-pressure and RESCO's implementation subtract only those.
 Derived from the .net.xml for any network; no per-map table.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,7 +31,9 @@ class Movement:
     exit_lanes: tuple[str, ...] = ()  # the lanes of out_edge its links lead into
 
 
-def _fed_lanes(topology: NetTopology, out_edge: str, owner: dict[str, str], incoming: dict[str, list[str]]) -> tuple[str, ...]:
+def _fed_lanes(
+    topology: NetTopology, out_edge: str, owner: dict[str, str], incoming: dict[str, list[str]]
+) -> tuple[str, ...]:
     """Incoming lanes of the first controlled light met going downstream from ``out_edge``."""
     edge, seen = out_edge, {out_edge}
     for _ in range(MAX_HOPS):
@@ -56,8 +59,14 @@ def light_movements(topology: NetTopology, tls: str, controlled: Collection[str]
             key = (topology.lanes[in_lane].edge, topology.lanes[out_lane].edge)
             grouped.setdefault(key, []).append((index, in_lane, out_lane))
     return [
-        Movement(in_edge, out_edge, tuple(dict.fromkeys(i for i, _, _ in pairs)), tuple(dict.fromkeys(lane for _, lane, _ in pairs)),
-                 _fed_lanes(topology, out_edge, owner, incoming), tuple(dict.fromkeys(out for _, _, out in pairs)))
+        Movement(
+            in_edge,
+            out_edge,
+            tuple(dict.fromkeys(i for i, _, _ in pairs)),
+            tuple(dict.fromkeys(lane for _, lane, _ in pairs)),
+            _fed_lanes(topology, out_edge, owner, incoming),
+            tuple(dict.fromkeys(out for _, _, out in pairs)),
+        )
         for (in_edge, out_edge), pairs in grouped.items()
     ]
 

@@ -3,6 +3,7 @@
 Also resolves bundled scenario names (folders of the repository's ``networks/``) and checks the
 files before SUMO ever sees them, so a bad path fails at construction with a clear message.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -26,6 +27,8 @@ def bundled_dir(name: str) -> Path:
     """A folder the project bundles (``networks`` or ``exp_configs``): the checkout's, else the wheel's copy."""
     checkout = BUNDLED_DIR.parent / name
     return checkout if checkout.is_dir() else PACKAGED_DIR / name
+
+
 _DEMAND = re.compile(rb"<(vehicle|flow|trip|person|personFlow|container)[\s>]")
 
 
@@ -115,12 +118,19 @@ class NetworkFile:
         routes = paths(value("route-files", "r"))
         additional = paths(value("additional-files", "a"))
         if not routes and not any(a.is_file() and _has_demand(a) for a in additional):
-            raise ConfigError(f"sumocfg {str(path)!r} names no <route-files> (nor demand in its additional files); "
-                              "add one or pass route_file=.")
+            raise ConfigError(
+                f"sumocfg {str(path)!r} names no <route-files> (nor demand in its additional files); "
+                "add one or pass route_file=."
+            )
         begin, end = value("begin", "b"), value("end", "e")
         return cls(
-            path.parent / net, routes, additional,
-            float(begin) if begin else 0.0, float(end) if end else 3600.0, path.stem, path,
+            path.parent / net,
+            routes,
+            additional,
+            float(begin) if begin else 0.0,
+            float(end) if end else 3600.0,
+            path.stem,
+            path,
         )
 
     def validate(self) -> "NetworkFile":
@@ -174,7 +184,7 @@ def resolve_scenario(
 
         if route_file is not None or additional_files:
             raise ConfigError("a cbengine: scenario brings its own demand; drop route_file/additional_files.")
-        return load_scenario(str(scenario)[len("cbengine:"):]).network.validate()
+        return load_scenario(str(scenario)[len("cbengine:") :]).network.validate()
     if net_file is not None:
         if route_file is None:
             raise ConfigError(f"net_file={str(net_file)!r} needs route_file='x.rou.xml' with the demand.")
@@ -184,21 +194,30 @@ def resolve_scenario(
         net = NetworkFile.from_sumocfg(cfg)
         if route_file is not None or additional_files:
             extra = NetworkFile.from_files(net.net_file, route_file or net.route_files, additional_files)
-            net = NetworkFile(net.net_file, extra.route_files, net.additional_files + extra.additional_files,
-                              net.begin, net.end, net.name, net.sumocfg)
+            net = NetworkFile(
+                net.net_file,
+                extra.route_files,
+                net.additional_files + extra.additional_files,
+                net.begin,
+                net.end,
+                net.name,
+                net.sumocfg,
+            )
     return net.validate()
 
 
 def _find_sumocfg(scenario: PathLike) -> Path:
     if str(scenario).startswith("resco:"):  # a RESCO scenario by name, wherever ../shared is
-        scenario = resco_dir() / str(scenario)[len("resco:"):]
+        scenario = resco_dir() / str(scenario)[len("resco:") :]
     path = Path(scenario)
     if path.suffix == ".sumocfg":
         return path
     if path.is_dir():
         cfgs = sorted(path.glob("*.sumocfg"))
         if len(cfgs) != 1:
-            raise ConfigError(f"folder {str(path)!r} holds {len(cfgs)} .sumocfg files; it needs exactly one, or give sumocfg=.")
+            raise ConfigError(
+                f"folder {str(path)!r} holds {len(cfgs)} .sumocfg files; it needs exactly one, or give sumocfg=."
+            )
         return cfgs[0]
     bundled = bundled_dir("networks") / str(scenario) / f"{scenario}.sumocfg"
     if bundled.is_file():

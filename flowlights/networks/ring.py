@@ -1,5 +1,6 @@
 """Flow's ring roads: RingNetwork (one ring of ``length`` metres) and MultiRingNetwork (``num_rings``
 rings side by side), four 90-degree arcs each, with Flow's node, edge and route names."""
+
 from __future__ import annotations
 
 import math
@@ -18,11 +19,15 @@ def ring_params(net_params: Any, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     params = dict(net_params.additional_params)
     missing = [p for p in RING_PARAMS + extra if p not in params]
     if missing:
-        raise ConfigError(f"NetParams.additional_params misses {missing[0]!r}; a ring needs {', '.join(RING_PARAMS + extra)} "
-                          f"(e.g. length=230, lanes=1, speed_limit=30, resolution=40).")
+        raise ConfigError(
+            f"NetParams.additional_params misses {missing[0]!r}; a ring needs {', '.join(RING_PARAMS + extra)} "
+            f"(e.g. length=230, lanes=1, speed_limit=30, resolution=40)."
+        )
     if not params["length"] > 0 or params["lanes"] < 1 or params["resolution"] < 2:
-        raise ConfigError(f"ring: length={params['length']!r} must be > 0, lanes={params['lanes']!r} >= 1, "
-                          f"resolution={params['resolution']!r} >= 2.")
+        raise ConfigError(
+            f"ring: length={params['length']!r} must be > 0, lanes={params['lanes']!r} >= 1, "
+            f"resolution={params['resolution']!r} >= 2."
+        )
     return params
 
 
@@ -34,9 +39,16 @@ def ring_parts(length: float, resolution: int, suffix: str = "", cx: float = 0.0
     edges = []
     for i, side in enumerate(SIDES):
         t = np.linspace(-math.pi / 2 + i * math.pi / 2, i * math.pi / 2, resolution)
-        edges.append({"id": f"{side}{suffix}", "type": "edgeType", "from": f"{side}{suffix}",
-                      "to": f"{SIDES[(i + 1) % 4]}{suffix}", "length": length / 4,
-                      "shape": [(cx + r * math.cos(a), cy + r * math.sin(a)) for a in t]})
+        edges.append(
+            {
+                "id": f"{side}{suffix}",
+                "type": "edgeType",
+                "from": f"{side}{suffix}",
+                "to": f"{SIDES[(i + 1) % 4]}{suffix}",
+                "length": length / 4,
+                "shape": [(cx + r * math.cos(a), cy + r * math.sin(a)) for a in t],
+            }
+        )
     return nodes, edges
 
 
@@ -48,7 +60,9 @@ def ring_routes(suffix: str = "") -> dict[str, list[str]]:
 class RingNetwork(Network):
     """Flow's ring road: additional_params length, lanes, speed_limit, resolution."""
 
-    def __init__(self, name: str, vehicles: Any, net_params: Any, initial_config: Any = None, traffic_lights: Any = None) -> None:
+    def __init__(
+        self, name: str, vehicles: Any, net_params: Any, initial_config: Any = None, traffic_lights: Any = None
+    ) -> None:
         self.params = ring_params(net_params)
         super().__init__(name, vehicles, net_params, initial_config, traffic_lights)
 
@@ -73,7 +87,9 @@ class MultiRingNetwork(Network):
     """Flow's ``num_rings`` rings on a square lattice: edges ``bottom_<i>`` ... ``left_<i>``; each ring
     gets the same number of the initial vehicles (``spacing='custom'``)."""
 
-    def __init__(self, name: str, vehicles: Any, net_params: Any, initial_config: Any = None, traffic_lights: Any = None) -> None:
+    def __init__(
+        self, name: str, vehicles: Any, net_params: Any, initial_config: Any = None, traffic_lights: Any = None
+    ) -> None:
         self.params = ring_params(net_params, ("num_rings",))
         self.num_rings = int(self.params["num_rings"])
         self.length = float(self.params["length"])
@@ -84,7 +100,9 @@ class MultiRingNetwork(Network):
         side = math.ceil(math.sqrt(self.num_rings))
         nodes, edges = [], []
         for i in range(self.num_rings):
-            n, e = ring_parts(self.length, self.params["resolution"], f"_{i}", (i // side) * spacing, (i % side) * spacing)
+            n, e = ring_parts(
+                self.length, self.params["resolution"], f"_{i}", (i // side) * spacing, (i % side) * spacing
+            )
             nodes += n
             edges += e
         return nodes, edges
@@ -114,12 +132,16 @@ class MultiRingNetwork(Network):
         rings = int(net_params.additional_params["num_rings"])
         length = float(net_params.additional_params["length"])
         if num_vehicles % rings:
-            raise ConfigError(f"MultiRingNetwork: {num_vehicles} initial vehicles do not split evenly over {rings} rings.")
+            raise ConfigError(
+                f"MultiRingNetwork: {num_vehicles} initial vehicles do not split evenly over {rings} rings."
+            )
         per_ring = num_vehicles // rings
         gap = (length - initial_config.bunching) / per_ring
         if gap < VEHICLE_LENGTH + initial_config.min_gap:
-            raise ConfigError(f"MultiRingNetwork: {per_ring} vehicles per ring do not fit on {length} m "
-                              f"with bunching={initial_config.bunching}.")
+            raise ConfigError(
+                f"MultiRingNetwork: {per_ring} vehicles per ring do not fit on {length} m "
+                f"with bunching={initial_config.bunching}."
+            )
         positions, lanes = [], []
         for ring in range(rings):
             for k in range(per_ring):

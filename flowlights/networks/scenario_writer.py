@@ -1,4 +1,5 @@
 """Write a runnable scenario folder: net, routes and a .sumocfg naming them."""
+
 from __future__ import annotations
 
 import shutil
@@ -7,8 +8,15 @@ from pathlib import Path
 from flowlights.networks.demand import InFlows
 
 
-def write_scenario(folder: Path, name: str, net_file: Path, demand: InFlows, begin: float = 0.0, end: float = 3600.0,
-                   file_stem: str | None = None) -> Path:
+def write_scenario(
+    folder: Path,
+    name: str,
+    net_file: Path,
+    demand: InFlows,
+    begin: float = 0.0,
+    end: float = 3600.0,
+    file_stem: str | None = None,
+) -> Path:
     """Copy ``net_file`` into ``folder``, write the demand and ``<name>.sumocfg``; return the cfg path.
     Net and route files are named ``<file_stem>.net.xml`` / ``.rou.xml`` (default: ``name``)."""
     folder.mkdir(parents=True, exist_ok=True)

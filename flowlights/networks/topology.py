@@ -3,6 +3,7 @@
 Traffic lights (their links and programs), lanes (length, speed, edge) and junction types.
 The spaces of every agent must be known at construction, before any simulation runs.
 """
+
 from __future__ import annotations
 
 import math
@@ -103,13 +104,21 @@ class NetTopology:
     def crossing_links(self, tls_id: str) -> tuple[int, ...]:
         """Link indices of the light's pedestrian crossings (links into a crossing)."""
         light = self.lights[tls_id]
-        return tuple(sorted(i for i, pairs in light.links.items()
-                            if any(self.lanes.get(out) is not None and self.lanes[out].function == "crossing" for _, out in pairs)))
+        return tuple(
+            sorted(
+                i
+                for i, pairs in light.links.items()
+                if any(self.lanes.get(out) is not None and self.lanes[out].function == "crossing" for _, out in pairs)
+            )
+        )
 
     def walking_areas(self, tls_id: str) -> list[str]:
         """The light's incoming walking-area lanes: where pedestrians wait for its crossings."""
-        return [lane for lane in self.lights[tls_id].incoming_lanes
-                if lane in self.lanes and self.lanes[lane].function == "walkingarea"]
+        return [
+            lane
+            for lane in self.lights[tls_id].incoming_lanes
+            if lane in self.lanes and self.lanes[lane].function == "walkingarea"
+        ]
 
     def junctions_of(self, light: TrafficLight) -> set[str]:
         """Junctions a light controls: where its incoming lanes end."""
@@ -148,21 +157,30 @@ def read_net(path: Path) -> NetTopology:
         eid = edge.get("id", "")
         edge_ends[eid] = (edge.get("from", ""), edge.get("to", ""))
         for lane in edge.iter("lane"):
-            lanes[lane.get("id", "")] = Lane(lane.get("id", ""), eid, float(lane.get("length", 1)),
-                                             float(lane.get("speed", 13.89)), end_heading(lane.get("shape", "")),
-                                             edge.get("function", ""))
+            lanes[lane.get("id", "")] = Lane(
+                lane.get("id", ""),
+                eid,
+                float(lane.get("length", 1)),
+                float(lane.get("speed", 13.89)),
+                end_heading(lane.get("shape", "")),
+                edge.get("function", ""),
+            )
     for tl in root.iter("tlLogic"):
         if tl.get("id") in lights:  # several programs: keep the first (SUMO's default)
             continue
         phases = list(tl.iter("phase"))
         lights[tl.get("id", "")] = TrafficLight(
-            tl.get("id", ""), [p.get("state", "") for p in phases], tl.get("programID", "0"),
-            [float(p.get("duration", 0)) for p in phases]
+            tl.get("id", ""),
+            [p.get("state", "") for p in phases],
+            tl.get("programID", "0"),
+            [float(p.get("duration", 0)) for p in phases],
         )
     for con in root.iter("connection"):
         if con.get("from") in edge_ends and con.get("to") in edge_ends:
             successors.setdefault(con.get("from", ""), set()).add(con.get("to", ""))
-            lane_links.setdefault(f"{con.get('from')}_{con.get('fromLane')}", set()).add(f"{con.get('to')}_{con.get('toLane')}")
+            lane_links.setdefault(f"{con.get('from')}_{con.get('fromLane')}", set()).add(
+                f"{con.get('to')}_{con.get('toLane')}"
+            )
         tl_id = con.get("tl")
         if tl_id is None or tl_id not in lights:
             continue
@@ -183,8 +201,11 @@ def green_sectors(topology: NetTopology, tls_id: str, greens: list[str]) -> np.n
     (vehicles heading north, east, south, west) that the green lets go: shape (greens, 4),
     NaN where the light has no link from that sector."""
     light = topology.lights[tls_id]
-    sector_of = {i: int(((topology.lanes[pairs[0][0]].heading + 45.0) % 360.0) // 90.0)
-                 for i, pairs in light.links.items() if pairs and pairs[0][0] in topology.lanes}
+    sector_of = {
+        i: int(((topology.lanes[pairs[0][0]].heading + 45.0) % 360.0) // 90.0)
+        for i, pairs in light.links.items()
+        if pairs and pairs[0][0] in topology.lanes
+    }
     out = np.full((len(greens), len(SECTORS)), np.nan)
     for row, state in enumerate(greens):
         for sector in set(sector_of.values()):

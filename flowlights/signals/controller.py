@@ -4,10 +4,10 @@ It owns one PhaseMachine per controlled light, applies the agents' requests, adv
 machines every simulation step and sends SUMO a state only when it changes. Lights that are
 not controlled are never touched and keep running their SUMO program.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
-
 
 import traci.constants as tc
 
@@ -16,19 +16,29 @@ from flowlights.signals.machine import PhaseMachine
 from flowlights.signals.phases import clearance_state, green_phases, yellow_state
 from flowlights.signals.timing import Timing
 
-SUMO_PROGRAM_TYPES = {"static": tc.TRAFFICLIGHT_TYPE_STATIC, "actuated": tc.TRAFFICLIGHT_TYPE_ACTUATED,
-                      "delay_based": tc.TRAFFICLIGHT_TYPE_DELAYBASED}
+SUMO_PROGRAM_TYPES = {
+    "static": tc.TRAFFICLIGHT_TYPE_STATIC,
+    "actuated": tc.TRAFFICLIGHT_TYPE_ACTUATED,
+    "delay_based": tc.TRAFFICLIGHT_TYPE_DELAYBASED,
+}
 
 
 class SignalController:
     """Safe switching for a set of lights: yellow, all-red, min and max green."""
 
-    def __init__(self, programs: Mapping[str, list[str]], timing: Timing, action_mode: str = "phase",
-                 crossings: Optional[Mapping[str, tuple[int, ...]]] = None) -> None:
+    def __init__(
+        self,
+        programs: Mapping[str, list[str]],
+        timing: Timing,
+        action_mode: str = "phase",
+        crossings: Optional[Mapping[str, tuple[int, ...]]] = None,
+    ) -> None:
         """``crossings``: per light, the link indices of its pedestrian crossings (their clearance applies)."""
         crossings = crossings or {}
-        self.machines = {tls: PhaseMachine(green_phases(states, tls), timing, action_mode, tuple(crossings.get(tls, ())))
-                         for tls, states in programs.items()}
+        self.machines = {
+            tls: PhaseMachine(green_phases(states, tls), timing, action_mode, tuple(crossings.get(tls, ())))
+            for tls, states in programs.items()
+        }
         self.timing = timing
         self.step_length = 1.0
         self.api: Any = None

@@ -5,6 +5,7 @@ its own PhaseMachine for the complementary green — so it goes through the same
 min green as any light, and a switch it cannot make yet (min green) is asked again as soon as it can.
 Pure Python over PhaseMachines: the SignalController writes the states.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,8 +55,11 @@ class Couplings:
 
     def _behind(self, machines: Mapping[str, PhaseMachine]) -> dict[str, int]:
         """Followers on another green than wanted and not already heading there."""
-        return {f: g for f, g in self.wanted(machines).items()
-                if (machines[f].target if machines[f].target is not None else machines[f].green) != g}
+        return {
+            f: g
+            for f, g in self.wanted(machines).items()
+            if (machines[f].target if machines[f].target is not None else machines[f].green) != g
+        }
 
     def requests(self, machines: Mapping[str, PhaseMachine]) -> dict[str, int]:
         """Green-index requests to make now: followers behind their influencer that may switch."""
@@ -67,36 +71,48 @@ class Couplings:
         return min(waits, default=float("inf"))
 
 
-def parse_couplings(raw: Sequence, known: Optional[Sequence[str]] = None) -> list[tuple[str, str, Optional[dict[int, int]]]]:
+def parse_couplings(
+    raw: Sequence, known: Optional[Sequence[str]] = None
+) -> list[tuple[str, str, Optional[dict[int, int]]]]:
     """``[(influencer, follower[, {influencer green: follower green}]), ...]`` checked: ids in ``known`` (when
     given), no light both follower and influencer, no follower twice. Raises ValueError with the fix."""
     seen_followers: dict[str, str] = {}
     out = []
     for item in raw:
         if isinstance(item, (str, bytes)) or not isinstance(item, Sequence) or len(item) not in (2, 3):
-            raise ValueError(f"coupling {item!r} must be (influencer, follower) or (influencer, follower, "
-                             "{influencer_green: follower_green}), e.g. ('A0', 'B0').")
+            raise ValueError(
+                f"coupling {item!r} must be (influencer, follower) or (influencer, follower, "
+                "{influencer_green: follower_green}), e.g. ('A0', 'B0')."
+            )
         influencer, follower = str(item[0]), str(item[1])
         table = None
         if len(item) == 3:
             if not isinstance(item[2], Mapping):
-                raise ValueError(f"coupling {item!r}: its third element must map influencer green -> follower green, e.g. {{0: 1, 1: 0}}.")
+                raise ValueError(
+                    f"coupling {item!r}: its third element must map influencer green -> follower green, e.g. {{0: 1, 1: 0}}."
+                )
             table = {int(k): int(v) for k, v in item[2].items()}
         for tls in (influencer, follower):
             if known is not None and tls not in known:
                 sample = ", ".join(list(known)[:10]) + (" ..." if len(known) > 10 else "")
-                raise ValueError(f"coupling ({influencer!r}, {follower!r}): {tls!r} is not a traffic light with a choice "
-                                 f"of greens in this network; lights: {sample}.")
+                raise ValueError(
+                    f"coupling ({influencer!r}, {follower!r}): {tls!r} is not a traffic light with a choice "
+                    f"of greens in this network; lights: {sample}."
+                )
         if influencer == follower:
             raise ValueError(f"coupling ({influencer!r}, {follower!r}) couples a light with itself.")
         if follower in seen_followers:
-            raise ValueError(f"light {follower!r} follows two influencers ({seen_followers[follower]!r} and {influencer!r}); "
-                             "a follower has one influencer.")
+            raise ValueError(
+                f"light {follower!r} follows two influencers ({seen_followers[follower]!r} and {influencer!r}); "
+                "a follower has one influencer."
+            )
         seen_followers[follower] = influencer
         out.append((influencer, follower, table))
     leaders = {i for i, _, _ in out}
     both = sorted(leaders & set(seen_followers))
     if both:
-        raise ValueError(f"light(s) {', '.join(both)} are both a follower and an influencer; a follower is not an agent, "
-                         "so it cannot lead another light — couple the other light to the first influencer instead.")
+        raise ValueError(
+            f"light(s) {', '.join(both)} are both a follower and an influencer; a follower is not an agent, "
+            "so it cannot lead another light — couple the other light to the first influencer instead."
+        )
     return out

@@ -5,6 +5,7 @@ switch to the next green in program order. Requests the rules forbid are ignored
 mask says in advance which requests would be taken. Pure Python: SignalController writes the
 resulting states to SUMO.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,13 +13,19 @@ import numpy as np
 from flowlights.signals.phases import clearance_state, is_green, yellow_state
 from flowlights.signals.timing import Timing
 
-GREEN_STAGE, YELLOW_STAGE, ALL_RED_STAGE = "green", "yellow", "all_red"  # stages (GREEN in phases: green signal letters)
+GREEN_STAGE, YELLOW_STAGE, ALL_RED_STAGE = (
+    "green",
+    "yellow",
+    "all_red",
+)  # stages (GREEN in phases: green signal letters)
 
 
 class PhaseMachine:
     """Which signal state one traffic light shows, step by step."""
 
-    def __init__(self, greens: list[str], timing: Timing, action_mode: str = "phase", crossings: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self, greens: list[str], timing: Timing, action_mode: str = "phase", crossings: tuple[int, ...] = ()
+    ) -> None:
         self.greens = greens
         self.timing = timing
         self.action_mode = action_mode
@@ -56,7 +63,12 @@ class PhaseMachine:
     @property
     def must_switch(self) -> bool:
         t = self.timing
-        return self.stage == GREEN_STAGE and len(self.greens) > 1 and t.max_green is not None and self.green_steps >= t.max_green
+        return (
+            self.stage == GREEN_STAGE
+            and len(self.greens) > 1
+            and t.max_green is not None
+            and self.green_steps >= t.max_green
+        )
 
     @property
     def in_transition(self) -> bool:

@@ -3,6 +3,7 @@
 Greens come from SUMO's own program for the junction (netconvert builds conflict-free ones);
 transitions are derived link by link, so no state string is ever written by hand.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -37,6 +38,5 @@ def yellow_state(current: str, target: str) -> str:
 def clearance_state(current: str, target: str) -> str:
     """All-red: only links green in both phases stay green; green or yellow ones turn red, others stay."""
     return "".join(
-        a if is_green(a) and is_green(b) else ("r" if a in GREEN or a in YELLOW else a)
-        for a, b in zip(current, target)
+        a if is_green(a) and is_green(b) else ("r" if a in GREEN or a in YELLOW else a) for a, b in zip(current, target)
     )

@@ -10,6 +10,7 @@ asked for, link by link, every simulation step:
   ConfigError naming them (foes as SUMO's junction model has them); ``g`` (yield) is allowed.
 Links green in both states stay green; the rest is shown as asked.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -21,8 +22,9 @@ from flowlights.signals.phases import GREEN, YELLOW
 class RawStateGuard:
     """One light's raw-state safety: ``request(state)``, then ``advance(steps)`` after SUMO ran."""
 
-    def __init__(self, tls_id: str, shown: str, yellow_steps: int, all_red_steps: int,
-                 foes: Optional[list[set[int]]] = None) -> None:
+    def __init__(
+        self, tls_id: str, shown: str, yellow_steps: int, all_red_steps: int, foes: Optional[list[set[int]]] = None
+    ) -> None:
         self.tls_id = tls_id
         self.shown = shown
         self.target = shown
@@ -33,17 +35,23 @@ class RawStateGuard:
 
     def check(self, state: str) -> None:
         if len(state) != len(self.shown):
-            raise ConfigError(f"set_state({self.tls_id!r}, {state!r}): the light has {len(self.shown)} links, "
-                              f"the state gives {len(state)} (its state now: {self.shown!r}).")
+            raise ConfigError(
+                f"set_state({self.tls_id!r}, {state!r}): the light has {len(self.shown)} links, "
+                f"the state gives {len(state)} (its state now: {self.shown!r})."
+            )
         unknown = sorted(set(state) - set("GgyYrRsuoO"))
         if unknown:
-            raise ConfigError(f"set_state({self.tls_id!r}, {state!r}): {unknown[0]!r} is not a SUMO signal; "
-                              "use G g y r (and s u o O).")
+            raise ConfigError(
+                f"set_state({self.tls_id!r}, {state!r}): {unknown[0]!r} is not a SUMO signal; "
+                "use G g y r (and s u o O)."
+            )
         for i, c in enumerate(state):
             clash = [j for j in self.foes[i] if c == "G" and state[j] == "G"]
             if clash:
-                raise ConfigError(f"set_state({self.tls_id!r}, {state!r}): links {i} and {clash[0]} conflict and would "
-                                  "both have priority green; give one of them 'g' (yield) or 'r'.")
+                raise ConfigError(
+                    f"set_state({self.tls_id!r}, {state!r}): links {i} and {clash[0]} conflict and would "
+                    "both have priority green; give one of them 'g' (yield) or 'r'."
+                )
 
     def request(self, state: str) -> None:
         self.check(state)
@@ -87,8 +95,10 @@ class RawStateGuard:
         if state == self.shown:
             return None
         ended_yellow = any(a in YELLOW and b not in YELLOW for a, b in zip(self.shown, state))
-        self.yellow_age = [(self.yellow_age[i] if a in YELLOW else 0) if b in YELLOW else -1
-                           for i, (a, b) in enumerate(zip(self.shown, state))]
+        self.yellow_age = [
+            (self.yellow_age[i] if a in YELLOW else 0) if b in YELLOW else -1
+            for i, (a, b) in enumerate(zip(self.shown, state))
+        ]
         if ended_yellow:
             self.since_clear = 0
         self.shown = state

@@ -1,4 +1,5 @@
 """Signal timing rules converted to whole simulation steps, rounded up (never shorter)."""
+
 from __future__ import annotations
 
 import math
@@ -24,7 +25,12 @@ class Timing:
 
     @classmethod
     def from_seconds(
-        cls, yellow: float, all_red: float, min_green: float, max_green: Optional[float], step_length: float,
+        cls,
+        yellow: float,
+        all_red: float,
+        min_green: float,
+        max_green: Optional[float],
+        step_length: float,
         pedestrian_clearance: float = 0.0,
     ) -> "Timing":
         return cls(

@@ -7,6 +7,7 @@ some reading) since they entered a zone: RESCO's ``queue`` (its ``approach`` is 
 ``wait`` sums, over the queued, the seconds since each first stopped there: RESCO's ``total_wait``.
 A vehicle stays queued until it leaves the zones, as in RESCO's ``Signal.observe``.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
@@ -20,8 +21,9 @@ class StopLineCounter:
     ``zones``: watched lane -> [(lane, metres from that lane's end to the stop line, weight)];
     ``lengths``: the length of every lane a zone names."""
 
-    def __init__(self, zones: Mapping[str, Sequence[tuple[str, float, float]]], lengths: Mapping[str, float],
-                 distance: float) -> None:
+    def __init__(
+        self, zones: Mapping[str, Sequence[tuple[str, float, float]]], lengths: Mapping[str, float], distance: float
+    ) -> None:
         self.lanes = list(zones)
         self.index = {lane: i for i, lane in enumerate(self.lanes)}
         self.read_lanes = list(dict.fromkeys(lane for zone in zones.values() for lane, _, _ in zone))
@@ -37,7 +39,11 @@ class StopLineCounter:
 
     def read(self, api: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(near, queued, wait) per watched lane, in ``lanes`` order (fractional where zones share a lane)."""
-        lane_ids, position, waiting = api.lane.getLastStepVehicleIDs, api.vehicle.getLanePosition, api.vehicle.getWaitingTime
+        lane_ids, position, waiting = (
+            api.lane.getLastStepVehicleIDs,
+            api.vehicle.getLanePosition,
+            api.vehicle.getWaitingTime,
+        )
         now = api.simulation.getTime()
         near = np.zeros(len(self.lanes))
         queued = np.zeros(len(self.lanes))

@@ -1,5 +1,6 @@
 """Reads SUMO lane-area detectors (E2) and sums them per watched lane: vehicles and halting vehicles
 a camera covering each incoming lane would report (``flowlights.networks.detectors`` places them)."""
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence

@@ -3,6 +3,7 @@ because the road they start on is full). Each is counted on the first controlled
 over the lanes of the road by which it reaches it — where a detector further up that road would see the queue that
 keeps it out. RESCO's delay counts their wait; a reward that does not see them lets a light hold traffic back.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence

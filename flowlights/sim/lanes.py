@@ -14,6 +14,7 @@ call. (Subscriptions cost libsumo more: SUMO evaluates them after EVERY step cal
 that only run to the end of a yellow.) ``read`` gives numpy arrays indexed like ``lanes``; lanes
 not watched read NaN, variables not measured raise.
 """
+
 from __future__ import annotations
 
 import operator
@@ -42,9 +43,17 @@ OUTGOING = "outgoing"
 ZONE = "zone"  # vehicles in each incoming lane's detection zone (flowlights.sim.approach), read per vehicle
 DETECTOR = "detector"  # SUMO lane-area detectors on the incoming lanes (EnvParams.detectors)
 PEDESTRIANS = "pedestrians"  # persons waiting on the lights' walking areas (flowlights.sim.pedestrians)
-HELD_BACK = "held_back"  # vehicles due to depart but not inserted, on the light their route reaches (flowlights.sim.held_back)
+HELD_BACK = (
+    "held_back"  # vehicles due to depart but not inserted, on the light their route reaches (flowlights.sim.held_back)
+)
 NEEDS = (*NUMERIC, IDS, OUTGOING, ZONE, DETECTOR, PEDESTRIANS, HELD_BACK)
-ALL_NEEDS = frozenset(NEEDS) - {IDS, ZONE, DETECTOR, PEDESTRIANS, HELD_BACK}  # what a user function that declares nothing gets
+ALL_NEEDS = frozenset(NEEDS) - {
+    IDS,
+    ZONE,
+    DETECTOR,
+    PEDESTRIANS,
+    HELD_BACK,
+}  # what a user function that declares nothing gets
 _NO_RESULT: dict = {}
 
 
@@ -125,7 +134,9 @@ class LaneSensor:
     """Reads the needed variables of the watched lanes: by direct calls (``direct=True``, for libsumo)
     or by subscriptions read all at once (for TraCI)."""
 
-    def __init__(self, lanes: Sequence[str], watched: Collection[str], needs: Collection[str], direct: bool = False) -> None:
+    def __init__(
+        self, lanes: Sequence[str], watched: Collection[str], needs: Collection[str], direct: bool = False
+    ) -> None:
         self.direct = direct
         self.needs = frozenset(needs)
         self.lanes = list(lanes)
@@ -175,8 +186,10 @@ class LaneSensor:
             try:
                 rows = [self._numeric(results[lane]) for lane in self.watched]
             except KeyError:  # no results yet (before SUMO's first step): zeros
-                rows = [tuple(results.get(lane, _NO_RESULT).get(v, 0.0) for v in self._vars[: len(self.names)])
-                        for lane in self.watched]
+                rows = [
+                    tuple(results.get(lane, _NO_RESULT).get(v, 0.0) for v in self._vars[: len(self.names)])
+                    for lane in self.watched
+                ]
             table = np.full((len(self.lanes), len(self.names)), np.nan)
             table[self._rows] = np.array(rows, dtype=float).reshape(len(self.watched), len(self.names))
             values = {name: table[:, k] for k, name in enumerate(self.names)}

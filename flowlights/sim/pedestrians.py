@@ -1,5 +1,6 @@
 """Pedestrians waiting at the lights' crossings: persons standing (speed < 0.1 m/s) on each watched
 walking area (the corners where people wait for a crossing), read per person, only on request."""
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence

@@ -4,6 +4,7 @@ libsumo (default) runs SUMO inside this process, so only one libsumo simulation 
 process; TraCI runs SUMO as a child process per connection, which allows several
 simulations side by side and sumo-gui.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -117,13 +118,20 @@ class SumoSimulation:
         if s.route_files:
             cmd += ["--route-files", ",".join(str(r) for r in s.route_files)]
         cmd += [
-            "--begin", _seconds(self.begin),
-            "--end", _seconds(self.end),
-            "--step-length", _seconds(p.step_length),
-            "--seed", str(int(seed)),
-            "--no-step-log", "true",
-            "--no-warnings", "true",
-            "--device.tripinfo.probability", "1",  # trip statistics for episode_metrics, silently
+            "--begin",
+            _seconds(self.begin),
+            "--end",
+            _seconds(self.end),
+            "--step-length",
+            _seconds(p.step_length),
+            "--seed",
+            str(int(seed)),
+            "--no-step-log",
+            "true",
+            "--no-warnings",
+            "true",
+            "--device.tripinfo.probability",
+            "1",  # trip statistics for episode_metrics, silently
         ]
         if p.time_to_teleport is not None:
             cmd += ["--time-to-teleport", _seconds(p.time_to_teleport)]
@@ -162,7 +170,9 @@ class SumoSimulation:
             raise
         except Exception as exc:
             self.close()
-            raise SimulationError(f"SUMO failed to start ({self.params.backend}): {exc}. Command: {' '.join(cmd)}") from exc
+            raise SimulationError(
+                f"SUMO failed to start ({self.params.backend}): {exc}. Command: {' '.join(cmd)}"
+            ) from exc
 
     def _start_libsumo(self, cmd: list[str]) -> None:
         global _libsumo_owner

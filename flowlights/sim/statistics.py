@@ -3,6 +3,7 @@
 Nothing here polls vehicles: SUMO keeps running averages of finished trips when every vehicle has a tripinfo device
 (``--device.tripinfo.probability 1``, which SumoSimulation always passes).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,7 +27,6 @@ def episode_metrics(api: Any) -> dict[str, float]:
 
     def whole(value: float) -> float:
         return int(value) if value == value else value
-
 
     metrics = {
         "mean_travel_time": trips("duration"),

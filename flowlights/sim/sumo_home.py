@@ -1,4 +1,5 @@
 """Find SUMO's binaries and tools: $SUMO_HOME if set, else the PyPI ``eclipse-sumo`` package."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """RLlib callback that reports flowlights' episode metrics (from the final infos) to RLlib."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,6 @@ from typing import Any
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
 from flowlights.sim.statistics import TRAINING_METRICS
-
 
 
 class EpisodeMetricsCallback(RLlibCallback):

@@ -1,5 +1,6 @@
 """Where a results folder of 'flowlights train' keeps its checkpoints (``checkpoints/iter_000042``): one place for the
 layout that training writes and evaluation reads, free of Ray so that readers import it cheaply."""
+
 from __future__ import annotations
 
 from pathlib import Path

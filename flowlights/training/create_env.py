@@ -1,11 +1,12 @@
 """make_create_env, as in Flow: turn flow_params into an environment creator for RLlib."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from flowlights.training.env_kwargs import env_kwargs
-from flowlights.training.flow_classes import build_flow_env, is_flow_env, resolve_env_class
 from flowlights.training.experiment import Experiment
+from flowlights.training.flow_classes import build_flow_env, is_flow_env, resolve_env_class
 
 
 def make_create_env(params: dict[str, Any] | Experiment, version: int = 0) -> tuple[Callable[..., Any], str]:

@@ -3,6 +3,7 @@
 Generated networks (GridNetwork, ArterialNetwork) are built here, once, into the cache, with
 their InFlows (or the grid's default demand), so every env runner opens the same files.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,12 +14,12 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from flowlights.errors import ConfigError
-from flowlights.validation import one_home
 from flowlights.experiment_params import InitialConfig, TrafficLightParams, VehicleParams
 from flowlights.networks.generated import cache_dir
 from flowlights.networks.grid import ArterialNetwork, GridNetwork
 from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.networks.scenario_writer import write_scenario
+from flowlights.validation import one_home
 
 GENERATORS = {"GridNetwork": GridNetwork, "ArterialNetwork": ArterialNetwork}
 DEMAND_KEYS = ("vehs_per_hour", "straight_share", "main_axis_factor")
@@ -31,7 +32,9 @@ def _generated_scenario(network: str, net: Any, end: float) -> str:
         generator = GENERATORS[network](**params)
     except TypeError as exc:
         fields = [f.name for f in dataclasses.fields(GENERATORS[network])]
-        raise ConfigError(f"net.additional_params for {network}: {exc}; allowed: {', '.join(fields + list(DEMAND_KEYS))}.") from exc
+        raise ConfigError(
+            f"net.additional_params for {network}: {exc}; allowed: {', '.join(fields + list(DEMAND_KEYS))}."
+        ) from exc
     net_file = generator.build()
     if net.inflows is not None:
         inflows = net.inflows
@@ -39,8 +42,13 @@ def _generated_scenario(network: str, net: Any, end: float) -> str:
             inflows = generator.route_missing_destinations(net_file, inflows)  # Flow's inflows name no destination
     else:
         inflows = generator.demand(net_file, end=end, **demand)
-    key = hashlib.sha1(json.dumps([network, dataclasses.asdict(generator), [dataclasses.asdict(f) for f in inflows.flows], end],
-                                  sort_keys=True, default=str).encode()).hexdigest()[:12]
+    key = hashlib.sha1(
+        json.dumps(
+            [network, dataclasses.asdict(generator), [dataclasses.asdict(f) for f in inflows.flows], end],
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()[:12]
     folder = cache_dir() / "scenarios" / key
     cfg = folder / f"{network.lower()}.sumocfg"
     if not cfg.is_file():
@@ -66,9 +74,13 @@ def _flow_network_files(flow_params: dict[str, Any], network: Any, veh: Any, ini
     cls = resolve_network_class(network, "flow_params['network']")
     net = flow_params["net"]
     if net.inflows is None or not net.inflows.flows:
-        raise ConfigError(f"{getattr(cls, '__name__', cls)} with TrafficLightEnv: give NetParams(inflows=...) — the demand "
-                          "(its initial vehicles are placed by Flow env classes only).")
-    return cls(flow_params.get("exp_tag", "flowlights"), veh, net, initial, tls).build(net.inflows)  # types: an additional file
+        raise ConfigError(
+            f"{getattr(cls, '__name__', cls)} with TrafficLightEnv: give NetParams(inflows=...) — the demand "
+            "(its initial vehicles are placed by Flow env classes only)."
+        )
+    return cls(flow_params.get("exp_tag", "flowlights"), veh, net, initial, tls).build(
+        net.inflows
+    )  # types: an additional file
 
 
 def _defaults(params: Any) -> dict[str, Any]:
@@ -86,7 +98,9 @@ def env_kwargs(flow_params: dict[str, Any]) -> dict[str, Any]:
     setting (tls timings, ``simulator``, ``initial.warmup``) are taken when they agree with the first."""
     missing = [k for k in ("sim", "env", "net") if flow_params.get(k) is None]
     if missing:
-        raise ConfigError(f"flow_params misses {missing[0]!r}: give SumoParams (sim), EnvParams (env) and NetParams (net).")
+        raise ConfigError(
+            f"flow_params misses {missing[0]!r}: give SumoParams (sim), EnvParams (env) and NetParams (net)."
+        )
     sim, env, net = flow_params["sim"], flow_params["env"], flow_params["net"]
     tls = flow_params.get("tls") or TrafficLightParams()  # Flow's defaults where a raw dict leaves them out
     initial = flow_params.get("initial") or InitialConfig()
@@ -96,14 +110,25 @@ def env_kwargs(flow_params: dict[str, Any]) -> dict[str, Any]:
     env_defaults, sim_defaults = _defaults(env), _defaults(sim)
     for key, value in tls.overrides().items():
         _agree(kwargs, key, value, env_defaults[key], f"env.{key}", f"tls.{key}")
-    _agree(kwargs, "backend", flow_params.get("simulator", sim.backend), sim_defaults["backend"], "sim.backend", "simulator")
+    _agree(
+        kwargs,
+        "backend",
+        flow_params.get("simulator", sim.backend),
+        sim_defaults["backend"],
+        "sim.backend",
+        "simulator",
+    )
     if initial.warmup:
         _agree(kwargs, "warmup", initial.warmup, sim_defaults["warmup"], "sim.warmup", "initial.warmup")
     flow_only = veh.flow_only_settings() + [f"InitialConfig {k}={v!r}" for k, v in initial.placement_options().items()]
     if flow_only:
-        warnings.warn(f"TrafficLightEnv takes its vehicles from the scenario's demand and drives them with SUMO's models; "
-                      f"{'; '.join(flow_only)} is used by Flow env classes only (flowlights.envs.multiagent.MultiEnv...), "
-                      "not here.", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"TrafficLightEnv takes its vehicles from the scenario's demand and drives them with SUMO's models; "
+            f"{'; '.join(flow_only)} is used by Flow env classes only (flowlights.envs.multiagent.MultiEnv...), "
+            "not here.",
+            UserWarning,
+            stacklevel=3,
+        )
     additional = list(net.additional_files)
     if veh.types:
         additional.append(_vehicle_types_file(veh.types))

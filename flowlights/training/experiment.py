@@ -6,6 +6,7 @@ policies ("shared" | "per_light" | "per_shape"), training (algorithm hyper-param
 A Python module defines ``flow_params`` (with params objects) and may define ``policies``,
 ``policy_mapping_fn`` and ``policies_to_train`` itself, as in Flow's multi-agent examples.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,18 +21,38 @@ from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightP
 from flowlights.networks.demand import Flow, InFlows
 from flowlights.networks.network_file import bundled_dir
 from flowlights.params import EnvParams, SumoParams
-from flowlights.training.flow_classes import (FLOW_ENVS, FLOW_NETWORKS, class_path, resolve_env_class,
-                                              resolve_network_class)
+from flowlights.training.flow_classes import (
+    FLOW_ENVS,
+    FLOW_NETWORKS,
+    class_path,
+    resolve_env_class,
+    resolve_network_class,
+)
 from flowlights.training.flow_policies import module_policies
 
 REQUIRED = ("exp_tag", "env_name", "network", "simulator", "sim", "env", "net")
 OPTIONAL = ("veh", "initial", "tls")
 SIMULATORS = ("libsumo", "traci")
 POLICY_MODES = ("shared", "per_light", "per_shape")
-PARAM_CLASSES = {"sim": SumoParams, "env": EnvParams, "net": NetParams, "veh": VehicleParams,
-                 "initial": InitialConfig, "tls": TrafficLightParams}
-TOP_LEVEL = set(REQUIRED) | set(OPTIONAL) | {"policies", "training", "config_module", "train_settings",  # train_settings: a record only
-                                             "protocol"}
+PARAM_CLASSES = {
+    "sim": SumoParams,
+    "env": EnvParams,
+    "net": NetParams,
+    "veh": VehicleParams,
+    "initial": InitialConfig,
+    "tls": TrafficLightParams,
+}
+TOP_LEVEL = (
+    set(REQUIRED)
+    | set(OPTIONAL)
+    | {
+        "policies",
+        "training",
+        "config_module",
+        "train_settings",  # train_settings: a record only
+        "protocol",
+    }
+)
 
 
 @dataclass
@@ -58,7 +79,9 @@ class Experiment:
         if name is None or name == self.protocol:
             return
         if self.protocol != EnvParams.protocol:
-            raise ConfigError(f"{where} {name!r} conflicts with the experiment's env.protocol {self.protocol!r}; drop one of them.")
+            raise ConfigError(
+                f"{where} {name!r} conflicts with the experiment's env.protocol {self.protocol!r}; drop one of them."
+            )
         self.flow_params["env"] = dataclasses.replace(self.flow_params["env"], protocol=name)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,10 +93,15 @@ class Experiment:
         custom = not isinstance(self.policies, str)
         out["policies"] = "custom" if custom else self.policies
         out["env_name"], out["network"] = class_path(out["env_name"]), class_path(out["network"])
-        from_module = any(not isinstance(self.flow_params[k], str) and self.flow_params[k].__module__.startswith("flowlights_exp_")
-                          for k in ("env_name", "network"))
-        python_only = from_module or (not isinstance(self.flow_params["env_name"], str) or self.flow_params["env_name"] in FLOW_ENVS) \
-            and str(self.source).endswith(".py")  # vehicles with Python controllers: only the module says them
+        from_module = any(
+            not isinstance(self.flow_params[k], str) and self.flow_params[k].__module__.startswith("flowlights_exp_")
+            for k in ("env_name", "network")
+        )
+        python_only = (
+            from_module
+            or (not isinstance(self.flow_params["env_name"], str) or self.flow_params["env_name"] in FLOW_ENVS)
+            and str(self.source).endswith(".py")
+        )  # vehicles with Python controllers: only the module says them
         if custom or python_only:
             out["config_module"] = self.source
         out["training"] = dict(self.training)
@@ -124,13 +152,17 @@ def experiment_from_dict(data: dict[str, Any], source: str = "<dict>") -> Experi
     for key, cls in PARAM_CLASSES.items():
         raw = data.get(key) or {}
         if not isinstance(raw, dict):
-            raise ConfigError(f"{source}: {key} must be a mapping of {cls.__name__} fields (e.g. {{end: 3600}}), "
-                              f"got {type(raw).__name__} {raw!r}.")
+            raise ConfigError(
+                f"{source}: {key} must be a mapping of {cls.__name__} fields (e.g. {{end: 3600}}), "
+                f"got {type(raw).__name__} {raw!r}."
+            )
         values = dict(raw)
         if key == "net" and isinstance(values.get("inflows"), list):
             inflows = InFlows()
-            inflows.flows = [Flow(**{**flow, "name": flow.get("name") or f"flow{i}_{flow.get('edge')}"})
-                             for i, flow in enumerate(values["inflows"])]
+            inflows.flows = [
+                Flow(**{**flow, "name": flow.get("name") or f"flow{i}_{flow.get('edge')}"})
+                for i, flow in enumerate(values["inflows"])
+            ]
             values["inflows"] = inflows
         try:
             flow_params[key] = from_dict(cls, values, f"{source}: {key}")
@@ -179,7 +211,9 @@ def _load_module(path: Path) -> Experiment:
     policies, mapping, to_train = module_policies(module, str(path))
     if isinstance(policies, str):
         _choice(policies, POLICY_MODES, f"{path}: policies")
-    experiment = Experiment(data, policies, mapping, to_train, dict(getattr(module, "training", {})), str(path.resolve()))
+    experiment = Experiment(
+        data, policies, mapping, to_train, dict(getattr(module, "training", {})), str(path.resolve())
+    )
     experiment.set_protocol(data.get("protocol"), f"{path}: flow_params['protocol']")
     return experiment
 
@@ -189,7 +223,9 @@ def bundled_config(name: str) -> Optional[Path]:
     if "/" in name or Path(name).suffix in (".py", ".yaml", ".yml", ".json"):
         return None
     folder = bundled_dir("exp_configs")
-    return next((folder / f"{name}{suffix}" for suffix in (".py", ".yaml") if (folder / f"{name}{suffix}").is_file()), None)
+    return next(
+        (folder / f"{name}{suffix}" for suffix in (".py", ".yaml") if (folder / f"{name}{suffix}").is_file()), None
+    )
 
 
 def load_experiment(source: str | Path) -> Experiment:
@@ -200,9 +236,13 @@ def load_experiment(source: str | Path) -> Experiment:
     if not path.is_file():
         path = bundled_config(str(source)) or path
     if not path.is_file():
-        names = ", ".join(sorted({p.stem for p in bundled_dir("exp_configs").glob("*.*") if p.suffix in (".py", ".yaml")}))
-        raise ConfigError(f"experiment config {str(source)!r} does not exist; give a .py, .yaml or params.json file, "
-                          f"or a bundled experiment's name ({names or 'none found'}).")
+        names = ", ".join(
+            sorted({p.stem for p in bundled_dir("exp_configs").glob("*.*") if p.suffix in (".py", ".yaml")})
+        )
+        raise ConfigError(
+            f"experiment config {str(source)!r} does not exist; give a .py, .yaml or params.json file, "
+            f"or a bundled experiment's name ({names or 'none found'})."
+        )
     if path.suffix == ".py":
         return _load_module(path)
     if path.suffix in (".yaml", ".yml"):
@@ -217,7 +257,9 @@ def load_experiment(source: str | Path) -> Experiment:
         try:
             data = json.loads(path.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path} is not valid JSON ({exc}); this results folder is damaged: restore "
-                              "params.json from a copy, or train again.") from None
+            raise ConfigError(
+                f"{path} is not valid JSON ({exc}); this results folder is damaged: restore "
+                "params.json from a copy, or train again."
+            ) from None
         return experiment_from_dict(data, str(path))
     raise ConfigError(f"experiment config {str(source)!r}: use a .py, .yaml/.yml or .json file.")

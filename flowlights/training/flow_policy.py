@@ -2,6 +2,7 @@
 
 Discrete actions: the most likely one; Box actions: the Gaussian's mean, clipped to the space.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,8 +31,10 @@ class FlowPolicy:
         self.action_space = rllib_env.single_action_space
         for agent in rllib_env.possible_agents:
             if self.mapping(agent, None) not in self.modules:
-                raise ConfigError(f"checkpoint {str(self.checkpoint)!r} has no policy {self.mapping(agent, None)!r} for agent "
-                                  f"{agent!r} (it has {', '.join(sorted(self.modules.keys()))}).")
+                raise ConfigError(
+                    f"checkpoint {str(self.checkpoint)!r} has no policy {self.mapping(agent, None)!r} for agent "
+                    f"{agent!r} (it has {', '.join(sorted(self.modules.keys()))})."
+                )
 
     def act(self, observations: dict[str, Any]) -> dict[str, Any]:
         import torch

@@ -16,6 +16,7 @@ Q-values, not a policy).
 The observations are the experiment's (its spaces), the actions the controller's, so the controller must decide in the
 env's action mode (``greedy`` chooses a green: ``env.action_mode: phase``).
 """
+
 from __future__ import annotations
 
 import json
@@ -75,17 +76,26 @@ def check_controller_fits(controller: Any, env_params: Any) -> None:
     reads) must be the experiment's."""
     for key, value in controller.env_overrides.items():
         if key != "measures" and getattr(env_params, key) != value:
-            raise ConfigError(f"--imitate {controller.name} decides with env.{key}={value!r}, but the experiment has "
-                              f"env.{key}={getattr(env_params, key)!r}: set env.{key}: {value!r} in the experiment, or "
-                              "imitate a controller that decides as it does.")
+            raise ConfigError(
+                f"--imitate {controller.name} decides with env.{key}={value!r}, but the experiment has "
+                f"env.{key}={getattr(env_params, key)!r}: set env.{key}: {value!r} in the experiment, or "
+                "imitate a controller that decides as it does."
+            )
 
 
 Driver = Callable[[dict[str, Any]], dict[str, int]]  # observations of the lights deciding now -> their actions
 
 
-def collect(env_kwargs: dict[str, Any], controller_name: str, episodes: int, gamma: float,
-            policy_of: Callable[[str], str], progress: bool = True, driver: Optional[Driver] = None,
-            seed: Optional[int] = None) -> dict[str, Demonstrations]:
+def collect(
+    env_kwargs: dict[str, Any],
+    controller_name: str,
+    episodes: int,
+    gamma: float,
+    policy_of: Callable[[str], str],
+    progress: bool = True,
+    driver: Optional[Driver] = None,
+    seed: Optional[int] = None,
+) -> dict[str, Demonstrations]:
     """Run ``controller_name`` for ``episodes`` episodes on the experiment's env (``env_kwargs``), recording every
     decision of every light under the policy ``policy_of(light)`` trains. ``driver``: it acts instead (a DAgger
     round), the controller's decisions are still what is recorded, and the returns are NaN (not the controller's).
@@ -128,7 +138,9 @@ def collect(env_kwargs: dict[str, Any], controller_name: str, episodes: int, gam
                         bar.update(env.env.sim_seconds)
             for light, (observations, acts, rewards, taken) in per_light.items():
                 returns = [float("nan")] * len(rewards) if driver else _discounted(rewards, gamma)
-                demos.setdefault(policy_of(light), Demonstrations()).extend(Demonstrations(observations, acts, returns, taken))
+                demos.setdefault(policy_of(light), Demonstrations()).extend(
+                    Demonstrations(observations, acts, returns, taken)
+                )
     finally:
         env.close()
     return demos
@@ -145,20 +157,24 @@ def _rows(batch: Any, index: np.ndarray) -> Any:
     return {k: _rows(v, index) for k, v in batch.items()} if isinstance(batch, dict) else batch[index]
 
 
-def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3, seed: int = 0,
-               smoothing: float = 0.0) -> dict[str, float]:
+def fit_module(
+    module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3, seed: int = 0, smoothing: float = 0.0
+) -> dict[str, float]:
     """Train ``module`` (PPO's RLModule) on ``demos``: cross-entropy of its action logits against the controller's
     actions, plus the squared error of its values against the returns (in the env's units; the loss divided by the
     returns' variance, so both terms weigh alike; decisions whose return is NaN, DAgger's, fit the policy only).
     ``smoothing``: label smoothing — the copy still takes the controller's action greedily, but samples another
     with probability about ``smoothing`` (spread over the other actions), so RL sampling from it explores instead of
-    replaying the controller. Returns how many decisions, the share of them the module's greedy action now agrees with, and the share of the
-    returns' variance its values explain."""
+    replaying the controller. Returns how many decisions, the share of them the module's greedy action now agrees
+    with, and the share of the returns' variance its values explain."""
     import torch
     from ray.rllib.core.columns import Columns
 
     obs = _stack(demos.observations)
-    to_torch = (lambda b: {k: to_torch(v) for k, v in b.items()} if isinstance(b, dict) else torch.from_numpy(b))
+
+    def to_torch(batch: Any) -> Any:
+        return {k: to_torch(v) for k, v in batch.items()} if isinstance(batch, dict) else torch.from_numpy(batch)
+
     actions = torch.as_tensor(demos.actions, dtype=torch.long)
     returns = torch.as_tensor(demos.returns, dtype=torch.float32)
     known = ~torch.isnan(returns)
@@ -179,8 +195,9 @@ def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3,
         values = module.compute_values(batch)
         p_loss = torch.nn.functional.cross_entropy(logits, actions[index], label_smoothing=smoothing)
         fit = known[index]
-        v_loss = (torch.nn.functional.mse_loss(values[fit], returns[index][fit]) if bool(fit.any())
-                  else values.sum() * 0.0)
+        v_loss = (
+            torch.nn.functional.mse_loss(values[fit], returns[index][fit]) if bool(fit.any()) else values.sum() * 0.0
+        )
         optimizer.zero_grad()
         (p_loss + v_loss / scale).backward()  # values in the env's units, the loss scaled to ~1
         optimizer.step()
@@ -194,14 +211,23 @@ def fit_module(module: Any, demos: Demonstrations, steps: int, lr: float = 3e-3,
     agreement = float((torch.cat(chosen) == actions).float().mean())
     r, v = returns[known], torch.cat(values)[known]
     explained = 1.0 - float((r - v).var() / r.var()) if len(r) > 1 and r.var() > 0 else float("nan")
-    return {"decisions": n, "agreement": agreement, "value_explained_variance": explained,
-            "return_mean": float(r.mean()) if len(r) else float("nan"), "value_mean": float(v.mean()) if len(v) else float("nan"),
-            "policy_loss": policy_loss, "value_loss": value_loss}
+    return {
+        "decisions": n,
+        "agreement": agreement,
+        "value_explained_variance": explained,
+        "return_mean": float(r.mean()) if len(r) else float("nan"),
+        "value_mean": float(v.mean()) if len(v) else float("nan"),
+        "policy_loss": policy_loss,
+        "value_loss": value_loss,
+    }
 
 
-def _fit_on_learner(learner: Any, demos: dict[str, Demonstrations], steps: int, seed: int,
-                    smoothing: float = 0.0) -> dict[str, dict[str, float]]:
-    return {pid: fit_module(learner.module[pid], demo, steps, seed=seed, smoothing=smoothing) for pid, demo in demos.items()}
+def _fit_on_learner(
+    learner: Any, demos: dict[str, Demonstrations], steps: int, seed: int, smoothing: float = 0.0
+) -> dict[str, dict[str, float]]:
+    return {
+        pid: fit_module(learner.module[pid], demo, steps, seed=seed, smoothing=smoothing) for pid, demo in demos.items()
+    }
 
 
 def _driver(modules: dict[str, Any], policy_of: Callable[[str], str]) -> Driver:
@@ -211,9 +237,19 @@ def _driver(modules: dict[str, Any], policy_of: Callable[[str], str]) -> Driver:
     return lambda obs: {light: forward_greedy(modules[policy_of(light)], o) for light, o in obs.items()}
 
 
-def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, episodes: int, steps: int,
-               run_dir: Optional[Path] = None, progress: bool = True, seed: int = 0, rounds: int = 0,
-               deadline: Optional[float] = None, smoothing: float = 0.0) -> dict[str, Any]:
+def warm_start(
+    algo: Any,
+    env_kwargs: dict[str, Any],
+    controller_name: str,
+    episodes: int,
+    steps: int,
+    run_dir: Optional[Path] = None,
+    progress: bool = True,
+    seed: int = 0,
+    rounds: int = 0,
+    deadline: Optional[float] = None,
+    smoothing: float = 0.0,
+) -> dict[str, Any]:
     """Imitate ``controller_name`` before training: collect its decisions, fit every policy that acts in them, push
     the weights to the env runners; then ``rounds`` DAgger rounds (module docstring), one episode each, no new round
     begun after ``deadline`` (a ``time.time()``). Writes ``imitation.json`` into ``run_dir`` (each round's fit under
@@ -224,18 +260,27 @@ def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, epis
     mapping = algo.config.policy_mapping_fn
     policy_of = lambda light: mapping(light, None)  # noqa: E731
     trained = set(algo.config.policies_to_train or algo.config.policies)
-    demos = {pid: d for pid, d in collect(env_kwargs, controller_name, episodes, gamma, policy_of, progress).items()
-             if pid in trained}
+    demos = {
+        pid: d
+        for pid, d in collect(env_kwargs, controller_name, episodes, gamma, policy_of, progress).items()
+        if pid in trained
+    }
 
     def fit() -> dict[str, dict[str, float]]:
-        fitted = algo.learner_group.foreach_learner(_fit_on_learner, demos=demos, steps=steps, seed=seed,
-                                                    smoothing=smoothing).result_or_errors
+        fitted = algo.learner_group.foreach_learner(
+            _fit_on_learner, demos=demos, steps=steps, seed=seed, smoothing=smoothing
+        ).result_or_errors
         algo.env_runner_group.sync_weights(from_worker_or_learner_group=algo.learner_group, inference_only=True)
         return fitted[0].get()
 
     results = fit()
-    summary: dict[str, Any] = {"controller": controller_name, "episodes": episodes, "steps": steps, "policies": results,
-                               "smoothing": smoothing}
+    summary: dict[str, Any] = {
+        "controller": controller_name,
+        "episodes": episodes,
+        "steps": steps,
+        "policies": results,
+        "smoothing": smoothing,
+    }
     if rounds:
         summary["rounds"] = []
         first_seed = int(env_kwargs.get("seed") or 0) + episodes  # fresh traffic, not the demonstrations'
@@ -243,8 +288,16 @@ def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, epis
             if deadline is not None and time.time() >= deadline:
                 break
             modules = {pid: algo.get_module(pid) for pid in algo.config.policies}  # fetched once: may be a remote copy
-            seen = collect(env_kwargs, controller_name, 1, gamma, policy_of, progress, driver=_driver(modules, policy_of),
-                           seed=first_seed + r)
+            seen = collect(
+                env_kwargs,
+                controller_name,
+                1,
+                gamma,
+                policy_of,
+                progress,
+                driver=_driver(modules, policy_of),
+                seed=first_seed + r,
+            )
             # how often the copy, driving, did what the controller would have: before this round's refit
             before = {pid: d.agreement_driving() for pid, d in seen.items() if pid in demos}
             for pid, d in seen.items():
@@ -257,4 +310,3 @@ def warm_start(algo: Any, env_kwargs: dict[str, Any], controller_name: str, epis
     if run_dir is not None:
         (Path(run_dir) / "imitation.json").write_text(json.dumps(summary, indent=2))
     return summary
-

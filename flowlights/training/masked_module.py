@@ -3,6 +3,7 @@ dicts (``EnvParams(action_mask=True)``) and actions the mask forbids get a logit
 they are never sampled nor chosen greedily. Used automatically when the env masks (rllib_config).
 The networks see only ``"observation"``; the mask comes from the signal controller (min green, a
 transition under way, padded actions of a shared policy)."""
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -34,7 +35,9 @@ class MaskedPPOTorchRLModule(DefaultPPOTorchRLModule):
 
     def __init__(self, *args: Any, observation_space: Optional[gym.Space] = None, **kwargs: Any) -> None:
         if not (isinstance(observation_space, gym.spaces.Dict) and "action_mask" in observation_space.spaces):
-            raise ValueError(f"MaskedPPOTorchRLModule needs {{'observation', 'action_mask'}} observations, got {observation_space}.")
+            raise ValueError(
+                f"MaskedPPOTorchRLModule needs {{'observation', 'action_mask'}} observations, got {observation_space}."
+            )
         self.masked_observation_space = observation_space
         super().__init__(*args, observation_space=observation_space["observation"], **kwargs)
 
@@ -73,7 +76,9 @@ class MaskedDQNTorchRLModule(_dqn_base()):  # type: ignore[misc]
 
     def __init__(self, *args: Any, observation_space: Optional[gym.Space] = None, **kwargs: Any) -> None:
         if not (isinstance(observation_space, gym.spaces.Dict) and "action_mask" in observation_space.spaces):
-            raise ValueError(f"MaskedDQNTorchRLModule needs {{'observation', 'action_mask'}} observations, got {observation_space}.")
+            raise ValueError(
+                f"MaskedDQNTorchRLModule needs {{'observation', 'action_mask'}} observations, got {observation_space}."
+            )
         self.masked_observation_space = observation_space
         super().__init__(*args, observation_space=observation_space["observation"], **kwargs)
 

@@ -1,4 +1,5 @@
 """Policy set-ups: one shared policy, one per light, or one per junction shape."""
+
 from __future__ import annotations
 
 from typing import Any, Callable

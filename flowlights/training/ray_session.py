@@ -1,4 +1,5 @@
 """Start or join Ray quietly, sized to this machine, and always shut it down."""
+
 from __future__ import annotations
 
 import contextlib
@@ -17,8 +18,14 @@ def ray_session(address: Optional[str] = None, num_cpus: Optional[int] = None) -
     if address:
         ray.init(address=address, logging_config=quiet, log_to_driver=False)
     else:
-        ray.init(address="local", num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, _node_ip_address="127.0.0.1",
-                 logging_config=quiet, log_to_driver=False)
+        ray.init(
+            address="local",
+            num_cpus=num_cpus or os.cpu_count(),
+            include_dashboard=False,
+            _node_ip_address="127.0.0.1",
+            logging_config=quiet,
+            log_to_driver=False,
+        )
     logging.getLogger("ray").setLevel(logging.ERROR)
     logging.getLogger("ray.rllib").setLevel(logging.ERROR)
     try:

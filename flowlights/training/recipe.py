@@ -15,6 +15,7 @@ What it does (``flowlights.evaluation.recipe_run`` runs it end to end, ``flowlig
 Only what it measures on the network differs between networks: the teacher (and with it the detection range) and
 the reward scale (one over the teacher's mean queue per light, so a decision's reward is about 1 on any network).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,11 +28,27 @@ from flowlights.errors import ConfigError
 TEACHERS = ("greedy", "greedy_gap", "greedy_spillback", "max_pressure", "max_pressure_gap")
 NOT_CLASSICAL = ("random",)
 
-OBSERVATION = ["phase", "min_green", "time_in_phase", "zone_approach", "zone_queue", "held_back",
-               "green_score", "green_pressure", "green_approach", "green_spillback_score"]
+OBSERVATION = [
+    "phase",
+    "min_green",
+    "time_in_phase",
+    "zone_approach",
+    "zone_queue",
+    "held_back",
+    "green_score",
+    "green_pressure",
+    "green_approach",
+    "green_spillback_score",
+]
 REWARD = "zone_queue_held"
-TRAINING = {"lr": 1e-4, "gamma": 0.95, "train_batch_size_per_learner": 2000, "minibatch_size": 500, "num_epochs": 5,
-            "vf_clip_param": 10000.0}
+TRAINING = {
+    "lr": 1e-4,
+    "gamma": 0.95,
+    "train_batch_size_per_learner": 2000,
+    "minibatch_size": 500,
+    "num_epochs": 5,
+    "vf_clip_param": 10000.0,
+}
 IMITATION = {"episodes": 2, "steps": 1500, "max_rounds": 30, "smoothing": 0.0}
 
 
@@ -67,16 +84,23 @@ class SeedSets:
         if self.training_seed < 0:
             raise ConfigError(f"training seed {self.training_seed!r} must be >= 0.")
         if set(self.validation) & set(self.test):
-            raise ConfigError(f"validation seeds {sorted(self.validation)} and test seeds {sorted(self.test)} overlap; "
-                              "they must be disjoint.")
+            raise ConfigError(
+                f"validation seeds {sorted(self.validation)} and test seeds {sorted(self.test)} overlap; "
+                "they must be disjoint."
+            )
         low = min(*self.validation, *self.test)
         high = max(*self.validation, *self.test)
         if high >= 1000 or low < 0:
-            raise ConfigError(f"validation and test seeds must lie in 0..999 (training uses 1000 and up), got {low}..{high}.")
+            raise ConfigError(
+                f"validation and test seeds must lie in 0..999 (training uses 1000 and up), got {low}..{high}."
+            )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"training_seeds": {"seed": self.training_seed, "sumo_seeds_from": [s[0] for s in self.training()]},
-                "validation_seeds": list(self.validation), "test_seeds": list(self.test)}
+        return {
+            "training_seeds": {"seed": self.training_seed, "sumo_seeds_from": [s[0] for s in self.training()]},
+            "validation_seeds": list(self.validation),
+            "test_seeds": list(self.test),
+        }
 
 
 @dataclass
@@ -94,20 +118,45 @@ def reward_scale(mean_queue: float) -> float:
     return round(1.0 / max(float(mean_queue), 1.0), 6)
 
 
-def recipe_experiment(scenario_kwargs: dict[str, Any], protocol: str, choice: RecipeChoice, seeds: SeedSets,
-                      tag: str) -> Any:
+def recipe_experiment(
+    scenario_kwargs: dict[str, Any], protocol: str, choice: RecipeChoice, seeds: SeedSets, tag: str
+) -> Any:
     """The experiment the recipe trains: the shared policy, its observation and reward, on ``scenario_kwargs``."""
     from flowlights.training.experiment import experiment_from_dict
 
-    return experiment_from_dict({
-        "exp_tag": tag, "env_name": "TrafficLightEnv", "network": "NetworkFile", "simulator": "libsumo",
-        "protocol": protocol,
-        "sim": {"seed": seeds.training_base, "time_to_teleport": -1},  # no teleporting: a gridlock stays one
-        "env": {"observation": list(OBSERVATION), "reward": REWARD, "pad_observations": True,
-                "detection_distance": choice.detection_distance, "reward_scale": choice.reward_scale},
-        "net": dict(scenario_kwargs), "policies": "shared", "training": dict(TRAINING),
-    }, f"the training recipe on {tag}")
+    return experiment_from_dict(
+        {
+            "exp_tag": tag,
+            "env_name": "TrafficLightEnv",
+            "network": "NetworkFile",
+            "simulator": "libsumo",
+            "protocol": protocol,
+            "sim": {"seed": seeds.training_base, "time_to_teleport": -1},  # no teleporting: a gridlock stays one
+            "env": {
+                "observation": list(OBSERVATION),
+                "reward": REWARD,
+                "pad_observations": True,
+                "detection_distance": choice.detection_distance,
+                "reward_scale": choice.reward_scale,
+            },
+            "net": dict(scenario_kwargs),
+            "policies": "shared",
+            "training": dict(TRAINING),
+        },
+        f"the training recipe on {tag}",
+    )
 
 
-__all__ = ["Budget", "IMITATION", "NOT_CLASSICAL", "OBSERVATION", "REWARD", "RecipeChoice", "SeedSets", "TEACHERS",
-           "TRAINING", "recipe_experiment", "reward_scale"]
+__all__ = [
+    "Budget",
+    "IMITATION",
+    "NOT_CLASSICAL",
+    "OBSERVATION",
+    "REWARD",
+    "RecipeChoice",
+    "SeedSets",
+    "TEACHERS",
+    "TRAINING",
+    "recipe_experiment",
+    "reward_scale",
+]

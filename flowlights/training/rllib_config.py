@@ -1,4 +1,5 @@
 """Build the RLlib AlgorithmConfig of an experiment (RLlib 2.60, new API stack)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,12 +8,29 @@ from flowlights.errors import ConfigError
 from flowlights.training.experiment import Experiment
 
 ALGORITHMS = ("PPO", "DQN")
-PPO_DEFAULTS = {"lr": 3e-4, "gamma": 0.99, "train_batch_size_per_learner": 2000, "minibatch_size": 250,
-                "num_epochs": 5, "entropy_coeff": 0.01, "lambda_": 0.95, "vf_loss_coeff": 0.5}
-DQN_DEFAULTS = {"lr": 5e-4, "gamma": 0.99, "train_batch_size_per_learner": 64, "target_network_update_freq": 500,
-                "n_step": 1,  # the lights are several agents: RLlib needs its multi-agent replay buffer
-                "replay_buffer_config": {"type": "MultiAgentPrioritizedEpisodeReplayBuffer", "capacity": 50000,
-                                         "alpha": 0.6, "beta": 0.4}}
+PPO_DEFAULTS = {
+    "lr": 3e-4,
+    "gamma": 0.99,
+    "train_batch_size_per_learner": 2000,
+    "minibatch_size": 250,
+    "num_epochs": 5,
+    "entropy_coeff": 0.01,
+    "lambda_": 0.95,
+    "vf_loss_coeff": 0.5,
+}
+DQN_DEFAULTS = {
+    "lr": 5e-4,
+    "gamma": 0.99,
+    "train_batch_size_per_learner": 64,
+    "target_network_update_freq": 500,
+    "n_step": 1,  # the lights are several agents: RLlib needs its multi-agent replay buffer
+    "replay_buffer_config": {
+        "type": "MultiAgentPrioritizedEpisodeReplayBuffer",
+        "capacity": 50000,
+        "alpha": 0.6,
+        "beta": 0.4,
+    },
+}
 MODEL_KEYS = ("fcnet_hiddens", "fcnet_activation")
 
 
@@ -31,8 +49,14 @@ def module_settings(probe_env: Any, algorithm: str, policies: Any, model_config:
     return {"rl_module_spec": MultiRLModuleSpec(rl_module_specs={pid: spec for pid in policies})}
 
 
-def build_config(experiment: Experiment, env_name: str, probe_env: Any, algorithm: str = "PPO",
-                 num_env_runners: int = 0, seed: int = 0) -> Any:
+def build_config(
+    experiment: Experiment,
+    env_name: str,
+    probe_env: Any,
+    algorithm: str = "PPO",
+    num_env_runners: int = 0,
+    seed: int = 0,
+) -> Any:
     """PPO (default) or DQN on the experiment's env, with its policies and training settings."""
     from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
@@ -61,18 +85,32 @@ def build_config(experiment: Experiment, env_name: str, probe_env: Any, algorith
         .framework("torch")
         .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=1, rollout_fragment_length="auto")
         .multi_agent(policies=policies, policy_mapping_fn=mapping, policies_to_train=experiment.policies_to_train)
-        .rl_module(**module_settings(probe_env, algorithm, policies,
-                                     DefaultModelConfig(fcnet_hiddens=model.get("fcnet_hiddens", [64, 64]),
-                                                        fcnet_activation=model.get("fcnet_activation", "tanh"))))
+        .rl_module(
+            **module_settings(
+                probe_env,
+                algorithm,
+                policies,
+                DefaultModelConfig(
+                    fcnet_hiddens=model.get("fcnet_hiddens", [64, 64]),
+                    fcnet_activation=model.get("fcnet_activation", "tanh"),
+                ),
+            )
+        )
         .callbacks(EpisodeMetricsCallback)
         # a crashed SUMO (SimulationError) or a killed env runner does not stop the run: RLlib re-creates it
-        .fault_tolerance(restart_failed_env_runners=True, restart_failed_sub_environments=True,
-                         max_num_env_runner_restarts=100, delay_between_env_runner_restarts_s=1.0)
+        .fault_tolerance(
+            restart_failed_env_runners=True,
+            restart_failed_sub_environments=True,
+            max_num_env_runner_restarts=100,
+            delay_between_env_runner_restarts_s=1.0,
+        )
         .debugging(log_level="ERROR", seed=seed)
         .reporting(metrics_num_episodes_for_smoothing=5)
     )
     if algorithm == "PPO" and training.get("minibatch_size", 0) > training["train_batch_size_per_learner"]:
-        training["minibatch_size"] = training["train_batch_size_per_learner"]  # a small batch (few rollouts): one minibatch
+        training["minibatch_size"] = training[
+            "train_batch_size_per_learner"
+        ]  # a small batch (few rollouts): one minibatch
     try:
         config = config.training(**training)
     except TypeError as exc:

@@ -4,6 +4,7 @@
 4. train with a progress bar, writing progress.csv and checkpoints, 5. draw the learning
 curve. The results folder holds params.json, so the run can be replayed and evaluated.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -19,44 +20,87 @@ from flowlights.errors import ConfigError
 from flowlights.progress import Progress
 from flowlights.sim.statistics import TRAINING_METRICS
 from flowlights.training.checkpoints import checkpoint_path, run_checkpoints
-from flowlights.training.rllib_config import ALGORITHMS
 from flowlights.training.experiment import Experiment, load_experiment
+from flowlights.training.rllib_config import ALGORITHMS
 from flowlights.viz.plots import plot_learning_curve
 
 MIN_RL_MINUTES = 0.5  # with a deadline already passed by imitation, RL still trains this long
 
-PROGRESS_FIELDS = ["iteration", "env_steps", "wall_seconds", "episode_return_mean", "episodes", *TRAINING_METRICS,
-                   "env_runner_restarts"]
+PROGRESS_FIELDS = [
+    "iteration",
+    "env_steps",
+    "wall_seconds",
+    "episode_return_mean",
+    "episodes",
+    *TRAINING_METRICS,
+    "env_runner_restarts",
+]
 
 
 @dataclass
 class TrainSettings:
     """How long and how to train; ``flowlights train``'s options are made from these fields and their help."""
 
-    iterations: Optional[int] = field(default=None, metadata={"help": "training iterations (default 10 when no budget is given)"})
+    iterations: Optional[int] = field(
+        default=None, metadata={"help": "training iterations (default 10 when no budget is given)"}
+    )
     timesteps: Optional[int] = field(default=None, metadata={"help": "train until this many environment steps"})
     minutes: Optional[float] = field(default=None, metadata={"help": "train for this many wall-clock minutes"})
-    num_env_runners: int = field(default=2, metadata={"help": "processes sampling in parallel, one SUMO each; 2 keeps "
-                                                               "both cores of a 2-core machine busy (0: sample in the driver)"})
-    checkpoint_freq: int = field(default=10, metadata={"help": "save every N iterations (0: only at the end); always at the end"})
+    num_env_runners: int = field(
+        default=2,
+        metadata={
+            "help": "processes sampling in parallel, one SUMO each; 2 keeps "
+            "both cores of a 2-core machine busy (0: sample in the driver)"
+        },
+    )
+    checkpoint_freq: int = field(
+        default=10, metadata={"help": "save every N iterations (0: only at the end); always at the end"}
+    )
     seed: int = field(default=0, metadata={"help": "seed of RLlib and of the first SUMO episode"})
     algorithm: str = field(default="PPO", metadata={"help": "RLlib algorithm", "choices": ALGORITHMS})
-    ray_address: Optional[str] = field(default=None, metadata={"help": "join this Ray cluster (default: a local one sized to this machine)"})
-    rollouts: Optional[int] = field(default=None, metadata={"help": "whole episodes per training batch (Flow's --rollout_size; "
-                                                                     "default: the experiment's train_batch_size_per_learner)"})
-    imitate: Optional[str] = field(default=None, metadata={"help": "first train the policies to copy this controller (e.g. "
-                                                                   "greedy, max_pressure: behaviour cloning), then PPO improves on it"})
+    ray_address: Optional[str] = field(
+        default=None, metadata={"help": "join this Ray cluster (default: a local one sized to this machine)"}
+    )
+    rollouts: Optional[int] = field(
+        default=None,
+        metadata={
+            "help": "whole episodes per training batch (Flow's --rollout_size; "
+            "default: the experiment's train_batch_size_per_learner)"
+        },
+    )
+    imitate: Optional[str] = field(
+        default=None,
+        metadata={
+            "help": "first train the policies to copy this controller (e.g. "
+            "greedy, max_pressure: behaviour cloning), then PPO improves on it"
+        },
+    )
     imitate_episodes: int = field(default=3, metadata={"help": "episodes of the --imitate controller to copy"})
-    imitate_steps: int = field(default=3000, metadata={"help": "gradient steps (batches of 256 decisions) fitting the policies to them"})
-    imitate_rounds: int = field(default=0, metadata={"help": "then this many DAgger rounds: the copy drives an episode, the "
-                                                             "controller labels the states it reaches, the copy is fitted again"})
-    imitate_minutes: Optional[float] = field(default=None, metadata={"help": "begin no DAgger round once imitation has taken "
-                                                                             "this many minutes (default: no limit)"})
-    imitate_smoothing: float = field(default=0.0, metadata={"help": "label smoothing of the copy (e.g. 0.1): it still "
-                                                                    "chooses as the controller, but PPO sampling from it "
-                                                                    "explores (default 0)"})
-    checkpoint_minutes: Optional[float] = field(default=None, metadata={"help": "also save a checkpoint every this many minutes "
-                                                                                "of training"})
+    imitate_steps: int = field(
+        default=3000, metadata={"help": "gradient steps (batches of 256 decisions) fitting the policies to them"}
+    )
+    imitate_rounds: int = field(
+        default=0,
+        metadata={
+            "help": "then this many DAgger rounds: the copy drives an episode, the "
+            "controller labels the states it reaches, the copy is fitted again"
+        },
+    )
+    imitate_minutes: Optional[float] = field(
+        default=None,
+        metadata={"help": "begin no DAgger round once imitation has taken this many minutes (default: no limit)"},
+    )
+    imitate_smoothing: float = field(
+        default=0.0,
+        metadata={
+            "help": "label smoothing of the copy (e.g. 0.1): it still "
+            "chooses as the controller, but PPO sampling from it "
+            "explores (default 0)"
+        },
+    )
+    checkpoint_minutes: Optional[float] = field(
+        default=None, metadata={"help": "also save a checkpoint every this many minutes of training"}
+    )
 
     def __post_init__(self) -> None:
         if self.iterations is None and self.timesteps is None and self.minutes is None:
@@ -74,12 +118,16 @@ class TrainSettings:
         if self.rollouts is not None and self.rollouts < 1:
             raise ConfigError(f"--rollouts={self.rollouts!r} must be >= 1 (episodes per training batch).")
         if self.imitate_episodes < 1 or self.imitate_steps < 1:
-            raise ConfigError(f"--imitate-episodes={self.imitate_episodes!r} and --imitate-steps={self.imitate_steps!r} must be >= 1.")
+            raise ConfigError(
+                f"--imitate-episodes={self.imitate_episodes!r} and --imitate-steps={self.imitate_steps!r} must be >= 1."
+            )
         if not 0.0 <= self.imitate_smoothing < 1.0:
             raise ConfigError(f"--imitate-smoothing={self.imitate_smoothing!r} must be in [0, 1).")
         if self.imitate_rounds < 0 or (self.imitate_rounds and self.imitate is None):
-            raise ConfigError(f"--imitate-rounds={self.imitate_rounds!r}: DAgger rounds refine a copy, so give --imitate "
-                              "CONTROLLER with it (and a count >= 0).")
+            raise ConfigError(
+                f"--imitate-rounds={self.imitate_rounds!r}: DAgger rounds refine a copy, so give --imitate "
+                "CONTROLLER with it (and a count >= 0)."
+            )
         if self.imitate is not None:
             from flowlights.baselines.base import CONTROLLERS
 
@@ -93,7 +141,9 @@ def latest_checkpoint(path: Path) -> Path:
         return path
     found = run_checkpoints(path)
     if not found:
-        raise ConfigError(f"no checkpoint in {str(path)!r}; give a results folder of 'flowlights train' or a checkpoint folder.")
+        raise ConfigError(
+            f"no checkpoint in {str(path)!r}; give a results folder of 'flowlights train' or a checkpoint folder."
+        )
     return found[-1]
 
 
@@ -105,9 +155,13 @@ def _row(iteration: int, result: dict[str, Any], started: float, earlier_seconds
     """One progress.csv row; ``wall_seconds`` counts the whole run (``earlier_seconds``: before a resume)."""
     runners = result.get("env_runners", {})
     steps = result.get("num_env_steps_sampled_lifetime", runners.get("num_env_steps_sampled_lifetime", 0))
-    row = {"iteration": iteration, "env_steps": int(steps),
-           "wall_seconds": round(earlier_seconds + time.time() - started, 1),
-           "episode_return_mean": runners.get("episode_return_mean"), "episodes": runners.get("num_episodes_lifetime")}
+    row = {
+        "iteration": iteration,
+        "env_steps": int(steps),
+        "wall_seconds": round(earlier_seconds + time.time() - started, 1),
+        "episode_return_mean": runners.get("episode_return_mean"),
+        "episodes": runners.get("num_episodes_lifetime"),
+    }
     for key in TRAINING_METRICS:
         row[key] = runners.get(f"flowlights/{key}")
     return row
@@ -132,9 +186,16 @@ def _fmt(value: Any) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def train(experiment: Experiment | str | Path | None, settings: TrainSettings, out: Path = Path("results"),
-          resume: Optional[Path] = None, progress: bool = True, protocol: Optional[str] = None,
-          deadline: Optional[float] = None, checkpoints: int = 0) -> Path:
+def train(
+    experiment: Experiment | str | Path | None,
+    settings: TrainSettings,
+    out: Path = Path("results"),
+    resume: Optional[Path] = None,
+    progress: bool = True,
+    protocol: Optional[str] = None,
+    deadline: Optional[float] = None,
+    checkpoints: int = 0,
+) -> Path:
     """Train; return the results folder (params.json, progress.csv, checkpoints/, learning_curve.png, timing.json).
     ``protocol``: run the experiment under this protocol (see ``flowlights.protocols``). ``deadline`` (a
     ``time.time()``): RL trains until then, whatever imitation left of the time (``settings.minutes`` is set to it),
@@ -181,9 +242,9 @@ def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optio
     from ray.tune.registry import register_env
 
     from flowlights.envs.rllib_env import FlowRLlibEnv
+    from flowlights.training.create_env import make_create_env
     from flowlights.training.ray_session import ray_session
     from flowlights.training.rllib_config import build_config
-    from flowlights.training.create_env import make_create_env
 
     create_env, env_name = make_create_env(experiment)
     probe = create_env()
@@ -210,16 +271,32 @@ def _imitate(algo: Any, experiment: Experiment, settings: TrainSettings, run_dir
     from flowlights.training.imitation import warm_start
 
     if is_flow_env(experiment.flow_params):
-        raise ConfigError(f"--imitate runs a flowlights controller on the experiment's env; {experiment.flow_params['env_name']!r} "
-                          "is a Flow env class, whose observations and actions the controllers do not know.")
+        raise ConfigError(
+            f"--imitate runs a flowlights controller on the experiment's env; {experiment.flow_params['env_name']!r} "
+            "is a Flow env class, whose observations and actions the controllers do not know."
+        )
     deadline = time.time() + 60 * settings.imitate_minutes if settings.imitate_minutes else None
-    summary = warm_start(algo, env_kwargs(experiment.flow_params), settings.imitate, settings.imitate_episodes,
-                         settings.imitate_steps, run_dir, progress, settings.seed, settings.imitate_rounds, deadline,
-                         settings.imitate_smoothing)
+    summary = warm_start(
+        algo,
+        env_kwargs(experiment.flow_params),
+        settings.imitate,
+        settings.imitate_episodes,
+        settings.imitate_steps,
+        run_dir,
+        progress,
+        settings.seed,
+        settings.imitate_rounds,
+        deadline,
+        settings.imitate_smoothing,
+    )
     algo.save_to_path(str(checkpoint_path(run_dir, algo.iteration)))  # the copy itself, before RL: evaluate it
     for pid, fit in summary["policies"].items():
-        print(f"imitated {settings.imitate}: policy {pid} agrees with {fit['agreement']:.1%} of its {fit['decisions']} "
-              f"decisions; values explain {fit['value_explained_variance']:.1%} of the returns' variance", file=sys.stderr, flush=True)
+        print(
+            f"imitated {settings.imitate}: policy {pid} agrees with {fit['agreement']:.1%} of its {fit['decisions']} "
+            f"decisions; values explain {fit['value_explained_variance']:.1%} of the returns' variance",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> None:
@@ -244,24 +321,41 @@ def _loop(algo: Any, settings: TrainSettings, run_dir: Path, progress: bool) -> 
                 writer.writerow(row)
                 fh.flush()
                 done_iters = algo.iteration - first
-                every_minutes = settings.checkpoint_minutes and time.time() - saved_at >= 60 * settings.checkpoint_minutes
+                every_minutes = (
+                    settings.checkpoint_minutes and time.time() - saved_at >= 60 * settings.checkpoint_minutes
+                )
                 if (settings.checkpoint_freq and done_iters % settings.checkpoint_freq == 0) or every_minutes:
                     algo.save_to_path(str(checkpoint_path(run_dir, algo.iteration)))
                     saved_at = time.time()
                 if progress:
-                    done = (done_iters if settings.iterations else row["env_steps"] if settings.timesteps
-                            else time.time() - started)
-                    restarts = f" env runners restarted {row['env_runner_restarts']}" if row["env_runner_restarts"] else ""
-                    bar.update(done, f"iter {algo.iteration} steps {row['env_steps']} return {_fmt(row['episode_return_mean'])} "
-                                     f"delay {_fmt(row['mean_delay'])} s left {_fmt(row['in_network'])}{restarts}")
-                if ((settings.iterations and done_iters >= settings.iterations)
-                        or (settings.timesteps and row["env_steps"] >= settings.timesteps)
-                        or (settings.minutes and time.time() - started >= settings.minutes * 60)):
+                    done = (
+                        done_iters
+                        if settings.iterations
+                        else row["env_steps"]
+                        if settings.timesteps
+                        else time.time() - started
+                    )
+                    restarts = (
+                        f" env runners restarted {row['env_runner_restarts']}" if row["env_runner_restarts"] else ""
+                    )
+                    bar.update(
+                        done,
+                        f"iter {algo.iteration} steps {row['env_steps']} return {_fmt(row['episode_return_mean'])} "
+                        f"delay {_fmt(row['mean_delay'])} s left {_fmt(row['in_network'])}{restarts}",
+                    )
+                if (
+                    (settings.iterations and done_iters >= settings.iterations)
+                    or (settings.timesteps and row["env_steps"] >= settings.timesteps)
+                    or (settings.minutes and time.time() - started >= settings.minutes * 60)
+                ):
                     break
     except KeyboardInterrupt:
         final = _save_final(algo, run_dir)
-        print(f"\ninterrupted at iteration {algo.iteration}: saved {final}; continue with --resume {run_dir}",
-              file=sys.stderr, flush=True)
+        print(
+            f"\ninterrupted at iteration {algo.iteration}: saved {final}; continue with --resume {run_dir}",
+            file=sys.stderr,
+            flush=True,
+        )
         raise
     _save_final(algo, run_dir)
 
@@ -275,8 +369,12 @@ def _resume_progress(csv_path: Path, iteration: int) -> float:
         fields, rows = reader.fieldnames or PROGRESS_FIELDS, list(reader)
     kept = [r for r in rows if r.get("iteration", "").isdigit() and int(r["iteration"]) <= iteration]
     if len(kept) < len(rows):
-        print(f"resuming at iteration {iteration}: progress.csv rows of iterations {int(kept[-1]['iteration']) + 1 if kept else 1}"
-              f"..{rows[-1].get('iteration')} (not in the checkpoint) dropped", file=sys.stderr, flush=True)
+        print(
+            f"resuming at iteration {iteration}: progress.csv rows of iterations {int(kept[-1]['iteration']) + 1 if kept else 1}"
+            f"..{rows[-1].get('iteration')} (not in the checkpoint) dropped",
+            file=sys.stderr,
+            flush=True,
+        )
         with open(csv_path, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()

@@ -2,6 +2,7 @@
 
 Evaluation then treats it exactly like the baselines, on the experiment's own scenario.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -28,7 +29,10 @@ def load_checkpoint(path: str | Path) -> tuple[Path, Any, Any]:
 
     from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule
 
-    for name in ("ray.rllib", "ray._common.deprecation"):  # RLlib's deprecation notices on load (set after importing it)
+    for name in (
+        "ray.rllib",
+        "ray._common.deprecation",
+    ):  # RLlib's deprecation notices on load (set after importing it)
         logging.getLogger(name).setLevel(logging.ERROR)
     checkpoint = latest_checkpoint(Path(path))
     experiment = load_experiment(results_dir_of(checkpoint))
@@ -105,18 +109,24 @@ class TrainedPolicy(SplitController):
         self.checkpoint, self.experiment, self.modules = load_checkpoint(path)
         self.restore_dir = Path(restore_dir) if restore_dir is not None else None
         if self.restore_dir is not None and not self.restore_dir.is_dir():
-            raise ConfigError(f"restore_dir {str(self.restore_dir)!r} is not a folder; give the folder that holds "
-                              "<light>/ modules saved by 'flowlights deploy --train --save DIR'.")
+            raise ConfigError(
+                f"restore_dir {str(self.restore_dir)!r} is not a folder; give the folder that holds "
+                "<light>/ modules saved by 'flowlights deploy --train --save DIR'."
+            )
         self.name = f"trained:{self.experiment.exp_tag}:{self.checkpoint.name}"
         if is_flow_env(self.experiment.flow_params):
-            raise ConfigError(f"{self.experiment.exp_tag!r} runs the Flow env class {self.experiment.flow_params['env_name']!r}: "
-                              "replay it with scripts/visualizer_rllib.py RESULT_DIR CHECKPOINT_NUM (Flow's rollouts).")
+            raise ConfigError(
+                f"{self.experiment.exp_tag!r} runs the Flow env class {self.experiment.flow_params['env_name']!r}: "
+                "replay it with scripts/visualizer_rllib.py RESULT_DIR CHECKPOINT_NUM (Flow's rollouts)."
+            )
         self.scenario_kwargs = env_kwargs(self.experiment.flow_params)
         # what the policy needs of the env (protocol, observation...), not where or how SUMO runs (backend: e.g.
         # TraCI on another SUMO installation, or sumo-gui)
-        self.env_overrides = {k: v for k, v in self.scenario_kwargs.items()
-                              if k not in SCENARIO_KEYS + ("seed", "tripinfo_output", "sumo_args",
-                                           "begin", "end", "backend")}
+        self.env_overrides = {
+            k: v
+            for k, v in self.scenario_kwargs.items()
+            if k not in SCENARIO_KEYS + ("seed", "tripinfo_output", "sumo_args", "begin", "end", "backend")
+        }
 
     def prepare(self, env: TrafficLightEnv) -> None:
         if isinstance(self.experiment.policies, str):
@@ -126,19 +136,29 @@ class TrainedPolicy(SplitController):
         for agent in env.possible_agents:  # a checkpoint of another experiment fails here, not mid-episode
             policy = self.mapping(agent, None)
             if policy not in self.modules:
-                raise ConfigError(f"checkpoint {str(self.checkpoint)!r} has no policy {policy!r} for light {agent!r} "
-                                  f"(it has {', '.join(sorted(self.modules.keys()))}); was it trained on this scenario?")
+                raise ConfigError(
+                    f"checkpoint {str(self.checkpoint)!r} has no policy {policy!r} for light {agent!r} "
+                    f"(it has {', '.join(sorted(self.modules.keys()))}); was it trained on this scenario?"
+                )
             want = getattr(self.modules[policy], "masked_observation_space", self.modules[policy].observation_space)
             have = env.observation_space(agent)
             if getattr(want, "shape", None) != getattr(have, "shape", None):
-                raise ConfigError(f"checkpoint {str(self.checkpoint)!r}: policy {policy!r} expects observations of shape "
-                                  f"{getattr(want, 'shape', want)}, light {agent!r} gives {getattr(have, 'shape', have)}; "
-                                  "evaluate it on the experiment it was trained on (its params.json).")
+                raise ConfigError(
+                    f"checkpoint {str(self.checkpoint)!r}: policy {policy!r} expects observations of shape "
+                    f"{getattr(want, 'shape', want)}, light {agent!r} gives {getattr(have, 'shape', have)}; "
+                    "evaluate it on the experiment it was trained on (its params.json)."
+                )
 
     def sense(self, env: TrafficLightEnv, observations: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Each asked light's observation (as lists: what its camera and phase sensors report)."""
+
         def plain(value: Any) -> Any:
-            return {k: np.asarray(v).tolist() for k, v in value.items()} if isinstance(value, dict) else np.asarray(value).tolist()
+            return (
+                {k: np.asarray(v).tolist() for k, v in value.items()}
+                if isinstance(value, dict)
+                else np.asarray(value).tolist()
+            )
+
         return {tls: {"observation": plain(obs)} for tls, obs in observations.items()}
 
     def light_module_path(self, tls: str) -> Path:

@@ -1,4 +1,5 @@
 """A display for sumo-gui: the user's $DISPLAY, or a virtual one (Xvfb) started and stopped here."""
+
 from __future__ import annotations
 
 import contextlib
@@ -32,8 +33,11 @@ def display(size: tuple[int, int] = (1280, 1024)) -> Iterator[str]:
             "Install it (Debian/Ubuntu: apt-get install xvfb) or run with a display."
         )
     number = _free_display()
-    process = subprocess.Popen([xvfb, f":{number}", "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [xvfb, f":{number}", "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):  # wait for the X socket
             if Path(f"/tmp/.X11-unix/X{number}").exists() or process.poll() is not None:

@@ -4,6 +4,7 @@ Frames are drawn at ``fps`` for a playback ``speed`` (simulated seconds per real
 move smoothly (positions interpolated between SUMO's samples), every controlled link shows its
 signal, each approach a blue bar as long as its queue (vehicles under 0.1 m/s), and the clock.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -27,8 +28,10 @@ def find_record(run_dir: Path, seed: Optional[int] = None) -> Path:
     if seed is not None:
         found = [p for p in found if p.stem == f"record_seed{seed}"]
     if not found:
-        raise ConfigError(f"no episode record in {str(run_dir)!r}{f' for seed {seed}' if seed is not None else ''}; "
-                          "make one with: flowlights evaluate ... --record --out RUN_DIR")
+        raise ConfigError(
+            f"no episode record in {str(run_dir)!r}{f' for seed {seed}' if seed is not None else ''}; "
+            "make one with: flowlights evaluate ... --record --out RUN_DIR"
+        )
     return found[0]
 
 
@@ -38,8 +41,12 @@ def read_fcd(path: Path) -> tuple[list[float], list[dict[str, tuple[float, float
     for _, node in ET.iterparse(str(path)):
         if node.tag == "timestep":
             times.append(float(node.get("time", 0)))
-            samples.append({v.get("id"): (float(v.get("x")), float(v.get("y")), float(v.get("speed", 0)), v.get("lane", ""))
-                            for v in node.iter("vehicle")})
+            samples.append(
+                {
+                    v.get("id"): (float(v.get("x")), float(v.get("y")), float(v.get("speed", 0)), v.get("lane", ""))
+                    for v in node.iter("vehicle")
+                }
+            )
             node.clear()
     return times, samples
 
@@ -59,8 +66,15 @@ def read_tls(path: Path) -> tuple[list[float], list[dict[str, str]]]:
     return times, states
 
 
-def make_movie(run_dir: Path, out: Optional[Path] = None, fps: float = 10.0, speed: float = 10.0, seed: Optional[int] = None,
-               size: tuple[int, int] = (640, 640), progress: bool = True) -> Path:
+def make_movie(
+    run_dir: Path,
+    out: Optional[Path] = None,
+    fps: float = 10.0,
+    speed: float = 10.0,
+    seed: Optional[int] = None,
+    size: tuple[int, int] = (640, 640),
+    progress: bool = True,
+) -> Path:
     """Render the recorded episode of ``run_dir`` to ``out`` (.mp4 or .gif; default RUN_DIR/movie_seed<K>.mp4)."""
     import sumolib
 
@@ -89,10 +103,25 @@ def make_movie(run_dir: Path, out: Optional[Path] = None, fps: float = 10.0, spe
                 i = min(max(bisect.bisect_right(times, t) - 1, 0), len(times) - 2)
                 a, b = samples[i], samples[i + 1]
                 w = float(np.clip((t - times[i]) / max(times[i + 1] - times[i], 1e-9), 0, 1))
-                ids = [v for v in a if v in b] + [v for v in a if v not in b and w < 0.5] + [v for v in b if v not in a and w >= 0.5]
-                pos = np.array([(a[v][0] + w * (b[v][0] - a[v][0]), a[v][1] + w * (b[v][1] - a[v][1])) if v in a and v in b
-                                else (a.get(v) or b[v])[:2] for v in ids]).reshape(-1, 2)
-                spd = np.array([(a.get(v) or b[v])[2] if not (v in a and v in b) else a[v][2] + w * (b[v][2] - a[v][2]) for v in ids])
+                ids = (
+                    [v for v in a if v in b]
+                    + [v for v in a if v not in b and w < 0.5]
+                    + [v for v in b if v not in a and w >= 0.5]
+                )
+                pos = np.array(
+                    [
+                        (a[v][0] + w * (b[v][0] - a[v][0]), a[v][1] + w * (b[v][1] - a[v][1]))
+                        if v in a and v in b
+                        else (a.get(v) or b[v])[:2]
+                        for v in ids
+                    ]
+                ).reshape(-1, 2)
+                spd = np.array(
+                    [
+                        (a.get(v) or b[v])[2] if not (v in a and v in b) else a[v][2] + w * (b[v][2] - a[v][2])
+                        for v in ids
+                    ]
+                )
                 now = a if w < 0.5 else b
                 queues: dict[str, int] = {}
                 for x, y, s, lane in now.values():
@@ -101,8 +130,14 @@ def make_movie(run_dir: Path, out: Optional[Path] = None, fps: float = 10.0, spe
                 renderer.set_queues(queues, shapes)
                 j = max(bisect.bisect_right(tls_times, t) - 1, 0)
                 states = tls_states[j] if tls_states else {}
-                frames.append(renderer.draw_frame(pos, spd, states, f"t = {t:7.1f} s   {len(ids)} vehicles   "
-                                                  f"{sum(queues.values())} queued   {meta['controller']}"))
+                frames.append(
+                    renderer.draw_frame(
+                        pos,
+                        spd,
+                        states,
+                        f"t = {t:7.1f} s   {len(ids)} vehicles   {sum(queues.values())} queued   {meta['controller']}",
+                    )
+                )
                 if progress:
                     bar.update(k + 1)
     finally:

@@ -4,6 +4,7 @@ Live: sumo-gui on the user's display, ``delay`` ms per step. Video: under a virt
 when none is set, a screenshot every ``frame_every`` simulated seconds, annotated with the time
 and each light's phase, encoded at ``speed`` times real time.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,18 +28,32 @@ def phase_lines(env: Any, per_line: int = 4) -> list[str]:
     parts = []
     for tls, m in env.controller.machines.items():
         parts.append(f"{tls}: green {m.green}" if not m.in_transition else f"{tls}: {m.stage} -> green {m.target}")
-    return ["  ".join(parts[i:i + per_line]) for i in range(0, len(parts), per_line)]
+    return ["  ".join(parts[i : i + per_line]) for i in range(0, len(parts), per_line)]
 
 
-def replay(controller: Controller, seconds: Optional[float] = None, delay_ms: float = 0.0, video: Optional[Path] = None,
-           frame_every: float = 1.0, speed: float = 10.0, size: tuple[int, int] = (800, 600), seed: int = 0,
-           progress: bool = True, **env_kwargs: Any) -> Optional[Path]:
+def replay(
+    controller: Controller,
+    seconds: Optional[float] = None,
+    delay_ms: float = 0.0,
+    video: Optional[Path] = None,
+    frame_every: float = 1.0,
+    speed: float = 10.0,
+    size: tuple[int, int] = (800, 600),
+    seed: int = 0,
+    progress: bool = True,
+    **env_kwargs: Any,
+) -> Optional[Path]:
     """Run one episode of ``controller`` in sumo-gui (TraCI); write ``video`` if given."""
     if video is None and not os.environ.get("DISPLAY"):
         raise ConfigError("live replay needs a display ($DISPLAY is empty); run on a desktop or add --video out.mp4.")
     if frame_every <= 0 or speed <= 0:
         raise ConfigError(f"--frame-every={frame_every!r} and --speed={speed!r} must be > 0.")
-    sumo_args = list(env_kwargs.pop("sumo_args", [])) + ["--delay", f"{delay_ms:g}", "--window-size", f"{size[0]},{size[1]}"]
+    sumo_args = list(env_kwargs.pop("sumo_args", [])) + [
+        "--delay",
+        f"{delay_ms:g}",
+        "--window-size",
+        f"{size[0]},{size[1]}",
+    ]
     kwargs = {**controller_env_kwargs(controller, env_kwargs), "backend": "traci", "gui": True, "sumo_args": sumo_args}
     with display(size) if video else contextlib.nullcontext(), tempfile.TemporaryDirectory() as tmp:
         env = make_env(**kwargs)  # building it starts nothing: it tells the window's start
@@ -70,5 +85,7 @@ def replay(controller: Controller, seconds: Optional[float] = None, delay_ms: fl
             return None
         from PIL import Image
 
-        frames = [annotate(np.asarray(Image.open(path).convert("RGB")), lines) for path, lines in shots if path.is_file()]
+        frames = [
+            annotate(np.asarray(Image.open(path).convert("RGB")), lines) for path, lines in shots if path.is_file()
+        ]
         return write_video(frames, Path(video), fps=speed / frame_every)

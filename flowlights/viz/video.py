@@ -1,5 +1,6 @@
 """Frames to a video: annotate each screenshot (simulated time, every light's phase) and encode
 it with imageio (mp4 through imageio-ffmpeg, or gif) — no system ffmpeg needed."""
+
 from __future__ import annotations
 
 from pathlib import Path

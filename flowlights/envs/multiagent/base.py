@@ -6,6 +6,7 @@ agents at once, as dicts keyed by agent id — lights (``center0``...), vehicles
 any names you choose (``'av'``, ``'adversary'``). ``step`` returns RLlib's five dicts (``"__all__"``
 in terminateds/truncateds); an RL vehicle that leaves the network is done with reward 0.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -18,8 +19,9 @@ from flowlights.envs.flow_base import FlowRuntime, space_of
 class MultiEnv(FlowRuntime):
     """Flow's MultiEnv: ``MultiEnv(env_params, sim_params, network, simulator)``."""
 
-    def __init__(self, env_params: Any, sim_params: Any, network: Any = None, simulator: str = "traci",
-                 scenario: Any = None) -> None:
+    def __init__(
+        self, env_params: Any, sim_params: Any, network: Any = None, simulator: str = "traci", scenario: Any = None
+    ) -> None:
         FlowRuntime.__init__(self, env_params, sim_params, network if network is not None else scenario, simulator)
 
     def reset(self, seed: Optional[int] = None, options: Optional[dict] = None) -> tuple[dict, dict]:

@@ -3,6 +3,7 @@
 MultiWaveAttenuationPOEnv (MultiRingNetwork: each agent rewarded by its own ring's speeds against
 ``target_velocity``) and MultiAgentWaveAttenuationPOEnv (one ring, the shared wave-attenuation reward).
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -11,7 +12,14 @@ import numpy as np
 from gymnasium.spaces import Box
 
 from flowlights.envs.multiagent.base import MultiEnv
-from flowlights.envs.wave_attenuation import ADDITIONAL_ENV_PARAMS, accel_box, leader_observation, redraw_ring, require, ring_reward
+from flowlights.envs.wave_attenuation import (
+    ADDITIONAL_ENV_PARAMS,
+    accel_box,
+    leader_observation,
+    redraw_ring,
+    require,
+    ring_reward,
+)
 
 
 class _RingAgents(MultiEnv):
@@ -20,7 +28,10 @@ class _RingAgents(MultiEnv):
         super().__init__(env_params, sim_params, network, simulator)
 
     def get_state(self) -> dict[str, np.ndarray]:
-        return {rl_id: leader_observation(self, rl_id, self.k.vehicle.get_headway(rl_id)) for rl_id in self.k.vehicle.get_rl_ids()}
+        return {
+            rl_id: leader_observation(self, rl_id, self.k.vehicle.get_headway(rl_id))
+            for rl_id in self.k.vehicle.get_rl_ids()
+        }
 
     def _apply_rl_actions(self, rl_actions: Any) -> None:
         if rl_actions:

@@ -5,6 +5,7 @@ density and mean speed, and the direction and yellow flag of itself and its four
 (missing neighbours: direction 0, yellow 1); action Box(-1, 1) (> 0 switches) or Discrete(2);
 every light gets the grid's reward divided by the number of lights.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -54,13 +55,18 @@ class MultiTrafficLightGridPOEnv(TrafficLightGridPOEnv, MultiEnv):
             local_edges = [edge_list.index(e) for e in self.network.node_mapping[n][1]]
             near = [n] + [self._get_relative_node(rl_id, d) for d in ("top", "bottom", "left", "right")]
             s, d, num = per_light[n]
-            obs[rl_id] = np.concatenate([s, d, num, density[local_edges], velocity[local_edges],
-                                         direction[near], yellow[near]]).astype(np.float32)
+            obs[rl_id] = np.concatenate(
+                [s, d, num, density[local_edges], velocity[local_edges], direction[near], yellow[near]]
+            ).astype(np.float32)
         return obs
 
     def _apply_rl_actions(self, rl_actions: Any) -> None:
         for rl_id, action in rl_actions.items():
-            switch = bool(int(np.asarray(action).reshape(-1)[0])) if self.discrete else bool(np.asarray(action).reshape(-1)[0] > 0.0)
+            switch = (
+                bool(int(np.asarray(action).reshape(-1)[0]))
+                if self.discrete
+                else bool(np.asarray(action).reshape(-1)[0] > 0.0)
+            )
             self._light_action(int(rl_id.split("center")[1]), switch)
 
     def compute_reward(self, rl_actions: Any, **kwargs: Any) -> dict[str, float]:

@@ -1,4 +1,5 @@
 """Kernel: the four parts of Flow's ``env.k`` over one SumoSimulation."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,8 +33,9 @@ class SimulationKernel:
 class Kernel:
     """``k.vehicle``, ``k.traffic_light``, ``k.network``, ``k.simulation`` and ``k.kernel_api`` (libsumo or TraCI)."""
 
-    def __init__(self, sim: SumoSimulation, network: NetworkKernel, vehicle: VehicleKernel,
-                 traffic_light: TrafficLightKernel) -> None:
+    def __init__(
+        self, sim: SumoSimulation, network: NetworkKernel, vehicle: VehicleKernel, traffic_light: TrafficLightKernel
+    ) -> None:
         self.simulation = SimulationKernel(sim, sim.params.step_length)
         self.network = network
         self.vehicle = vehicle

@@ -1,4 +1,5 @@
 """Flow's ``k.network``: edges, lengths, speed limits and positions along the network."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Flow's ``k.traffic_light``: read any light, write raw states through RawStateGuard (yellow, all-red, no conflicts)."""
+
 from __future__ import annotations
 
 from typing import Any, Union
@@ -30,7 +31,9 @@ class TrafficLightKernel:
         for tls, state in targets.items():
             if tls in self._ids:
                 api.trafficlight.setRedYellowGreenState(tls, state)
-                self.guards[tls] = RawStateGuard(tls, state, self.yellow_steps, self.all_red_steps, link_foes(api, tls, self.foes))
+                self.guards[tls] = RawStateGuard(
+                    tls, state, self.yellow_steps, self.all_red_steps, link_foes(api, tls, self.foes)
+                )
 
     def get_ids(self) -> list[str]:
         return list(self._ids)
@@ -50,11 +53,12 @@ class TrafficLightKernel:
         guard = self.guards.get(node_id)
         if guard is None:
             shown = self.get_state(node_id)
-            guard = self.guards[node_id] = RawStateGuard(node_id, shown, self.yellow_steps, self.all_red_steps,
-                                                         link_foes(self.api, node_id, self.foes))
+            guard = self.guards[node_id] = RawStateGuard(
+                node_id, shown, self.yellow_steps, self.all_red_steps, link_foes(self.api, node_id, self.foes)
+            )
         if link_index != "all":
             i = int(link_index)
-            state = guard.target[:i] + state + guard.target[i + 1:]
+            state = guard.target[:i] + state + guard.target[i + 1 :]
         guard.request(state)
         shown = guard.settle()
         if shown is not None:

@@ -3,6 +3,7 @@
 Every vehicle's speed, edge, lane, position, route and leader are read once per simulation step
 (SUMO subscriptions, on both backends) and served from there.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,13 +15,29 @@ import traci.constants as tc
 from flowlights.errors import ConfigError
 
 SPEED_MODES = {"aggressive": 0, "obey_safe_speed": 1, "no_collide": 7, "right_of_way": 25, "all_checks": 31}
-LC_MODES = {"aggressive": 0, "no_lc_safe": 512, "no_lc_aggressive": 0, "sumo_default": 1621, "strategic": 1621,
-            "no_strategic_aggressive": 1108, "no_strategic_safe": 1620, "only_strategic_aggressive": 1,
-            "only_strategic_safe": 513, "no_cooperative_aggressive": 1105, "no_cooperative_safe": 1621,
-            "only_cooperative_aggressive": 4, "only_cooperative_safe": 516, "no_speed_gain_aggressive": 1093,
-            "no_speed_gain_safe": 1605, "only_speed_gain_aggressive": 16, "only_speed_gain_safe": 528,
-            "no_right_drive_aggressive": 597, "no_right_drive_safe": 1109, "only_right_drive_aggressive": 512,
-            "only_right_drive_safe": 1024}
+LC_MODES = {
+    "aggressive": 0,
+    "no_lc_safe": 512,
+    "no_lc_aggressive": 0,
+    "sumo_default": 1621,
+    "strategic": 1621,
+    "no_strategic_aggressive": 1108,
+    "no_strategic_safe": 1620,
+    "only_strategic_aggressive": 1,
+    "only_strategic_safe": 513,
+    "no_cooperative_aggressive": 1105,
+    "no_cooperative_safe": 1621,
+    "only_cooperative_aggressive": 4,
+    "only_cooperative_safe": 516,
+    "no_speed_gain_aggressive": 1093,
+    "no_speed_gain_safe": 1605,
+    "only_speed_gain_aggressive": 16,
+    "only_speed_gain_safe": 528,
+    "no_right_drive_aggressive": 597,
+    "no_right_drive_safe": 1109,
+    "only_right_drive_aggressive": 512,
+    "only_right_drive_safe": 1024,
+}
 VARIABLES = [tc.VAR_SPEED, tc.VAR_ROAD_ID, tc.VAR_LANE_INDEX, tc.VAR_LANEPOSITION, tc.VAR_EDGES, tc.VAR_TYPE]
 LEADER_RANGE = 2000.0  # metres ahead a leader is looked for (Flow's)
 
@@ -89,14 +106,22 @@ class VehicleKernel:
     def reset(self) -> None:
         self._reset_state()
 
-    def add(self, veh_id: str, type_id: str, edge: str, lane: Union[int, str] = 0, pos: Union[float, str] = 0,
-            speed: Union[float, str] = 0) -> None:
+    def add(
+        self,
+        veh_id: str,
+        type_id: str,
+        edge: str,
+        lane: Union[int, str] = 0,
+        pos: Union[float, str] = 0,
+        speed: Union[float, str] = 0,
+    ) -> None:
         """Insert a vehicle on ``edge`` (its route: the network's ``route<edge>``)."""
         routes = [r for r in self.api.route.getIDList() if r == f"route{edge}" or r.startswith(f"route{edge}_")]
         if not routes:
             raise ConfigError(f"vehicle {veh_id!r}: no route starts at edge {edge!r}.")
-        self.api.vehicle.add(veh_id, routes[0], typeID=str(type_id), departLane=str(lane), departPos=str(pos),
-                             departSpeed=str(speed))
+        self.api.vehicle.add(
+            veh_id, routes[0], typeID=str(type_id), departLane=str(lane), departPos=str(pos), departSpeed=str(speed)
+        )
 
     def remove(self, veh_id: str) -> None:
         if veh_id in self._type:
@@ -310,7 +335,13 @@ class VehicleKernel:
     def update_vehicle_colors(self) -> None:
         """Flow colours vehicles in the GUI: RL red, observed cyan, others white."""
         for veh_id in self._ids:
-            colour = (255, 0, 0, 255) if self._is_rl(veh_id) else (0, 255, 255, 255) if veh_id in self._observed else (255, 255, 255, 255)
+            colour = (
+                (255, 0, 0, 255)
+                if self._is_rl(veh_id)
+                else (0, 255, 255, 255)
+                if veh_id in self._observed
+                else (255, 255, 255, 255)
+            )
             self.api.vehicle.setColor(veh_id, colour)
 
     def get_outflow_rate(self, time_span: float) -> float:
