@@ -228,6 +228,20 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.scenario is not None:
         return cmd_train_recipe(args)
+    if args.exp_config and not args.resume:
+        from flowlights.training.experiment import load_experiment
+        from flowlights.training.recipe import recipe_scenario
+
+        experiment = load_experiment(args.exp_config)
+        scenario = recipe_scenario(experiment)
+        if scenario is not None:  # the config chooses no set-up of its own: the training recipe on its network
+            print(
+                f"{args.exp_config} chooses no set-up of its own: it runs the training recipe on {scenario}",
+                file=sys.stderr,
+            )
+            args.exp_config, args.scenario = None, scenario
+            args.protocol = args.protocol or (experiment.protocol if experiment.protocol != "flowlights" else None)
+            return cmd_train_recipe(args)
     for name in ("validation_episodes", "test_episodes"):
         if getattr(args, name) is not None:
             raise FlowlightsError(

@@ -3,7 +3,6 @@ and one short run end to end (teacher chosen on validation, checkpoint chosen on
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 
@@ -17,7 +16,7 @@ from flowlights.evaluation.comparison import build_comparison, comparison_table,
 from flowlights.evaluation.episode import run_controller_episode
 from flowlights.evaluation.lockup import LOCKUP_SECONDS
 from flowlights.evaluation.tripinfo import read_tripinfos
-from flowlights.training.recipe import TEACHERS, SeedSets
+from flowlights.training.recipe import SeedSets
 
 
 def test_seed_sets_are_disjoint_and_training_lies_apart():
@@ -95,53 +94,6 @@ def test_comparison_names_the_best_classical_and_refuses_unpaired_seeds():
         build_comparison("grid", "flowlights", {}, trained, {"a": _report("a", [1, 2, 3], [1.0, 2.0, 3.0])})
 
 
-def test_the_recipe_end_to_end_on_the_bundled_grid(tmp_path):
-    """``flowlights train --scenario`` as a user runs it, briefly: the teacher is the best copyable controller on the
-    validation seeds, the policy is the best of the copy and the checkpoints on the same seeds, and comparison.json
-    pairs it with every classical controller on the test seeds, which no choice used."""
-    pytest.importorskip("ray.rllib")
-    done = flowlights(
-        "train",
-        "--scenario",
-        "grid2x2",
-        "--minutes",
-        "2.5",
-        "--validation-episodes",
-        "2",
-        "--test-episodes",
-        "3",
-        "--out",
-        str(tmp_path),
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "best classical" in done.stdout and "| trained |" in done.stdout
-    run = next((tmp_path / "recipe_flowlights_grid2x2").glob("recipe_flowlights_grid2x2_*"))
-    comparison = json.loads((run / "comparison.json").read_text())
-    selection = json.loads((run / "selection.json").read_text())
-    assert comparison["test_seeds"] == [100, 101, 102]
-    assert comparison["validation_seeds"] == [200, 201]
-    assert not set(comparison["test_seeds"]) & set(selection["seeds"])
-    classical = comparison["recipe"]["validation"]["classical"]
-    assert "actuated" in classical and "random" not in classical
-    assert comparison["recipe"]["teacher"] == min((t for t in TEACHERS if t in classical), key=classical.__getitem__)
-    scores = selection["scores"]
-    assert "iter_000000" in scores and len(scores) >= 2  # the copy and at least one PPO checkpoint
-    assert selection["selected"] == min(scores, key=scores.__getitem__)
-    assert set(comparison["controllers"]) == {"trained", *classical}
-    trained = comparison["controllers"]["trained"]
-    assert len(trained["resco_delay"]["episodes"]) == 3 and isinstance(trained["lockups"], int)
-    best = comparison["best_classical"]
-    diff = [
-        t - c
-        for t, c in zip(trained["resco_delay"]["episodes"], comparison["controllers"][best]["resco_delay"]["episodes"])
-    ]
-    assert comparison["paired_difference"]["mean"] == pytest.approx(statistics.fmean(diff))
-    assert (run / "validation_curve.png").is_file()
-    # the classical controllers' validation runs are kept for the next training seed
-    assert (tmp_path / "recipe_flowlights_grid2x2" / "classical_validation" / "actuated" / "metrics.json").is_file()
-
-
 def test_train_scenario_refuses_options_the_recipe_sets_itself():
     done = flowlights("train", "--scenario", "grid2x2", "--imitate", "greedy", "--num-env-runners", "1")
     assert done.returncode == 2 and "--num-env-runners, --imitate" in done.stderr, done.stderr
@@ -149,3 +101,19 @@ def test_train_scenario_refuses_options_the_recipe_sets_itself():
     assert done.returncode == 2 and "either it or an experiment config" in done.stderr, done.stderr
     done = flowlights("train", "grid2x2_shared", "--test-episodes", "5")
     assert done.returncode == 2 and "give it with --scenario" in done.stderr, done.stderr
+
+
+def test_a_config_that_chooses_no_set_up_runs_the_recipe():
+    """A config naming only its network goes to the recipe (which then refuses an option it sets itself, before any
+    work); every bundled config chooses its own set-up and is trained as written."""
+    from pathlib import Path
+
+    from conftest import REPO
+    from flowlights.training.experiment import load_experiment
+    from flowlights.training.recipe import recipe_scenario
+
+    done = flowlights("train", str(REPO / "exp_configs" / "recipe_grid2x2.yaml"), "--imitate", "greedy")
+    assert done.returncode == 2 and "runs the training recipe on grid2x2" in done.stderr, done.stderr
+    assert "--imitate: the training recipe (--scenario) sets" in done.stderr, done.stderr
+    others = [p for p in sorted(Path(REPO / "exp_configs").glob("*")) if p.stem != "recipe_grid2x2"]
+    assert others and all(recipe_scenario(load_experiment(p)) is None for p in others)

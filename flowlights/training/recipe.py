@@ -19,7 +19,7 @@ the reward scale (one over the teacher's mean queue per light, so a decision's r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from flowlights.errors import ConfigError
 
@@ -118,6 +118,37 @@ def reward_scale(mean_queue: float) -> float:
     return round(1.0 / max(float(mean_queue), 1.0), 6)
 
 
+def recipe_scenario(experiment: Any) -> Optional[str]:
+    """The network to run the recipe on when ``experiment`` chooses no set-up of its own: a TrafficLightEnv on a
+    scenario (a name, folder or .sumocfg; ``net.scenario`` or ``net.sumocfg``) with nothing else set — no
+    observation, reward, policies or training settings, no other env, sim, net or light setting (a protocol may be
+    named). A config that sets any of them is an expert set-up, trained as it is written: None."""
+    from flowlights.experiment_params import NetParams, TrafficLightParams
+    from flowlights.params import EnvParams, SumoParams
+
+    fp = experiment.flow_params
+    env, sim, net = fp["env"], fp["sim"], fp["net"]
+    if getattr(fp["env_name"], "__name__", fp["env_name"]) != "TrafficLightEnv" or not isinstance(env, EnvParams):
+        return None
+    chosen = [k for k in _changed(env, EnvParams()) if k != "protocol"] + list(_changed(sim, SumoParams()))
+    chosen += [k for k in _changed(net, NetParams()) if k not in ("scenario", "sumocfg")]
+    chosen += list(_changed(fp.get("tls") or TrafficLightParams(), TrafficLightParams()))
+    if chosen or experiment.training or experiment.policies != "shared":
+        return None
+    where = net.sumocfg or net.scenario
+    return None if where is None else str(where)
+
+
+def _changed(params: Any, default: Any) -> dict[str, Any]:
+    import dataclasses
+
+    return {
+        f.name: getattr(params, f.name)
+        for f in dataclasses.fields(params)
+        if f.init and getattr(params, f.name) != getattr(default, f.name)
+    }
+
+
 def recipe_experiment(
     scenario_kwargs: dict[str, Any], protocol: str, choice: RecipeChoice, seeds: SeedSets, tag: str
 ) -> Any:
@@ -148,6 +179,7 @@ def recipe_experiment(
 
 
 __all__ = [
+    "recipe_scenario",
     "Budget",
     "IMITATION",
     "NOT_CLASSICAL",
