@@ -117,3 +117,20 @@ def test_a_config_that_chooses_no_set_up_runs_the_recipe():
     assert "--imitate: the training recipe (--scenario) sets" in done.stderr, done.stderr
     others = [p for p in sorted(Path(REPO / "exp_configs").glob("*")) if p.stem != "recipe_grid2x2"]
     assert others and all(recipe_scenario(load_experiment(p)) is None for p in others)
+
+
+def test_checkpoints_evaluated_fit_the_validation_share_of_the_budget():
+    """Slower episodes leave time for fewer checkpoints; never more than the budget's count, never fewer than one."""
+    from flowlights.evaluation.recipe_run import POLICY_SLOWDOWN, checkpoints_within
+    from flowlights.training.recipe import Budget
+
+    def teacher(seconds):
+        return {"episodes": [{"wall_seconds": seconds}] * 5}
+
+    budget = Budget()
+    counts = [checkpoints_within(budget, 30, teacher(s), 5, workers=2) for s in (0.5, 8, 10, 1000)]
+    assert counts[0] == budget.checkpoints and counts[-1] == 1
+    assert counts == sorted(counts, reverse=True) and len(set(counts)) > 2, counts
+    # what it allows fits: (checkpoints + the copy) x episodes x seconds per episode over 2 workers
+    seconds = 10 * POLICY_SLOWDOWN
+    assert (counts[2] + 1) * 5 * seconds / 2 <= 60 * 30 * budget.validation

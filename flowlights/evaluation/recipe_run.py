@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any, Callable, Optional
 from flowlights.baselines.base import CONTROLLERS
 from flowlights.errors import ConfigError
 from flowlights.evaluation.comparison import build_comparison, comparison_table, write_comparison
-from flowlights.evaluation.parallel import Job, run_jobs
+from flowlights.evaluation.parallel import Job, default_workers, run_jobs
 from flowlights.training.checkpoints import run_checkpoints
 from flowlights.training.recipe import (
     IMITATION,
@@ -102,6 +103,19 @@ def choose_teacher(validation: dict[str, dict[str, Any]]) -> RecipeChoice:
         reward_scale=reward_scale(mean_of(validation[teacher], "mean_queue")),
         validation={name: mean_of(r) for name, r in validation.items()},
     )
+
+
+POLICY_SLOWDOWN = 2.0  # a policy's evaluation episode against a rule's: the network's forward pass at every decision
+
+
+def checkpoints_within(
+    budget: Budget, minutes: float, teacher: dict[str, Any], episodes: int, workers: Optional[int] = None
+) -> int:
+    """How many PPO checkpoints the validation share of the budget can evaluate (with the copy) on ``episodes``
+    validation episodes, from the teacher's own seconds per episode: at most ``budget.checkpoints``, at least 1."""
+    seconds = statistics.fmean(e.get("wall_seconds", 0.0) for e in teacher["episodes"]) * POLICY_SLOWDOWN
+    affordable = 60 * minutes * budget.validation * (workers or default_workers()) / max(episodes * seconds, 1e-9)
+    return max(1, min(budget.checkpoints, int(affordable) - 1))
 
 
 def _checkpoint_minutes(run_dir: Path, recipe_started: float) -> dict[str, float]:
@@ -186,9 +200,8 @@ def run_recipe(
         imitate_minutes=max(budget.imitation * minutes - elapsed_minutes, 0.1),
     )
     deadline = started + 60 * minutes * (1 - budget.validation)
-    run_dir = train(
-        experiment, settings, out=home, progress=progress, deadline=deadline, checkpoints=budget.checkpoints
-    )
+    checkpoints = checkpoints_within(budget, minutes, validation[choice.teacher], len(seeds.validation), workers)
+    run_dir = train(experiment, settings, out=home, progress=progress, deadline=deadline, checkpoints=checkpoints)
     selection = select_on_validation(run_dir, seeds, started, choice.validation[best_name], log, workers)
     selection["wall_minutes"] = round((time.time() - started) / 60, 2)
     (run_dir / "selection.json").write_text(json.dumps(selection, indent=2))
