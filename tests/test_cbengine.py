@@ -465,3 +465,19 @@ def test_custom_observation_folder_runs_its_own_cbengine_round3(grid, tmp_path):
             vehicle_info_path=tmp_path / f"log_{name}",
         )["data"]
     assert results["custom_round3"] == results["max_pressure"]
+
+
+def test_thread_num_is_accepted_with_one_warning(grid, monkeypatch):
+    """CBEngine's thread_num has no effect on SUMO: a value above 1 says so once per process, not at every env."""
+    import warnings
+
+    from flowlights.cbengine import gym_env
+
+    monkeypatch.setattr(gym_env, "_THREADS_WARNED", [])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            gym_env.CBEngineEnv(simulator_cfg_file=str(grid), thread_num=8).close()
+        gym_env.CBEngineEnv(simulator_cfg_file=str(grid), thread_num=1).close()
+    said = [w for w in caught if "thread_num=8 has no effect" in str(w.message)]
+    assert len(said) == 1, [str(w.message) for w in caught]

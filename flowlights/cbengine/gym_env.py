@@ -10,6 +10,7 @@ observations ``{"<agent>_<feature>": [second, 24 lane values]}`` (or, with
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -46,6 +47,9 @@ def check_gym_dict(gym_dict: Optional[Mapping[str, Any]]) -> tuple[list[str], bo
     return features, round3
 
 
+_THREADS_WARNED: list[bool] = []  # thread_num's warning is given once per process
+
+
 class CBEngineEnv(gymnasium.Env):
     """CBEngine-v0 on SUMO (see module doc). Extra keywords: ``step_seconds`` (10), ``backend``, ``seed``, ``gui``,
     ``metric_period``, ``vehicle_info_path`` (where ``set_log(True)`` writes CBEngine's info logs) and
@@ -70,6 +74,14 @@ class CBEngineEnv(gymnasium.Env):
         if int(thread_num) < 1:
             raise ConfigError(f"thread_num={thread_num!r} must be >= 1.")
         self.thread_num = int(thread_num)  # accepted for compatibility: SUMO steps on one thread (docs/cbengine.md)
+        if self.thread_num > 1 and not _THREADS_WARNED:
+            _THREADS_WARNED.append(True)
+            warnings.warn(
+                f"thread_num={self.thread_num} has no effect here: SUMO steps on one thread (CBEngine's "
+                "setting is accepted so that your code runs unchanged).",
+                UserWarning,
+                stacklevel=2,
+            )
         self.features, self.round3 = check_gym_dict(gym_dict)
         self.gym_dict = dict(gym_dict or {})
         self.world = CBEngineWorld(
