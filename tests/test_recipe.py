@@ -134,3 +134,16 @@ def test_checkpoints_evaluated_fit_the_validation_share_of_the_budget():
     # what it allows fits: (checkpoints + the copy) x episodes x seconds per episode over 2 workers
     seconds = 10 * POLICY_SLOWDOWN
     assert (counts[2] + 1) * 5 * seconds / 2 <= 60 * 30 * budget.validation
+
+
+def test_dagger_stops_once_the_copy_agrees_two_rounds_running():
+    from flowlights.training.imitation import converged
+
+    def rounds(*shares):
+        return [{"agreement_driving": {"shared": s}} for s in shares]
+
+    assert not converged(rounds(0.995), 0.99)  # one round is not enough
+    assert not converged(rounds(0.995, 0.98), 0.99)
+    assert converged(rounds(0.9, 0.991, 0.995), 0.99)
+    assert not converged(rounds(0.995, 0.995), None)  # no threshold: every round runs
+    assert not converged([{"agreement_driving": {"a": 1.0, "b": 0.5}}] * 2, 0.99)  # every policy must agree

@@ -197,6 +197,7 @@ def run_recipe(
         imitate_steps=IMITATION["steps"],
         imitate_rounds=IMITATION["max_rounds"],
         imitate_smoothing=IMITATION["smoothing"],
+        imitate_until=IMITATION["until"],
         imitate_minutes=max(budget.imitation * minutes - elapsed_minutes, 0.1),
     )
     deadline = started + 60 * minutes * (1 - budget.validation)

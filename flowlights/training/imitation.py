@@ -237,6 +237,13 @@ def _driver(modules: dict[str, Any], policy_of: Callable[[str], str]) -> Driver:
     return lambda obs: {light: forward_greedy(modules[policy_of(light)], o) for light, o in obs.items()}
 
 
+def converged(rounds: list[dict[str, Any]], until: Optional[float]) -> bool:
+    """Whether the last two DAgger rounds' driving agreement reached ``until`` for every policy."""
+    if until is None or len(rounds) < 2:
+        return False
+    return all(min(r["agreement_driving"].values(), default=0.0) >= until for r in rounds[-2:])
+
+
 def warm_start(
     algo: Any,
     env_kwargs: dict[str, Any],
@@ -249,11 +256,14 @@ def warm_start(
     rounds: int = 0,
     deadline: Optional[float] = None,
     smoothing: float = 0.0,
+    until: Optional[float] = None,
 ) -> dict[str, Any]:
     """Imitate ``controller_name`` before training: collect its decisions, fit every policy that acts in them, push
     the weights to the env runners; then ``rounds`` DAgger rounds (module docstring), one episode each, no new round
     begun after ``deadline`` (a ``time.time()``). Writes ``imitation.json`` into ``run_dir`` (each round's fit under
-    ``rounds``, the seconds it took under ``seconds``); returns its content. ``smoothing``: ``fit_module``'s."""
+    ``rounds``, the seconds it took under ``seconds``); returns its content. ``smoothing``: ``fit_module``'s.
+    ``until``: stop the rounds once the copy, driving, has agreed with the controller on at least this share of its
+    decisions in two rounds running (``converged``): it has learned what DAgger can teach it."""
     started = time.time()
     check_imitating_algorithm(algo.config.algo_class.__name__)
     gamma = float(algo.config.gamma)
@@ -304,6 +314,9 @@ def warm_start(
                 if pid in demos:
                     demos[pid].extend(d)
             summary["rounds"].append({"agreement_driving": before, "policies": fit()})
+            if converged(summary["rounds"], until):
+                summary["converged"] = True
+                break
         if summary["rounds"]:
             summary["policies"] = summary["rounds"][-1]["policies"]
     summary["seconds"] = round(time.time() - started, 1)

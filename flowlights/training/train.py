@@ -98,6 +98,13 @@ class TrainSettings:
             "explores (default 0)"
         },
     )
+    imitate_until: Optional[float] = field(
+        default=None,
+        metadata={
+            "help": "stop the DAgger rounds once the copy, driving, agrees with the controller on this share of "
+            "its decisions two rounds running (e.g. 0.99; default: all rounds)"
+        },
+    )
     checkpoint_minutes: Optional[float] = field(
         default=None, metadata={"help": "also save a checkpoint every this many minutes of training"}
     )
@@ -121,6 +128,8 @@ class TrainSettings:
             raise ConfigError(
                 f"--imitate-episodes={self.imitate_episodes!r} and --imitate-steps={self.imitate_steps!r} must be >= 1."
             )
+        if self.imitate_until is not None and not 0.0 < self.imitate_until <= 1.0:
+            raise ConfigError(f"--imitate-until={self.imitate_until!r} must be in (0, 1] (a share of decisions).")
         if not 0.0 <= self.imitate_smoothing < 1.0:
             raise ConfigError(f"--imitate-smoothing={self.imitate_smoothing!r} must be in [0, 1).")
         if self.imitate_rounds < 0 or (self.imitate_rounds and self.imitate is None):
@@ -288,6 +297,7 @@ def _imitate(algo: Any, experiment: Experiment, settings: TrainSettings, run_dir
         settings.imitate_rounds,
         deadline,
         settings.imitate_smoothing,
+        settings.imitate_until,
     )
     algo.save_to_path(str(checkpoint_path(run_dir, algo.iteration)))  # the copy itself, before RL: evaluate it
     for pid, fit in summary["policies"].items():
