@@ -3,6 +3,7 @@ and one short run end to end (teacher chosen on validation, checkpoint chosen on
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 
@@ -147,3 +148,42 @@ def test_dagger_stops_once_the_copy_agrees_two_rounds_running():
     assert converged(rounds(0.9, 0.991, 0.995), 0.99)
     assert not converged(rounds(0.995, 0.995), None)  # no threshold: every round runs
     assert not converged([{"agreement_driving": {"a": 1.0, "b": 0.5}}] * 2, 0.99)  # every policy must agree
+
+
+def test_results_page_is_generated_from_the_recorded_runs(tmp_path):
+    """A finished run recorded as a cell appears on the generated page: the trained mean, the best classical
+    controller, the paired interval, the teacher; a second training seed makes the mean over both."""
+    from flowlights.evaluation.recipe_benchmark import add_run, summarise_cell
+
+    seeds = [100, 101, 102]
+    classical = {
+        "actuated": _report("actuated", seeds, [42.0, 44.0, 43.0]),
+        "greedy": _report("greedy", seeds, [60.0] * 3),
+    }
+    page = tmp_path / "recipe.md"
+    for seed, values in ((0, [40.0, 41.0, 39.0]), (1, [42.0, 43.0, 41.0])):
+        run = tmp_path / f"run{seed}"
+        run.mkdir()
+        comparison = build_comparison(
+            "grid2x2",
+            "flowlights",
+            SeedSets(seed).as_dict(),
+            _report("trained", seeds, values),
+            classical,
+            extra={
+                "recipe": {
+                    "teacher": "greedy_gap",
+                    "budget_minutes": 10,
+                    "wall_minutes": 9.1,
+                    "minutes_to_beat_best_classical_on_validation": 6.0,
+                }
+            },
+        )
+        (run / "comparison.json").write_text(json.dumps(comparison))
+        key = add_run(run, tmp_path / "recipe.json", page, command="flowlights train --scenario grid2x2")
+    cell = summarise_cell(json.loads((tmp_path / "recipe.json").read_text())[key])
+    assert cell["per_seed"] == [40.0, 42.0] and cell["trained"] == pytest.approx(41.0)
+    assert cell["best_classical"] == "actuated"
+    text = page.read_text()
+    assert "| grid2x2 | 41.00 ± 1.00 | 2 | actuated 43.00 | -4.7% |" in text, text
+    assert "flowlights train --scenario grid2x2" in text and "greedy_gap" in text

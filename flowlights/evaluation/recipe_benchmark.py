@@ -60,6 +60,24 @@ def run_cells(
                 write_page(data, page)
 
 
+def add_run(run: Path, results: Path, page: Optional[Path] = None, command: str = "") -> str:
+    """Record a finished ``flowlights train --scenario`` run (its comparison.json) as a cell: the run as it was, with
+    the command that made it; returns the cell's key."""
+    comparison = json.loads((Path(run) / "comparison.json").read_text())
+    seed = comparison["training_seeds"]["seed"]
+    data = load_results(results)
+    key = cell_key(comparison["protocol"], comparison["scenario"])
+    entry = data.setdefault(
+        key, {"scenario": comparison["scenario"], "protocol": comparison["protocol"], "per_seed": {}}
+    )
+    entry["per_seed"][str(seed)] = {**comparison, "run": str(run), "date": time.strftime("%Y-%m-%d")}
+    entry["command"] = command or entry.get("command", "")
+    save_results(data, results)
+    if page is not None:
+        write_page(data, page)
+    return key
+
+
 def summarise_cell(entry: dict[str, Any]) -> dict[str, Any]:
     """Over the training seeds: the trained policy's mean per test episode (paired with every classical controller on
     the same episodes), each classical controller's mean, the best of them, lock-ups and minutes to beat it."""
@@ -202,14 +220,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     parser.add_argument("--protocol", default="flowlights")
     parser.add_argument(
-        "--scenarios", nargs="+", required=True, help="bundled names, resco:NAME, folders or .sumocfg files"
+        "--scenarios", nargs="+", default=[], help="bundled names, resco:NAME, folders or .sumocfg files"
     )
+    parser.add_argument(
+        "--add",
+        type=Path,
+        default=None,
+        metavar="RUN",
+        help="instead of training: record a finished 'flowlights train --scenario' run as its cell",
+    )
+    parser.add_argument("--add-command", default="", help="with --add: the command that made the run")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default 0)")
     parser.add_argument("--minutes", type=float, default=30.0, help="budget per training seed (default 30)")
     parser.add_argument("--runs", type=Path, default=Path("results/recipe_benchmark"), help="where the runs go")
     parser.add_argument("--results", type=Path, default=Path("docs/results/recipe.json"))
     parser.add_argument("--page", type=Path, default=Path("docs/results/recipe.md"))
     args = parser.parse_args(argv)
+    if args.add is not None:
+        print(f"recorded {args.add} as {add_run(args.add, args.results, args.page, args.add_command)}")
+        return 0
+    if not args.scenarios:
+        parser.error("give --scenarios to run, or --add RUN to record a finished run")
     command = "python -m flowlights.evaluation.recipe_benchmark " + " ".join(argv if argv is not None else sys.argv[1:])
     run_cells(args.protocol, args.scenarios, args.seeds, args.minutes, args.runs, args.results, args.page, command)
     write_page(load_results(args.results), args.page)
@@ -220,4 +251,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["run_cells", "summarise_cell", "write_page"]
+__all__ = ["add_run", "run_cells", "summarise_cell", "write_page"]

@@ -50,9 +50,12 @@ def plot_validation_curve(path: Path, points: list[tuple[float, float]], levels:
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(*zip(*points), marker="o", color="black", label="trained (copy, then PPO checkpoints)")
     for k, (name, level) in enumerate(sorted(levels.items(), key=lambda item: item[1])):
-        ax.axhline(level, linestyle="--", linewidth=1, color=f"C{k % 10}", label=f"{name} {level:.1f}")
-    top = min(max(levels.values()), 3 * min(*levels.values(), *(p[1] for p in points)))
-    ax.set_ylim(0, max(top, *(p[1] for p in points)) * 1.05)
+        ax.axhline(
+            level, linestyle="--", linewidth=1, color=f"C{k % 10}", label=f"{name} {level:.1f}"
+        )  # off the axes if far above
+    values = [p[1] for p in points]
+    low, high = 0.95 * min(*values, *levels.values()), 1.3 * max(values)
+    ax.set_ylim(low, high)  # where the policy is; controllers far above it are named in the legend only
     ax.set_xlabel("minutes of wall time (teacher choice and imitation included)")
     ax.set_ylabel("resco_delay on the validation seeds (s)")
     ax.legend(fontsize=7, loc="upper right")
