@@ -1,65 +1,79 @@
-"""The README stays true: its main-job command (quick variant) and its Python examples run."""
+"""The README stays true: its main-job command (quick variant) and the Python examples of it and of the docs run."""
 
 from __future__ import annotations
 
 import json
 import re
+import statistics
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO
+from flowlights.training.recipe import TEACHERS
 
 README = (REPO / "README.md").read_text()
 
 
-def test_main_job_command_quick_variant(tmp_path):
-    train_cmd, eval_cmd = re.search(
-        r'pip install -e "\.\[rllib\]" && (flowlights train [^&]*)&& (flowlights evaluate [^\n`]*)', README
-    ).groups()
-    assert train_cmd.split() == [
-        "flowlights",
-        "train",
-        "exp_configs/grid2x2_shared.py",
-        "--minutes",
-        "10",
-        "--out",
-        "results",
-    ]
-    assert eval_cmd.startswith("flowlights evaluate --checkpoint")
+def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
+    """The README's main job, quick variant (2.5 minutes, fewer seeds): ``flowlights train --scenario`` as a user
+    runs it. The teacher is the best copyable controller on the validation seeds, the policy the best of the copy
+    and the checkpoints on the same seeds, and comparison.json pairs it with every classical controller on the test
+    seeds, which no choice used."""
+    command = re.search(r'pip install -e "\.\[rllib\]" && (flowlights train [^\n`]*)', README).group(1)
+    assert command.split() == ["flowlights", "train", "--scenario", "grid2x2", "--minutes", "10"]
     quick = [
         "train",
-        "exp_configs/grid2x2_shared.py",
-        "--iterations",
-        "1",
+        "--scenario",
+        "grid2x2",
+        "--minutes",
+        "2.5",
+        "--validation-episodes",
+        "2",
+        "--test-episodes",
+        "3",
         "--out",
         str(tmp_path),
-    ]  # 1 iteration, not 10 min
+    ]
     done = subprocess.run(
-        [sys.executable, "-m", "flowlights.cli", *quick], capture_output=True, text=True, timeout=600, cwd=REPO
+        [sys.executable, "-m", "flowlights.cli", *quick], capture_output=True, text=True, timeout=900, cwd=REPO
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "100%" in done.stderr and "return" in done.stderr
-    run_dir = next(tmp_path.glob("grid2x2_shared_*"))
+    assert "best classical" in done.stdout and "| trained |" in done.stdout
+    run = next((tmp_path / "recipe_flowlights_grid2x2").glob("recipe_flowlights_grid2x2_*"))
+    comparison = json.loads((run / "comparison.json").read_text())
+    selection = json.loads((run / "selection.json").read_text())
+    assert comparison["test_seeds"] == [100, 101, 102] and comparison["validation_seeds"] == [200, 201]
+    assert not set(comparison["test_seeds"]) & set(selection["seeds"])
+    classical = comparison["recipe"]["validation"]["classical"]
+    assert "actuated" in classical and "random" not in classical
+    assert comparison["recipe"]["teacher"] == min((t for t in TEACHERS if t in classical), key=classical.__getitem__)
+    scores = selection["scores"]
+    assert "iter_000000" in scores and len(scores) >= 2  # the copy and at least one PPO checkpoint
+    assert selection["selected"] == min(scores, key=scores.__getitem__)
+    assert set(comparison["controllers"]) == {"trained", *classical}
+    trained = comparison["controllers"]["trained"]
+    assert len(trained["resco_delay"]["episodes"]) == 3 and isinstance(trained["lockups"], int)
+    best = comparison["best_classical"]
+    diff = [
+        t - c
+        for t, c in zip(trained["resco_delay"]["episodes"], comparison["controllers"][best]["resco_delay"]["episodes"])
+    ]
+    assert comparison["paired_difference"]["mean"] == pytest.approx(statistics.fmean(diff))
+    assert (run / "validation_curve.png").is_file()
+    # the classical controllers' validation runs are kept for the next training seed
+    assert (tmp_path / "recipe_flowlights_grid2x2" / "classical_validation" / "actuated" / "metrics.json").is_file()
+    # the evaluate command it prints runs the chosen policy
+    evaluate = re.search(r"evaluate it: flowlights (evaluate --checkpoint \S+)", done.stdout).group(1).split()
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flowlights.cli",
-            "evaluate",
-            "--checkpoint",
-            str(run_dir),
-            "--out",
-            str(tmp_path / "ev"),
-        ],
+        [sys.executable, "-m", "flowlights.cli", *evaluate, "--seed", "100"],
         capture_output=True,
         text=True,
         timeout=600,
         cwd=REPO,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "mean_delay" in done.stdout
-    report = json.loads((tmp_path / "ev" / "metrics.json").read_text())
-    assert report["controller"].startswith("trained:grid2x2_shared") and report["settings"]["end"] == 1800
+    assert done.returncode == 0 and "resco_delay" in done.stdout, done.stderr[-3000:]
 
 
 def test_test_command_is_what_ci_runs():
@@ -74,7 +88,10 @@ def test_python_examples_run(tmp_path, monkeypatch):
     from flowlights.observations import OBSERVATIONS
     from flowlights.rewards import REWARDS
 
-    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
+    pages = [README] + [
+        (REPO / "docs" / f"{name}.md").read_text() for name in ("environment", "networks", "training", "visualization")
+    ]
+    blocks = list(dict.fromkeys(b for page in pages for b in re.findall(r"```python\n(.*?)```", page, re.S)))
     assert len(blocks) == 5
     namespace: dict = {}
     try:
