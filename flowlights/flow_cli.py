@@ -7,23 +7,57 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from flowlights.errors import ConfigError
 
-# Flow's examples/train.py flag -> flowlights train's (with RLlib, Flow's num_steps counts iterations,
-# num_cpus the parallel workers, rollout_size the episodes per batch)
+# Flow's examples/train.py flag -> flowlights train's (with RLlib, Flow's num_steps counts iterations, num_cpus
+# the parallel workers, rollout_size the environment steps in a training batch)
 TRAIN_FLAGS = {
     "--num_cpus": "--num-env-runners",
     "--num_steps": "--iterations",
-    "--rollout_size": "--rollouts",
+    "--rollout_size": "--batch-steps",
     "--checkpoint_path": "--resume",
 }
+FLOW_RUN_GLOBALS = ("N_ROLLOUTS", "N_CPUS", "HORIZON")
 
 
-def train_args(argv: Sequence[str]) -> list[str]:
-    """``flowlights train`` arguments for Flow's ``train.py`` ones (flowlights' own pass through)."""
+def module_run_settings(path: Path) -> dict[str, int]:
+    """A Flow config module's N_ROLLOUTS, N_CPUS and HORIZON where it assigns them a plain number — read from its
+    source, not run (running it is the training's job)."""
+    import ast
+
+    found: dict[str, int] = {}
+    try:
+        tree = ast.parse(Path(path).read_text())
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return found
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name in FLOW_RUN_GLOBALS:
+                try:
+                    value = ast.literal_eval(node.value)
+                except ValueError:
+                    continue
+                if isinstance(value, int) and value > 0:
+                    found[name] = value
+    return found
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def train_args(argv: Sequence[str], note: Callable[[str], None] = lambda line: None) -> list[str]:
+    """``flowlights train`` arguments for Flow's ``train.py`` ones (flowlights' own pass through). As Flow's train.py
+    does with RLlib, a config module's ``N_ROLLOUTS`` episodes of ``HORIZON`` steps make the training batch and its
+    ``N_CPUS`` the workers, unless --rollout_size / --num_cpus say otherwise; workers are capped at this machine's
+    cores, with a ``note``."""
     out: list[str] = []
+    given: set[str] = set()
     args = iter(argv)
     for arg in args:
         name, has_value, value = arg.partition("=")
@@ -33,9 +67,28 @@ def train_args(argv: Sequence[str]) -> list[str]:
                 raise ConfigError(f"--rl_trainer {trainer!r}: flowlights trains with RLlib; use --rl_trainer rllib.")
             continue
         if name in TRAIN_FLAGS:
-            out += [TRAIN_FLAGS[name], *([value] if has_value else [])]
+            given.add(name)
+            value = value if has_value else next(args, "")
+            if name == "--num_cpus" and value.isdigit() and int(value) > _cores():
+                note(f"--num_cpus {value}: {_cores()} env runner(s), this machine's cores")
+                value = str(_cores())
+            out += [TRAIN_FLAGS[name], value]
             continue
         out.append(arg)
+    config = next((a for a in out if not a.startswith("-") and a.endswith(".py")), None)
+    found = module_run_settings(Path(config)) if config and Path(config).is_file() else {}
+    if "--rollout_size" not in given and "--rollouts" not in out and "--batch-steps" not in out:
+        if "N_ROLLOUTS" in found and "HORIZON" in found:
+            steps = found["N_ROLLOUTS"] * found["HORIZON"]
+            note(
+                f"{config}: N_ROLLOUTS {found['N_ROLLOUTS']} x HORIZON {found['HORIZON']} = {steps} steps per training batch"
+            )
+            out += ["--batch-steps", str(steps)]
+    if "--num_cpus" not in given and "--num-env-runners" not in out and "N_CPUS" in found:
+        runners = min(found["N_CPUS"], _cores())
+        capped = f", capped at this machine's {_cores()} cores" if runners < found["N_CPUS"] else ""
+        note(f"{config}: N_CPUS {found['N_CPUS']}: {runners} env runner(s){capped}")
+        out += ["--num-env-runners", str(runners)]
     return out
 
 
@@ -205,7 +258,7 @@ def main_train(argv: Optional[Sequence[str]] = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        translated = train_args(argv)
+        translated = train_args(argv, note=lambda line: print(f"train_rllib.py: {line}", file=sys.stderr))
     except ConfigError as exc:
         print(f"train_rllib.py: error: {exc}", file=sys.stderr)
         return 2

@@ -122,7 +122,7 @@ def test_flow_command_lines_train_and_replay(tmp_path):
         "--num_steps",
         "2",
         "--rollout_size",
-        "1",
+        "40",
         "--out",
         str(out),
         "--checkpoint-freq",
@@ -132,7 +132,10 @@ def test_flow_command_lines_train_and_replay(tmp_path):
     run_dir = next(out.iterdir())
     rows = (run_dir / "progress.csv").read_text().splitlines()
     assert len(rows) == 3, "--num_steps 2: two training iterations"
-    assert json.loads((run_dir / "params.json").read_text())["train_settings"]["rollouts"] == 1
+    settings = json.loads((run_dir / "params.json").read_text())["train_settings"]
+    assert settings["batch_steps"] == 40 and settings["rollouts"] is None, (
+        "--rollout_size: steps per batch, as Flow says"
+    )
 
     import torch
     from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule
@@ -174,3 +177,30 @@ def test_flow_command_lines_train_and_replay(tmp_path):
 def test_flow_trainer_choice_is_checked():
     done = run("train_rllib.py", "grid2x2_shared", "--rl_trainer", "Stable-Baselines")
     assert done.returncode == 2 and "flowlights trains with RLlib; use --rl_trainer rllib" in done.stderr
+
+
+def test_flow_train_takes_the_batch_and_workers_from_the_config_module(capsys):
+    """As Flow's train.py with --rl_trainer rllib: N_ROLLOUTS episodes of HORIZON steps per batch and N_CPUS workers
+    (capped at this machine's cores, with a note), unless --rollout_size / --num_cpus are given; read from the
+    module's source, which is not run."""
+    import os
+
+    from flowlights.flow_cli import module_run_settings, train_args
+
+    config = str(REPO / "tests" / "flow_configs" / "multiagent_traffic_light_grid.py")
+    assert module_run_settings(config) == {"N_ROLLOUTS": 63, "N_CPUS": 63, "HORIZON": 400}
+    notes: list[str] = []
+    args = train_args([config, "--rl_trainer", "rllib", "--num_steps", "1"], note=notes.append)
+    cores = os.cpu_count() or 1
+    assert args == [
+        config,
+        "--iterations",
+        "1",
+        "--batch-steps",
+        str(63 * 400),
+        "--num-env-runners",
+        str(min(63, cores)),
+    ]
+    assert any("25200 steps per training batch" in n for n in notes) and any("capped" in n for n in notes), notes
+    args = train_args([config, "--rollout_size", "200", "--num_cpus", "1"], note=notes.append)
+    assert args == [config, "--batch-steps", "200", "--num-env-runners", "1"]

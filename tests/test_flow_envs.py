@@ -279,7 +279,7 @@ def test_flow_example_trains_with_flows_flags_and_replays(config, policies, tmp_
         "--num_steps",
         "1",
         "--rollout_size",
-        "1",
+        "60",
         "--out",
         tmp_path,
     )

@@ -63,9 +63,13 @@ class TrainSettings:
     )
     rollouts: Optional[int] = field(
         default=None,
+        metadata={"help": "whole episodes per training batch (default: the experiment's train_batch_size_per_learner)"},
+    )
+    batch_steps: Optional[int] = field(
+        default=None,
         metadata={
-            "help": "whole episodes per training batch (Flow's --rollout_size; "
-            "default: the experiment's train_batch_size_per_learner)"
+            "help": "environment steps per training batch (Flow's --rollout_size; default: the experiment's "
+            "train_batch_size_per_learner)"
         },
     )
     imitate: Optional[str] = field(
@@ -122,6 +126,14 @@ class TrainSettings:
                 raise ConfigError(f"--{name.replace('_', '-')}={value!r} must be > 0 (or left out).")
         if self.num_env_runners < 0 or self.checkpoint_freq < 0:
             raise ConfigError("--num-env-runners and --checkpoint-freq must be >= 0.")
+        if self.batch_steps is not None and self.batch_steps < 1:
+            raise ConfigError(
+                f"--batch-steps={self.batch_steps!r} must be >= 1 (environment steps per training batch)."
+            )
+        if self.rollouts is not None and self.batch_steps is not None:
+            raise ConfigError(
+                "--rollouts (episodes per batch) and --batch-steps (steps per batch) both set the batch: give one."
+            )
         if self.rollouts is not None and self.rollouts < 1:
             raise ConfigError(f"--rollouts={self.rollouts!r} must be >= 1 (episodes per training batch).")
         if self.imitate_episodes < 1 or self.imitate_steps < 1:
@@ -257,8 +269,10 @@ def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optio
 
     create_env, env_name = make_create_env(experiment)
     probe = create_env()
-    if settings.rollouts:  # Flow's batch: rollouts x the decisions of one episode
+    if settings.rollouts:  # whole episodes: rollouts x the decisions of one episode
         experiment.training["train_batch_size_per_learner"] = settings.rollouts * probe.decisions_per_episode()
+    if settings.batch_steps:  # Flow's --rollout_size: steps per batch
+        experiment.training["train_batch_size_per_learner"] = settings.batch_steps
     try:
         view = probe if isinstance(probe, FlowRLlibEnv) else probe.env  # what policies are checked against
         config = build_config(experiment, env_name, view, settings.algorithm, settings.num_env_runners, settings.seed)
