@@ -21,9 +21,9 @@ def _scenario_kwargs(value: str) -> dict:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from flowlights.evaluation.evaluate import evaluate, format_report
+    from flowlights.training.checkpoints import latest_checkpoint, results_dir_of
     from flowlights.training.experiment import load_experiment
     from flowlights.training.flow_classes import is_flow_env
-    from flowlights.training.train import latest_checkpoint, results_dir_of
 
     kwargs: dict[str, Any] = {"end": args.end} if args.end is not None else {}
     if args.delta_time is not None:

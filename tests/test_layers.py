@@ -42,3 +42,40 @@ def test_every_import_points_down():
                     if a.name.startswith("flowlights.") and level_of(a.name) > here
                 ]
     assert not upward, "imports pointing up the layers:\n" + "\n".join(upward)
+
+
+def _module_of(path) -> str:
+    return ".".join(("flowlights", *path.relative_to(REPO / "flowlights").with_suffix("").parts)).removesuffix(
+        ".__init__"
+    )
+
+
+def test_no_import_cycles_counting_imports_inside_functions():
+    """Module by module, every import (inside functions too) of a flowlights module; no module reaches itself."""
+    modules = {_module_of(p): p for p in (REPO / "flowlights").rglob("*.py")}
+    edges: dict[str, set[str]] = {m: set() for m in modules}
+    for module, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("flowlights"):
+                submodules = [f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in modules]
+                # ``from pkg import submodule`` depends on the submodule; any other name on the package itself
+                names = submodules + [node.module] * (len(submodules) < len(node.names))
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names if a.name.startswith("flowlights")]
+            edges[module] |= {n for n in names if n in modules and n != module}
+    cycles, state = [], {}
+
+    def visit(module, trail):
+        state[module] = "open"
+        for target in sorted(edges[module]):
+            if state.get(target) == "open":
+                cycles.append(" -> ".join(trail[trail.index(target) :] + [target]))
+            elif target not in state:
+                visit(target, trail + [target])
+        state[module] = "done"
+
+    for module in sorted(modules):
+        if module not in state:
+            visit(module, [module])
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)

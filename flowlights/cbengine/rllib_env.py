@@ -69,7 +69,7 @@ class CBEngineRLlibEnv(MultiAgentEnv):
         self.action_spaces = {a: gymnasium.spaces.Discrete(9) for a in self.possible_agents}
         self.observation_space = gymnasium.spaces.Dict(self.observation_spaces)
         self.action_space = gymnasium.spaces.Dict(self.action_spaces)
-        from flowlights.cbengine.evaluate import kit_structures
+        from flowlights.cbengine.kit_structures import kit_structures
 
         self.intersections, self.roads, self.agent_signals = kit_structures(self.world.roadnet)
 

@@ -316,6 +316,6 @@ class Env(FlowRuntime, gym.Env):
 
 
 def _multi_env_class(env: Any) -> Any:
-    from flowlights.envs.multiagent.base import MultiEnv
-
-    return MultiEnv if isinstance(env, MultiEnv) else None
+    """Flow's MultiEnv among the env's classes (it marks itself ``flow_multi_env``; found without importing it,
+    which imports this module), or None."""
+    return next((cls for cls in type(env).__mro__ if cls.__dict__.get("flow_multi_env")), None)

@@ -39,7 +39,8 @@ def default_workers() -> int:
 
 
 def _episode(job: Job, seed: int) -> dict[str, Any]:
-    """One episode; a controller that cannot run here (a ConfigError) gives ``{"error": message}`` instead."""
+    """One episode; a baseline that cannot run here (a ConfigError, or any failure on this network) gives
+    ``{"error": message}`` instead; a trained policy's failure is raised."""
     from flowlights.evaluation.evaluate import evaluate
 
     if job.checkpoint is not None:
@@ -53,6 +54,10 @@ def _episode(job: Job, seed: int) -> dict[str, Any]:
         report = evaluate(job.scenario, controller, episodes=1, seed=seed, progress=False, **job.env_kwargs)
     except ConfigError as error:
         return {"error": str(error)}
+    except Exception as error:  # noqa: BLE001 - a baseline that fails on this network is left out, named
+        if job.checkpoint is not None:
+            raise  # a trained policy that fails is the run's failure, not a controller to leave out
+        return {"error": f"{type(error).__name__}: {error}"}
     return {**report["episodes"][0], "wall_seconds": round(time.time() - started, 2)}
 
 

@@ -1,10 +1,11 @@
 """``flowlights train --scenario S``: the training recipe (``flowlights.training.recipe``) end to end on any network.
 
-1. the classical controllers on the validation seeds (kept in ``<out>/<tag>/classical_validation``: measured once per
-   scenario and protocol, reused by every training seed) choose the teacher;
+1. the controllers a policy can copy, on the validation seeds, choose the teacher (their runs kept in
+   ``<out>/<tag>/classical_validation``: measured once per scenario and protocol, reused by every training seed);
 2. imitation, DAgger and PPO within the budget (``flowlights.training.train``);
-3. the copy and every checkpoint on the validation seeds: the best is the trained policy (``selection.json``, and
-   ``validation_curve.png`` with the classical controllers' levels as lines);
+3. the copy and every checkpoint on the validation seeds: the best is the trained policy (``selection.json``); then
+   every other classical controller on the same seeds, for the levels to beat (``validation_curve.png``, and the
+   minutes the policy took to beat the best of them);
 4. the trained policy and every classical controller on the test seeds: ``comparison.json`` and its table.
 """
 
@@ -16,7 +17,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from flowlights.baselines.base import CONTROLLERS
 from flowlights.errors import ConfigError
@@ -59,12 +60,15 @@ def classical_reports(
     folder: Path,
     log: Log = _stderr,
     workers: Optional[int] = None,
+    controllers: Optional[Sequence[str]] = None,
 ) -> dict[str, dict[str, Any]]:
-    """Every classical controller on ``seeds`` (each controller's report cached in ``folder/<name>/metrics.json``
-    and reused while its seeds are the same); a controller that cannot run under ``protocol`` is left out, named."""
+    """Every classical controller (or those named in ``controllers``) on ``seeds``, each controller's report cached
+    in ``folder/<name>/metrics.json`` and reused while its seeds are the same; a controller that cannot run here
+    (under ``protocol``, or on this network) is left out, named."""
+    names = [n for n in classical_controllers() if controllers is None or n in controllers]
     reports: dict[str, dict[str, Any]] = {}
     todo = []
-    for name in classical_controllers():
+    for name in names:
         cached = folder / name / "metrics.json"
         if cached.is_file():
             report = json.loads(cached.read_text())
@@ -81,10 +85,10 @@ def classical_reports(
         )
         for name, report in run_jobs(todo, seeds, workers, out=folder, log=log).items():
             if "error" in report:
-                log(f"  {name} does not run under protocol {protocol}: {report['error']}")
+                log(f"  {name} left out: it does not run here (protocol {protocol}): {report['error']}")
             else:
                 reports[name] = report
-    return {name: reports[name] for name in classical_controllers() if name in reports}
+    return {name: reports[name] for name in names if name in reports}
 
 
 def mean_of(report: dict[str, Any], metric: str = "resco_delay") -> float:
@@ -130,32 +134,31 @@ def _checkpoint_minutes(run_dir: Path, recipe_started: float) -> dict[str, float
 
 
 def select_on_validation(
-    run_dir: Path,
-    seeds: SeedSets,
-    recipe_started: float,
-    best_classical: float,
-    log: Log = _stderr,
-    workers: Optional[int] = None,
+    run_dir: Path, seeds: SeedSets, recipe_started: float, log: Log = _stderr, workers: Optional[int] = None
 ) -> dict[str, Any]:
     """The copy and every checkpoint on the validation seeds; the lowest mean resco_delay is chosen (the earlier on a
-    tie). Also when each first beat the best classical controller's validation level (``minutes_to_beat``)."""
+    tie). ``minutes``: the wall time from the recipe's start at which each was saved."""
     checkpoints = run_checkpoints(run_dir)
     log(
-        f"validation: the copy and {len(checkpoints) - 1} PPO checkpoint(s) on seeds {seeds.validation[0]}..{seeds.validation[-1]}"
+        f"validation: the copy and {len(checkpoints) - 1} PPO checkpoint(s) on seeds "
+        f"{seeds.validation[0]}..{seeds.validation[-1]}"
     )
     jobs = [Job(c.name, checkpoint=str(c)) for c in checkpoints]
     reports = run_jobs(jobs, seeds.validation, workers, out=run_dir / "validation", log=log)
     scores = {name: mean_of(r) for name, r in reports.items()}
-    minutes = _checkpoint_minutes(run_dir, recipe_started)
-    beating = [name for name in scores if scores[name] < best_classical]
     return {
         "selected": min(scores, key=scores.__getitem__),
         "seeds": list(seeds.validation),
         "metric": "resco_delay",
         "scores": scores,
-        "minutes": minutes,
-        "minutes_to_beat": min((minutes[n] for n in beating), default=None),
+        "minutes": _checkpoint_minutes(run_dir, recipe_started),
     }
+
+
+def minutes_to_beat(selection: dict[str, Any], level: float) -> Optional[float]:
+    """The wall time at which the policy (the copy or a checkpoint) first beat ``level`` on the validation seeds."""
+    beating = [selection["minutes"][n] for n, score in selection["scores"].items() if score < level]
+    return min(beating, default=None)
 
 
 def run_recipe(
@@ -178,12 +181,14 @@ def run_recipe(
     seeds = seeds or SeedSets(training_seed)
     tag = f"recipe_{protocol}_{scenario_tag(scenario)}"
     home = (Path(out) / tag).resolve()
-    validation = classical_reports(scenario, protocol, seeds.validation, home / "classical_validation", log, workers)
-    best_name = min(validation, key=lambda n: mean_of(validation[n]))
-    choice = choose_teacher(validation)
+    if Path(scenario).exists():  # a folder or .sumocfg: the run's params.json must find it from anywhere
+        scenario = str(Path(scenario).resolve())
+    validation_dir = home / "classical_validation"
+    teachers = classical_reports(scenario, protocol, seeds.validation, validation_dir, log, workers, TEACHERS)
+    choice = choose_teacher(teachers)
     log(
-        f"teacher: {choice.teacher} (validation resco_delay {choice.validation[choice.teacher]:.2f}; best classical "
-        f"{best_name} {choice.validation[best_name]:.2f}); reward scale {choice.reward_scale:g}"
+        f"teacher: {choice.teacher} (validation resco_delay {choice.validation[choice.teacher]:.2f}); "
+        f"reward scale {choice.reward_scale:g}"
     )
     experiment = recipe_experiment({"scenario": scenario}, protocol, choice, seeds, tag)
     elapsed_minutes = (time.time() - started) / 60
@@ -201,15 +206,22 @@ def run_recipe(
         imitate_minutes=max(budget.imitation * minutes - elapsed_minutes, 0.1),
     )
     deadline = started + 60 * minutes * (1 - budget.validation)
-    checkpoints = checkpoints_within(budget, minutes, validation[choice.teacher], len(seeds.validation), workers)
+    checkpoints = checkpoints_within(budget, minutes, teachers[choice.teacher], len(seeds.validation), workers)
     run_dir = train(experiment, settings, out=home, progress=progress, deadline=deadline, checkpoints=checkpoints)
-    selection = select_on_validation(run_dir, seeds, started, choice.validation[best_name], log, workers)
-    selection["wall_minutes"] = round((time.time() - started) / 60, 2)
+    selection = select_on_validation(run_dir, seeds, started, log, workers)
+    selection["wall_minutes"] = round((time.time() - started) / 60, 2)  # the recipe's own time ends here
+    # the other classical controllers on the validation seeds: the levels to beat (reporting, not the budget)
+    validation = classical_reports(scenario, protocol, seeds.validation, validation_dir, log, workers)
+    choice.validation = {name: mean_of(r) for name, r in validation.items()}
+    best_name = min(choice.validation, key=choice.validation.__getitem__)
+    selection["best_classical"] = best_name
+    selection["minutes_to_beat"] = minutes_to_beat(selection, choice.validation[best_name])
     (run_dir / "selection.json").write_text(json.dumps(selection, indent=2))
     chosen = run_dir / "checkpoints" / selection["selected"]
     log(
         f"chosen on validation: {selection['selected']} ({selection['scores'][selection['selected']]:.2f}); "
-        f"recipe wall time {selection['wall_minutes']:.1f} min; first beat {best_name} on validation after "
+        f"recipe wall time {selection['wall_minutes']:.1f} min; first beat {best_name} "
+        f"({choice.validation[best_name]:.2f}) on validation after "
         + (f"{selection['minutes_to_beat']:.1f} min" if selection["minutes_to_beat"] is not None else "- (never)")
     )
     _plot(run_dir, selection, choice.validation)
@@ -248,14 +260,4 @@ def _plot(run_dir: Path, selection: dict[str, Any], classical: dict[str, float])
     plot_validation_curve(run_dir / "validation_curve.png", points, classical)
 
 
-def summary_line(run_dir: Path) -> str:
-    data = json.loads((Path(run_dir) / "comparison.json").read_text())
-    c = data["controllers"]
-    best = data["best_classical"]
-    return (
-        f"trained {c['trained']['resco_delay']['mean']:.2f} vs {best} {c[best]['resco_delay']['mean']:.2f} "
-        f"(resco_delay, test seeds, protocol {data['protocol']})"
-    )
-
-
-__all__ = ["classical_reports", "choose_teacher", "run_recipe", "select_on_validation", "summary_line"]
+__all__ = ["classical_reports", "choose_teacher", "minutes_to_beat", "run_recipe", "select_on_validation"]

@@ -2,6 +2,7 @@
 flows and random trips; Flow's networks described in Python (Network, RingNetwork, MultiRingNetwork,
 TrafficLightGridNetwork)."""
 
+from flowlights.networks import cbengine_network as _cbengine  # noqa: F401  (registers the cbengine: scenarios)
 from flowlights.networks.demand import InFlows, RandomTrips
 from flowlights.networks.flow_network import Network
 from flowlights.networks.generated import RandomNetwork, SpiderNetwork

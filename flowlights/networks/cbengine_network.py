@@ -40,7 +40,7 @@ from flowlights.networks.cbengine_formats import (
 )
 from flowlights.networks.flow_network import xml_element
 from flowlights.networks.generated import cache_dir
-from flowlights.networks.network_file import NetworkFile
+from flowlights.networks.network_file import SCENARIO_SCHEMES, NetworkFile
 from flowlights.sim.sumo_home import sumo_binary
 
 CONVERTER_VERSION = 3  # part of the cache key: bump when the SUMO files written change
@@ -286,3 +286,6 @@ def _write_routes(scenario: CBEngineScenario, out: Path) -> None:
     tmp = out.with_suffix(".tmp")
     tmp.write_text("".join(lines))
     tmp.replace(out)
+
+
+SCENARIO_SCHEMES["cbengine"] = lambda cfg: load_scenario(cfg).network  # scenario="cbengine:path/simulator.cfg"

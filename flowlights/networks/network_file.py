@@ -12,7 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Optional, Sequence, Union
+from typing import IO, Callable, Optional, Sequence, Union
 
 from flowlights.errors import ConfigError
 
@@ -159,6 +159,12 @@ def _has_demand(path: Path) -> bool:
     return False
 
 
+# scenario schemes other worlds add (``"cbengine:path/simulator.cfg"``): scheme -> a loader of the rest giving a
+# NetworkFile; registered by the module that converts them (flowlights.networks.cbengine_network), which this one
+# cannot import (it builds NetworkFiles)
+SCENARIO_SCHEMES: dict[str, Callable[[str], "NetworkFile"]] = {}
+
+
 def resolve_scenario(
     scenario: Optional[PathLike] = None,
     sumocfg: Optional[PathLike] = None,
@@ -179,12 +185,11 @@ def resolve_scenario(
             f"{', '.join(bundled_scenarios()) or 'none found'}), sumocfg='x.sumocfg', or "
             f"net_file='x.net.xml' with route_file='x.rou.xml' (got {', '.join(given) or 'none'})."
         )
-    if scenario is not None and str(scenario).startswith("cbengine:"):
-        from flowlights.networks.cbengine_network import load_scenario  # converts CBEngine's files to SUMO's (cached)
-
+    scheme = str(scenario).partition(":")[0] if scenario is not None else ""
+    if scheme in SCENARIO_SCHEMES:  # e.g. cbengine: CBEngine's files converted to SUMO's (cached)
         if route_file is not None or additional_files:
-            raise ConfigError("a cbengine: scenario brings its own demand; drop route_file/additional_files.")
-        return load_scenario(str(scenario)[len("cbengine:") :]).network.validate()
+            raise ConfigError(f"a {scheme}: scenario brings its own demand; drop route_file/additional_files.")
+        return SCENARIO_SCHEMES[scheme](str(scenario)[len(scheme) + 1 :]).validate()
     if net_file is not None:
         if route_file is None:
             raise ConfigError(f"net_file={str(net_file)!r} needs route_file='x.rou.xml' with the demand.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flowlights.errors import ConfigError
+
 
 def checkpoint_path(run: Path, iteration: int | str) -> Path:
     """A run's checkpoint folder for an iteration (42 -> ``checkpoints/iter_000042``), or for a name such as
@@ -15,3 +17,21 @@ def checkpoint_path(run: Path, iteration: int | str) -> Path:
 def run_checkpoints(run: Path) -> list[Path]:
     """The checkpoints a results folder of 'flowlights train' saved (``checkpoints/iter_*``), oldest first."""
     return sorted((Path(run) / "checkpoints").glob("iter_*"))
+
+
+def latest_checkpoint(path: Path) -> Path:
+    """A checkpoint folder itself, or the newest one under a results folder's checkpoints/."""
+    path = Path(path).resolve()
+    if (path / "learner_group").is_dir():
+        return path
+    found = run_checkpoints(path)
+    if not found:
+        raise ConfigError(
+            f"no checkpoint in {str(path)!r}; give a results folder of 'flowlights train' or a checkpoint folder."
+        )
+    return found[-1]
+
+
+def results_dir_of(checkpoint: Path) -> Path:
+    """The results folder a checkpoint belongs to (a checkpoint outside one: the checkpoint itself)."""
+    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint

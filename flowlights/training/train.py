@@ -19,7 +19,7 @@ from typing import Any, Iterator, Optional
 from flowlights.errors import ConfigError
 from flowlights.progress import Progress
 from flowlights.sim.statistics import TRAINING_METRICS
-from flowlights.training.checkpoints import checkpoint_path, run_checkpoints
+from flowlights.training.checkpoints import checkpoint_path, latest_checkpoint, results_dir_of
 from flowlights.training.experiment import Experiment, load_experiment
 from flowlights.training.rllib_config import ALGORITHMS
 from flowlights.viz.plots import plot_learning_curve
@@ -153,23 +153,6 @@ class TrainSettings:
             from flowlights.baselines.base import CONTROLLERS
 
             CONTROLLERS.get_or_fail(self.imitate)  # a wrong name fails before Ray starts
-
-
-def latest_checkpoint(path: Path) -> Path:
-    """A checkpoint folder itself, or the newest one under a results folder's checkpoints/."""
-    path = Path(path).resolve()
-    if (path / "learner_group").is_dir():
-        return path
-    found = run_checkpoints(path)
-    if not found:
-        raise ConfigError(
-            f"no checkpoint in {str(path)!r}; give a results folder of 'flowlights train' or a checkpoint folder."
-        )
-    return found[-1]
-
-
-def results_dir_of(checkpoint: Path) -> Path:
-    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint
 
 
 def _row(iteration: int, result: dict[str, Any], started: float, earlier_seconds: float = 0.0) -> dict[str, Any]:

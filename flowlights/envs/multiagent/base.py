@@ -19,6 +19,8 @@ from flowlights.envs.flow_base import FlowRuntime, space_of
 class MultiEnv(FlowRuntime):
     """Flow's MultiEnv: ``MultiEnv(env_params, sim_params, network, simulator)``."""
 
+    flow_multi_env = True  # how flow_base's Env finds the multi-agent episode in a ``class X(SomeEnv, MultiEnv)``
+
     def __init__(
         self, env_params: Any, sim_params: Any, network: Any = None, simulator: str = "traci", scenario: Any = None
     ) -> None:
