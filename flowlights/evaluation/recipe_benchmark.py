@@ -53,7 +53,7 @@ def run_cells(
             entry = data.setdefault(
                 cell_key(protocol, scenario), {"scenario": scenario, "protocol": protocol, "per_seed": {}}
             )
-            entry["per_seed"][str(seed)] = {**comparison, "run": str(run), "date": time.strftime("%Y-%m-%d")}
+            entry["per_seed"][str(seed)] = {**comparison, "run": run.name, "date": time.strftime("%Y-%m-%d")}
             entry["command"] = command
             save_results(data, results)
             if page is not None:
@@ -70,7 +70,7 @@ def add_run(run: Path, results: Path, page: Optional[Path] = None, command: str 
     entry = data.setdefault(
         key, {"scenario": comparison["scenario"], "protocol": comparison["protocol"], "per_seed": {}}
     )
-    entry["per_seed"][str(seed)] = {**comparison, "run": str(run), "date": time.strftime("%Y-%m-%d")}
+    entry["per_seed"][str(seed)] = {**comparison, "run": Path(run).name, "date": time.strftime("%Y-%m-%d")}
     entry["command"] = command or entry.get("command", "")
     save_results(data, results)
     if page is not None:
@@ -241,7 +241,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     if not args.scenarios:
         parser.error("give --scenarios to run, or --add RUN to record a finished run")
-    command = "python -m flowlights.evaluation.recipe_benchmark " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = (  # what reproduces the figures; where the runs and files go is the caller's
+        f"python -m flowlights.evaluation.recipe_benchmark --protocol {args.protocol} --scenarios "
+        f"{' '.join(args.scenarios)} --seeds {' '.join(map(str, args.seeds))} --minutes {args.minutes:g}"
+    )
     run_cells(args.protocol, args.scenarios, args.seeds, args.minutes, args.runs, args.results, args.page, command)
     write_page(load_results(args.results), args.page)
     return 0

@@ -14,6 +14,10 @@ def ray_session(address: Optional[str] = None, num_cpus: Optional[int] = None) -
     import ray
 
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+    # Ray's C++ core prints an ERROR line at every start of RLlib's env runners ("... constructor arguments in the
+    # object store and max_restarts > 0 ..."), which reads as a failure and is none; only fatal ones are shown
+    # (failures still raise in Python; set RAY_BACKEND_LOG_LEVEL yourself to see more)
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     quiet = ray.LoggingConfig(encoding="TEXT", log_level="ERROR")
     if address:
         ray.init(address=address, logging_config=quiet, log_to_driver=False)
