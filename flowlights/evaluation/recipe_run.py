@@ -181,6 +181,7 @@ def run_recipe(
     seeds = seeds or SeedSets(training_seed)
     tag = f"recipe_{protocol}_{scenario_tag(scenario)}"
     home = (Path(out) / tag).resolve()
+    named = scenario  # as the user gave it: what the reports name
     if Path(scenario).exists():  # a folder or .sumocfg: the run's params.json must find it from anywhere
         scenario = str(Path(scenario).resolve())
     validation_dir = home / "classical_validation"
@@ -230,7 +231,7 @@ def run_recipe(
         "trained"
     ]
     comparison = build_comparison(
-        scenario,
+        named,
         protocol,
         seeds.as_dict(),
         trained,
