@@ -211,3 +211,11 @@ def short_link_grid(tmp_path_factory):
     net = grid.build(folder / "net")
     demand = grid.demand(net, vehs_per_hour=500, straight_share=0.7, end=900)
     return write_scenario(folder / "scn", "short", net, demand, end=900)
+
+
+@pytest.fixture
+def xvfb_installed() -> None:
+    """Xvfb for the sumo-gui tests: skipped without it on a developer's machine, failed under CI."""
+    from needs import need_programs
+
+    need_programs("Xvfb", package="xvfb")

@@ -11,6 +11,7 @@ from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 import flowlights
 from conftest import resco_cfg, sumo_children
+from needs import need_module
 
 # PettingZoo's API warnings (wrong dtypes, observations outside their space...) fail these tests
 pytestmark = pytest.mark.filterwarnings("error::UserWarning")
@@ -89,7 +90,7 @@ def test_gymnasium_refuses_several_lights_and_names_the_fix():
 
 
 def test_rllib_multi_agent_env():
-    pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+    need_module("ray.rllib", "rllib")
     from ray.rllib.env.multi_agent_env import MultiAgentEnv
     from ray.rllib.utils.pre_checks.env import check_multiagent_environments
 

@@ -17,6 +17,7 @@ from flowlights.cbengine.generate import write_grid
 from flowlights.errors import ConfigError
 from flowlights.networks.cbengine_formats import read_flows, read_roadnet, read_simulator_cfg
 from flowlights.networks.cbengine_network import PHASE_MOVEMENTS, load_scenario, phase_state
+from needs import need_module
 
 AGENTS = Path(__file__).parent / "cbengine_agents"
 
@@ -351,7 +352,7 @@ def test_our_baselines_scored_as_cbengine_agents(grid, tmp_path):
 def test_rllib_env_and_training_on_a_cbengine_scenario(grid, tmp_path):
     """The final round's RLlib env trains with RLlib's PPO; 'flowlights train' trains our env on the converted
     scenario under protocol cbengine, and the run is scored by cbengine-evaluate --checkpoint."""
-    pytest.importorskip("ray.rllib")
+    need_module("ray.rllib", "rllib")
     from ray.rllib.algorithms.ppo import PPOConfig
     from ray.tune.registry import register_env
 

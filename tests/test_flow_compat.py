@@ -10,7 +10,9 @@ import sys
 
 import pytest
 
-pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+from needs import need_module
+
+need_module("ray.rllib", "rllib")
 
 from conftest import REPO, ray_processes, sumo_children  # noqa: E402
 from flowlights.errors import ConfigError  # noqa: E402

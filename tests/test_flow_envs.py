@@ -16,6 +16,7 @@ from flowlights.core.params import EnvParams, InitialConfig, NetParams, SumoPara
 from flowlights.envs.multiagent import MultiAgentWaveAttenuationPOEnv
 from flowlights.errors import ConfigError
 from flowlights.networks import RingNetwork
+from needs import need_module
 
 CONFIGS = REPO / "tests" / "flow_configs"
 RING = {"length": 230, "lanes": 1, "speed_limit": 30, "resolution": 40}
@@ -268,7 +269,7 @@ def flow_script(script, *args, timeout=900):
 def test_flow_example_trains_with_flows_flags_and_replays(config, policies, tmp_path):
     """Flow's example configs, imports changed only: one iteration with Flow's train.py flags, then
     Flow's visualizer without a GUI; every policy the config defines is trained."""
-    pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+    need_module("ray.rllib", "rllib")
     done = flow_script(
         "train_rllib.py",
         CONFIGS / f"{config}.py",
@@ -336,7 +337,7 @@ def test_flow_grid_network_runs_under_traffic_light_env_and_its_baselines():
         env.close()
 
 
-@pytest.mark.skipif(__import__("shutil").which("Xvfb") is None, reason="Xvfb not installed (apt-get install xvfb)")
+@pytest.mark.usefixtures("xvfb_installed")
 def test_flow_rollouts_in_sumo_gui(tmp_path):
     """Flow's visualizer default (--render_mode sumo_gui) and --save_render: the rollout runs in sumo-gui (under
     Xvfb here) and its view becomes a video; nothing is left running."""

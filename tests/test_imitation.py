@@ -8,7 +8,9 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+from needs import need_module
+
+need_module("ray.rllib", "rllib")
 
 from conftest import TINY, flowlights  # noqa: E402
 from flowlights.errors import ConfigError  # noqa: E402

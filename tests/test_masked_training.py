@@ -3,9 +3,9 @@ exploration nor its greedy choice ever takes an action the signal controller mas
 
 from __future__ import annotations
 
-import pytest
+from needs import need_module
 
-pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+need_module("ray.rllib", "rllib")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

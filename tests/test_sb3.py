@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 import flowlights
+from needs import need_module
 
-sb3_contrib = pytest.importorskip("sb3_contrib", reason="needs the [sb3] extra")
+sb3_contrib = need_module("sb3_contrib", "test")
 
 
 @pytest.mark.parametrize(
@@ -42,7 +43,7 @@ def test_maskable_ppo_learns_on_flowlights_envs_and_respects_masks(make):
 
 def test_one_shared_sb3_policy_for_every_light_through_supersuit():
     """PettingZoo + SuperSuit: every light of the padded env is one of SB3's vectorised envs; one PPO policy serves all."""
-    supersuit = pytest.importorskip("supersuit", reason="needs the [sb3] extra")
+    supersuit = need_module("supersuit", "test")
     from stable_baselines3 import PPO
 
     env = flowlights.parallel_env(scenario="grid2x2", end=200, pad_observations=True)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from conftest import REPO
+from needs import need_module
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -16,19 +15,19 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_ruff_lint_is_clean():
-    pytest.importorskip("ruff")
+    need_module("ruff", "test")
     done = run("ruff", "check", ".")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
 
 
 def test_ruff_format_is_clean():
-    pytest.importorskip("ruff")
+    need_module("ruff", "test")
     done = run("ruff", "format", "--check", ".")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
 
 
 def test_docs_site_builds_strictly(tmp_path):
-    pytest.importorskip("mkdocs")
+    need_module("mkdocs", "test")
     done = run("mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site"))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (tmp_path / "site" / "recipe" / "index.html").is_file()

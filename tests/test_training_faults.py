@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("ray.rllib", reason="needs the [rllib] extra")
+from needs import need_module
+
+need_module("ray.rllib", "rllib")
 
 from conftest import TINY, flowlights, pids_whose_cmdline, ray_processes, sumo_children  # noqa: E402
 

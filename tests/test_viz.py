@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -12,8 +11,9 @@ import pytest
 
 import flowlights
 from conftest import sumo_children
+from needs import need_module
 
-needs_xvfb = pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb not installed (apt-get install xvfb)")
+needs_xvfb = pytest.mark.usefixtures("xvfb_installed")
 
 
 def xvfb_processes() -> list[str]:
@@ -125,7 +125,7 @@ def test_rgb_array_frames_show_the_lights_changing():
 
 
 def test_gymnasium_recording_wrapper_works(tmp_path):
-    pytest.importorskip("imageio")
+    need_module("imageio", "viz")
     from gymnasium.wrappers import RecordVideo
 
     env = RecordVideo(
