@@ -10,7 +10,13 @@ if __name__ == "__main__":
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[4, 10], help="NxN grids (default 4 10: 16 and 100 lights)"
     )
-    parser.add_argument("--buses", nargs="+", default=["ray"], help="ray and/or redis://HOST:PORT (a running server)")
+    parser.add_argument(
+        "--buses",
+        nargs="+",
+        default=["ray"],
+        help="ray, redis, kafka (a broker started for the run) or a URL (redis://HOST:PORT, kafka://HOST:PORT)",
+    )
+    parser.add_argument("--page", type=Path, default=None, help="write the generated results page here")
     parser.add_argument("--end", type=float, default=600.0, help="simulated seconds per episode (default 600)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     parser.add_argument(
@@ -25,4 +31,4 @@ if __name__ == "__main__":
     if args.online:
         bench_online(args.online, args.episodes, end=args.end)
     else:
-        main(args.sizes, args.buses, args.end, args.json)
+        main(args.sizes, args.buses, args.end, args.json, args.page)

@@ -9,16 +9,18 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 
 import numpy as np
-import pytest
 
+from brokers import free_port, redis_server
 from conftest import TINY, flowlights, ray_processes, sumo_children
 from flowlights.deploy.deployed import blank_cluster_block
 from flowlights.deploy.light_service import fill_cluster_block
 from flowlights.envs.factory import make_env
 from flowlights.evaluation.evaluate import evaluate
+from needs import need_programs
 
 SHORT = 400  # simulated seconds: 80 decisions per light
 
@@ -63,91 +65,62 @@ def test_lockstep_deploy_equals_evaluate_and_a_killed_light_is_restarted(tmp_pat
     assert set(ray_processes()) <= before and sumo_children() == []
 
 
-def need_programs(*names: str, package: str) -> None:
-    """Skip without the Debian programs a test needs — except in CI, where .ci/run installs them: fail there."""
-    missing = [n for n in names if shutil.which(n) is None]
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{', '.join(missing)} missing: .ci/run installs Debian's {package}")
-        pytest.skip(f"{', '.join(missing)} not installed (apt-get install {package})")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def redis_server(tmp_path):
-    """A real Redis (Debian's redis-server) on a free localhost port; CI installs it (.ci/run)."""
-    need_programs("redis-server", package="redis-server")
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    return proc, port
-
-
 def test_redis_bus_with_clusters_carries_regularflows_topics(tmp_path):
     import redis
 
-    proc, port = redis_server(tmp_path)
     clusters = {"west": ["A0", "A1"], "east": ["B0", "B1"]}
-    try:
+    with redis_server() as port:
         from flowlights.deploy.run import deploy
 
         expected = evaluate("grid2x2", "sotl", end=SHORT, progress=False, clusters=clusters)
-        report = deploy(
-            "grid2x2", "sotl", bus=f"redis://127.0.0.1:{port}", end=SHORT, progress=False, clusters=clusters
-        )
-        assert metrics(report) == metrics(expected)
         client = redis.Redis(port=port)
+
+        def forge() -> None:  # someone without the key sends a decision for A0 mid-run
+            deadline = time.monotonic() + 120
+            while client.xlen("city.display") < 10 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            seq = json.loads(client.xrevrange("city.display", count=1)[0][1][b"m"])["seq"] + 1
+            forged = {"kind": "decision", "light": "A0", "seq": seq, "action": 1}
+            client.xadd("city.cluster0", {"m": json.dumps(forged)})
+
+        forger = threading.Thread(target=forge, daemon=True)
+        forger.start()
+        report = deploy(
+            "grid2x2",
+            "sotl",
+            bus=f"redis://127.0.0.1:{port}",
+            end=SHORT,
+            progress=False,
+            clusters=clusters,
+            namespace="city",
+            bus_key="secret",
+        )
+        forger.join(timeout=10)
+        assert report["deploy"]["unsigned"] >= 1 and report["deploy"]["signed"], "the forged decision was dropped"
+        assert metrics(report) == metrics(expected)
         assert {k.decode() for k in client.keys("*")} == {
-            "manager0.A0",
-            "manager0.A1",
-            "manager1.B0",
-            "manager1.B1",
-            "cluster0",
-            "cluster1",
-            "display",
+            "city.manager0:0",
+            "city.manager0:1",
+            "city.manager1:0",
+            "city.manager1:1",
+            "city.cluster0",
+            "city.cluster1",
+            "city.display",
         }
         kinds = {}
-        for topic in ("cluster0", "cluster1"):
+        for topic in ("city.cluster0", "city.cluster1"):
             for _, fields in client.xrange(topic):
                 message = json.loads(fields[b"m"])
                 kinds.setdefault((topic, message["kind"]), set()).add(message["light"])
-        assert kinds[("cluster0", "status")] == kinds[("cluster0", "decision")] == {"A0", "A1"}
-        assert kinds[("cluster1", "decision")] == {"B0", "B1"}
-        readings = [json.loads(f[b"m"]) for _, f in client.xrange("manager1.B0")]
+        assert kinds[("city.cluster0", "status")] == kinds[("city.cluster0", "decision")] == {"A0", "A1"}
+        assert kinds[("city.cluster1", "decision")] == {"B0", "B1"}
+        readings = [json.loads(f[b"m"]) for _, f in client.xrange("city.manager1:0")]
         assert {m["light"] for m in readings} == {"B0"} and all(m["kind"] == "reading" for m in readings)
         assert len(readings) == SHORT // 5
-        frames = [json.loads(f[b"m"]) for _, f in client.xrange("display")]
+        frames = [json.loads(f[b"m"]) for _, f in client.xrange("city.display")]
         assert len(frames) == SHORT // 5 and set(frames[-1]["lights"]) == {"A0", "A1", "B0", "B1"}
         assert frames[-1]["arrived"] > 0 and all(s == "up" for s in frames[-1]["services"].values())
         assert report["deploy"]["latency_ms_p99"] > 0
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_cluster_block_rebuilt_from_peer_statuses_equals_the_envs():
@@ -215,6 +188,12 @@ def test_trained_policy_deployed_with_clusters_equals_evaluate(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     restored = json.loads((tmp_path / "restored" / "metrics.json").read_text())
     assert restored["summary"]["decisions"]["mean"] == evaluated["summary"]["decisions"]["mean"]
+
+    # a save that fails is an error naming the folder, not a silent loss of what the lights learned
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    done = flowlights("deploy", str(run_dir), "--train", "--end", "100", "--save", str(blocker / "lights"))
+    assert done.returncode == 2 and "could not all be saved" in done.stderr and "a_file" in done.stderr, done.stderr
 
 
 def test_deploy_errors_name_the_fix(tmp_path):

@@ -7,6 +7,7 @@ policy reloads its module) — the other lights keep running meanwhile.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -36,7 +37,12 @@ class LightActor:
 
     def ping(self) -> dict[str, Any]:
         s = self.service.stats
-        return {"decisions": s.decisions, "answered_again": s.answered_again, "published": s.published}
+        return {
+            "decisions": s.decisions,
+            "answered_again": s.answered_again,
+            "published": s.published,
+            "malformed": s.malformed,
+        }
 
     def stop(self) -> None:
         self.service.stop()
@@ -95,7 +101,7 @@ class Supervisor:
             ray.kill(self.actors[light], no_restart=True)
         except Exception:  # already gone
             pass
-        actor, pid = start_light(self.specs[light])
+        actor, pid = start_light(dataclasses.replace(self.specs[light], resume=True))
         with self.lock:
             self.actors[light] = actor
             info.update(state="up", pid=pid, restarts=info["restarts"] + 1, killed_at=None)
@@ -124,12 +130,15 @@ class Supervisor:
         os.kill(pid, signal.SIGKILL)
         return pid
 
-    def stop(self) -> None:
+    def stop(self) -> dict[str, str]:
+        """Stop every light; the lights whose final save failed, with the error (never swallowed)."""
         self.watching = False
         self.thread.join(timeout=5)
-        for actor in self.actors.values():
+        failed = {}
+        for light, actor in self.actors.items():
             try:
                 ray.get(actor.stop.remote(), timeout=60)  # a learning light saves its module meanwhile
-            except Exception:
-                pass
+            except Exception as exc:
+                failed[light] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:300]}"
             ray.kill(actor, no_restart=True)
+        return failed

@@ -2,22 +2,57 @@
 
 ``open_bus(url)``: ``"ray"`` (a broker actor in the running Ray cluster: no server to install),
 ``"redis://HOST:PORT"`` (Redis Streams, one stream per topic), ``"kafka://HOST:PORT"`` (Kafka topics
-through confluent-kafka). Messages are JSON objects; a consumer sees what is published on its topics
+through confluent-kafka; ``topic:N`` is partition N). Messages are JSON objects; a consumer sees what is published on its topics
 after it subscribed, in order per topic. Every process (the simulation side, each light's service)
 opens its own connection from the URL, so a bus crosses process boundaries by its URL alone.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
+import re
 import time
 import uuid
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
-from flowlights.errors import ConfigError
+from flowlights.errors import ConfigError, FlowlightsError
 
 Message = dict[str, Any]
 BUS_SCHEMES = ("ray", "redis://HOST:PORT", "kafka://HOST:PORT")
+
+
+class BusError(FlowlightsError, RuntimeError):
+    """The bus lost or refused a message, or cannot be reached: named, never a silently missing decision."""
+
+
+class MissingTopic(BusError):
+    """A consumer's topic does not exist (yet): whoever creates the topics has not run."""
+
+
+NAMESPACE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def check_namespace(namespace: str) -> str:
+    """A deployment's topic prefix: letters, digits, ``_`` and ``-`` (valid in Kafka, Redis and Ray names)."""
+    if not isinstance(namespace, str) or not NAMESPACE.match(namespace):
+        raise ConfigError(
+            f"namespace {namespace!r} must be 1-64 letters, digits, '_' or '-' (it prefixes the topics), e.g. city-a."
+        )
+    return namespace
+
+
+def partition_address(topic: str, partition: int) -> str:
+    """Partition ``partition`` of ``topic`` (``manager0:2``): a Kafka partition, a stream of its own elsewhere."""
+    return f"{topic}:{partition}"
+
+
+def split_address(address: str) -> tuple[str, Optional[int]]:
+    """(topic, partition or None) of an address from :func:`partition_address` or a plain topic."""
+    topic, sep, partition = address.rpartition(":")
+    return (topic, int(partition)) if sep and partition.isdigit() else (address, None)
 
 
 class Consumer:
@@ -32,9 +67,11 @@ class Consumer:
 
 
 class Bus:
-    """Publishes messages on topics and makes consumers."""
+    """Publishes messages on topics and makes consumers. With a ``key`` every message is signed on the way
+    out and checked on the way in."""
 
     url = ""
+    key: Optional[bytes] = None
 
     def publish(self, topic: str, message: Message) -> None:
         self.publish_many([(topic, message)])
@@ -43,7 +80,12 @@ class Bus:
         raise NotImplementedError
 
     def subscribe(self, topics: list[str]) -> Consumer:  # pragma: no cover - abstract
+        """A consumer of these addresses (topics, or ``topic:N`` partitions) from now on."""
         raise NotImplementedError
+
+    def declare(self, topics: dict[str, int]) -> None:
+        """Make sure each topic exists with at least this many partitions (Kafka; elsewhere a partition is a
+        stream of its own, made when first written)."""
 
     def close(self) -> None:
         """Release the connection (the bus itself, a server or the broker actor, keeps running unless this
@@ -54,8 +96,35 @@ def encode(message: Message) -> str:
     return json.dumps(message, separators=(",", ":"))
 
 
+def _signature(message: Message, key: bytes) -> str:
+    body = json.dumps({k: v for k, v in message.items() if k != "sig"}, separators=(",", ":"), sort_keys=True)
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def sign(message: Message, key: Optional[bytes]) -> Message:
+    """The message with its HMAC-SHA256 ``sig`` under ``key`` (None: unchanged)."""
+    return message if key is None else {**message, "sig": _signature(message, key)}
+
+
+def verify(message: Message, key: Optional[bytes]) -> Message:
+    """The message without its ``sig`` when the signature holds, else ``{"kind": "unsigned"}`` (dropped and
+    counted by its reader): with a key, only its holders can send readings or decisions."""
+    if key is None:
+        return message
+    sig = message.get("sig")
+    if not isinstance(sig, str) or not hmac.compare_digest(sig, _signature(message, key)):
+        return {"kind": "unsigned"}
+    return {k: v for k, v in message.items() if k != "sig"}
+
+
 def decode(payload: Any) -> Message:
-    return json.loads(payload)
+    """The message, or ``{"kind": "undecodable"}`` for bytes that are not a JSON object (the reader drops
+    and counts it: bad input on a bus never crashes a run)."""
+    try:
+        message = json.loads(payload)
+    except (ValueError, TypeError):
+        return {"kind": "undecodable"}
+    return message if isinstance(message, dict) else {"kind": "undecodable"}
 
 
 # -- Ray: a broker actor ------------------------------------------------------------------------
@@ -72,27 +141,27 @@ class RayBus(Bus):
             raise ConfigError(f"no Ray bus {name!r} in this Ray cluster; start one with start_ray_bus().") from None
 
     def publish_many(self, items: Iterable[tuple[str, Message]]) -> None:
-        batch = [(topic, encode(m)) for topic, m in items]
+        batch = [(topic, encode(sign(m, self.key))) for topic, m in items]
         if batch:
             self.broker.publish.remote(batch)  # in order: Ray runs one caller's calls to an actor in order
 
     def subscribe(self, topics: list[str]) -> Consumer:
-        return RayConsumer(self.broker, topics)
+        return RayConsumer(self.broker, topics, self.key)
 
 
 class RayConsumer(Consumer):
-    def __init__(self, broker: Any, topics: list[str]) -> None:
+    def __init__(self, broker: Any, topics: list[str], key: Optional[bytes] = None) -> None:
         import ray
 
-        self.broker, self.ray = broker, ray
+        self.broker, self.ray, self.key = broker, ray, key
         self.offsets = ray.get(broker.ends.remote(topics))
 
     def poll(self, timeout: float) -> list[tuple[str, Message]]:
         found, self.offsets = self.ray.get(self.broker.read.remote(self.offsets, timeout))
-        return [(topic, decode(payload)) for topic, payload in found]
+        return [(topic, verify(decode(payload), self.key)) for topic, payload in found]
 
 
-def start_ray_bus() -> RayBus:
+def start_ray_bus(key: Optional[str | bytes] = None) -> RayBus:
     """A new broker actor (unique name) in the running Ray cluster, and a client of it."""
     import ray
 
@@ -102,6 +171,7 @@ def start_ray_bus() -> RayBus:
     broker = RayBroker.options(name=name, num_cpus=0, max_concurrency=1000).remote()
     ray.get(broker.ends.remote([]))  # started
     bus = RayBus(name)
+    bus.key = key.encode() if isinstance(key, str) else key
     bus.owner = broker  # the creating handle keeps the broker alive (Ray collects an actor whose creator let go)
     return bus
 
@@ -125,19 +195,19 @@ class RedisBus(Bus):
     def publish_many(self, items: Iterable[tuple[str, Message]]) -> None:
         pipe = self.client.pipeline(transaction=False)
         for topic, message in items:
-            pipe.xadd(topic, {"m": encode(message)}, maxlen=self.maxlen, approximate=True)
+            pipe.xadd(topic, {"m": encode(sign(message, self.key))}, maxlen=self.maxlen, approximate=True)
         pipe.execute()
 
     def subscribe(self, topics: list[str]) -> Consumer:
-        return RedisConsumer(self.client, topics)
+        return RedisConsumer(self.client, topics, self.key)
 
     def close(self) -> None:
         self.client.close()
 
 
 class RedisConsumer(Consumer):
-    def __init__(self, client: Any, topics: list[str]) -> None:
-        self.client = client
+    def __init__(self, client: Any, topics: list[str], key: Optional[bytes] = None) -> None:
+        self.client, self.key = client, key
         self.last: dict[str, str] = {}
         for topic in topics:  # from now on: the id of each stream's newest entry ("0-0" when empty)
             newest = client.xrevrange(topic, count=1)
@@ -153,66 +223,157 @@ class RedisConsumer(Consumer):
             topic = stream.decode()
             for entry_id, fields in entries:
                 self.last[topic] = entry_id.decode()
-                out.append((topic, decode(fields[b"m"])))
+                out.append((topic, verify(decode(fields[b"m"]), self.key)))
         return out
 
 
 # -- Kafka ----------------------------------------------------------------------------------------
+def kafka_logger() -> logging.Logger:
+    """librdkafka's own log lines (a refused connection every 50 ms) stay out of the terminal: the bus raises
+    a BusError that names what failed instead."""
+    log = logging.getLogger("flowlights.kafka")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+        log.propagate = False
+    return log
+
+
 class KafkaBus(Bus):
-    """Kafka topics through confluent-kafka; each consumer is its own group reading from the end."""
+    """Kafka topics through confluent-kafka. An address ``topic:N`` is partition N of ``topic`` (Regularflow's
+    manager topic has one partition per light). Every publish waits for the broker's acknowledgement: a
+    message the broker did not take is a :class:`BusError`, never a silently missing decision."""
 
-    def __init__(self, url: str) -> None:
-        from confluent_kafka import Producer
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 10.0,
+        producer_config: Optional[dict[str, Any]] = None,
+        consumer_config: Optional[dict[str, Any]] = None,
+    ) -> None:
+        from confluent_kafka import KafkaException, Producer
 
-        self.url, self.servers = url, url.split("://", 1)[1]
-        self.producer = Producer({"bootstrap.servers": self.servers, "linger.ms": 0})
+        self.url, self.servers, self.timeout = url, url.split("://", 1)[1], timeout
+        if not self.servers:
+            raise ConfigError(f"bus {url!r} names no broker; use kafka://HOST:PORT.")
+        base = {"bootstrap.servers": self.servers, "logger": kafka_logger()}
+        self.consumer_config = {**(consumer_config or {}), **base}
+        self.producer = Producer(
+            {**(producer_config or {}), **base, "linger.ms": 0, "message.timeout.ms": int(timeout * 1000)}
+        )
+        self.failures: list[str] = []
+        try:
+            self.producer.list_topics(timeout=timeout)
+        except KafkaException as exc:
+            raise BusError(
+                f"bus {url!r}: no Kafka broker answered at {self.servers} within {timeout:g} s ({exc.args[0]}); "
+                "start one (see docs/deploy.md: Buses) or use --bus ray."
+            ) from None
+
+    def _delivered(self, error: Any, record: Any) -> None:
+        if error is not None:
+            self.failures.append(f"{record.topic()}[{record.partition()}]: {error.str()}")
+
+    def declare(self, topics: dict[str, int]) -> None:
+        """Create the topics that do not exist, with the partitions given; a topic with fewer partitions than
+        needed is an error naming it (a light would have no partition to read)."""
+        from confluent_kafka.admin import AdminClient, NewTopic
+
+        admin = AdminClient({"bootstrap.servers": self.servers, "logger": kafka_logger()})
+        existing = {name: len(meta.partitions) for name, meta in admin.list_topics(timeout=self.timeout).topics.items()}
+        short = {t: (existing[t], n) for t, n in topics.items() if t in existing and existing[t] < n}
+        if short:
+            raise BusError(
+                "Kafka topics with too few partitions (one per light): "
+                + ", ".join(f"{t} has {have}, needs {need}" for t, (have, need) in short.items())
+                + "; delete them or create them with enough partitions."
+            )
+        new = [NewTopic(t, n, 1) for t, n in topics.items() if t not in existing]
+        for topic, future in (admin.create_topics(new) if new else {}).items():
+            try:
+                future.result(self.timeout)
+            except Exception as exc:  # another process created it meanwhile: fine if it now has enough
+                if "already exists" not in str(exc).lower() and "TOPIC_ALREADY_EXISTS" not in str(exc):
+                    raise BusError(f"cannot create Kafka topic {topic!r} on {self.servers}: {exc}") from None
 
     def publish_many(self, items: Iterable[tuple[str, Message]]) -> None:
-        for topic, message in items:
-            self.producer.produce(topic, encode(message).encode())
-        self.producer.flush(10)
+        for address, message in items:
+            topic, partition = split_address(address)
+            where = {} if partition is None else {"partition": partition}
+            self.producer.produce(topic, encode(sign(message, self.key)).encode(), on_delivery=self._delivered, **where)
+        left = self.producer.flush(self.timeout)
+        failures, self.failures = self.failures, []
+        if left:
+            raise BusError(
+                f"bus {self.url!r}: {left} message(s) not acknowledged within {self.timeout:g} s; is the broker up?"
+            )
+        if failures:
+            raise BusError(f"bus {self.url!r}: delivery failed: {'; '.join(failures[:5])}")
 
     def subscribe(self, topics: list[str]) -> Consumer:
-        return KafkaConsumer(self.servers, topics)
+        return KafkaConsumer(self.consumer_config, topics, self.timeout, self.key)
 
     def close(self) -> None:
-        self.producer.flush(10)
+        self.producer.flush(self.timeout)
 
 
 class KafkaConsumer(Consumer):
-    def __init__(self, servers: str, topics: list[str]) -> None:
-        from confluent_kafka import Consumer as Client
+    """Reads its partitions from their current end (``topic`` alone: every partition of it). Partitions are
+    assigned, not balanced by a consumer group: reading starts at once (a group takes seconds to rebalance)
+    and two lights given the same ``group.id`` still each read their own partition."""
 
-        self.client = Client(
-            {
-                "bootstrap.servers": servers,
-                "group.id": f"flowlights-{uuid.uuid4().hex[:8]}",
-                "auto.offset.reset": "latest",
-                "enable.auto.commit": False,
-            }
-        )
-        self.client.subscribe(topics)
-        deadline = time.monotonic() + 30  # wait for the partitions to be assigned: "from now on" starts here
-        while not self.client.assignment() and time.monotonic() < deadline:
-            self.client.poll(0.1)
+    def __init__(
+        self, config: dict[str, Any], addresses: list[str], timeout: float, key: Optional[bytes] = None
+    ) -> None:
+        from confluent_kafka import Consumer as Client
+        from confluent_kafka import KafkaException, TopicPartition
+
+        config = {"group.id": f"flowlights-{uuid.uuid4().hex[:8]}", **config, "enable.auto.commit": False}
+        self.client, self.key = Client(config), key
+        try:
+            known = self.client.list_topics(timeout=timeout).topics
+        except KafkaException as exc:
+            raise BusError(f"no Kafka broker answered at {config['bootstrap.servers']} ({exc.args[0]})") from None
+        assignment = []
+        for address in addresses:
+            topic, partition = split_address(address)
+            have = len(known[topic].partitions) if topic in known else 0
+            wanted = range(have) if partition is None else [partition]
+            if have == 0 or any(p >= have for p in wanted):
+                raise (MissingTopic if have == 0 else BusError)(
+                    f"Kafka topic {topic!r} has {have} partition(s); this consumer needs "
+                    f"{'one' if partition is None else f'partition {partition}'}. Create the topic with one "
+                    "partition per light first."
+                )
+            for p in wanted:  # from now on: each partition's current end, fixed before anything is read
+                _, high = self.client.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
+                assignment.append(TopicPartition(topic, p, high))
+        self.client.assign(assignment)
 
     def poll(self, timeout: float) -> list[tuple[str, Message]]:
+        first = self.client.poll(timeout)
+        if first is None:
+            return []
         out = []
-        for record in self.client.consume(num_messages=1000, timeout=timeout):
-            if record.error() is None:
-                out.append((record.topic(), decode(record.value())))
+        for record in [first, *self.client.consume(num_messages=1000, timeout=0)]:
+            if record.error() is not None:
+                raise BusError(f"Kafka consumer of {record.topic()}[{record.partition()}]: {record.error().str()}")
+            out.append((record.topic(), verify(decode(record.value()), self.key)))
         return out
 
     def close(self) -> None:
         self.client.close()
 
 
-def open_bus(url: str) -> Bus:
-    """A client of the bus at ``url`` (``ray://NAME`` for a Ray broker, ``redis://``, ``kafka://``)."""
+def open_bus(url: str, key: Optional[str | bytes] = None) -> Bus:
+    """A client of the bus at ``url`` (``ray://NAME`` for a Ray broker, ``redis://``, ``kafka://``); ``key``:
+    sign what it sends and drop what is not signed with the same key."""
     if url.startswith("ray://"):
-        return RayBus(url[len("ray://") :])
-    if url.startswith(("redis://", "rediss://")):
-        return RedisBus(url)
-    if url.startswith("kafka://"):
-        return KafkaBus(url)
-    raise ConfigError(f"bus {url!r} is unknown; use one of {', '.join(BUS_SCHEMES)}.")
+        bus: Bus = RayBus(url[len("ray://") :])
+    elif url.startswith(("redis://", "rediss://")):
+        bus = RedisBus(url)
+    elif url.startswith("kafka://"):
+        bus = KafkaBus(url)
+    else:
+        raise ConfigError(f"bus {url!r} is unknown; use one of {', '.join(BUS_SCHEMES)}.")
+    bus.key = key.encode() if isinstance(key, str) else key
+    return bus

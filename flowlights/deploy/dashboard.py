@@ -13,6 +13,7 @@ import json
 import queue
 import threading
 import time
+import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any, Iterator, Optional
@@ -41,26 +42,45 @@ def network_geometry(net_file: str, links: dict[str, list[tuple[int, str]]]) -> 
 
 
 class FrameHub:
-    """Keeps the newest frame and hands every frame to each connected page."""
+    """Keeps the newest frame and hands every frame to each connected page. Each page has its own bounded
+    queue: a page that does not keep up loses its oldest frames (counted in ``dropped``), and nobody waits
+    for it — ``put`` never blocks."""
 
-    def __init__(self) -> None:
+    def __init__(self, per_client: int = 200) -> None:
         self.latest: Optional[dict[str, Any]] = None
         self.listeners: list[queue.Queue] = []
         self.lock = threading.Lock()
         self.frames = 0
+        self.dropped = 0
+        self.per_client = per_client
+
+    @staticmethod
+    def _offer(q: queue.Queue, frame: dict[str, Any]) -> int:
+        """Put without blocking, dropping the oldest frames of a full queue; how many were dropped."""
+        dropped = 0
+        while True:
+            try:
+                q.put_nowait(frame)
+                return dropped
+            except queue.Full:
+                try:
+                    q.get_nowait()
+                    dropped += 1
+                except queue.Empty:
+                    pass
 
     def put(self, frame: dict[str, Any]) -> None:
         with self.lock:
             self.latest, self.frames = frame, self.frames + 1
             for listener in self.listeners:
-                listener.put(frame)
+                self.dropped += self._offer(listener, frame)
 
     def listen(self) -> queue.Queue:
-        q: queue.Queue = queue.Queue(maxsize=1000)
+        q: queue.Queue = queue.Queue(maxsize=self.per_client)
         with self.lock:
             self.listeners.append(q)
             if self.latest is not None:
-                q.put(self.latest)
+                q.put_nowait(self.latest)
         return q
 
     def leave(self, q: queue.Queue) -> None:
@@ -121,14 +141,25 @@ def make_handler(hub: FrameHub, geometry: dict[str, Any]) -> type[BaseHTTPReques
 
 
 @contextlib.contextmanager
-def serve_dashboard(deployed: DeployedController, port: int) -> Iterator[FrameHub]:
-    """Serve the dashboard on ``port`` for as long as the block runs; frames come from the display topic."""
+def serve_dashboard(
+    deployed: DeployedController | Any, port: int, topic: str = DISPLAY_TOPIC, host: str = "127.0.0.1"
+) -> Iterator[FrameHub]:
+    """Serve the dashboard on ``host:port`` for as long as the block runs; frames come from ``topic``.
+    ``deployed``: the simulation side (a DeployedController, or anything with its ``bus`` and ``env`` once
+    running). Only this machine sees it unless ``host`` says otherwise (then a warning: it has no login)."""
     hub, geometry = FrameHub(), {}
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        warnings.warn(
+            f"the dashboard listens on {host}:{port}: anyone who reaches this machine there sees the deployment "
+            "(it has no login); use the default 127.0.0.1 to keep it local.",
+            UserWarning,
+            stacklevel=3,
+        )
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(hub, geometry))
+        server = ThreadingHTTPServer((host, port), make_handler(hub, geometry))
     except OSError as exc:
         raise ConfigError(
-            f"--dashboard {port}: cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another port."
+            f"--dashboard {port}: cannot listen on {host}:{port} ({exc.strerror}); choose another port."
         ) from None
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -144,8 +175,8 @@ def serve_dashboard(deployed: DeployedController, port: int) -> Iterator[FrameHu
             t: [(i, pairs[0][0]) for i, pairs in sorted(env.topology.lights[t].links.items())] for t in env.controlled
         }
         geometry.update(network_geometry(str(env.scenario.net_file), links))
-        bus = open_bus(deployed.bus.url)
-        consumer = bus.subscribe([DISPLAY_TOPIC])
+        bus = open_bus(deployed.bus.url, deployed.bus.key)
+        consumer = bus.subscribe([topic])
         while not stop.is_set():
             for _, frame in consumer.poll(0.5):
                 hub.put(frame)
@@ -154,7 +185,7 @@ def serve_dashboard(deployed: DeployedController, port: int) -> Iterator[FrameHu
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
-    print(f"dashboard: http://127.0.0.1:{port}/", flush=True)
+    print(f"dashboard: http://{host}:{port}/", flush=True)
     try:
         yield hub
     finally:

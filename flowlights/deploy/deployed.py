@@ -13,6 +13,7 @@ A decision is applied once per (light, seq): duplicates and late ones are counte
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -20,8 +21,8 @@ from typing import Any, Optional
 import numpy as np
 
 from flowlights.baselines.base import Controller, SplitController
-from flowlights.deploy.bus import Bus, open_bus, start_ray_bus
-from flowlights.deploy.light_service import LightSpec, fill_cluster_block
+from flowlights.deploy.bus import Bus, check_namespace, open_bus, partition_address, start_ray_bus
+from flowlights.deploy.light_service import LightSpec, fill_cluster_block, well_formed
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
 from flowlights.sim.statistics import episode_metrics
@@ -38,6 +39,9 @@ class DeployStats:
     duplicates_ignored: int = 0
     late_ignored: int = 0
     resent: int = 0
+    malformed: int = 0  # dropped: not a well-formed message, or an action the light does not have
+    unknown: int = 0  # dropped: a decision from a light that is not one of this deployment's
+    unsigned: int = 0  # dropped: not signed with the deployment's bus key
     messages: int = 0
     latencies: list[float] = field(default_factory=list)  # seconds, reading published -> decision received
     started: Optional[float] = None  # the first decision (services up): rates count from here
@@ -51,6 +55,9 @@ class DeployStats:
             "duplicates_ignored": self.duplicates_ignored,
             "late_ignored": self.late_ignored,
             "resent": self.resent,
+            "malformed": self.malformed,
+            "unknown": self.unknown,
+            "unsigned": self.unsigned,
             "latency_ms_p50": float(np.percentile(lat, 50)),
             "latency_ms_p99": float(np.percentile(lat, 99)),
             "messages": self.messages,
@@ -61,7 +68,7 @@ class DeployStats:
 
 def service_groups(env: TrafficLightEnv) -> list[tuple[str, list[str]]]:
     """(group name, its controlled lights): the user's clusters in order, then one group for the rest.
-    Group k talks on topics ``manager<k>.<light>`` (one per light) and ``cluster<k>``."""
+    Group k talks on ``manager<k>`` (partition i: its i-th light's readings) and ``cluster<k>``."""
     groups = [list(members) for members in env.env_params.clusters.values()]
     grouped = {t for members in groups for t in members}
     rest = [t for t in env.controlled if t not in grouped]
@@ -85,7 +92,11 @@ class DeployedController(Controller):
         train: bool = False,
         save_dir: Optional[Path] = None,
         learning_rate: float = 1e-4,
+        namespace: Optional[str] = None,
+        bus_key: Optional[str] = None,
     ) -> None:
+        """``namespace`` prefixes every topic (default: a fresh one, so deployments sharing a broker never read
+        each other's messages); ``bus_key``: sign every message (HMAC) and drop what is not signed with it."""
         if not isinstance(inner, SplitController):
             from flowlights.baselines import CONTROLLERS
 
@@ -105,6 +116,9 @@ class DeployedController(Controller):
         self.kills = sorted(kills or [], key=lambda k: k[1])  # (light, simulated second): fault injection
         self.killed: list[dict[str, Any]] = []
         self.name = f"deployed:{inner.name}"
+        self.namespace = check_namespace(namespace) if namespace is not None else f"deploy-{uuid.uuid4().hex[:8]}"
+        self.bus_key = bus_key
+        self.display_topic = f"{self.namespace}.{DISPLAY_TOPIC}"
         self.env_overrides = dict(inner.env_overrides)
         if hasattr(inner, "scenario_kwargs"):
             self.scenario_kwargs = inner.scenario_kwargs
@@ -122,12 +136,22 @@ class DeployedController(Controller):
     def _start_services(self, env: TrafficLightEnv) -> None:
         from flowlights.deploy.actors import Supervisor
 
-        self.bus = start_ray_bus() if self.bus_choice == "ray" else open_bus(self.bus_choice)
+        key = self.bus_key
+        self.bus = start_ray_bus(key) if self.bus_choice == "ray" else open_bus(self.bus_choice, key)
+        ns = self.namespace
         self.groups = service_groups(env)
+        self.action_counts = {t: int(env.action_space(t).n) for t in env.possible_agents}
         self.topics = {}
         for k, (name, members) in enumerate(self.groups):
-            for tls in members:  # manager<k> partitioned per light: a light reads only its own readings
-                self.topics[tls] = (f"manager{k}.{tls}", name)
+            for i, tls in enumerate(members):  # manager<k> has one partition per light: it reads only its own
+                self.topics[tls] = (partition_address(f"{ns}.manager{k}", i), f"{ns}.{name}")
+        self.bus.declare(
+            {
+                self.display_topic: 1,
+                **{f"{ns}.manager{k}": len(members) for k, (_, members) in enumerate(self.groups)},
+                **{f"{ns}.{name}": 1 for name, _ in self.groups},
+            }
+        )
         self.consumer = self.bus.subscribe(sorted({cluster for _, cluster in self.topics.values()}))
         deciders = dict(self.inner.deciders)
         if self.train:
@@ -140,7 +164,15 @@ class DeployedController(Controller):
         save = str(Path(self.save_dir).resolve()) if self.save_dir is not None else None
         for name, members in self.groups:
             specs = [
-                LightSpec(tls, *self.topics[tls], list(env.cluster_ids.get(tls, [])), deciders[tls], self.bus.url, save)
+                LightSpec(
+                    tls,
+                    *self.topics[tls],
+                    list(env.cluster_ids.get(tls, [])),
+                    deciders[tls],
+                    self.bus.url,
+                    save,
+                    bus_key=self.bus_key,
+                )
                 for tls in members
                 if tls in env.possible_agents
             ]
@@ -176,13 +208,16 @@ class DeployedController(Controller):
         raise ConfigError(f"light {tls!r} runs no service here; services: {', '.join(sorted(self.topics))}.")
 
     def shutdown(self) -> None:
+        """Stop the services and the bus; a light whose final save failed is an error naming it (a learning
+        light's weights are never lost without a word)."""
         import ray
 
-        for supervisor in self.supervisors.values():
+        failed: dict[str, str] = {}
+        for name, supervisor in self.supervisors.items():
             try:
-                ray.get(supervisor.stop.remote(), timeout=30)
-            except Exception:
-                pass
+                failed.update(ray.get(supervisor.stop.remote(), timeout=300) or {})
+            except Exception as exc:
+                failed[name] = f"its supervisor did not stop cleanly ({type(exc).__name__})"
             ray.kill(supervisor, no_restart=True)
         self.supervisors = {}
         if self.consumer is not None:
@@ -191,6 +226,12 @@ class DeployedController(Controller):
         if self.bus is not None:
             self.bus.close()
             self.bus = None
+        if failed and self.save_dir is not None:
+            raise ConfigError(
+                f"the lights' modules could not all be saved to {str(self.save_dir)!r}: "
+                + "; ".join(f"{light}: {error}" for light, error in sorted(failed.items()))
+                + ". Check that the folder is writable and has space."
+            )
 
     # -- Controller ---------------------------------------------------------------------------------
     def reset(self, env: TrafficLightEnv) -> None:
@@ -239,7 +280,7 @@ class DeployedController(Controller):
         others = [self._status_message(t, seq, statuses) for t in statuses if t not in env.possible_agents]
         self._publish([(self.topics[t][0], m) for t, m in messages.items()] + others)
         actions = self._collect(messages, seq, sent, interval, statuses)
-        self._publish([(DISPLAY_TOPIC, self.display_frame(env, actions))])
+        self._publish([(self.display_topic, self.display_frame(env, actions))])
         if self.realtime:
             time.sleep(max(0.0, sent + interval - time.time()))
         return actions
@@ -281,48 +322,66 @@ class DeployedController(Controller):
             wait = min(0.5, max(0.0, sent + interval - time.time())) if self.realtime else 0.5
             for _, message in self.consumer.poll(wait):
                 self.stats.messages += 1
-                if message.get("kind") != "decision":
+                if not well_formed(message):
+                    if message.get("kind") == "unsigned":
+                        self.stats.unsigned += 1
+                    else:
+                        self.stats.malformed += 1
+                    continue
+                if message["kind"] != "decision":
                     continue
                 tls = message["light"]
                 if message["seq"] != seq:
                     self.stats.late_ignored += message["seq"] < seq
                 elif tls in actions:
                     self.stats.duplicates_ignored += 1
-                elif tls in messages:
+                elif tls not in messages:
+                    self.stats.unknown += 1
+                elif message["action"] >= self.action_counts.get(tls, message["action"] + 1):
+                    self.stats.malformed += 1  # a green the light does not have
+                else:
                     actions[tls] = int(message["action"])
                     self.stats.decisions_applied += 1
                     self.stats.latencies.append(time.time() - sent)
         return actions
 
     def display_frame(self, env: TrafficLightEnv, actions: dict[str, int]) -> dict[str, Any]:
-        """What the dashboard shows: each light's signal, green and queue per incoming lane, the services,
-        and the network's running totals."""
-        m = env.measures
-        lights = {}
-        for tls in env.controlled:
-            machine, view = env.controller.machines[tls], env.views[tls]
-            lights[tls] = {
-                "state": machine.state,
-                "green": int(machine.green),
-                "queues": dict(
-                    zip(env.topology.lights[tls].incoming_lanes, np.nan_to_num(m.halting[view.in_idx]).tolist())
-                ),
-                "action": actions.get(tls),
-            }
+        """What the dashboard shows (``network_frame``), with the services' states."""
         self.frames += 1
-        totals = episode_metrics(env.sim.api)
-        return {
-            "kind": "frame",
-            "seq": self.seq,
-            "episode": self.episode,
-            "time": env.sim.time,
-            "lights": lights,
-            "in_network": totals["in_network"],
-            "arrived": totals["arrived"],
-            "mean_delay": totals["mean_delay"] if totals["mean_delay"] == totals["mean_delay"] else None,
-            "waiting": float(np.nansum(m.halting)),
-            "services": {t: s["state"] for t, s in self.service_status().items()},
+        services = {t: s["state"] for t, s in self.service_status().items()}
+        return network_frame(env, self.seq, self.episode, actions, services)
+
+
+def network_frame(
+    env: TrafficLightEnv, seq: int, episode: int, actions: dict[str, int], services: dict[str, str]
+) -> dict[str, Any]:
+    """One display frame: each light's signal, green and queue per incoming lane and last action, the
+    services' states, and the network's running totals (what the dashboard draws)."""
+    m = env.measures
+    lights = {}
+    for tls in env.controlled:
+        machine, view = env.controller.machines[tls], env.views[tls]
+        lights[tls] = {
+            "state": machine.state,
+            "green": int(machine.green),
+            "queues": dict(
+                zip(env.topology.lights[tls].incoming_lanes, np.nan_to_num(m.halting[view.in_idx]).tolist())
+            ),
+            "action": actions.get(tls),
         }
+    totals = episode_metrics(env.sim.api)
+    return {
+        "kind": "frame",
+        "seq": seq,
+        "episode": episode,
+        "time": env.sim.time,
+        "lights": lights,
+        "in_network": totals["in_network"],
+        "arrived": totals["arrived"],
+        "mean_delay": totals["mean_delay"] if totals["mean_delay"] == totals["mean_delay"] else None,
+        "waiting": float(np.nansum(m.halting)),
+        "services": services,
+    }
 
 
 def blank_cluster_block(reading: dict[str, Any], layout: dict[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 sensors see), exchanges its status with its cluster peers, decides with its own LightDecider and
 publishes its decision. Runs on any bus; ``flowlights.deploy.actors`` runs it as a Ray actor.
 
-Topics (Regularflow's scheme): ``manager<k>.<light>`` carries a light's readings (``kind: reading``;
-Regularflow's ``manager<k>`` topic with one partition per light);
+Topics (Regularflow's scheme): partition i of ``manager<k>`` carries the readings of the cluster's i-th
+light (``kind: reading``; address ``manager<k>:<i>``, a stream of its own on Ray and Redis);
 ``cluster<k>`` carries the lights' statuses and decisions (``kind: status`` / ``decision``); the
 simulation side publishes what happens on ``display``. Every message names its light and a
 sequence number ``seq`` (one per decision of the whole deployment): a reading is answered once; a
@@ -15,12 +15,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 from flowlights.baselines.base import LightDecider
 from flowlights.deploy.bus import Bus, Message, open_bus
 
 KEEP_ANSWERS = 64  # decisions remembered to answer a resend with the same action
+SAVE_EVERY = 200  # a learning light saves its module this often, so that a restart resumes from it
 
 
 @dataclass
@@ -34,14 +36,36 @@ class LightSpec:
     decider: LightDecider
     bus_url: str
     save_dir: Optional[str] = None  # on stop, a learning decider saves its module to <save_dir>/<light>
+    bus_key: Optional[str] = None  # sign what it sends, drop what is not signed with it
+    resume: bool = False  # a restarted service: a learning decider starts from its latest save in save_dir
 
 
 @dataclass
 class ServiceStats:
     decisions: int = 0
     answered_again: int = 0  # resends answered with the remembered action
+    malformed: int = 0  # messages dropped because they were not well formed
     published: int = 0
     started: float = field(default_factory=time.time)
+
+
+def well_formed(message: object) -> bool:
+    """A deployment message the services and the simulation side can act on: a dict with a known ``kind``,
+    a light id and an integer ``seq``, plus what its kind carries. Anything else is dropped and counted."""
+    if not isinstance(message, dict) or not isinstance(message.get("light"), str):
+        return False
+    seq = message.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        return False
+    kind = message.get("kind")
+    if kind == "reading":
+        return isinstance(message.get("reading"), dict) and message.get("episode") is not None
+    if kind == "status":
+        return isinstance(message.get("status"), list)
+    if kind == "decision":
+        action = message.get("action")
+        return isinstance(action, int) and not isinstance(action, bool) and action >= 0
+    return False
 
 
 def fill_cluster_block(
@@ -75,7 +99,10 @@ class LightService:
         self.finished = threading.Event()
 
     def start(self) -> None:
-        self.bus = open_bus(self.spec.bus_url)
+        saved = Path(self.spec.save_dir or ".") / self.spec.light
+        if self.spec.resume and self.spec.save_dir and hasattr(self.spec.decider, "resume_from") and saved.is_dir():
+            self.spec.decider.resume_from(saved)  # what it learned before it died is not lost
+        self.bus = open_bus(self.spec.bus_url, self.spec.bus_key)
         peers = [self.spec.cluster_topic] if self.spec.peers else []  # a light without peers needs only its readings
         self.consumer = self.bus.subscribe([self.spec.manager_topic, *peers])
 
@@ -103,6 +130,9 @@ class LightService:
         self.stats.published += 1
 
     def handle(self, message: Message) -> None:
+        if not well_formed(message):
+            self.stats.malformed += 1
+            return
         kind, light = message.get("kind"), message.get("light")
         if kind == "reading" and light == self.spec.light:
             seq = message["seq"]
@@ -152,6 +182,8 @@ class LightService:
                 }
             )
             self.stats.decisions += 1
+            if self.spec.save_dir and hasattr(self.spec.decider, "save") and self.stats.decisions % SAVE_EVERY == 0:
+                self.spec.decider.save(self.spec.save_dir)  # a failure raises: the supervisor restarts the light
             self.answers[seq] = action
             del self.pending[seq]
         if len(self.answers) > KEEP_ANSWERS:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from flowlights.errors import ConfigError
+from flowlights.sim.processes import stop_process
 
 
 def _free_display() -> int:
@@ -49,9 +50,4 @@ def display(size: tuple[int, int] = (1280, 1024)) -> Iterator[str]:
         yield f":{number}"
     finally:
         os.environ.pop("DISPLAY", None)
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

