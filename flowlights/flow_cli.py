@@ -117,6 +117,11 @@ def visualizer_parser() -> argparse.ArgumentParser:
         "--save_render", action="store_true", help="record a video (RESULT_DIR/replay.mp4) instead of a window"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="load a results folder this machine did not train although it runs code (only from someone you trust)",
+    )
     return parser
 
 
@@ -169,6 +174,10 @@ def visualize(argv: Sequence[str]) -> int:
     from flowlights.training.trained_policy import TrainedPolicy
 
     args = visualizer_parser().parse_args(list(argv))
+    if args.trust_code:
+        from flowlights.training.trust import allow_trusted_code
+
+        allow_trusted_code()
     for flag, given in (("--run", args.run), ("--evaluate", args.evaluate)):
         if given:
             warnings.warn(

@@ -108,7 +108,7 @@ def test_damaged_results_folder_and_checkpoint_give_one_line_errors(tmp_path):
 
     def evaluate(run: Path) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "flowlights.cli", "evaluate", "--checkpoint", str(run)],
+            [sys.executable, "-m", "flowlights.cli", "evaluate", "--checkpoint", str(run), "--trust-code"],
             capture_output=True,
             text=True,
             timeout=300,

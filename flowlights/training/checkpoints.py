@@ -35,3 +35,22 @@ def latest_checkpoint(path: Path) -> Path:
 def results_dir_of(checkpoint: Path) -> Path:
     """The results folder a checkpoint belongs to (a checkpoint outside one: the checkpoint itself)."""
     return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint
+
+
+def is_export(folder: Path) -> bool:
+    """A folder ``flowlights export`` wrote: params.json with an ``exported`` record, and ``policies/``."""
+    import json
+
+    folder = Path(folder)
+    if not (folder / "params.json").is_file() or not (folder / "policies").is_dir():
+        return False
+    try:
+        return "exported" in json.loads((folder / "params.json").read_text())
+    except ValueError:
+        return False
+
+
+def experiment_folder(path: Path) -> Path:
+    """The folder whose params.json describes ``path``'s policy: an export itself, else the results folder
+    of its (latest) checkpoint."""
+    return Path(path) if is_export(Path(path)) else results_dir_of(latest_checkpoint(Path(path)))

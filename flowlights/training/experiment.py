@@ -29,6 +29,7 @@ from flowlights.training.flow_classes import (
     resolve_network_class,
 )
 from flowlights.training.flow_policies import module_policies
+from flowlights.training.trust import require_trust
 
 REQUIRED = ("exp_tag", "env_name", "network", "simulator", "sim", "env", "net")
 OPTIONAL = ("veh", "initial", "tls")
@@ -50,6 +51,7 @@ TOP_LEVEL = (
         "training",
         "config_module",
         "train_settings",  # train_settings: a record only
+        "exported",  # written by flowlights export: a record only
         "protocol",
     }
 )
@@ -261,5 +263,7 @@ def load_experiment(source: str | Path) -> Experiment:
                 f"{path} is not valid JSON ({exc}); this results folder is damaged: restore "
                 "params.json from a copy, or train again."
             ) from None
+        if isinstance(data, dict):
+            require_trust(path.parent, data)  # before anything it names is imported
         return experiment_from_dict(data, str(path))
     raise ConfigError(f"experiment config {str(source)!r}: use a .py, .yaml/.yml or .json file.")

@@ -22,6 +22,7 @@ from flowlights.sim.statistics import TRAINING_METRICS
 from flowlights.training.checkpoints import checkpoint_path, latest_checkpoint, results_dir_of
 from flowlights.training.experiment import Experiment, load_experiment
 from flowlights.training.rllib_config import ALGORITHMS
+from flowlights.training.trust import mark_trusted
 from flowlights.viz.plots import plot_learning_curve
 
 MIN_RL_MINUTES = 0.5  # with a deadline already passed by imitation, RL still trains this long
@@ -221,6 +222,7 @@ def train(
         params = experiment.to_dict()
         params["train_settings"] = settings.__dict__
         (run_dir / "params.json").write_text(json.dumps(params, indent=2, default=str))
+        mark_trusted(run_dir)  # this machine wrote it: loading its checkpoints later needs no --trust-code
 
     with algorithm(experiment, settings, checkpoint) as algo:
         if settings.imitate and checkpoint is None:  # a resumed run imitated when it started

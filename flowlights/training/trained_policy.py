@@ -5,6 +5,7 @@ Evaluation then treats it exactly like the baselines, on the experiment's own sc
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 from typing import Any, Optional
@@ -15,25 +16,24 @@ from flowlights.baselines.base import LightDecider, SplitController
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
 from flowlights.networks.network_file import SCENARIO_KEYS
-from flowlights.training.checkpoints import latest_checkpoint, results_dir_of
+from flowlights.training.checkpoints import is_export, latest_checkpoint, results_dir_of
 from flowlights.training.env_kwargs import env_kwargs
 from flowlights.training.experiment import load_experiment
 from flowlights.training.flow_classes import is_flow_env
 from flowlights.training.policies import policy_setup
+from flowlights.training.weights import is_weights_folder, load_weights, quiet_rllib_notices
 
 
 def load_checkpoint(path: str | Path) -> tuple[Path, Any, Any]:
     """(checkpoint folder, its experiment, its RL modules) — the latest checkpoint of a results folder,
     or the one given; no Ray needed. A damaged checkpoint is a one-line ConfigError."""
-    import logging
-
     from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule
 
-    for name in (
-        "ray.rllib",
-        "ray._common.deprecation",
-    ):  # RLlib's deprecation notices on load (set after importing it)
-        logging.getLogger(name).setLevel(logging.ERROR)
+    quiet_rllib_notices()
+    if is_export(Path(path)):  # weights and JSON: nothing to unpickle
+        experiment = load_experiment(Path(path))
+        policies = json.loads((Path(path) / "params.json").read_text())["exported"]["policies"]
+        return Path(path), experiment, {p: load_weights(Path(path) / "policies" / p)[0] for p in policies}
     checkpoint = latest_checkpoint(Path(path))
     experiment = load_experiment(results_dir_of(checkpoint))
     try:
@@ -50,7 +50,11 @@ def load_checkpoint(path: str | Path) -> tuple[Path, Any, Any]:
 
 
 def module_path(checkpoint: Path, policy: str) -> Path:
-    """Where one policy's RL module lies in a checkpoint (each policy saves and restores on its own)."""
+    """Where one policy's RL module lies in a checkpoint (each policy saves and restores on its own), or its
+    weights in an exported folder."""
+    exported = Path(checkpoint) / "policies" / policy
+    if is_weights_folder(exported):
+        return exported
     return Path(checkpoint) / "learner_group" / "learner" / "rl_module" / policy
 
 
@@ -71,7 +75,10 @@ def forward_greedy(module: Any, observation: Any) -> int:
 
 
 def load_rl_module(path: Path) -> Any:
-    """One policy's RL module from its folder, without RLlib's deprecation notices."""
+    """One policy's RL module from its folder — RLlib's (unpickled), or weights that ``flowlights export`` or a
+    light's ``_save`` wrote (not) — without RLlib's deprecation notices."""
+    if is_weights_folder(Path(path)):
+        return load_weights(Path(path))[0]
     from ray.rllib.core.rl_module.rl_module import RLModule
 
     with warnings.catch_warnings():
