@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import os
 import signal
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ def _scenario_kwargs(value: str) -> dict:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from flowlights.evaluation.evaluate import evaluate, format_report
-    from flowlights.training.checkpoints import latest_checkpoint, results_dir_of
+    from flowlights.training.checkpoints import experiment_folder
     from flowlights.training.experiment import load_experiment
     from flowlights.training.flow_classes import is_flow_env
 
@@ -30,9 +31,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         kwargs["delta_time"] = args.delta_time
     if args.protocol is not None:
         kwargs["protocol"] = args.protocol
+        from flowlights.protocols import check_named
+
+        check_named(kwargs)
     controller = args.controller
     scenario = args.scenario
-    if args.checkpoint and is_flow_env(load_experiment(results_dir_of(latest_checkpoint(args.checkpoint))).flow_params):
+    if args.checkpoint and is_flow_env(load_experiment(experiment_folder(args.checkpoint)).flow_params):
         from flowlights.evaluation.flow_rollouts import format_rollouts, run_rollouts
         from flowlights.training.flow_policy import FlowPolicy
 
@@ -114,6 +118,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         out=args.out,
         kills=parse_kills(args.kill),
         dashboard=args.dashboard,
+        dashboard_host=args.dashboard_host,
+        namespace=args.namespace,
+        bus_key=args.bus_key or os.environ.get("FLOWLIGHTS_BUS_KEY"),
         train=args.train,
         save_dir=args.save,
         **kwargs,
@@ -124,11 +131,54 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     print(
         f"  services: {len(d['services'])} lights on bus {d['bus']} ({d['mode']}); decisions {d['decisions_applied']}, "
         f"missing {d['decisions_missing']}, duplicates ignored {d['duplicates_ignored']}, late {d['late_ignored']}, "
-        f"resent {d['resent']}, restarts {restarts}; latency p50 {d['latency_ms_p50']:.1f} ms, p99 {d['latency_ms_p99']:.1f} ms; "
+        f"resent {d['resent']}, restarts {restarts}, dropped (malformed {d['malformed']}, unknown light {d['unknown']}); "
+        f"latency p50 {d['latency_ms_p50']:.1f} ms, p99 {d['latency_ms_p99']:.1f} ms; "
         f"{d['messages_per_second']:.0f} messages/s"
     )
     if args.out:
         print(f"wrote {args.out / 'metrics.json'} and {args.out / 'episodes.csv'}")
+    return 0
+
+
+def cmd_regularflow(args: argparse.Namespace) -> int:
+    from flowlights.evaluation.evaluate import format_report
+    from flowlights.regularflow.managers import parse_clusters, run_regularflow
+
+    clusters = parse_clusters(args.cluster or ["cluster0"], args.manager or ["manager0"], args.lights or [None])
+    kwargs: dict[str, Any] = {"end": args.end} if args.end is not None else {}
+    report = run_regularflow(
+        args.scenario,
+        clusters,
+        args.bus,
+        display=args.display,
+        out=args.out,
+        episodes=args.episodes,
+        seed=args.seed,
+        dashboard=args.dashboard,
+        dashboard_host=args.dashboard_host,
+        wait_for_lights=args.wait,
+        **kwargs,
+    )
+    print(format_report(report))
+    r = report["regularflow"]
+    restarts = sum(light["restarts"] for light in r["lights"].values())
+    print(
+        f"  regularflow: {len(r['lights'])} light scripts on {r['bus']}; decisions {r['decisions_applied']}, "
+        f"resent {r['resent']}, restarts {restarts}, dropped {r['dropped']}, invalid {r['invalid']}"
+    )
+    if args.out:
+        print(f"wrote {args.out / 'metrics.json'}, {args.out / 'episodes.csv'} and {args.out / 'decisions.csv'}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from flowlights.training.export import export_policy
+
+    out = export_policy(args.run, args.out)
+    print(f"wrote {out}: params.json and policies/<policy>/ (weights.pt, policy.json); no code, nothing pickled")
+    print(
+        f"  use it: flowlights evaluate --checkpoint {out}  |  flowlights deploy {out}  |  flowlights visualize {out}"
+    )
     return 0
 
 
@@ -416,6 +466,15 @@ def _dataclass_options(parser: argparse.ArgumentParser, name: str, budget: tuple
         )
 
 
+def _trust_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="load a results folder this machine did not train although it runs code (its config module, "
+        "classes, pickled checkpoints): only for folders from someone you trust",
+    )
+
+
 def _protocol_option(parser: argparse.ArgumentParser) -> None:
     from flowlights.protocols import PROTOCOLS
 
@@ -465,6 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also record what each episode did (vehicles, light states, decisions) into --out, for 'flowlights movie'",
     )
+    _trust_option(ev)
     ev.set_defaults(func=cmd_evaluate)
 
     dep = sub.add_parser("deploy", help="run every light as its own service (Ray actors) talking over a message bus")
@@ -479,6 +539,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dep.add_argument("--bus", default="ray", help="ray (default, no server), redis://HOST:PORT or kafka://HOST:PORT")
     dep.add_argument(
+        "--namespace",
+        default=None,
+        help="prefix of every topic (default: a fresh deploy-XXXXXXXX): deployments sharing a broker stay apart",
+    )
+    dep.add_argument(
+        "--bus-key",
+        default=None,
+        help="sign every message with this key (HMAC-SHA256) and drop unsigned ones; "
+        "or set FLOWLIGHTS_BUS_KEY (not visible in the process list)",
+    )
+    dep.add_argument(
         "--realtime", action="store_true", help="run against the wall clock (default: lockstep, deterministic)"
     )
     dep.add_argument(
@@ -486,6 +557,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dep.add_argument(
         "--dashboard", type=int, default=None, metavar="PORT", help="serve the live dashboard on this port"
+    )
+    dep.add_argument(
+        "--dashboard-host",
+        default="127.0.0.1",
+        help="address the dashboard listens on (default 127.0.0.1: this machine only; another one warns)",
     )
     dep.add_argument(
         "--out", type=Path, default=None, help="folder for metrics.json (as evaluate writes it, plus 'deploy')"
@@ -514,7 +590,56 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LIGHT@SECONDS",
         help="fault injection: kill that light's service at that simulated time (repeatable)",
     )
+    _trust_option(dep)
     dep.set_defaults(func=cmd_deploy)
+
+    exp = sub.add_parser("export", help="a trained policy as weights and JSON (no code, nothing pickled) to share")
+    exp.add_argument(
+        "run", type=Path, help="a 'flowlights train' results folder (its latest checkpoint) or a checkpoint"
+    )
+    exp.add_argument("--out", type=Path, required=True, help="a new folder for the export")
+    _trust_option(exp)
+    exp.set_defaults(func=cmd_export)
+
+    rf = sub.add_parser(
+        "regularflow",
+        help="the simulation side of Regularflow light scripts (newAgent/startDemo/startAgent) over Kafka",
+    )
+    rf.add_argument("--scenario", required=True, help="bundled name, .sumocfg or folder")
+    rf.add_argument("--bus", required=True, help="the scripts' Kafka broker: kafka://HOST:PORT")
+    rf.add_argument(
+        "--cluster", action="append", default=None, help="cluster topic (repeatable, one per cluster; default cluster0)"
+    )
+    rf.add_argument(
+        "--manager",
+        action="append",
+        default=None,
+        help="its manager topic (repeatable, in --cluster order; default manager0)",
+    )
+    rf.add_argument(
+        "--lights",
+        action="append",
+        default=None,
+        help="its SUMO lights, comma-separated: agent id i is the i-th (repeatable; default: every light, sorted)",
+    )
+    rf.add_argument("--display", default="display", help="the display topic (default display)")
+    rf.add_argument("--out", type=Path, default=None, help="folder for metrics.json (as evaluate) and decisions.csv")
+    rf.add_argument("--episodes", type=int, default=1)
+    rf.add_argument("--seed", type=int, default=0)
+    rf.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
+    rf.add_argument("--dashboard", type=int, default=None, metavar="PORT", help="serve the live dashboard on this port")
+    rf.add_argument(
+        "--dashboard-host",
+        default="127.0.0.1",
+        help="address the dashboard listens on (default 127.0.0.1: this machine only; another one warns)",
+    )
+    rf.add_argument(
+        "--wait",
+        type=float,
+        default=600.0,
+        help="seconds to wait for the scripts before the first decision (default 600)",
+    )
+    rf.set_defaults(func=cmd_regularflow)
 
     cbe = sub.add_parser(
         "cbengine-evaluate",
@@ -571,6 +696,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--resume", type=Path, default=None, help="a results folder (or checkpoint) to continue")
     tr.add_argument("--out", type=Path, default=Path("results"), help="parent folder of the run's results folder")
     _protocol_option(tr)
+    _trust_option(tr)
     tr.set_defaults(func=cmd_train)
 
     viz = sub.add_parser("visualize", help="replay a trained policy or a baseline in sumo-gui, live or as a video")
@@ -584,6 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
     viz.add_argument("--frame-every", type=float, default=1.0, help="simulated seconds between video frames")
     viz.add_argument("--speed", type=float, default=10.0, help="video speed, times real time")
     viz.add_argument("--seed", type=int, default=0)
+    _trust_option(viz)
     viz.set_defaults(func=cmd_visualize)
 
     movie = sub.add_parser("movie", help="a video of an episode recorded by 'evaluate --record' (no SUMO, no GUI)")
@@ -674,6 +801,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID` prints where a long or stuck run is, and it goes on
         faulthandler.register(signal.SIGUSR1, all_threads=True)
+    if getattr(args, "trust_code", False):
+        from flowlights.training.trust import allow_trusted_code
+
+        allow_trusted_code()
     try:
         return args.func(args)
     except FlowlightsError as exc:

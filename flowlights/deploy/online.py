@@ -32,9 +32,12 @@ class OnlineLearner(LightDecider):
         gamma: float = 0.95,
         entropy: float = 0.01,
         seed: int = 0,
+        learn: bool = True,
     ) -> None:
+        """``learn`` False: greedy actions from the module as it is, nothing updated (a demonstration)."""
         self.path, self.light = Path(path), light
         self.lr, self.batch, self.gamma, self.entropy, self.seed = lr, batch, gamma, entropy, seed
+        self.learn = learn
         self.module: Any = None
         self.updates = 0
         self._reset_trajectory()
@@ -49,12 +52,35 @@ class OnlineLearner(LightDecider):
     def reset(self) -> None:
         self._reset_trajectory()  # the module keeps what it learned: only the episode's trajectory goes
 
-    def _ready(self) -> None:
-        if self.module is not None:
+    def _load_module(self, observation: np.ndarray) -> Any:
+        """The module to start from (here: the trained policy's, from its checkpoint folder)."""
+        return load_rl_module(self.path)
+
+    def resume_from(self, folder: Path) -> None:
+        """Start from this light's own latest save (a restarted service) instead of the trained policy."""
+        self.path = Path(folder)
+
+    def observation(self, reading: dict[str, Any]) -> np.ndarray:
+        """What the policy sees in a reading (here: the observation the simulation side computed)."""
+        observation = reading["observation"]
+        if isinstance(observation, dict):
+            raise ConfigError(
+                "deploy --train does not learn on masked observations (action_mask=True) yet; "
+                "train the policy without action_mask, or deploy it frozen."
+            )
+        return np.asarray(observation, dtype=np.float32)
+
+    def reward(self, reading: dict[str, Any]) -> Optional[float]:
+        """The reward of the previous decision (None at an episode's start)."""
+        return reading.get("reward")
+
+    def _ready(self, observation: np.ndarray) -> None:
+        if getattr(self, "optimizer", None) is not None:
             return
         import torch
 
-        self.module = load_rl_module(self.path)
+        if self.module is None:
+            self.module = self._load_module(observation)
         if not hasattr(self.module, "compute_values"):
             raise ConfigError(
                 f"deploy --train needs a PPO policy (with a value function); {self.path} holds "
@@ -71,21 +97,19 @@ class OnlineLearner(LightDecider):
     def __call__(self, reading: dict[str, Any]) -> int:
         import torch
 
-        self._ready()
-        observation = reading["observation"]
-        if isinstance(observation, dict):
-            raise ConfigError(
-                "deploy --train does not learn on masked observations (action_mask=True) yet; "
-                "train the policy without action_mask, or deploy it frozen."
-            )
-        obs = np.asarray(observation, dtype=np.float32)
-        if self.last is not None and reading.get("reward") is not None:
-            self.steps.append((self.last[0], self.last[1], float(reading["reward"]), obs))
+        obs = self.observation(reading)
+        self._ready(obs)
+        reward = self.reward(reading)
+        if self.learn and self.last is not None and reward is not None:
+            self.steps.append((self.last[0], self.last[1], float(reward), obs))
             if len(self.steps) >= self.batch:
                 self.update()
         with torch.no_grad():
             logits = self._logits(torch.as_tensor(obs[None]))
-            action = int(torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=self.generator).item())
+            if self.learn:  # sampled: the light explores as it learns
+                action = int(torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=self.generator).item())
+            else:
+                action = int(torch.argmax(logits, dim=-1).item())
         self.last = (obs, action)
         return action
 
@@ -118,7 +142,8 @@ class OnlineLearner(LightDecider):
 
     def save(self, folder: Path) -> Path:
         """This light's module on its own (restore it with ``restore_dir`` / ``--restore``)."""
-        self._ready()
+        if self.module is None:
+            self.module = load_rl_module(self.path)
         folder = Path(folder) / self.light
         self.module.save_to_path(str(folder.resolve()))
         return folder

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from flowlights.baselines import make_controller
 from flowlights.baselines.base import Controller
@@ -54,29 +54,48 @@ def deploy(
     progress: bool = True,
     kills: Optional[list[tuple[str, float]]] = None,
     dashboard: Optional[int] = None,
+    dashboard_host: str = "127.0.0.1",
     train: bool = False,
     save_dir: Optional[Path] = None,
+    namespace: Optional[str] = None,
+    bus_key: Optional[str] = None,
+    during: Optional[Callable[[DeployedController, contextlib.ExitStack], None]] = None,
     **env_kwargs: Any,
 ) -> dict[str, Any]:
     """Run ``episodes`` episodes with the lights as services on ``bus``; the evaluate report plus ``deploy``.
-    ``train``: the lights keep learning online and save their modules to ``save_dir`` (default ``out/lights``)."""
+    ``train``: the lights keep learning online and save their modules to ``save_dir`` (default ``out/lights``).
+    ``during(deployed, stack)``: starts what runs beside the deployment, registering its clean-up on ``stack``."""
     inner = make_controller(controller) if isinstance(controller, str) else controller
     if train and save_dir is None and out is not None:
         save_dir = Path(out) / "lights"
     deployed = DeployedController(
-        inner, bus=bus, realtime=realtime, speed=speed, kills=kills, train=train, save_dir=save_dir
+        inner,
+        bus=bus,
+        realtime=realtime,
+        speed=speed,
+        kills=kills,
+        train=train,
+        save_dir=save_dir,
+        namespace=namespace,
+        bus_key=bus_key,
     )
     with ray_running(), contextlib.ExitStack() as stack:
         if dashboard is not None:
             from flowlights.deploy.dashboard import serve_dashboard
 
-            stack.enter_context(serve_dashboard(deployed, dashboard))
+            hub = stack.enter_context(
+                serve_dashboard(deployed, dashboard, topic=deployed.display_topic, host=dashboard_host)
+            )
+        if during is not None:  # what runs beside the deployment (the soak's fault injectors), closed with it
+            during(deployed, stack)
         try:
             report = evaluate(
                 scenario, deployed, episodes=episodes, seed=seed, out=None, progress=progress, **env_kwargs
             )
             report["deploy"] = {
                 "bus": bus,
+                "namespace": deployed.namespace,
+                "signed": bus_key is not None,
                 "mode": "realtime" if realtime else "lockstep",
                 "speed": speed if realtime else None,
                 "train": train,
@@ -85,6 +104,8 @@ def deploy(
                 "kills": deployed.killed,
                 "services": deployed.service_status(max_age=0),
             }
+            if dashboard is not None:  # frames a slow page lost (its own oldest), never blocking the others
+                report["deploy"]["dashboard"] = {"frames": hub.frames, "dropped": hub.dropped}
         finally:
             deployed.shutdown()
     if out is not None:
