@@ -11,3 +11,8 @@ class ConfigError(FlowlightsError, ValueError):
 
 class SimulationError(FlowlightsError, RuntimeError):
     """SUMO failed or stopped while running; the next ``reset()`` starts a fresh one."""
+
+
+class ScenarioRejected(ConfigError, SimulationError):
+    """SUMO would not start the scenario: a file it names is broken (truncated XML, an unknown edge...). Both a
+    ConfigError (the input is at fault) and a SimulationError (SUMO said so)."""

@@ -11,8 +11,9 @@
   change stops the intersection for 5 s (here: 3 s yellow for the links that stop, then 2 s all-red), then the
   new green for the rest of the step; no max green; no teleports; a light may switch at its first decision.
 
-A protocol sets fields of EnvParams/SumoParams. A field the user set to another value (not the
-dataclass default) conflicts with it: that raises a ConfigError naming both, never a silent override.
+A protocol sets fields of EnvParams/SumoParams. A field the user set to another value — not the dataclass
+default, or passed by name to ``make_env`` even at its default — conflicts with it: that raises a ConfigError
+naming both, never a silent override.
 """
 
 from __future__ import annotations
@@ -67,14 +68,31 @@ def get_protocol(name: str) -> Protocol:
 
 def _apply(params: P, settings: Mapping[str, Any], protocol: str, scenario: str) -> P:
     defaults = {f.name: f.default for f in dataclasses.fields(params)}  # type: ignore[arg-type]
+    named = getattr(params, "explicit", frozenset())  # fields the caller passed (make_env), default values included
     for key, value in settings.items():
         given = getattr(params, key)
-        if given != defaults[key] and given != value:
+        if (given != defaults[key] or key in named) and given != value:
             raise ConfigError(
                 f"{key}={given!r} conflicts with protocol={protocol!r}, which sets {key}={value!r}"
                 f"{f' on {scenario}' if scenario else ''}; drop {key}, or use protocol='flowlights' to choose it yourself."
             )
     return dataclasses.replace(params, **settings)  # type: ignore[type-var]
+
+
+def check_named(kwargs: Mapping[str, Any]) -> None:
+    """Settings a caller named (``make_env(protocol="resco", delta_time=5.0)``, ``--protocol resco --delta-time 5``)
+    that its protocol sets otherwise — even at their defaults: a ConfigError naming both, never a silent override."""
+    name = kwargs.get("protocol")
+    if not name:
+        return
+    protocol = get_protocol(name)
+    scenario = str(kwargs.get("scenario") or "").split(":")[-1]
+    for key, value in {**protocol.env_settings(scenario), **protocol.sim}.items():
+        if key in kwargs and kwargs[key] != value:
+            raise ConfigError(
+                f"{key}={kwargs[key]!r} conflicts with protocol={name!r}, which sets {key}={value!r}; drop {key}, "
+                "or use protocol='flowlights' to choose it yourself."
+            )
 
 
 def apply_protocol(env_params: P, sim_params: Any, scenario: str) -> tuple[P, Any, Protocol]:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import flowlights
+from conftest import flowlights as run_flowlights
 from conftest import read_tls_states, resco_cfg, tls_recorder
 from flowlights.baselines.greedy import Greedy
 from flowlights.baselines.max_pressure import MaxPressure
@@ -79,6 +80,12 @@ def test_protocol_conflicts_name_both():
         flowlights.parallel_env(scenario="grid2x2", protocol="resco", delta_time=7.0)
     with pytest.raises(ConfigError, match="all_red=1.0 conflicts with protocol='resco', which sets all_red=0.0"):
         flowlights.parallel_env(scenario="grid2x2", protocol="resco", all_red=1.0)
+    with pytest.raises(ConfigError, match="delta_time=5.0 conflicts with protocol='resco', which sets delta_time=10.0"):
+        flowlights.parallel_env(scenario="grid2x2", protocol="resco", delta_time=5.0)  # named at its default
+    done = run_flowlights(
+        "evaluate", "--scenario", "grid2x2", "--protocol", "resco", "--delta-time", "5", "--end", "60"
+    )
+    assert done.returncode == 2 and "delta_time=5.0 conflicts with protocol='resco'" in done.stderr, done.stderr
     with pytest.raises(ConfigError, match="protocol='nope' is unknown; use one of flowlights, resco"):
         flowlights.parallel_env(scenario="grid2x2", protocol="nope")
     same = flowlights.parallel_env(

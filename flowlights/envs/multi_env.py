@@ -117,7 +117,9 @@ class MultiEnv(ParallelEnv):
         self.sim_params = sim_params
         self.env_params = env_params
         self.topology = read_net(scenario.net_file)
-        lights = select_lights(self.topology, env_params.tls_ids, scenario.name, env_params.include_single_green)
+        lights = select_lights(
+            self.topology, env_params.tls_ids, f"{scenario.name} ({scenario.net_file})", env_params.include_single_green
+        )
         coupled = check_couplings(self.topology, env_params.couplings, lights)
         followers = [follower for _, follower, _ in coupled]
         self.possible_agents = [t for t in lights if t not in followers]

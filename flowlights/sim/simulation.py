@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Protocol, Sequence
 
-from flowlights.errors import ConfigError, SimulationError
+from flowlights.errors import ConfigError, ScenarioRejected, SimulationError
 from flowlights.sim.sumo_home import sumo_binary
 
 _labels = itertools.count()
@@ -170,8 +170,9 @@ class SumoSimulation:
             raise
         except Exception as exc:
             self.close()
-            raise SimulationError(
-                f"SUMO failed to start ({self.params.backend}): {exc}. Command: {' '.join(cmd)}"
+            raise ScenarioRejected(
+                f"SUMO failed to start ({self.params.backend}): {str(exc).strip()} — fix the file it names. "
+                f"Command: {' '.join(cmd)}"
             ) from exc
 
     def _start_libsumo(self, cmd: list[str]) -> None:
@@ -184,8 +185,13 @@ class SumoSimulation:
         with contextlib.redirect_stdout(io.StringIO()):  # libsumo prints a pyarrow notice on import
             import libsumo
 
-        _libsumo_owner = id(self)
-        libsumo.start(cmd)
+        try:
+            libsumo.start(cmd)
+        except Exception:
+            with contextlib.suppress(Exception):  # a half-started libsumo must not block the next start
+                libsumo.close()
+            raise
+        _libsumo_owner = id(self)  # only once it runs: a failed start leaves libsumo free for the next env
         self.api = libsumo
 
     def _start_traci(self, cmd: list[str]) -> None:
