@@ -42,6 +42,7 @@ class LightActor:
             "answered_again": s.answered_again,
             "published": s.published,
             "malformed": s.malformed,
+            "unknown": s.unknown,
         }
 
     def stop(self) -> None:
@@ -75,6 +76,7 @@ class Supervisor:
                 "restart_seconds": [],
                 "killed_at": None,
                 "stats": {},
+                "before": {},  # counters of the light's earlier (killed) processes: a restart loses none
             }
         self.watching = True
         self.thread = threading.Thread(target=self._watch, daemon=True)
@@ -97,6 +99,10 @@ class Supervisor:
             info = self.info[light]
             info["state"] = "restarting"
         began = info["killed_at"] or time.time()
+        with self.lock:  # what the dead process had counted at its last ping stays counted
+            for key, value in info["stats"].items():
+                info["before"][key] = info["before"].get(key, 0) + value
+            info["stats"] = {}
         try:
             ray.kill(self.actors[light], no_restart=True)
         except Exception:  # already gone
@@ -119,7 +125,15 @@ class Supervisor:
                     self.info[light]["stats"] = stats
         with self.lock:
             return {
-                light: {**info, "restart_seconds": list(info["restart_seconds"])} for light, info in self.info.items()
+                light: {
+                    **{k: v for k, v in info.items() if k != "before"},
+                    "restart_seconds": list(info["restart_seconds"]),
+                    "stats": {
+                        k: info["before"].get(k, 0) + info["stats"].get(k, 0)
+                        for k in set(info["before"]) | set(info["stats"])
+                    },
+                }
+                for light, info in self.info.items()
             }
 
     def kill(self, light: str) -> int:

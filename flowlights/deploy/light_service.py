@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from flowlights.baselines.base import LightDecider
-from flowlights.deploy.bus import Bus, Message, open_bus
+from flowlights.deploy.bus import Bus, Message, open_bus, split_address
 
 KEEP_ANSWERS = 64  # decisions remembered to answer a resend with the same action
 SAVE_EVERY = 200  # a learning light saves its module this often, so that a restart resumes from it
@@ -45,6 +45,7 @@ class ServiceStats:
     decisions: int = 0
     answered_again: int = 0  # resends answered with the remembered action
     malformed: int = 0  # messages dropped because they were not well formed
+    unknown: int = 0  # well formed, but not a reading for this light where only those belong (its manager topic)
     published: int = 0
     started: float = field(default_factory=time.time)
 
@@ -118,7 +119,7 @@ class LightService:
         try:
             while not self.stopping:
                 for topic, message in self.consumer.poll(poll_seconds):
-                    self.handle(message)
+                    self.handle(message, topic)
                 self.decide_ready()
         finally:
             self.consumer.close()
@@ -129,11 +130,17 @@ class LightService:
         self.bus.publish(self.spec.cluster_topic, message)
         self.stats.published += 1
 
-    def handle(self, message: Message) -> None:
+    def handle(self, message: Message, topic: Optional[str] = None) -> None:
+        """File one message; ``topic`` (where it came from): anything on the manager topic but a reading for
+        this light is dropped and counted (``unknown``), as is anything malformed."""
         if not well_formed(message):
             self.stats.malformed += 1
             return
         kind, light = message.get("kind"), message.get("light")
+        on_manager = topic is not None and split_address(topic)[0] == split_address(self.spec.manager_topic)[0]
+        if on_manager and not (kind == "reading" and light == self.spec.light):
+            self.stats.unknown += 1
+            return
         if kind == "reading" and light == self.spec.light:
             seq = message["seq"]
             if seq in self.answers:  # the simulation side asks again: it missed our answer
