@@ -1,8 +1,8 @@
 """Event-driven against fixed-interval decisions: light decisions asked per episode and delay, for a
 controller (and optionally a trained policy) on one scenario, same seeds and settings.
 
-    python scripts/event_decisions.py --scenario ../shared/scenarios/resco/grid4x4/grid4x4.sumocfg --episodes 3
-    python scripts/event_decisions.py --scenario grid2x2 --checkpoint results/grid2x2_shared_<date>
+    python examples/event_decisions.py --scenario ../shared/scenarios/resco/grid4x4/grid4x4.sumocfg --episodes 3
+    python examples/event_decisions.py --scenario grid2x2 --checkpoint results/grid2x2_shared_<date>
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def main() -> int:
                 f"{s['mean_delay']['std']:.2f} | {s['resco_delay']['mean']:.2f} |"
             )
     print(
-        f"`python scripts/event_decisions.py {' '.join(sys.argv[1:])}` — seeds {args.seed}..{args.seed + args.episodes - 1}, "
+        f"`python examples/event_decisions.py {' '.join(sys.argv[1:])}` — seeds {args.seed}..{args.seed + args.episodes - 1}, "
         "protocol flowlights (5 s decisions, 3 s yellow, 2 s all-red, min green 5 s)\n"
     )
     print("| controller | decisions | light decisions / episode | mean delay (s) | resco_delay (s) |")

@@ -3,8 +3,8 @@ compare, on the same held-out seeds (so the same ring lengths), the human driver
 the mean speed with the trained vehicle against the all-human ring (the RL vehicle replaced by
 one more IDM driver with noise). Figures go to docs/results.md (section "flow-ring").
 
-    python scripts/flow_ring_demo.py --minutes 20
-    python scripts/flow_ring_demo.py --resume results/flow_ring/flow_ring_<date>   # evaluate only
+    python examples/flow_ring_demo.py --minutes 20
+    python examples/flow_ring_demo.py --resume results/flow_ring/flow_ring_<date>   # evaluate only
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def main() -> int:
         "flow-ring",
         f"""## Flow's ring road: the RL vehicle damps the waves
 
-`python scripts/flow_ring_demo.py {" ".join(sys.argv[1:])}` — exp_configs/flow_ring.py (Flow's ring:
+`python examples/flow_ring_demo.py {" ".join(sys.argv[1:])}` — exp_configs/flow_ring.py (Flow's ring:
 IDM drivers with noise 0.2, ring of 220-270 m drawn per episode, decisions every 0.2 s), PPO,
 {minutes:.1f} min of training ({steps} env steps); greedy policy (the Gaussian's mean), evaluated on seeds
 {args.seeds[0]}..{args.seeds[-1]} (the same ring lengths for both rows), 150 s after a 75 s warm-up.

@@ -2,8 +2,8 @@
 greedily against fixed, actuated and max-pressure on the same held-out seeds, and put the
 table and the learning curve into docs/results.md.
 
-    python scripts/learning_demo.py exp_configs/grid2x2_shared.py --minutes 30
-    python scripts/learning_demo.py exp_configs/resco_grid4x4.py --minutes 60
+    python examples/learning_demo.py exp_configs/grid2x2_shared.py --minutes 30
+    python examples/learning_demo.py exp_configs/resco_grid4x4.py --minutes 60
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def main() -> int:
     tag = args.exp_config.stem
     curve = args.doc.parent / f"learning_{tag}.png"
     shutil.copyfile(run_dir / "learning_curve.png", curve)
-    command = "python scripts/learning_demo.py " + " ".join(sys.argv[1:])
+    command = "python examples/learning_demo.py " + " ".join(sys.argv[1:])
     section = learning_section(tag, reports, run_dir, command, curve.name)
     put_section(args.doc, tag, section)
     print(section)

@@ -2,7 +2,7 @@
 lights of different shapes (padded observations and actions) — with and without action masks; both evaluated
 greedily on the same held-out seeds.
 
-    python scripts/masking_demo.py --scenario resco:cologne8 --minutes 12 --seeds 0 1 2
+    python examples/masking_demo.py --scenario resco:cologne8 --minutes 12 --seeds 0 1 2
 
 Without masks, the shared policy can ask for greens a light does not have (padded actions) or for a switch
 during a transition or before min green: the env ignores those requests, and the policy has to learn that they

@@ -1,8 +1,8 @@
 """Stable-Baselines3 route: sb3-contrib's MaskablePPO on flowlights' single-agent forms, against `fixed`.
 
     pip install -e ".[sb3]"
-    python scripts/sb3_demo.py --form multi_actor --scenario grid2x2 --minutes 10
-    python scripts/sb3_demo.py --form one_light --scenario single --minutes 10
+    python examples/sb3_demo.py --form multi_actor --scenario grid2x2 --minutes 10
+    python examples/sb3_demo.py --form one_light --scenario single --minutes 10
 
 Trains with the env's action_masks() for a wall-clock budget, then runs the deterministic masked policy
 on held-out seeds (default 100..104) beside flowlights' `fixed` controller on the same scenario and
@@ -91,7 +91,7 @@ def main() -> int:
         args.form,
         f"""## Stable-Baselines3: MaskablePPO on `{args.form}` ({args.scenario})
 
-`python scripts/sb3_demo.py {" ".join(sys.argv[1:])}` — sb3-contrib MaskablePPO (MlpPolicy, masks from the env's
+`python examples/sb3_demo.py {" ".join(sys.argv[1:])}` — sb3-contrib MaskablePPO (MlpPolicy, masks from the env's
 `action_masks()`), {minutes:.1f} min of training ({steps} decisions), reward `queue`, {args.end:g} s episodes, protocol
 `flowlights`; deterministic masked policy vs flowlights' `fixed` on seeds {args.seeds[0]}..{args.seeds[-1]}; mean delay
 (SUMO's time loss per trip), mean ± std over the seeds.

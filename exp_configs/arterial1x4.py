@@ -1,7 +1,7 @@
 """Bundled 1x4 arterial (busy west-east main road), one shared policy."""
 
-from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 
 flow_params = dict(
     exp_tag="arterial1x4",

@@ -2,7 +2,7 @@
 with noise and one RL vehicle on a ring of 220-270 m (a new length every episode); the RL vehicle
 sees its speed, its leader's and the gap, and learns accelerations that damp the stop-and-go waves.
 
-    python scripts/flow_ring_demo.py --minutes 20     # trains this, then compares with the all-human ring
+    python examples/flow_ring_demo.py --minutes 20     # trains this, then compares with the all-human ring
 """
 
 from flowlights.controllers import ContinuousRouter, IDMController, RLController

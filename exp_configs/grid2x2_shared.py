@@ -1,7 +1,7 @@
 """Bundled 2x2 grid, one PPO policy shared by the four lights (Flow-style experiment config)."""
 
-from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 
 flow_params = dict(
     exp_tag="grid2x2_shared",

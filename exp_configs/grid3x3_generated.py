@@ -1,7 +1,7 @@
 """A generated 3x3 grid (GridNetwork via netgenerate) with Flow-style InFlows, shared policy."""
 
-from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 
 flow_params = dict(
     exp_tag="grid3x3_generated",

@@ -1,8 +1,8 @@
 """Bundled 4x4 grid, one policy per light (non-shared), written out Flow-style: the policies,
 their mapping and the policies to train are defined here explicitly."""
 
-from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 
 LIGHTS = [f"{col}{row}" for col in "ABCD" for row in range(4)]
 

@@ -1,7 +1,7 @@
 """RESCO grid4x4 (by path: ../shared/scenarios/resco or $FLOWLIGHTS_RESCO), shared policy."""
 
-from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 
 flow_params = dict(
     exp_tag="resco_grid4x4",

@@ -2,8 +2,8 @@
 (min green over, transition done), and again every delta_time while it keeps its green
 (Python form of resco_grid4x4_event.yaml)."""
 
-from flowlights.experiment_params import NetParams
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import NetParams
 
 flow_params = dict(
     exp_tag="resco_grid4x4_event",

@@ -1,8 +1,8 @@
 """RESCO grid4x4 under RESCO's own MDP (protocol resco), one PPO policy shared by the 16 lights,
 observations and reward on the detection zones (Python form of resco_grid4x4_protocol.yaml)."""
 
-from flowlights.experiment_params import NetParams
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import NetParams
 
 flow_params = dict(
     exp_tag="resco_grid4x4_protocol",

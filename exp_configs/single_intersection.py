@@ -1,7 +1,7 @@
 """Bundled single intersection (2 lanes, left-turn lanes), one light."""
 
-from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import InitialConfig, NetParams, TrafficLightParams, VehicleParams
 
 flow_params = dict(
     exp_tag="single_intersection",

@@ -21,7 +21,7 @@ def make_env(**kwargs: Any) -> "TrafficLightEnv":
     name) and any field of ``SumoParams`` or ``EnvParams`` as keyword arguments.
     """
     from flowlights.envs.factory import make_env as _make
-    from flowlights.protocols import check_named
+    from flowlights.params.protocols import check_named
 
     check_named(kwargs)  # what the caller named, even at its default, is never silently overridden
     return _make(**kwargs)

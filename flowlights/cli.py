@@ -16,8 +16,9 @@ from flowlights.params import BACKENDS
 
 
 def _scenario_kwargs(value: str) -> dict:
-    path = Path(value)
-    return {"sumocfg": str(path)} if path.suffix == ".sumocfg" else {"scenario": value}
+    from flowlights.networks.network_file import scenario_keywords
+
+    return scenario_keywords(value)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -31,7 +32,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         kwargs["delta_time"] = args.delta_time
     if args.protocol is not None:
         kwargs["protocol"] = args.protocol
-        from flowlights.protocols import check_named
+        from flowlights.params.protocols import check_named
 
         check_named(kwargs)
     controller = args.controller
@@ -363,6 +364,30 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_speed(argv: Sequence[str]) -> int:
+    """``flowlights benchmark speed`` = ``flowlights bench``."""
+    return main(["bench", *argv])
+
+
+def bench_scale(argv: Sequence[str]) -> int:
+    """``flowlights benchmark scale`` = ``flowlights bench-scale``."""
+    return main(["bench-scale", *argv])
+
+
+def bench_rllib(argv: Sequence[str]) -> int:
+    """``flowlights benchmark rllib`` = ``flowlights bench-rllib``."""
+    return main(["bench-rllib", *argv])
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from flowlights.benchmarks import listing, run
+
+    if args.list or args.name is None:
+        print("flowlights benchmark NAME [its options; NAME --help lists them]:\n" + listing())
+        return 0
+    return run(args.name, args.options)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from flowlights.bench.speed import bench_scenario, format_results
     from flowlights.bench.sumo_rl_reference import default_venv, sumo_rl_python
@@ -476,7 +501,7 @@ def _trust_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _protocol_option(parser: argparse.ArgumentParser) -> None:
-    from flowlights.protocols import PROTOCOLS
+    from flowlights.params.protocols import PROTOCOLS
 
     parser.add_argument(
         "--protocol",
@@ -726,6 +751,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plot.add_argument("result_dir", type=Path)
     plot.set_defaults(func=cmd_plot)
+
+    bm = sub.add_parser("benchmark", help="run one benchmark by name (flowlights benchmark --list)")
+    bm.add_argument("name", nargs="?", default=None, help="the benchmark (see --list)")
+    bm.add_argument("options", nargs=argparse.REMAINDER, help="its own options (NAME --help lists them)")
+    bm.add_argument("--list", action="store_true", help="list the benchmarks")
+    bm.set_defaults(func=cmd_benchmark)
 
     bench = sub.add_parser("bench", help="simulated s per wall s beside plain sumo on the same scenario")
     bench.add_argument(

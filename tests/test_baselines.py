@@ -183,7 +183,7 @@ def test_greedy_spillback_counts_movements_into_a_full_lane_against_a_green(shor
     have taken is refused for one that sends no vehicle into a full lane."""
     import numpy as np
 
-    from flowlights.junction import lane_room
+    from flowlights.features.junction import lane_room
 
     seen = {"refused": 0, "blocked": 0}
 

@@ -9,8 +9,8 @@ import pytest
 from conftest import check_light, read_tls_states, tls_recorder
 from flowlights.envs.factory import make_env
 from flowlights.errors import ConfigError
+from flowlights.features.rewards import get_reward
 from flowlights.networks.topology import green_sectors
-from flowlights.rewards import get_reward
 
 
 def test_follower_takes_the_complementary_green_through_its_own_safety_rules(tmp_path):

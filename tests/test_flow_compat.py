@@ -23,7 +23,7 @@ FLOW_STYLE = '''
 from ray.tune.registry import register_env
 
 from flowlights.compat import PPOTFPolicy
-from flowlights.experiment_params import NetParams
+from flowlights.params.experiment import NetParams
 from flowlights.params import EnvParams, SumoParams
 from flowlights.utils.registry import make_create_env
 
@@ -87,8 +87,8 @@ def test_flow_policies_are_read_as_flow_means_them(tmp_path):
 
 
 def test_make_create_env_on_a_raw_dict_has_spaces_before_reset():
-    from flowlights.experiment_params import NetParams
     from flowlights.params import EnvParams, SumoParams
+    from flowlights.params.experiment import NetParams
     from flowlights.utils.registry import make_create_env
 
     raw = dict(

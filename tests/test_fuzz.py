@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 import flowlights
 from conftest import TINY
 from flowlights.errors import ConfigError
-from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import InitialConfig, NetParams, TrafficLightParams
 from flowlights.training.experiment import experiment_from_dict
 
 ANY_VALUE = st.one_of(

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import flowlights
 from flowlights.errors import ConfigError
-from flowlights.experiment_params import InitialConfig, TrafficLightParams
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import InitialConfig, TrafficLightParams
 from flowlights.sim.sumo_home import sumo_binary
 
 GRID = Path(__file__).resolve().parents[1] / "networks" / "grid2x2"

@@ -79,3 +79,17 @@ def test_no_import_cycles_counting_imports_inside_functions():
         if module not in state:
             visit(module, [module])
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+ALIAS = "sys.modules[__name__] = _module"
+# modules with code at the package root: the entry points, the errors, and Flow's import paths (flow.controllers,
+# its PPOTFPolicy, its command lines) that Flow users' configs name
+ROOT_CODE = {"__init__", "cli", "errors", "compat", "controllers", "flow_cli"}
+
+
+def test_the_root_holds_only_entry_points_and_kept_import_paths():
+    modules = {p.stem: p.read_text() for p in (REPO / "flowlights").glob("*.py")}
+    aliases = {name for name, text in modules.items() if ALIAS in text}
+    assert set(modules) - aliases <= ROOT_CODE, f"new code at the root: {sorted(set(modules) - aliases - ROOT_CODE)}"
+    for name in aliases:  # a kept import path is the very module that lives in its package, in a few lines
+        assert len(modules[name].strip().splitlines()) <= 8, name

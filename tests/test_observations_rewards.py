@@ -9,8 +9,8 @@ import pytest
 import flowlights
 from conftest import run_random_episode
 from flowlights.errors import ConfigError
-from flowlights.observations import OBSERVATIONS, register_observation
-from flowlights.rewards import REWARDS, register_reward, reward_needs
+from flowlights.features.observations import OBSERVATIONS, register_observation
+from flowlights.features.rewards import REWARDS, register_reward, reward_needs
 
 
 def advance(env, decisions: int = 30, seed: int = 0) -> None:

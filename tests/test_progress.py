@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import time
 
-from flowlights import progress
-from flowlights.progress import Progress
+from flowlights.common import progress
+from flowlights.common.progress import Progress
 
 
 def run(seconds: float, steps: int = 10) -> str:

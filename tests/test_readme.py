@@ -86,8 +86,8 @@ def test_test_command_is_what_ci_runs():
 def test_python_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FLOWLIGHTS_CACHE", str(tmp_path / "cache"))
-    from flowlights.observations import OBSERVATIONS
-    from flowlights.rewards import REWARDS
+    from flowlights.features.observations import OBSERVATIONS
+    from flowlights.features.rewards import REWARDS
 
     pages = [README] + [
         (REPO / "docs" / f"{name}.md").read_text() for name in ("environment", "networks", "training", "visualization")

@@ -104,10 +104,6 @@ def test_the_seed_scripts_run_unchanged_over_kafka(tmp_path):
         time.sleep(2)
         finish(managers(tmp_path / "demo", "--lights", "A0,B0"), scripts)
         report = assert_followers_complement(tmp_path / "demo", [("cluster0/0", "cluster0/1")])
-        assert {k: v["role"] for k, v in report["regularflow"]["lights"].items()} == {
-            "cluster0/0": "influencer",
-            "cluster0/1": "follower",
-        }
         w0 = weights(work / "saves" / "save_influencer0")
 
         # 2. training (startAgent) from those weights, managers first, the follower killed and restarted mid-run

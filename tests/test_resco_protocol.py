@@ -13,8 +13,8 @@ from conftest import read_tls_states, resco_cfg, tls_recorder
 from flowlights.baselines.greedy import Greedy
 from flowlights.baselines.max_pressure import MaxPressure
 from flowlights.errors import ConfigError
+from flowlights.features.rewards import get_reward
 from flowlights.networks.detection import detection_zones
-from flowlights.rewards import get_reward
 from flowlights.signals.phases import GREEN, green_phases
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+from flowlights.common.registry import Registry
 from flowlights.envs.traffic_light_env import TrafficLightEnv
-from flowlights.registry import Registry
 
 
 class Controller:

@@ -17,7 +17,7 @@ import numpy as np
 
 from flowlights.baselines.base import LightDecider, SplitController, signal_reading
 from flowlights.envs.traffic_light_env import TrafficLightEnv
-from flowlights.junction import lane_room
+from flowlights.features.junction import lane_room
 from flowlights.networks.detection import detection_zones
 from flowlights.networks.movements import lane_sum_matrix, light_movements, served_matrix
 from flowlights.signals.phases import GREEN

@@ -6,5 +6,5 @@
 - ``rllib_throughput``: environment steps per second inside RLlib training.
 
 ``flowlights bench``, ``flowlights bench-scale``, ``flowlights bench-rllib`` and
-``scripts/benchmark.py`` (all of them, for docs/performance.md) run them.
+``flowlights benchmark performance`` (all of them, for docs/performance.md) run them.
 """

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from flowlights.common.markdown import markdown_table
 from flowlights.errors import ConfigError
-from flowlights.markdown import markdown_table
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Soak: many episodes (or training iterations) back to back, with the process's resources measured
 before and after — resident memory, open files, threads, child processes — to show nothing leaks.
-This is ``scripts/soak.py``. Linux /proc is read directly (no extra dependency)."""
+This is ``flowlights benchmark soak``. Linux /proc is read directly (no extra dependency)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from flowlights.markdown import markdown_table
-from flowlights.progress import Progress
+from flowlights.common.markdown import markdown_table
+from flowlights.common.progress import Progress
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any, Optional
 
 from flowlights.bench.sumo_rl_reference import time_sumo_rl_episode
 from flowlights.bench.timing import plain_sumo_command, time_command, time_env_episode
+from flowlights.common.markdown import markdown_table
 from flowlights.envs.factory import make_env
-from flowlights.markdown import markdown_table
 from flowlights.networks.network_file import resolve_scenario
 
 

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from flowlights.progress import Progress
+from flowlights.common.progress import Progress
 from flowlights.sim.sumo_home import sumo_binary
 
 

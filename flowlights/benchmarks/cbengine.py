@@ -1,6 +1,6 @@
 """Score KDD-Cup-style agents and our baselines with CBEngine's delay index on a generated CBEngine scenario.
 
-    python scripts/cbengine_benchmark.py [--rows 3 --cols 3 --seconds 1800 --vehicles-per-hour 2500 --seeds 0 1 2]
+    flowlights benchmark cbengine [--rows 3 --cols 3 --seconds 1800 --vehicles-per-hour 2500 --seeds 0 1 2]
 
 For each flow seed: writes a grid scenario (python -m flowlights.cbengine.generate), then runs
 ``flowlights cbengine-evaluate`` on the two agent folders of the tests (tests/cbengine_agents: a fixed cycle
@@ -17,12 +17,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional, Sequence
 
 from flowlights.cbengine.evaluate import cbengine_evaluate
 from flowlights.cbengine.generate import write_grid
 from flowlights.evaluation.learning_report import marked, put_section
 
-AGENTS = Path(__file__).resolve().parents[1] / "tests" / "cbengine_agents"
+AGENTS = Path(__file__).resolve().parents[2] / "tests" / "cbengine_agents"
 RUNS = [
     ("agent folder: fixed cycle (3 steps per phase)", {"input_dir": AGENTS / "fixed_cycle"}),
     ("agent folder: max pressure on lane_vehicle_num", {"input_dir": AGENTS / "max_pressure"}),
@@ -32,7 +33,7 @@ RUNS = [
 ]
 
 
-def main() -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=3)
     parser.add_argument("--cols", type=int, default=3)
@@ -40,7 +41,7 @@ def main() -> int:
     parser.add_argument("--vehicles-per-hour", type=float, default=2500.0)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="flow seeds (one scenario each)")
     parser.add_argument("--doc", type=Path, default=Path("docs/results.md"))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     scores: dict[str, list[float]] = {name: [] for name, _ in RUNS}
     served: dict[str, list[int]] = {name: [] for name, _ in RUNS}
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,7 +82,7 @@ def main() -> int:
     print(table)
     body = (
         f"### CBEngine (KDD Cup 2021) scoring on SUMO\n\n"
-        f"`python scripts/cbengine_benchmark.py --rows {args.rows} --cols {args.cols} --seconds {args.seconds} "
+        f"`flowlights benchmark cbengine --rows {args.rows} --cols {args.cols} --seconds {args.seconds} "
         f"--vehicles-per-hour {args.vehicles_per_hour:g} --seeds {' '.join(map(str, args.seeds))}`: a generated "
         f"{args.rows}x{args.cols} grid of CBEngine signals (300 m roads, 3 lanes: left / straight / straight+right), "
         f"{args.vehicles_per_hour:g} vehicles/h on random routes for {args.seconds} s; protocol cbengine (10 s steps, "

@@ -1,8 +1,8 @@
 """All of flowlights' speed and scale benchmarks, in one run, as the Markdown tables of docs/performance.md.
 
-    python scripts/benchmark.py                      # everything (about 25 minutes on 2 cores)
-    python scripts/benchmark.py --only speed scale   # some parts
-    python scripts/benchmark.py --resco ../shared/scenarios/resco --repeats 5 --sumo-rl-venv /tmp/sumo-rl
+    flowlights benchmark performance                      # everything (about 25 minutes on 2 cores)
+    flowlights benchmark performance --only speed scale   # some parts
+    flowlights benchmark performance --resco ../shared/scenarios/resco --repeats 5 --sumo-rl-venv /tmp/sumo-rl
 
 Parts: ``speed`` (RESCO grid4x4 beside plain sumo and sumo-rl, libsumo and TraCI; RESCO
 ingolstadt21; the same with the default 2 s all-red), ``scale`` (10x10 and 32x32 generated grids),
@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Optional, Sequence
 
 from flowlights.bench import rllib_throughput, scale, speed
 from flowlights.bench.sumo_rl_reference import default_venv, sumo_rl_python
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def speed_tables(resco: Path, repeats: int, venv: Path) -> str:
@@ -52,7 +53,7 @@ def rllib_table(resco: Path, iterations: int) -> str:
     )
 
 
-def main() -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=["speed", "scale", "rllib"], default=["speed", "scale", "rllib"])
     parser.add_argument("--resco", type=Path, default=REPO.parent / "shared" / "scenarios" / "resco")
@@ -60,7 +61,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 32])
     parser.add_argument("--iterations", type=int, default=3)
     parser.add_argument("--sumo-rl-venv", type=Path, default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if ("speed" in args.only or "rllib" in args.only) and not (args.resco / "grid4x4").is_dir():
         print(f"RESCO scenarios not found in {args.resco}; give --resco DIR", file=sys.stderr)
         if "speed" in args.only:

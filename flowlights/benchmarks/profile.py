@@ -1,7 +1,7 @@
 """Where a random-action episode's time goes: cProfile of one episode (after a warm-up one).
 
-    python scripts/profile_env.py ../shared/scenarios/resco/grid4x4/grid4x4.sumocfg
-    python scripts/profile_env.py grid4x4 --all-red 2 --top 30
+    flowlights benchmark profile ../shared/scenarios/resco/grid4x4/grid4x4.sumocfg
+    flowlights benchmark profile grid4x4 --all-red 2 --top 30
 
 Prints the functions with the most own time; SUMO's step is ``libsumo._libsumo.simulation_step``.
 (cProfile adds its own cost to every Python call, so the Python share reads high; the
@@ -14,20 +14,21 @@ import argparse
 import cProfile
 import pstats
 import sys
+from typing import Optional, Sequence
 
 from flowlights.bench.timing import time_env_episode
-from flowlights.cli import _scenario_kwargs
 from flowlights.envs.factory import make_env
+from flowlights.networks.network_file import scenario_keywords
 
 
-def main() -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", help="bundled name or .sumocfg")
     parser.add_argument("--all-red", type=float, default=0.0)
     parser.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
     parser.add_argument("--top", type=int, default=20)
-    args = parser.parse_args()
-    env = make_env(all_red=args.all_red, backend=args.backend, **_scenario_kwargs(args.scenario))
+    args = parser.parse_args(argv)
+    env = make_env(all_red=args.all_red, backend=args.backend, **scenario_keywords(args.scenario))
     try:
         time_env_episode(env, seed=0)
         profile = cProfile.Profile()

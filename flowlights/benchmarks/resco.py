@@ -1,6 +1,6 @@
 """Reproduce RESCO's benchmark and train lights against it, in one resumable command.
 
-    python scripts/resco_benchmark.py [--scenarios grid4x4 ...] [--minutes 90] [--seeds 0 1 2]
+    flowlights benchmark resco [--scenarios grid4x4 ...] [--minutes 90] [--seeds 0 1 2]
                                       [--protocol resco|flowlights]
 
 For every scenario: our max_pressure, greedy, program (the net's own program, RESCO's FIXED) and
@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional, Sequence
 
 from flowlights.errors import FlowlightsError
 from flowlights.evaluation.learning_report import marked, put_section
@@ -35,7 +36,7 @@ from flowlights.evaluation.resco_benchmark import (
     run_benchmark,
 )
 from flowlights.evaluation.resco_reference import SCENARIOS
-from flowlights.protocols import PROTOCOLS
+from flowlights.params.protocols import PROTOCOLS
 
 
 def other_sumo_label(home: Path) -> str:
@@ -59,7 +60,7 @@ def other_sections(results: dict, protocol: str) -> str:
 
 
 def write_tables(results: dict, protocol: str, doc: Path) -> None:
-    made_by = f"""Made by `python scripts/resco_benchmark.py --protocol {protocol} [--scenarios ...] [--minutes M] [--seeds ...]`,
+    made_by = f"""Made by `flowlights benchmark resco --protocol {protocol} [--scenarios ...] [--minutes M] [--seeds ...]`,
 run as often as needed (resumable: each run adds the cells it finished; every figure is read from the JSON it
 writes; each training's budget is in its row). Delay is RESCO's
 `resco_delay` (tripinfo timeLoss + departDelay, unfinished trips included, plus end − scheduled
@@ -106,7 +107,7 @@ def setup_changes(text: str, parser: argparse.ArgumentParser) -> dict:
     return changes
 
 
-def main() -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=list(SCENARIOS))
     parser.add_argument("--protocol", default="resco", choices=list(PROTOCOLS))
@@ -174,7 +175,7 @@ def main() -> int:
         help="run the baselines and the trained policies on another SUMO installation (e.g. 1.9.1, RESCO's) through "
         "TraCI; no training",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     changes = setup_changes(args.setup, parser) if args.setup else None
     suffix = "" if args.protocol == "resco" else f"_{args.protocol}"
     json_path = args.json or Path(f"docs/resco_learning{suffix}.json")

@@ -1,6 +1,6 @@
 """Every baseline on all eight RESCO scenarios (their own time windows), written to docs/results.md.
 
-    python scripts/resco_baselines.py [RESCO_DIR] [--episodes 3] [--out docs/results.md] [--runs results/resco]
+    flowlights benchmark resco-baselines [RESCO_DIR] [--episodes 3] [--out docs/results.md] [--runs results/resco]
 
 RESCO_DIR defaults to ../shared/scenarios/resco. Settings: flowlights' defaults (decisions
 every 5 s, yellow 3 s, all-red 2 s, min green 5 s, max green 60 s), SUMO with
@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Optional, Sequence
 
 from flowlights.baselines import CONTROLLERS
 from flowlights.evaluation.evaluate import evaluate
@@ -35,7 +36,7 @@ CONTROLLER_ORDER = [
 ]
 
 
-def main() -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("resco", nargs="?", type=Path, default=resco_dir())
     parser.add_argument("--episodes", type=int, default=3)
@@ -43,7 +44,7 @@ def main() -> int:
     parser.add_argument("--scenarios", nargs="+", default=SCENARIOS)
     parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
     parser.add_argument("--runs", type=Path, default=Path("results/resco"))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     reports = {}
     started = time.time()
     for scenario in args.scenarios:
@@ -65,7 +66,7 @@ def main() -> int:
                 file=sys.stderr,
                 flush=True,
             )
-    command = "python scripts/resco_baselines.py " + " ".join(sys.argv[1:])
+    command = "flowlights benchmark resco-baselines " + " ".join(sys.argv[1:])
     preamble = f"""## Baselines on the RESCO scenarios under protocol `flowlights`
 
 Made by `{command.strip()}` ({args.episodes} episodes per cell, seeds 0..{args.episodes - 1},

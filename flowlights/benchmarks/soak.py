@@ -1,7 +1,7 @@
 """Soak test: N episodes back to back on one env, and a training run of N iterations, with the
 process's RSS, open files, threads and child processes printed at start and end.
 
-    python scripts/soak.py [--episodes 200] [--iterations 50] [--scenario grid2x2] [--end 3600]
+    flowlights benchmark soak [--episodes 200] [--iterations 50] [--scenario grid2x2] [--end 3600]
 
 Passes (exit 0) when nothing leaks: RSS grows less than 5% and open files, threads and child
 processes do not grow steadily (in both halves of the run, after one warm-up round that makes the one-off
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Optional, Sequence
 
 import flowlights
 from flowlights.bench.soak import env_round, format_results, soak
@@ -44,14 +45,14 @@ def training_soak(iterations: int) -> object:
         return soak(f"training ({iterations} PPO iterations, driver process)", iterations, lambda i: algo.train())
 
 
-def main() -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--episodes", type=int, default=200, help="env episodes (0: skip the env soak)")
     parser.add_argument("--iterations", type=int, default=50, help="training iterations (0: skip the training soak)")
     parser.add_argument("--scenario", default="grid2x2")
     parser.add_argument("--end", type=float, default=3600.0)
     parser.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     results = []
     if args.episodes:
         env = flowlights.parallel_env(scenario=args.scenario, end=args.end, backend=args.backend)

@@ -1,7 +1,7 @@
 """How much does the SUMO version alone move RESCO's delay? Runs each RESCO scenario under its own
 signal program (no controller: RESCO's FIXED) with two SUMO installations and compares the trip delay.
 
-    python scripts/sumo_version_effect.py --other-sumo-home /tmp/sumo19/lib/python3.11/site-packages/sumo
+    flowlights benchmark sumo-version --other-sumo-home /tmp/sumo19/lib/python3.11/site-packages/sumo
 
 Install the other SUMO into a throwaway venv first (RESCO tested 1.9.0/1.9.1):
 ``python3 -m venv /tmp/sumo19 && /tmp/sumo19/bin/pip install eclipse-sumo==1.9.1``.
@@ -18,10 +18,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Optional, Sequence
 
+from flowlights.common.markdown import markdown_table
 from flowlights.evaluation.resco_reference import PUBLISHED, SCENARIOS
 from flowlights.evaluation.tripinfo import read_tripinfos
-from flowlights.markdown import markdown_table
 from flowlights.networks.network_file import resco_dir
 from flowlights.sim.sumo_home import sumo_home
 
@@ -54,12 +55,12 @@ def trip_delay(sumo_bin: Path, sumocfg: Path, seed: int) -> float:
     return statistics.fmean(float(t["timeLoss"]) + float(t["departDelay"]) for t in trips)
 
 
-def main() -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--other-sumo-home", type=Path, required=True, help="SUMO_HOME of the other version")
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102])
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     homes = {"ours": sumo_home(), "other": args.other_sumo_home}
     versions = {
         k: subprocess.run([str(h / "bin" / "sumo"), "--version"], capture_output=True, text=True).stdout.split("\n")[0]

@@ -2,7 +2,7 @@
 the driver, minibatch 300: 188 env steps/s) and the fast one (2 env runners, minibatch 1800: 349 env steps/s,
 docs/performance.md), the same wall-clock budget and training seeds; greedy policies on the same held-out seeds.
 
-    python scripts/throughput_ab.py --minutes 20 --seeds 0 1
+    flowlights benchmark throughput-ab --minutes 20 --seeds 0 1
 
 Resumable (finished runs under --out are reused). Writes the tables as the section "throughput-ab" of
 docs/performance.md: held-out delays per training seed and their mean, and the training curves at equal env
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Optional, Sequence
 
 from flowlights.evaluation.variant_comparison import Variant, compare_and_write, comparison_arguments
 from flowlights.training.experiment import load_experiment
@@ -28,13 +29,13 @@ def variant(config: str, name: str, runners: int, minibatch: int) -> Variant:
     return Variant(name, experiment, num_env_runners=runners)
 
 
-def main() -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="exp_configs/resco_grid4x4.py")
     comparison_arguments(
         parser, minutes=20.0, seeds=(0, 1), out=Path("results/throughput_ab"), doc=Path("docs/performance.md")
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     variants = [variant(args.config, name, runners, minibatch) for name, (runners, minibatch) in SETUPS.items()]
     print(
         compare_and_write(

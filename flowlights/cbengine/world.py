@@ -15,6 +15,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from flowlights.errors import ConfigError
 from flowlights.networks.cbengine_network import PHASE_MOVEMENTS, PHASES, CBEngineScenario, load_scenario, phase_state
+from flowlights.params.protocols import get_protocol
 
 NO_ROAD, EMPTY_LANE = -1, -2
 FEATURES = ("lane_speed", "lane_vehicle_num", "classic")
@@ -61,13 +62,14 @@ class CBEngineWorld:
         if step_seconds != 10.0:  # CBEngine's step is 10 s; another one is the user's explicit choice
             import dataclasses
 
+            cbengine = get_protocol("cbengine").env  # its change interval (yellow, all-red), on another step
             env_params = dataclasses.replace(
                 env_params,
                 protocol="flowlights",
                 delta_time=step_seconds,
-                yellow=3.0,
-                all_red=2.0,
-                min_green=min(5.0, step_seconds),
+                yellow=cbengine["yellow"],
+                all_red=cbengine["all_red"],
+                min_green=min(cbengine["min_green"], step_seconds),
                 max_green=None,
             )
         sim_fields: dict[str, Any] = {

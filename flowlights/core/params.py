@@ -16,10 +16,10 @@ from typing import Any
 
 from flowlights import params as own
 from flowlights.errors import ConfigError
-from flowlights.experiment_params import VehicleParams as OwnVehicleParams
 from flowlights.networks.demand import InFlows  # noqa: F401  (Flow's flow.core.params.InFlows)
+from flowlights.params.experiment import VehicleParams as OwnVehicleParams
+from flowlights.params.validation import one_home
 from flowlights.sim.kernel.vehicle import SPEED_MODES
-from flowlights.validation import one_home
 
 # Flow name -> flowlights field (same meaning)
 SUMO_RENAMED = {"sim_step": "step_length", "teleport_time": "time_to_teleport", "render": "gui"}
@@ -281,7 +281,7 @@ def InitialConfig(**kwargs: Any) -> Any:  # noqa: N802  (Flow's class name)
     """Flow's InitialConfig (shuffle, spacing, min_gap, perturbation, x0, bunching, lanes_distribution,
     edges_distribution, additional_params) and flowlights' ``warmup``; placing initial vehicles means
     something to Flow env classes only (TrafficLightEnv says so when it is given them)."""
-    from flowlights.experiment_params import InitialConfig as Own
+    from flowlights.params.experiment import InitialConfig as Own
 
     own_fields = {f.name for f in dataclasses.fields(Own)}
     unknown = sorted(set(kwargs) - own_fields)
@@ -296,7 +296,7 @@ def InitialConfig(**kwargs: Any) -> Any:  # noqa: N802  (Flow's class name)
 def TrafficLightParams(baseline: bool = False, **kwargs: Any) -> Any:  # noqa: N802  (Flow's class name)
     """Flow's TrafficLightParams: ``baseline=True`` (Flow's actuated baseline everywhere) is
     ``flowlights evaluate --controller actuated`` here, said once; flowlights' fields are kept."""
-    from flowlights.experiment_params import TrafficLightParams as Own
+    from flowlights.params.experiment import TrafficLightParams as Own
 
     if baseline:
         _no_meaning(
@@ -311,7 +311,7 @@ def NetParams(inflows: Any = None, additional_params: Any = None, template: Any 
     """Flow's NetParams: ``inflows``, ``additional_params`` (the network generator's options) and
     ``template`` — a .net.xml path, or Flow's dict ``{"net": ..., "rou": [...], "vtype": ...}`` — onto
     flowlights' NetParams (``scenario=``, ``sumocfg=``... keep working)."""
-    from flowlights.experiment_params import NetParams as Own
+    from flowlights.params.experiment import NetParams as Own
 
     values = dict(kwargs)
     if inflows is not None:

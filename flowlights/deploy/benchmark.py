@@ -1,7 +1,7 @@
 """Deployment benchmark: decision latency and bus throughput with N lights as services, restart time of a
 killed light, and lockstep metrics against in-process evaluation — on generated NxN grids.
 
-``python scripts/deploy_benchmark.py [--sizes 4 10] [--buses ray redis kafka] [--end 600] [--page PATH]``
+``flowlights benchmark deploy [--sizes 4 10] [--buses ray redis kafka] [--end 600] [--page PATH]``
 (``redis`` / ``kafka``: a redis-server / Tansu broker started for the run; or a URL of a running one). One
 lockstep max-pressure episode per (size, bus), a light killed halfway through; the in-process evaluation of
 the same episode gives the reference metrics. ``--page`` writes the generated results page.
@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
 
 from flowlights.bench.scale import grid_scenario
+from flowlights.common.markdown import markdown_table
 from flowlights.deploy.local_brokers import redis_server, tansu
 from flowlights.deploy.run import deploy
 from flowlights.evaluation.evaluate import evaluate
-from flowlights.markdown import markdown_table
 
 COMPARED = ("mean_delay", "mean_travel_time", "throughput", "resco_delay")
 
@@ -150,7 +150,9 @@ def main(
     if out is not None:
         out.write_text(json.dumps(rows, indent=2))
     if page is not None:
-        command = "python scripts/deploy_benchmark.py " + " ".join(sys.argv[1:])
+        command = "flowlights benchmark deploy " + " ".join(
+            sys.argv[3:] if sys.argv[1:2] == ["benchmark"] else sys.argv[1:]
+        )
         page.write_text(
             "\n".join(
                 [
@@ -174,3 +176,36 @@ def main(
         )
         print(f"wrote {page}")
     return rows
+
+
+def cli(argv: Optional[Sequence[str]] = None) -> int:
+    """``flowlights benchmark deploy [--sizes 2 4] [--buses ray redis kafka] [--end 600] [--page PATH]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="flowlights benchmark deploy", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[4, 10], help="NxN grids (default 4 10: 16 and 100 lights)"
+    )
+    parser.add_argument(
+        "--buses",
+        nargs="+",
+        default=["ray"],
+        help="ray, redis, kafka (a broker started for the run) or a URL (redis://HOST:PORT, kafka://HOST:PORT)",
+    )
+    parser.add_argument("--end", type=float, default=600.0, help="simulated seconds per episode (default 600)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    parser.add_argument("--page", type=Path, default=None, help="write the generated results page here")
+    parser.add_argument(
+        "--online",
+        type=Path,
+        default=None,
+        metavar="RESULT_DIR",
+        help="instead: frozen vs learning (--train) deployment of this trained run, same seeds",
+    )
+    parser.add_argument("--episodes", type=int, default=6, help="with --online: episodes of each (default 6)")
+    args = parser.parse_args(argv)
+    if args.online:
+        bench_online(args.online, args.episodes, end=args.end)
+    else:
+        main(args.sizes, args.buses, args.end, args.json, args.page)
+    return 0

@@ -22,11 +22,11 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 
+from flowlights.common.markdown import markdown_table
 from flowlights.deploy.bus import open_bus, partition_address
 from flowlights.deploy.deployed import DeployedController
 from flowlights.deploy.run import deploy
 from flowlights.evaluation.evaluate import evaluate
-from flowlights.markdown import markdown_table
 
 COMPARED = ("mean_delay", "mean_travel_time", "throughput", "resco_delay")
 NAMESPACE = "soak"

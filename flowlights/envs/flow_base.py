@@ -26,10 +26,10 @@ import gymnasium as gym
 import numpy as np
 
 from flowlights.errors import ConfigError
+from flowlights.params.validation import one_home
 from flowlights.signals.timing import to_steps
 from flowlights.sim.kernel import Kernel, NetworkKernel, TrafficLightKernel, VehicleKernel
 from flowlights.sim.simulation import SumoSimulation
-from flowlights.validation import one_home
 
 SUMO_END = 1e7  # Flow envs end by horizon, not by SUMO's end time
 

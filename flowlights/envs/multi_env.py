@@ -20,7 +20,7 @@ from flowlights.errors import ConfigError, SimulationError
 from flowlights.networks.network_file import NetworkFile
 from flowlights.networks.topology import NetTopology, green_sectors, read_net
 from flowlights.params import EnvParams, SumoParams, flow_steps
-from flowlights.protocols import apply_protocol
+from flowlights.params.protocols import apply_protocol
 from flowlights.signals.controller import SignalController
 from flowlights.signals.coupling import Coupling, Couplings, complement_table, parse_couplings
 from flowlights.signals.timing import Timing, to_steps

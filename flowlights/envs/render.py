@@ -29,7 +29,7 @@ class NetworkRenderer:
         import sumolib
         from matplotlib.collections import LineCollection
 
-        from flowlights.mpl import pyplot
+        from flowlights.common.mpl import pyplot
 
         plt = pyplot("rgb_array rendering")
 

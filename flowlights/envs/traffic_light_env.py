@@ -1,7 +1,7 @@
 """TrafficLightEnv: the generic multi-intersection environment, one agent per controlled light.
 
-Observations and rewards come from the registries in ``flowlights.observations`` and
-``flowlights.rewards``; lane data comes from one SUMO subscription per watched lane.
+Observations and rewards come from the registries in ``flowlights.features.observations`` and
+``flowlights.features.rewards``; lane data comes from one SUMO subscription per watched lane.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from gymnasium import spaces
 
 from flowlights.envs.multi_env import MultiEnv
 from flowlights.errors import ConfigError
-from flowlights.junction import VEHICLE_SPACE, JunctionView, green_lanes
+from flowlights.features.junction import VEHICLE_SPACE, JunctionView, green_lanes
+from flowlights.features.observations import cluster_status, get_features
+from flowlights.features.rewards import CHANGE_REWARDS, get_reward, reward_needs
 from flowlights.networks.detection import detection_zones
 from flowlights.networks.detectors import plan_detectors, read_detectors, write_detectors
 from flowlights.networks.generated import cache_dir
 from flowlights.networks.movements import lane_sum_matrix, light_movements, served_matrix
 from flowlights.networks.network_file import NetworkFile
-from flowlights.observations import cluster_status, get_features
 from flowlights.params import EnvParams, SumoParams
-from flowlights.rewards import CHANGE_REWARDS, get_reward, reward_needs
 from flowlights.sim.approach import StopLineCounter
 from flowlights.sim.detector_reader import DetectorReader
 from flowlights.sim.held_back import HeldBackCounter
@@ -360,7 +360,7 @@ class TrafficLightEnv(MultiEnv):
         return {"at": at, "width": view.max_greens + 1, "peers": list(self.cluster_ids[tls])[: view.max_peers]}
 
     def cluster_status(self, tls: str) -> list[float]:
-        """What light ``tls`` tells its cluster peers now (``flowlights.observations.cluster_status``)."""
+        """What light ``tls`` tells its cluster peers now (``flowlights.features.observations.cluster_status``)."""
         view = self.views[tls]
         return cluster_status(view, self.measures, view.max_greens).tolist()
 

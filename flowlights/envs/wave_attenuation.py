@@ -34,7 +34,7 @@ def accel_box(env_params: Any, size: int) -> Box:
 
 def redraw_ring(env: Any) -> None:
     """A new ring of a length drawn from ``ring_length`` = [min, max] (Flow: bunching 50, min_gap 0), SUMO restarted."""
-    from flowlights.experiment_params import InitialConfig, NetParams
+    from flowlights.params.experiment import InitialConfig, NetParams
 
     low, high = env.env_params.additional_params["ring_length"]
     length = int(env.np_random.integers(int(low), int(high) + 1))

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from flowlights.common.mpl import pyplot
 from flowlights.errors import ConfigError
 from flowlights.evaluation.episode import METRICS
-from flowlights.mpl import pyplot
 
 
 def load_reports(folders: list[Path]) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ import statistics
 from pathlib import Path
 from typing import Any, Sequence
 
-from flowlights.markdown import markdown_table
+from flowlights.common.markdown import markdown_table
 
 METRICS = ("resco_delay", "mean_delay")
 # two-sided 95% quantiles of Student's t by degrees of freedom (1..30); the normal's 1.96 beyond

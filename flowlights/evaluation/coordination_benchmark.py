@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from flowlights.common.markdown import markdown_table
 from flowlights.evaluation.evaluate import evaluate
-from flowlights.markdown import markdown_table
 
 SCENARIO = "arterial1x4"
 COUPLINGS = [["A0", "B0"], ["C0", "D0"]]
@@ -100,3 +100,18 @@ def main(minutes: Optional[float], out: Path, json_path: Optional[Path]) -> dict
     if json_path is not None:
         json_path.write_text(json.dumps({"minutes": minutes, "rows": rows}, indent=2))
     return rows
+
+
+def cli(argv: Optional[Sequence[str]] = None) -> int:
+    """``flowlights benchmark coordination [--minutes M] [--out DIR] [--json PATH]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="flowlights benchmark coordination", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--minutes", type=float, default=None, help="PPO budget per learned variant (none: classical only)"
+    )
+    parser.add_argument("--out", type=Path, default=Path("results/coordination"))
+    parser.add_argument("--json", type=Path, default=Path("docs/coordination.json"))
+    args = parser.parse_args(argv)
+    main(args.minutes, args.out, args.json)
+    return 0

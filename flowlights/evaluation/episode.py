@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 
 from flowlights.baselines.base import Controller, controller_env_kwargs
+from flowlights.common.progress import Progress
 from flowlights.envs.factory import make_env
 from flowlights.evaluation.lockup import LockupWatch
 from flowlights.evaluation.record import DecisionLog, record_args
 from flowlights.evaluation.tripinfo import pedestrian_metrics, resco_delay
-from flowlights.progress import Progress
-from flowlights.rewards import delay as delay_reward
-from flowlights.rewards import reward_needs
+from flowlights.features.rewards import delay as delay_reward
+from flowlights.features.rewards import reward_needs
 
 METRICS = (
     "mean_travel_time",

@@ -16,7 +16,7 @@ from flowlights.baselines.base import Controller
 from flowlights.errors import ConfigError
 from flowlights.evaluation.episode import METRICS, run_controller_episode
 from flowlights.evaluation.tripinfo import PEDESTRIAN_METRICS
-from flowlights.networks.network_file import SCENARIO_KEYS
+from flowlights.networks.network_file import SCENARIO_KEYS, scenario_keywords
 
 
 def summarise(episodes: list[dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -59,7 +59,7 @@ def evaluate(
         where = {k: own[k] for k in SCENARIO_KEYS if k in own}
         scenario = str(next(iter(where.values())))
     else:
-        where = {"sumocfg": scenario} if str(scenario).endswith(".sumocfg") else {"scenario": scenario}
+        where = scenario_keywords(scenario)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(out) if out else Path(tmp)

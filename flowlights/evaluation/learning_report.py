@@ -1,5 +1,5 @@
 """Trained policy against the baselines on the experiment's own scenario and the same seeds,
-as a markdown section (used by scripts/learning_demo.py)."""
+as a markdown section (used by examples/learning_demo.py)."""
 
 from __future__ import annotations
 

@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from flowlights.common.markdown import markdown_table
 from flowlights.evaluation.comparison import paired_difference
 from flowlights.evaluation.recipe_run import run_recipe, scenario_tag
 from flowlights.evaluation.resco_benchmark import load_results, save_results
 from flowlights.evaluation.resco_reference import PUBLISHED, best_learner
-from flowlights.markdown import markdown_table
 
 RESCO_CLASSICAL = ("FIXED", "MAXWAVE", "MAXPRESSURE")
 

@@ -1,5 +1,5 @@
 """The RESCO benchmark, cell by cell: our baselines and trained policies on RESCO's eight scenarios
-under one protocol, beside RESCO's published delays (used by scripts/resco_benchmark.py).
+under one protocol, beside RESCO's published delays (used by flowlights benchmark resco).
 
 Every cell is evaluated on the same held-out seeds (100..104 by default) with RESCO's delay
 (``resco_delay``). Results go to a JSON file after every cell, so a stopped run resumes where it
@@ -138,8 +138,8 @@ def check_setups(
     green-choosing controller for a keep/switch set-up), or ``imitate_rounds`` without ``imitate`` (TrainSettings'
     own checks), or validation episodes that would reach the held-out seeds."""
     from flowlights.baselines.base import CONTROLLERS
-    from flowlights.observations import get_features
-    from flowlights.rewards import get_reward
+    from flowlights.features.observations import get_features
+    from flowlights.features.rewards import get_reward
     from flowlights.training.imitation import check_controller_fits, check_imitating_algorithm
     from flowlights.training.train import TrainSettings
 

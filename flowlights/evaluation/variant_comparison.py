@@ -1,8 +1,8 @@
 """Training variants side by side: each variant trained with the same budget on several training seeds,
 its greedy policy evaluated on the same held-out seeds, then two markdown tables — the held-out delays
 (per training seed and their mean) and the training curves at equal env steps. Finished runs are found
-again under the output folder, so a stopped comparison resumes (used by scripts/masking_demo.py and
-scripts/throughput_ab.py).
+again under the output folder, so a stopped comparison resumes (used by examples/masking_demo.py and
+flowlights benchmark throughput-ab).
 """
 
 from __future__ import annotations

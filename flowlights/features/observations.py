@@ -13,8 +13,8 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from flowlights.junction import VEHICLE_SPACE, JunctionView
-from flowlights.registry import Registry
+from flowlights.common.registry import Registry
+from flowlights.features.junction import VEHICLE_SPACE, JunctionView
 from flowlights.sim.lanes import ALL_NEEDS, IDS, LaneMeasures, check_needs
 
 FeatureFn = Callable[[JunctionView, LaneMeasures], np.ndarray]

@@ -13,8 +13,8 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from flowlights.junction import JunctionView
-from flowlights.registry import Registry
+from flowlights.common.registry import Registry
+from flowlights.features.junction import JunctionView
 from flowlights.sim.lanes import ALL_NEEDS, LaneMeasures, check_needs
 
 RewardFn = Callable[[JunctionView, LaneMeasures, dict], float]

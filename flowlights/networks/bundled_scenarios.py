@@ -1,6 +1,6 @@
 """Regenerate the bundled scenarios in networks/ with flowlights' own GridNetwork and InFlows.
 
-python scripts/make_networks.py [--out networks]
+python scripts/make_networks.py [--out networks]   (this module's old entry point)
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
+from typing import Optional, Sequence
 
 from flowlights.networks import ArterialNetwork, GridNetwork
 from flowlights.networks.scenario_writer import write_scenario
@@ -21,10 +22,10 @@ BUNDLED = {
 }
 
 
-def main() -> None:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "networks")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "networks")
+    args = parser.parse_args(argv)
     for name, (network, rate, factor) in BUNDLED.items():
         with tempfile.TemporaryDirectory() as tmp:
             net = network.build(Path(tmp))
@@ -32,7 +33,8 @@ def main() -> None:
             # files named '<name>-flowlights.*' so they are never mistaken for RESCO's same-named scenarios
             cfg = write_scenario(args.out / name, name, net, demand, file_stem=f"{name}-flowlights")
         print(f"wrote {cfg}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

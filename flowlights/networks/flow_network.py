@@ -58,7 +58,7 @@ class Network:
     def __init__(
         self, name: str, vehicles: Any, net_params: Any, initial_config: Any = None, traffic_lights: Any = None
     ) -> None:
-        from flowlights.experiment_params import InitialConfig, TrafficLightParams
+        from flowlights.params.experiment import InitialConfig, TrafficLightParams
 
         self.orig_name = name
         self.name = name

@@ -231,3 +231,9 @@ def _find_sumocfg(scenario: PathLike) -> Path:
         f"scenario {str(scenario)!r} is neither a bundled name ({', '.join(bundled_scenarios()) or 'none found'}), "
         "a .sumocfg file, nor a folder holding one."
     )
+
+
+def scenario_keywords(value: str) -> dict[str, str]:
+    """A scenario as the user names it (a bundled name, ``resco:NAME``, a folder or a .sumocfg) as make_env's
+    keyword: ``{"sumocfg": path}`` or ``{"scenario": value}``."""
+    return {"sumocfg": str(value)} if str(value).endswith(".sumocfg") else {"scenario": str(value)}

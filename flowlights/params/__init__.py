@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Optional, Sequence
 
 from flowlights.errors import ConfigError
-from flowlights.protocols import get_protocol
-from flowlights.validation import check_types, one_home
+from flowlights.params.protocols import get_protocol
+from flowlights.params.validation import check_types, one_home
 
 BACKENDS = ("libsumo", "traci")
 DECISIONS = ("fixed", "event")
@@ -73,8 +73,8 @@ class EnvParams:
     delta_time: seconds between decisions (>= yellow + all_red).
     yellow/all_red: transition between two greens; min_green/max_green: green bounds
     (max_green None or inf disables it). action_mode: "phase" (choose the next green) or
-    "switch" (Flow's keep=0 / switch=1). observation: names from ``flowlights.observations``;
-    reward: a name from ``flowlights.rewards``; neighbor_weight mixes the neighbours' mean
+    "switch" (Flow's keep=0 / switch=1). observation: names from ``flowlights.features.observations``;
+    reward: a name from ``flowlights.features.rewards``; neighbor_weight mixes the neighbours' mean
     reward in. change_cost: what each green change a light begins costs its reward, once (0: nothing), against a
     policy that churns between greens and loses a yellow each time. reward_scale: every reward (change costs
     included) is multiplied by it — e.g. 0.01 on a saturated network, where a light's reward per decision is
@@ -95,7 +95,7 @@ class EnvParams:
     it can act — its transition done and min green over — and again ``delta_time`` later if it kept
     its green; ``step`` then returns observations only for the lights due, and each light's reward
     is accumulated, per ``delta_time`` of simulated time, until it is asked again).
-    protocol: a named set of these settings (``flowlights.protocols``): "flowlights" (default, safe)
+    protocol: a named set of these settings (``flowlights.params.protocols``): "flowlights" (default, safe)
     or "resco" (RESCO's benchmark MDP); it sets delta_time, yellow, all_red, min/max green.
     measures: lane measurements to take beyond what the observation and reward declare (names in
     ``flowlights.sim.lanes.NEEDS``, e.g. for a controller or your own logging): only what is

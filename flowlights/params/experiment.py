@@ -13,7 +13,7 @@ from typing import Any, Optional, Sequence, Union
 
 from flowlights.errors import ConfigError
 from flowlights.networks.demand import InFlows
-from flowlights.validation import check_types
+from flowlights.params.validation import check_types
 
 
 @dataclass

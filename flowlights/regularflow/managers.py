@@ -19,17 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-import numpy as np
-
 from flowlights.baselines.base import Controller, signal_reading
 from flowlights.deploy.bus import KafkaBus, partition_address
 from flowlights.deploy.deployed import network_frame
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
 from flowlights.networks.topology import green_sectors
+from flowlights.regularflow.cameras import Cameras
 from flowlights.regularflow.messages import checked
 from flowlights.signals.coupling import complement_table
-from flowlights.sim.pedestrians import STANDING
 
 
 @dataclass
@@ -120,18 +118,8 @@ class RegularflowManagers(Controller):
             topics.update({c.manager: len(c.lights), c.name: len(c.lights)})
         self.bus.declare(topics)
         self.consumer = self.bus.subscribe([c.name for c in self.clusters])
-        self.approaches = {t: self._approaches(env, t) for c in self.clusters for t in c.lights}
-        self.corners = {t: env.topology.walking_areas(t) for c in self.clusters for t in c.lights}
+        self.cameras = {t: Cameras(env, t) for c in self.clusters for t in c.lights}
         self.complements = {c.name: self._complements(env, c) for c in self.clusters}
-
-    @staticmethod
-    def _approaches(env: TrafficLightEnv, tls: str) -> dict[str, list[int]]:
-        """Incoming road -> the rows of its lanes in the sensor's arrays."""
-        view, lanes = env.views[tls], env.topology.lights[tls].incoming_lanes
-        out: dict[str, list[int]] = {}
-        for lane, row in zip(lanes, view.in_idx):
-            out.setdefault(env.topology.lanes[lane].edge, []).append(int(row))
-        return out
 
     @staticmethod
     def _complements(env: TrafficLightEnv, cluster: Cluster) -> dict[int, dict[str, list[int]]]:
@@ -155,9 +143,6 @@ class RegularflowManagers(Controller):
 
     def reading(self, env: TrafficLightEnv, cluster: Cluster, i: int, seq: int) -> dict[str, Any]:
         tls = cluster.lights[i]
-        halting = np.nan_to_num(env.measures.halting)
-        persons, speed = env.sim.api.edge.getLastStepPersonIDs, env.sim.api.person.getSpeed
-        corners = self.corners[tls]
         return {
             "kind": "reading",
             "id": i,
@@ -165,12 +150,7 @@ class RegularflowManagers(Controller):
             "seq": seq,
             "episode": self.episode,
             "time": env.sim.time,
-            "approaches": list(self.approaches[tls]),
-            "cars": [int(halting[rows].sum()) for rows in self.approaches[tls].values()],
-            "corners": corners,
-            "pedestrians": [
-                sum(1 for p in persons(env.topology.lanes[c].edge) if speed(p) < STANDING) for c in corners
-            ],
+            **self.cameras[tls].read(env),
             **signal_reading(env, tls),
             "greens": len(env.controller.machines[tls].greens),
             "complement": self.complements[cluster.name][i],

@@ -8,8 +8,8 @@ partition per light of the cluster, partition ``id`` carrying light ``id``'s rea
 Messages are JSON objects with a ``kind``:
 
 * ``reading`` (manager → light): ``id``, ``seq`` (one per decision of the run), ``time``, ``approaches``
-  (incoming road ids), ``cars`` (vehicles halting per approach), ``corners`` / ``pedestrians`` (persons
-  waiting per walking area), ``green`` / ``greens`` (current green index, how many), ``can_switch``,
+  (incoming road ids), ``cars`` (vehicles halting per approach), ``pedestrians`` (persons
+  waiting to cross each approach), ``green`` / ``greens`` (current green index, how many), ``can_switch``,
   ``time_in_green``, ``complement`` ({peer id: this light's green for each of the peer's greens}),
   ``peers`` (states and decisions the simulation already holds for this ``seq``: a light restarted
   mid-decision gets them here), ``resend``.

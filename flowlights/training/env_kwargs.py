@@ -14,12 +14,12 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from flowlights.errors import ConfigError
-from flowlights.experiment_params import InitialConfig, TrafficLightParams, VehicleParams
 from flowlights.networks.generated import cache_dir
 from flowlights.networks.grid import ArterialNetwork, GridNetwork
 from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.networks.scenario_writer import write_scenario
-from flowlights.validation import one_home
+from flowlights.params.experiment import InitialConfig, TrafficLightParams, VehicleParams
+from flowlights.params.validation import one_home
 
 GENERATORS = {"GridNetwork": GridNetwork, "ArterialNetwork": ArterialNetwork}
 DEMAND_KEYS = ("vehs_per_hour", "straight_share", "main_axis_factor")

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from flowlights.errors import ConfigError
-from flowlights.experiment_params import InitialConfig, NetParams, TrafficLightParams, VehicleParams, from_dict
 from flowlights.networks.demand import Flow, InFlows
 from flowlights.networks.network_file import bundled_dir
 from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import InitialConfig, NetParams, TrafficLightParams, VehicleParams, from_dict
 from flowlights.training.flow_classes import (
     FLOW_ENVS,
     FLOW_NETWORKS,

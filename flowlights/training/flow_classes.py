@@ -104,7 +104,7 @@ def build_flow_env(flow_params: dict[str, Any], seed_offset: int = 0, **sim_chan
     ``env_name(env_params, sim_params, network, simulator)`` — Flow's make_create_env."""
     import dataclasses
 
-    from flowlights.experiment_params import InitialConfig, TrafficLightParams, VehicleParams
+    from flowlights.params.experiment import InitialConfig, TrafficLightParams, VehicleParams
 
     where = f"flow_params of {flow_params.get('exp_tag', '?')!r}"
     env_class = resolve_env_class(flow_params["env_name"], f"{where}: env_name")

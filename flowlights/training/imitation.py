@@ -28,8 +28,8 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from flowlights.baselines.base import controller_env_kwargs, make_controller
+from flowlights.common.progress import Progress
 from flowlights.errors import ConfigError
-from flowlights.progress import Progress
 
 BATCH = 256
 VALUE_LR_FACTOR = 10.0

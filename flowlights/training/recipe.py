@@ -125,8 +125,8 @@ def recipe_scenario(experiment: Any) -> Optional[str]:
     scenario (a name, folder or .sumocfg; ``net.scenario`` or ``net.sumocfg``) with nothing else set — no
     observation, reward, policies or training settings, no other env, sim, net or light setting (a protocol may be
     named). A config that sets any of them is an expert set-up, trained as it is written: None."""
-    from flowlights.experiment_params import NetParams, TrafficLightParams
     from flowlights.params import EnvParams, SumoParams
+    from flowlights.params.experiment import NetParams, TrafficLightParams
 
     fp = experiment.flow_params
     env, sim, net = fp["env"], fp["sim"], fp["net"]

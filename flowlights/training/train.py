@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from flowlights.common.progress import Progress
 from flowlights.errors import ConfigError
-from flowlights.progress import Progress
 from flowlights.sim.statistics import TRAINING_METRICS
 from flowlights.training.checkpoints import checkpoint_path, latest_checkpoint, results_dir_of
 from flowlights.training.experiment import Experiment, load_experiment
@@ -202,7 +202,7 @@ def train(
     checkpoints: int = 0,
 ) -> Path:
     """Train; return the results folder (params.json, progress.csv, checkpoints/, learning_curve.png, timing.json).
-    ``protocol``: run the experiment under this protocol (see ``flowlights.protocols``). ``deadline`` (a
+    ``protocol``: run the experiment under this protocol (see ``flowlights.params.protocols``). ``deadline`` (a
     ``time.time()``): RL trains until then, whatever imitation left of the time (``settings.minutes`` is set to it),
     saving ``checkpoints`` checkpoints at even intervals."""
     started = time.time()

@@ -15,8 +15,8 @@ from typing import Optional
 
 import numpy as np
 
+from flowlights.common.progress import Progress
 from flowlights.errors import ConfigError
-from flowlights.progress import Progress
 from flowlights.viz.video import write_video
 
 HALTING = 0.1  # m/s: SUMO's halting threshold

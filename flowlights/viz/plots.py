@@ -10,8 +10,8 @@ from typing import Optional
 
 import numpy as np
 
+from flowlights.common.mpl import pyplot
 from flowlights.errors import ConfigError
-from flowlights.mpl import pyplot
 
 
 def plot_learning_curve(run_dir: Path) -> Optional[Path]:

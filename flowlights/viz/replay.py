@@ -16,9 +16,9 @@ from typing import Any, Optional
 import numpy as np
 
 from flowlights.baselines.base import Controller, controller_env_kwargs
+from flowlights.common.progress import Progress
 from flowlights.envs.factory import make_env
 from flowlights.errors import ConfigError
-from flowlights.progress import Progress
 from flowlights.viz.display import display
 from flowlights.viz.video import annotate, write_video
 

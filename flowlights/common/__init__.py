@@ -1,0 +1,1 @@
+"""What every layer uses: named registries, markdown tables, progress bars, matplotlib's loading."""
