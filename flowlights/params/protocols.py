@@ -83,8 +83,8 @@ def check_named(kwargs: Mapping[str, Any]) -> None:
     """Settings a caller named (``make_env(protocol="resco", delta_time=5.0)``, ``--protocol resco --delta-time 5``)
     that its protocol sets otherwise — even at their defaults: a ConfigError naming both, never a silent override."""
     name = kwargs.get("protocol")
-    if not name:
-        return
+    if not name or not isinstance(name, str):
+        return  # a protocol of the wrong type: EnvParams names it
     protocol = get_protocol(name)
     scenario = str(kwargs.get("scenario") or "").split(":")[-1]
     for key, value in {**protocol.env_settings(scenario), **protocol.sim}.items():
