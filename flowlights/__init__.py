@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from flowlights.common import kept_paths
+
 __version__ = "0.1.0"
 __all__ = ["parallel_env", "rllib_env", "gym_env", "multi_actor_env", "make_env", "__version__"]
 
@@ -75,3 +77,4 @@ def _register_cbengine() -> None:
 
 
 _register_cbengine()
+kept_paths.install()  # flowlights.core.params, flowlights.experiment_params, ...: paths documents name

@@ -7,7 +7,7 @@ path or a bundled experiment's name.
 
 import sys
 
-from flowlights.flow_cli import main_train
+from flowlights.flow.cli import main_train
 
 if __name__ == "__main__":
     sys.exit(main_train())

@@ -6,7 +6,7 @@ Without Flow's arguments it is ``flowlights visualize RESULT_DIR [--checkpoint N
 
 import sys
 
-from flowlights.flow_cli import main_visualizer
+from flowlights.flow.cli import main_visualizer
 
 if __name__ == "__main__":
     sys.exit(main_visualizer())

@@ -81,15 +81,21 @@ def test_no_import_cycles_counting_imports_inside_functions():
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
 
 
-ALIAS = "sys.modules[__name__] = _module"
-# modules with code at the package root: the entry points, the errors, and Flow's import paths (flow.controllers,
-# its PPOTFPolicy, its command lines) that Flow users' configs name
-ROOT_CODE = {"__init__", "cli", "errors", "compat", "controllers", "flow_cli"}
+ROOT_CODE = {"__init__", "cli", "errors"}  # the public API, the command line, the errors
 
 
-def test_the_root_holds_only_entry_points_and_kept_import_paths():
-    modules = {p.stem: p.read_text() for p in (REPO / "flowlights").glob("*.py")}
-    aliases = {name for name, text in modules.items() if ALIAS in text}
-    assert set(modules) - aliases <= ROOT_CODE, f"new code at the root: {sorted(set(modules) - aliases - ROOT_CODE)}"
-    for name in aliases:  # a kept import path is the very module that lives in its package, in a few lines
-        assert len(modules[name].strip().splitlines()) <= 8, name
+def test_the_root_holds_only_the_api_the_command_line_and_the_errors():
+    modules = {p.stem for p in (REPO / "flowlights").glob("*.py")}
+    assert modules <= ROOT_CODE, f"new code at the package root: {sorted(modules - ROOT_CODE)}; give it a package"
+
+
+def test_every_kept_import_path_is_the_module_in_its_new_home():
+    import importlib
+
+    from flowlights.common.kept_paths import KEPT
+
+    for old, new in KEPT.items():
+        module = importlib.import_module(old)
+        assert module is importlib.import_module(new), old
+        assert module.__spec__.name == new, f"{new}'s spec was overwritten by {old}'s"
+        assert not (REPO / "flowlights" / old.split(".", 1)[1].replace(".", "/")).with_suffix(".py").exists(), old

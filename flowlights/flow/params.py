@@ -16,6 +16,7 @@ from typing import Any
 
 from flowlights import params as own
 from flowlights.errors import ConfigError
+from flowlights.flow import controllers
 from flowlights.networks.demand import InFlows  # noqa: F401  (Flow's flow.core.params.InFlows)
 from flowlights.params.experiment import VehicleParams as OwnVehicleParams
 from flowlights.params.validation import one_home
@@ -230,7 +231,6 @@ class VehicleParams(OwnVehicleParams):
         color: Any = None,
         **attributes: Any,
     ) -> "VehicleParams":
-        from flowlights import controllers
         from flowlights.sim.kernel.vehicle import VehicleSpec
 
         car_following = car_following_params or SumoCarFollowingParams()

@@ -1,0 +1,58 @@
+"""Import paths that documents and users' configs name, kept working after their modules moved.
+
+``import flowlights.core.params`` (Flow's ``flow.core.params``), ``from flowlights.experiment_params import
+NetParams`` and the rest of ``KEPT`` give the very module that now lives in its package (same object, so classes
+and registries are shared), loaded only when first named: a table, not a file per old path at the package root.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+from types import ModuleType
+from typing import Optional, Sequence
+
+# old path -> the module it names now
+KEPT = {
+    # Flow's import paths (docs/migrating-from-flow.md): flow.core, flow.controllers, flow.utils.registry
+    "flowlights.core": "flowlights.flow",
+    "flowlights.core.params": "flowlights.flow.params",
+    "flowlights.core.rewards": "flowlights.flow.rewards",
+    "flowlights.controllers": "flowlights.flow.controllers",
+    "flowlights.utils": "flowlights.flow",
+    "flowlights.utils.registry": "flowlights.flow.registry",
+    "flowlights.compat": "flowlights.flow.compat",
+    "flowlights.flow_cli": "flowlights.flow.cli",
+    # flowlights' own earlier homes (docs/environment.md, users' experiment configs)
+    "flowlights.observations": "flowlights.features.observations",
+    "flowlights.rewards": "flowlights.features.rewards",
+    "flowlights.experiment_params": "flowlights.params.experiment",
+}
+
+
+class KeptPaths(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """A finder and loader for the old paths in ``KEPT``: the module found is the new one itself."""
+
+    def __init__(self) -> None:
+        self._own_specs: dict[str, Optional[importlib.machinery.ModuleSpec]] = {}
+
+    def find_spec(
+        self, fullname: str, path: Optional[Sequence[str]] = None, target: Optional[ModuleType] = None
+    ) -> Optional[importlib.machinery.ModuleSpec]:
+        return importlib.machinery.ModuleSpec(fullname, self) if fullname in KEPT else None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        module = importlib.import_module(KEPT[spec.name])
+        self._own_specs[spec.name] = module.__spec__  # the import machinery sets the old path's spec: put it back
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__spec__ = self._own_specs.pop(module.__spec__.name)
+
+
+def install() -> None:
+    """Make the old paths importable (once per process)."""
+    if not any(isinstance(finder, KeptPaths) for finder in sys.meta_path):
+        sys.meta_path.insert(0, KeptPaths())  # first: a folder left at an old path must not shadow it

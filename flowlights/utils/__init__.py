@@ -1,1 +1,0 @@
-"""Flow-compatible helpers (``flowlights.utils.registry.make_create_env``)."""
