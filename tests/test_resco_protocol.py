@@ -254,3 +254,39 @@ def test_zone_observations_and_reward_count_vehicles_upstream_of_short_lanes():
         env.close()
     with pytest.raises(ConfigError, match="detection_distance=0 must be > 0 metres"):
         flowlights.parallel_env(sumocfg=cfg, detection_distance=0)
+
+
+PY_CONFIG = """
+from flowlights.params import EnvParams, SumoParams
+from flowlights.experiment_params import NetParams
+
+flow_params = dict(
+    exp_tag="named",
+    env_name="TrafficLightEnv",
+    network="NetworkFile",
+    simulator="traci",
+    sim=SumoParams(),
+    env=EnvParams(protocol="resco", {setting}),
+    net=NetParams(scenario="grid2x2"),
+)
+"""
+
+
+@pytest.mark.parametrize("setting", ["delta_time=5.0", "all_red=2.0", "min_green=5.0"])  # each at flowlights' default
+def test_a_config_naming_a_setting_at_its_default_conflicts_with_its_protocol(tmp_path, setting):
+    from flowlights.training.experiment import load_experiment
+
+    name, value = setting.split("=")
+    module = tmp_path / "named.py"
+    module.write_text(PY_CONFIG.format(setting=setting))
+    with pytest.raises(ConfigError, match=f"named.py: {name}={value} conflicts with protocol='resco'"):
+        load_experiment(module)
+    yaml_config = tmp_path / "named.yaml"
+    yaml_config.write_text(
+        f"exp_tag: named\nenv_name: TrafficLightEnv\nnetwork: NetworkFile\nsimulator: traci\nsim: {{}}\n"
+        f"env: {{protocol: resco, {name}: {value}}}\nnet: {{scenario: grid2x2}}\n"
+    )
+    with pytest.raises(ConfigError, match=f"named.yaml: {name}={value} conflicts with protocol='resco'"):
+        load_experiment(yaml_config)
+    module.write_text(PY_CONFIG.format(setting="min_green=7.0"))  # agreeing with the protocol is fine
+    assert load_experiment(module).flow_params["env"].min_green == 7.0

@@ -29,6 +29,7 @@ from flowlights.training.flow_classes import (
     resolve_network_class,
 )
 from flowlights.training.flow_policies import module_policies
+from flowlights.training.named_settings import check_named_settings, keys_in_maps, keywords_in_source
 from flowlights.training.trust import require_trust
 
 REQUIRED = ("exp_tag", "env_name", "network", "simulator", "sim", "env", "net")
@@ -217,6 +218,8 @@ def _load_module(path: Path) -> Experiment:
         data, policies, mapping, to_train, dict(getattr(module, "training", {})), str(path.resolve())
     )
     experiment.set_protocol(data.get("protocol"), f"{path}: flow_params['protocol']")
+    named = keywords_in_source(path.read_text()) | keys_in_maps(module.flow_params)
+    check_named_settings(experiment.flow_params, named, str(path))
     return experiment
 
 
@@ -254,7 +257,9 @@ def load_experiment(source: str | Path) -> Experiment:
             data = yaml.safe_load(path.read_text())
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML ({exc}).") from exc
-        return experiment_from_dict(data, str(path))
+        experiment = experiment_from_dict(data, str(path))
+        check_named_settings(experiment.flow_params, keys_in_maps(data), str(path))
+        return experiment
     if path.suffix == ".json":
         try:
             data = json.loads(path.read_text())
