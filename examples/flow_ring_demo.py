@@ -1,7 +1,7 @@
 """Flow's classic ring-road result on flowlights: train the RL vehicle of exp_configs/flow_ring.py, then
 compare, on the same held-out seeds (so the same ring lengths), the human drivers' speed spread and
 the mean speed with the trained vehicle against the all-human ring (the RL vehicle replaced by
-one more IDM driver with noise). Figures go to docs/results.md (section "flow-ring").
+one more IDM driver with noise). Figures go to docs/results/flow-ring.md.
 
     python examples/flow_ring_demo.py --minutes 20
     python examples/flow_ring_demo.py --resume results/flow_ring/flow_ring_<date>   # evaluate only
@@ -33,7 +33,7 @@ def main() -> int:
     parser.add_argument("--num-env-runners", type=int, default=1)
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104])
     parser.add_argument("--resume", type=Path, default=None, help="skip training: evaluate this results folder")
-    parser.add_argument("--doc", type=Path, default=Path("docs/results.md"))
+    parser.add_argument("--doc", type=Path, default=Path("docs/results/flow-ring.md"))
     args = parser.parse_args()
     run_dir = args.resume or train(
         CONFIG,

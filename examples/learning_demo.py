@@ -1,6 +1,6 @@
 """Show learning: train an experiment for a wall-clock budget, then evaluate the trained policy
 greedily against fixed, actuated and max-pressure on the same held-out seeds, and put the
-table and the learning curve into docs/results.md.
+table and the learning curve into docs/results/learning.md.
 
     python examples/learning_demo.py exp_configs/grid2x2_shared.py --minutes 30
     python examples/learning_demo.py exp_configs/resco_grid4x4.py --minutes 60
@@ -27,7 +27,7 @@ def main() -> int:
     parser.add_argument("--baselines", nargs="+", default=["fixed", "actuated", "max_pressure"])
     parser.add_argument("--resume", type=Path, default=None, help="skip training: evaluate this results folder")
     parser.add_argument("--out", type=Path, default=Path("results/learning"))
-    parser.add_argument("--doc", type=Path, default=Path("docs/results.md"))
+    parser.add_argument("--doc", type=Path, default=Path("docs/results/learning.md"))
     args = parser.parse_args()
     if args.resume:
         run_dir = args.resume

@@ -7,7 +7,7 @@ greedily on the same held-out seeds.
 Without masks, the shared policy can ask for greens a light does not have (padded actions) or for a switch
 during a transition or before min green: the env ignores those requests, and the policy has to learn that they
 do nothing. With ``action_mask=True`` the masked module never picks them. The tables (held-out delays per
-training seed and their mean; training curves at equal env steps) go to docs/results.md (section "masking").
+training seed and their mean; training curves at equal env steps) go to docs/results/masking.md.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", default="resco:cologne8")
     comparison_arguments(
-        parser, minutes=12.0, seeds=(0, 1, 2), out=Path("results/masking"), doc=Path("docs/results.md")
+        parser, minutes=12.0, seeds=(0, 1, 2), out=Path("results/masking"), doc=Path("docs/results/masking.md")
     )
     args = parser.parse_args()
     variants = [

@@ -6,7 +6,7 @@
 
 Trains with the env's action_masks() for a wall-clock budget, then runs the deterministic masked policy
 on held-out seeds (default 100..104) beside flowlights' `fixed` controller on the same scenario and
-settings; the table goes to docs/results.md (section "sb3:<form>").
+settings; the table goes to docs/results/sb3.md (section "sb3:<form>").
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--end", type=float, default=1800.0, help="episode length in seconds")
     parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101, 102, 103, 104])
-    parser.add_argument("--doc", type=Path, default=Path("docs/results.md"))
+    parser.add_argument("--doc", type=Path, default=Path("docs/results/sb3.md"))
     args = parser.parse_args()
     from sb3_contrib import MaskablePPO
     from stable_baselines3.common.callbacks import BaseCallback

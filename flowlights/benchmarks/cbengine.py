@@ -6,7 +6,7 @@ For each flow seed: writes a grid scenario (python -m flowlights.cbengine.genera
 ``flowlights cbengine-evaluate`` on the two agent folders of the tests (tests/cbengine_agents: a fixed cycle
 through phases 1-8 and a max-pressure agent reading lane_vehicle_num) and on our baselines
 (``--controller``), with no threshold stop. Prints mean ± std over the flow seeds of the delay index (protocol
-cbengine: 10 s steps, 5 s change interval) and writes the table into docs/results.md.
+cbengine: 10 s steps, 5 s change interval) and writes the table into docs/results/cbengine.md.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--seconds", type=int, default=1800)
     parser.add_argument("--vehicles-per-hour", type=float, default=2500.0)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="flow seeds (one scenario each)")
-    parser.add_argument("--doc", type=Path, default=Path("docs/results.md"))
+    parser.add_argument("--doc", type=Path, default=Path("docs/results/cbengine.md"))
     args = parser.parse_args(argv)
     scores: dict[str, list[float]] = {name: [] for name, _ in RUNS}
     served: dict[str, list[int]] = {name: [] for name, _ in RUNS}

@@ -11,7 +11,7 @@ again after a stop. ``--sumo-home DIR`` runs the baselines, and the policies tra
 this machine), on another SUMO (RESCO tested 1.9.1:
 ``python3 -m venv /tmp/sumo19 && /tmp/sumo19/bin/pip install eclipse-sumo==1.9.1``, then
 ``--sumo-home /tmp/sumo19/lib/python3.11/site-packages/sumo``). Writes docs/resco_learning.json (protocol resco; other protocols:
-docs/resco_learning_<protocol>.json) and its tables as a section of docs/results.md.
+docs/resco_learning_<protocol>.json) and its tables as a section of docs/results/resco.md.
 RESCO's scenarios: ../shared/scenarios/resco or $FLOWLIGHTS_RESCO.
 """
 
@@ -166,7 +166,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None, help="default docs/resco_learning.json (resco protocol)")
     parser.add_argument(
-        "--doc", type=Path, default=Path("docs/results.md"), help="where the tables go (a section of it)"
+        "--doc", type=Path, default=Path("docs/results/resco.md"), help="where the tables go (a section of it)"
     )
     parser.add_argument(
         "--sumo-home",

@@ -1,6 +1,6 @@
-"""Every baseline on all eight RESCO scenarios (their own time windows), written to docs/results.md.
+"""Every baseline on all eight RESCO scenarios (their own time windows), written to docs/results/resco-baselines.md.
 
-    flowlights benchmark resco-baselines [RESCO_DIR] [--episodes 3] [--out docs/results.md] [--runs results/resco]
+    flowlights benchmark resco-baselines [RESCO_DIR] [--episodes 3] [--out docs/results/resco-baselines.md] [--runs results/resco]
 
 RESCO_DIR defaults to ../shared/scenarios/resco. Settings: flowlights' defaults (decisions
 every 5 s, yellow 3 s, all-red 2 s, min green 5 s, max green 60 s), SUMO with
@@ -42,7 +42,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--episodes", type=int, default=3)
     parser.add_argument("--controllers", nargs="+", default=[c for c in CONTROLLER_ORDER if c in CONTROLLERS])
     parser.add_argument("--scenarios", nargs="+", default=SCENARIOS)
-    parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
+    parser.add_argument("--out", type=Path, default=Path("docs/results/resco-baselines.md"))
     parser.add_argument("--runs", type=Path, default=Path("results/resco"))
     args = parser.parse_args(argv)
     reports = {}

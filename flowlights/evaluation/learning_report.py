@@ -61,10 +61,16 @@ def learning_section(tag: str, reports: dict[str, dict[str, Any]], run_dir: Path
     return "\n".join(lines)
 
 
+GENERATED = (
+    "# Results: {name}\n\nGenerated: each section below is written by the command it names; do not edit by hand.\n"
+)
+
+
 def put_section(doc: Path, tag: str, section: str, kind: str = "learning") -> None:
     """Insert or replace the section ``<!-- kind:tag -->...<!-- /kind:tag -->`` in ``doc`` (``section``
-    carries the markers: see ``marked``); the rest of the file is kept as it is."""
-    text = doc.read_text() if doc.is_file() else ""
+    carries the markers: see ``marked``); the rest of the file is kept as it is. A new page starts with a title and
+    the note that it is generated."""
+    text = doc.read_text() if doc.is_file() else GENERATED.format(name=doc.stem)
     pattern = re.compile(rf"<!-- {kind}:{re.escape(tag)} -->.*?<!-- /{kind}:{re.escape(tag)} -->\n?", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
     doc.parent.mkdir(parents=True, exist_ok=True)

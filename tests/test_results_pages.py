@@ -1,0 +1,17 @@
+"""Generated results pages: a benchmark's section goes into its own page, which says it is generated; writing the
+section again replaces it and keeps the rest."""
+
+from __future__ import annotations
+
+from flowlights.evaluation.learning_report import marked, put_section
+
+
+def test_a_new_page_says_it_is_generated_and_a_section_is_replaced_not_repeated(tmp_path):
+    page = tmp_path / "results" / "cbengine.md"
+    put_section(page, "cbengine", marked("results", "cbengine", "| a | b |\n|---|---|\n| 1 | 2 |"), kind="results")
+    put_section(page, "other", marked("results", "other", "kept"), kind="results")
+    put_section(page, "cbengine", marked("results", "cbengine", "| a | b |\n|---|---|\n| 3 | 4 |"), kind="results")
+    text = page.read_text()
+    assert text.startswith("# Results: cbengine\n") and "do not edit by hand" in text
+    assert "| 3 | 4 |" in text and "| 1 | 2 |" not in text and text.count("<!-- results:cbengine -->") == 1
+    assert "kept" in text
