@@ -81,6 +81,29 @@ def test_realtime_deploy_over_kafka_misses_no_decision(tmp_path):
     assert metrics(report) == metrics(expected)
 
 
+def test_realtime_deploy_over_kafka_holds_a_killed_light_then_takes_its_decisions_again(tmp_path):
+    from flowlights.deploy.run import deploy
+
+    with kafka_broker() as url:
+        report = deploy(
+            "grid2x2",
+            "max_pressure",
+            bus=url,
+            realtime=True,
+            speed=10,
+            end=SHORT,
+            kills=[("A1", 150.0)],
+            progress=False,
+        )
+    d = report["deploy"]
+    assert d["services"]["A1"]["restarts"] == 1 and d["mode"] == "realtime"
+    missing = d["decisions_missing_by_light"]
+    assert set(missing) <= {"A1"}, f"only the killed light may miss decisions: {missing}"
+    # A1 is held while it restarts (0.5 s of wall time per decision at speed 10), then decides again
+    assert 1 <= missing.get("A1", 0) <= 20 and d["decisions_missing"] == missing["A1"], missing
+    assert d["decisions_applied"] == 4 * SHORT // 5 - missing["A1"]
+
+
 def test_kafka_failures_are_named_errors():
     with pytest.raises(BusError, match="no Kafka broker answered at 127.0.0.1:1"):
         open_bus("kafka://127.0.0.1:1").close()

@@ -36,6 +36,7 @@ class DeployStats:
 
     decisions_applied: int = 0
     decisions_missing: int = 0  # realtime: lights that held their state because no decision came in time
+    missing_by_light: dict[str, int] = field(default_factory=dict)  # the same, light by light
     duplicates_ignored: int = 0
     late_ignored: int = 0
     resent: int = 0
@@ -52,6 +53,7 @@ class DeployStats:
         return {
             "decisions_applied": self.decisions_applied,
             "decisions_missing": self.decisions_missing,
+            "decisions_missing_by_light": dict(sorted(self.missing_by_light.items())),
             "duplicates_ignored": self.duplicates_ignored,
             "late_ignored": self.late_ignored,
             "resent": self.resent,
@@ -303,6 +305,9 @@ class DeployedController(Controller):
             now = time.monotonic()
             if self.realtime and time.time() >= sent + interval:
                 self.stats.decisions_missing += len(messages) - len(actions)
+                for tls in messages:
+                    if tls not in actions:
+                        self.stats.missing_by_light[tls] = self.stats.missing_by_light.get(tls, 0) + 1
                 break
             if not self.realtime and now - last_send >= self.resend_after:
                 missing = [t for t in messages if t not in actions]
