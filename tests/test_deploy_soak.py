@@ -4,6 +4,8 @@ docs/results/soak.md)."""
 
 from __future__ import annotations
 
+import math
+
 from flowlights.deploy.soak import memory_growth, soak
 
 
@@ -21,3 +23,8 @@ def test_memory_growth_compares_minute_ten_with_the_end():
     assert memory_growth(flat) == 0.0
     growing = [(t, 100.0 + t / 100) for t in range(0, 3600, 2)]
     assert 0.25 < memory_growth(growing) < 0.35
+
+
+def test_memory_growth_of_a_soak_shorter_than_ten_minutes_is_unknown():
+    short = [(t, 100.0) for t in range(0, 300, 2)]
+    assert math.isnan(memory_growth(short)) and math.isnan(memory_growth([]))

@@ -130,6 +130,7 @@ class DeployedController(Controller):
         self.supervisors: dict[str, Any] = {}
         self.stats = DeployStats()
         self.seq = 0
+        self.sim_time = 0.0  # simulated second of the last decision asked: for threads that must not call SUMO
         self.episode = 0
         self.frames = 0
         self._status_cache: tuple[float, dict[str, Any]] = (0.0, {})
@@ -258,6 +259,7 @@ class DeployedController(Controller):
                 t: {**r, "reward": None if first else rewards[t] + costs.get(t, 0.0)} for t, r in readings.items()
             }
         self.seq += 1
+        self.sim_time = env.sim.time
         seq, sent = self.seq, time.time()
         interval = env.env_params.delta_time / self.speed
         patience = interval / 2 if self.realtime else None
@@ -336,7 +338,9 @@ class DeployedController(Controller):
                 if message["kind"] != "decision":
                     continue
                 tls = message["light"]
-                if message["seq"] != seq:
+                if tls not in messages and tls not in self.action_counts:
+                    self.stats.unknown += 1  # not one of this deployment's lights, whatever its seq
+                elif message["seq"] != seq:
                     self.stats.late_ignored += message["seq"] < seq
                 elif tls in actions:
                     self.stats.duplicates_ignored += 1

@@ -112,7 +112,7 @@ def sampling_memory(deployed: DeployedController, samples: list[tuple[float, flo
                 continue
             pids = [s.get("pid") for s in deployed.service_status(max_age=5).values()]
             rss = resident_mb(os.getpid()) + sum(resident_mb(pid) for pid in pids if pid)
-            samples.append((float(deployed.env.sim.time), rss))
+            samples.append((deployed.sim_time, rss))  # never SUMO itself: libsumo is not thread-safe
 
     with beside(run, stop):
         yield
@@ -127,16 +127,23 @@ def resident_mb(pid: int) -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def memory_growth(samples: list[tuple[float, float]], from_second: float = 600.0) -> float:
-    """Growth of resident memory from its mean over the first minute after ``from_second`` to its mean
-    over the last minute sampled (a fraction: 0.05 is 5%)."""
+def memory_window_means(samples: list[tuple[float, float]], from_second: float = 600.0) -> tuple[float, float]:
+    """Mean resident MB over the first minute after ``from_second`` and over the last minute sampled (NaN for
+    a window with no sample: a soak shorter than ``from_second`` has no start window)."""
     times = np.array([t for t, _ in samples])
     mb = np.array([m for _, m in samples])
+    if not len(samples):
+        return float("nan"), float("nan")
     start = mb[(times >= from_second) & (times < from_second + 60)]
     end = mb[times >= times.max() - 60]
-    if not len(start) or not len(end):
-        return float("nan")
-    return float(end.mean() / start.mean() - 1.0)
+    return (float(start.mean()) if len(start) else float("nan"), float(end.mean()) if len(end) else float("nan"))
+
+
+def memory_growth(samples: list[tuple[float, float]], from_second: float = 600.0) -> float:
+    """Growth of resident memory between the two windows of :func:`memory_window_means` (a fraction: 0.05 is
+    5%; NaN without both windows)."""
+    start, end = memory_window_means(samples, from_second)
+    return end / start - 1.0
 
 
 def soak(
@@ -174,6 +181,7 @@ def soak(
     restarts = sum(s["restarts"] for s in services.values())
     seen_by_lights = sum(s["stats"].get("malformed", 0) + s["stats"].get("unknown", 0) for s in services.values())
     growth = memory_growth(samples)
+    memory_start, memory_end = memory_window_means(samples)
     result = {
         "scenario": scenario,
         "bus": bus,
@@ -187,10 +195,8 @@ def soak(
         "equal_to_evaluate": equal,
         "mean_delay": report["summary"]["mean_delay"]["mean"],
         "evaluate_mean_delay": reference["summary"]["mean_delay"]["mean"],
-        "memory_mb_start": float(np.mean([m for t, m in samples if 600 <= t < 660])) if samples else float("nan"),
-        "memory_mb_end": float(np.mean([m for t, m in samples if t >= samples[-1][0] - 60]))
-        if samples
-        else float("nan"),
+        "memory_mb_start": memory_start,
+        "memory_mb_end": memory_end,
         "memory_growth": growth,
         "wall_seconds": d["wall_seconds"],
         "decisions": d["decisions_applied"],
