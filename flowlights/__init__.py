@@ -5,7 +5,11 @@ Importing the package starts nothing (no SUMO, no Ray); the heavy modules load o
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from typing import TYPE_CHECKING, Any
+
+import gymnasium
 
 from flowlights.common import kept_paths
 
@@ -22,8 +26,8 @@ def make_env(**kwargs: Any) -> "TrafficLightEnv":
     Takes the scenario (``sumocfg=``, ``net_file=``/``route_file=`` or ``scenario=`` a bundled
     name) and any field of ``SumoParams`` or ``EnvParams`` as keyword arguments.
     """
-    from flowlights.envs.factory import make_env as _make
-    from flowlights.params.protocols import check_named
+    from flowlights.envs.factory import make_env as _make  # lazy: importing flowlights loads no simulator
+    from flowlights.params.protocols import check_named  # lazy: importing flowlights loads no simulator
 
     check_named(kwargs)  # what the caller named, even at its default, is never silently overridden
     return _make(**kwargs)
@@ -36,14 +40,14 @@ def parallel_env(**kwargs: Any) -> "TrafficLightEnv":
 
 def rllib_env(**kwargs: Any):
     """The same environment as an RLlib ``MultiAgentEnv`` (needs the ``[rllib]`` extra)."""
-    from flowlights.envs.rllib_env import RLlibMultiEnv
+    from flowlights.envs.rllib_env import RLlibMultiEnv  # lazy: importing flowlights loads no simulator
 
     return RLlibMultiEnv(kwargs)
 
 
 def gym_env(**kwargs: Any):
     """The same environment for ONE traffic light as a Gymnasium ``Env``."""
-    from flowlights.envs.gym_env import SingleLightEnv
+    from flowlights.envs.gym_env import SingleLightEnv  # lazy: importing flowlights loads no simulator
 
     return SingleLightEnv(**kwargs)
 
@@ -51,7 +55,7 @@ def gym_env(**kwargs: Any):
 def multi_actor_env(**kwargs: Any):
     """Every light behind ONE Gymnasium agent, one light's decision per step, with ``action_masks()``
     (SimReinforce's multi-actor form, for single-agent libraries such as sb3-contrib's MaskablePPO)."""
-    from flowlights.envs.multi_actor import MultiActorEnv
+    from flowlights.envs.multi_actor import MultiActorEnv  # lazy: importing flowlights loads no simulator
 
     return MultiActorEnv(**kwargs)
 
@@ -60,11 +64,6 @@ def _register_cbengine() -> None:
     """``gym.make("CBEngine-v0", simulator_cfg_file=..., thread_num=1, gym_dict=...)`` after ``import flowlights``
     (KDD Cup 2021 code; see docs/cbengine.md). Where the old ``gym`` package is not installed, ``import gym``
     gives Gymnasium, so the competition's ``import gym`` lines run unchanged."""
-    import importlib.util
-    import sys
-
-    import gymnasium
-
     if "CBEngine-v0" not in gymnasium.registry:
         gymnasium.register(
             "CBEngine-v0",

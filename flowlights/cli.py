@@ -4,49 +4,68 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import faulthandler
+import json
 import os
 import signal
 import sys
+import typing
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+import yaml
+
+from flowlights.baselines import make_controller
+from flowlights.bench import rllib_throughput, scale, speed
+from flowlights.bench.sumo_rl_reference import default_venv, sumo_rl_python
+from flowlights.benchmarks import listing, run
+from flowlights.cbengine.evaluate import cbengine_evaluate, flow_index
+from flowlights.deploy.run import deploy, parse_kills
 from flowlights.errors import FlowlightsError
+from flowlights.evaluation.compare import compare_chart, compare_table, load_reports
+from flowlights.evaluation.evaluate import evaluate, format_report
+from flowlights.evaluation.flow_rollouts import format_rollouts, run_rollouts
+from flowlights.evaluation.recipe_run import run_recipe
+from flowlights.networks.cbengine_formats import read_simulator_cfg
+from flowlights.networks.grid import write_grid_scenario
+from flowlights.networks.network_file import SCENARIO_KEYS, resco_dir, scenario_keywords
 from flowlights.params import BACKENDS
+from flowlights.params.protocols import PROTOCOLS, check_named
+from flowlights.regularflow.managers import parse_clusters, run_regularflow
+from flowlights.training import train as settings_module
+from flowlights.training.checkpoints import experiment_folder
+from flowlights.training.experiment import load_experiment
+from flowlights.training.export import export_policy
+from flowlights.training.flow_classes import is_flow_env
+from flowlights.training.flow_policy import FlowPolicy
+from flowlights.training.recipe import SeedSets, recipe_scenario
+from flowlights.training.train import TrainSettings, train
+from flowlights.training.trained_policy import TrainedPolicy
+from flowlights.training.trust import allow_trusted_code
+from flowlights.viz.movie import make_movie
+from flowlights.viz.plots import plot_results
+from flowlights.viz.replay import replay
 
 
 def _scenario_kwargs(value: str) -> dict:
-    from flowlights.networks.network_file import scenario_keywords
-
     return scenario_keywords(value)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from flowlights.evaluation.evaluate import evaluate, format_report
-    from flowlights.training.checkpoints import experiment_folder
-    from flowlights.training.experiment import load_experiment
-    from flowlights.training.flow_classes import is_flow_env
-
     kwargs: dict[str, Any] = {"end": args.end} if args.end is not None else {}
     if args.delta_time is not None:
         kwargs["delta_time"] = args.delta_time
     if args.protocol is not None:
         kwargs["protocol"] = args.protocol
-        from flowlights.params.protocols import check_named
-
         check_named(kwargs)
     controller = args.controller
     scenario = args.scenario
     if args.checkpoint and is_flow_env(load_experiment(experiment_folder(args.checkpoint)).flow_params):
-        from flowlights.evaluation.flow_rollouts import format_rollouts, run_rollouts
-        from flowlights.training.flow_policy import FlowPolicy
-
         policy = FlowPolicy(args.checkpoint)  # a Flow env class: Flow's rollouts and summary
         print(format_rollouts(run_rollouts(policy.experiment, policy, num_rollouts=args.episodes, seed=args.seed)))
         return 0
     if args.checkpoint:
-        from flowlights.training.trained_policy import TrainedPolicy
-
         controller = TrainedPolicy(args.checkpoint)
         trained_under = controller.env_overrides.get("protocol", "flowlights")
         if args.protocol is not None and args.protocol != trained_under:
@@ -76,8 +95,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _json_option(value: Optional[str], name: str) -> Any:
-    import json
-
     try:
         return json.loads(value) if value is not None else None
     except json.JSONDecodeError as exc:
@@ -87,17 +104,12 @@ def _json_option(value: Optional[str], name: str) -> Any:
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
-    from flowlights.deploy.run import deploy, parse_kills
-    from flowlights.evaluation.evaluate import format_report
-
     kwargs: dict[str, Any] = {"end": args.end} if args.end is not None else {}
     for name in ("clusters", "couplings"):
         value = _json_option(getattr(args, name), name)
         if value is not None:
             kwargs[name] = value
     if args.result_dir is not None:
-        from flowlights.training.trained_policy import TrainedPolicy
-
         controller: Any = TrainedPolicy(args.result_dir, restore_dir=args.restore)
         scenario = args.scenario
         if args.end is None and controller.scenario_kwargs.get("end") is not None:
@@ -142,9 +154,6 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_regularflow(args: argparse.Namespace) -> int:
-    from flowlights.evaluation.evaluate import format_report
-    from flowlights.regularflow.managers import parse_clusters, run_regularflow
-
     clusters = parse_clusters(args.cluster or ["cluster0"], args.manager or ["manager0"], args.lights or [None])
     kwargs: dict[str, Any] = {"end": args.end} if args.end is not None else {}
     report = run_regularflow(
@@ -173,8 +182,6 @@ def cmd_regularflow(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from flowlights.training.export import export_policy
-
     out = export_policy(args.run, args.out)
     print(f"wrote {out}: params.json and policies/<policy>/ (weights.pt, policy.json); no code, nothing pickled")
     print(
@@ -184,8 +191,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_cbengine_evaluate(args: argparse.Namespace) -> int:
-    from flowlights.cbengine.evaluate import cbengine_evaluate
-
     result = cbengine_evaluate(
         args.input_dir,
         args.output_dir,
@@ -200,17 +205,12 @@ def cmd_cbengine_evaluate(args: argparse.Namespace) -> int:
     )
     data = result["data"]
     print(f"total_served_vehicles {data['total_served_vehicles']}  delay_index {data['delay_index']:.4f}")
-    from flowlights.cbengine.evaluate import flow_index
-    from flowlights.networks.cbengine_formats import read_simulator_cfg
-
     index = flow_index(read_simulator_cfg(args.sim_cfg).values["vehicle_file_addr"])
     print(f"wrote {Path(args.output_dir) / index / 'scores.json'}")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from flowlights.evaluation.compare import compare_chart, compare_table, load_reports
-
     reports = load_reports(args.folders)
     print(compare_table(reports))
     print(f"wrote {compare_chart(reports, args.out)}")
@@ -222,11 +222,6 @@ RECIPE_OPTIONS = ("minutes", "seed")  # what the recipe takes of TrainSettings' 
 
 def cmd_train_recipe(args: argparse.Namespace) -> int:
     """``flowlights train --scenario S``: the training recipe, ending with the comparison on the test seeds."""
-    import dataclasses
-
-    from flowlights.evaluation.recipe_run import run_recipe
-    from flowlights.training.train import TrainSettings
-
     args.validation_episodes = args.validation_episodes or 5
     args.test_episodes = args.test_episodes or 20
     if not 1 <= args.validation_episodes <= 100 or not 1 <= args.test_episodes <= 100:
@@ -249,8 +244,6 @@ def cmd_train_recipe(args: argparse.Namespace) -> int:
             f"{', '.join(fixed)}: the training recipe (--scenario) sets these itself, the same on every "
             "network; leave them out, or train an experiment config to choose them."
         )
-    from flowlights.training.recipe import SeedSets
-
     seeds = SeedSets(
         args.seed,
         validation=tuple(range(200, 200 + args.validation_episodes)),
@@ -265,24 +258,15 @@ def cmd_train_recipe(args: argparse.Namespace) -> int:
         seeds=seeds,
     )
     print(f"results in {run_dir} (comparison.json, selection.json, validation_curve.png, checkpoints/)")
-    import json
-
     chosen = json.loads((run_dir / "selection.json").read_text())["selected"]
     print(f"evaluate it: flowlights evaluate --checkpoint {run_dir / 'checkpoints' / chosen}")
     return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    from flowlights.training.train import TrainSettings, train
-
     if args.scenario is not None:
         return cmd_train_recipe(args)
     if args.exp_config and not args.resume:
-        from flowlights.training.experiment import load_experiment
-        from flowlights.training.recipe import recipe_scenario
-
         experiment = load_experiment(args.exp_config)
         scenario = recipe_scenario(experiment)
         if scenario is not None:  # the config chooses no set-up of its own: the training recipe on its network
@@ -311,28 +295,20 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _controller(args: argparse.Namespace) -> tuple[Any, dict]:
     """A trained policy from a results folder, or a baseline by name, and its scenario kwargs."""
     if args.result_dir:
-        from flowlights.training.trained_policy import TrainedPolicy
-
         path = (
             args.result_dir
             if args.checkpoint is None
             else args.result_dir / "checkpoints" / f"iter_{args.checkpoint:06d}"
         )
         policy = TrainedPolicy(path)
-        from flowlights.networks.network_file import SCENARIO_KEYS
-
         keys = SCENARIO_KEYS + ("begin", "end")
         return policy, {k: policy.scenario_kwargs[k] for k in keys if k in policy.scenario_kwargs}
-    from flowlights.baselines import make_controller
-
     if not args.scenario:
         raise FlowlightsError("give RESULT_DIR (a trained run) or --scenario S with --controller C.")
     return make_controller(args.controller), _scenario_kwargs(args.scenario)
 
 
 def cmd_visualize(args: argparse.Namespace) -> int:
-    from flowlights.viz.replay import replay
-
     controller, kwargs = _controller(args)
     path = replay(
         controller,
@@ -350,15 +326,11 @@ def cmd_visualize(args: argparse.Namespace) -> int:
 
 
 def cmd_movie(args: argparse.Namespace) -> int:
-    from flowlights.viz.movie import make_movie
-
     print(f"wrote {make_movie(args.run_dir, args.out, fps=args.fps, speed=args.speed, seed=args.seed)}")
     return 0
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from flowlights.viz.plots import plot_results
-
     for path in plot_results(args.result_dir):
         print(f"wrote {path}")
     return 0
@@ -380,8 +352,6 @@ def bench_rllib(argv: Sequence[str]) -> int:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
-    from flowlights.benchmarks import listing, run
-
     if args.list or args.name is None:
         print("flowlights benchmark NAME [its options; NAME --help lists them]:\n" + listing())
         return 0
@@ -389,10 +359,6 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from flowlights.bench.speed import bench_scenario, format_results
-    from flowlights.bench.sumo_rl_reference import default_venv, sumo_rl_python
-    from flowlights.networks.network_file import resco_dir
-
     scenarios = args.scenarios
     if not scenarios:
         resco_grid = resco_dir() / "grid4x4" / "grid4x4.sumocfg"
@@ -405,7 +371,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     for scenario in scenarios:
         for backend in args.backend:
             results.append(
-                bench_scenario(
+                speed.bench_scenario(
                     scenario,
                     repeats=args.repeats,
                     sumo_rl_python=python if backend == "libsumo" else None,
@@ -415,27 +381,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
                     **_scenario_kwargs(scenario),
                 )
             )
-    print(format_results(results))
+    print(speed.format_results(results))
     return 0
 
 
 def cmd_bench_scale(args: argparse.Namespace) -> int:
-    from flowlights.bench.scale import bench_size, format_results
-
     results = []
     for size in args.sizes:
         print(f"  {size}x{size} grid: one {args.end:g} s episode ...", file=sys.stderr)
-        results.append(bench_size(size, vehs_per_hour=args.vehs_per_hour, end=args.end))
-        print(format_results(results[-1:]).splitlines()[-1], file=sys.stderr)
-    print(format_results(results))
+        results.append(scale.bench_size(size, vehs_per_hour=args.vehs_per_hour, end=args.end))
+        print(scale.format_results(results[-1:]).splitlines()[-1], file=sys.stderr)
+    print(scale.format_results(results))
     return 0
 
 
 def cmd_bench_rllib(args: argparse.Namespace) -> int:
-    import yaml
-
-    from flowlights.bench.rllib_throughput import bench_rllib, format_results
-
     training = {}
     for item in args.set:
         key, sep, value = item.partition("=")
@@ -443,16 +403,16 @@ def cmd_bench_rllib(args: argparse.Namespace) -> int:
             raise FlowlightsError(f"--set {item!r}: use KEY=VALUE, e.g. --set minibatch_size=1800.")
         training[key] = yaml.safe_load(value)
     results = [
-        bench_rllib(args.experiment, runners, iterations=args.iterations, training=training, protocol=args.protocol)
+        rllib_throughput.bench_rllib(
+            args.experiment, runners, iterations=args.iterations, training=training, protocol=args.protocol
+        )
         for runners in args.runners
     ]
-    print(format_results(results))
+    print(rllib_throughput.format_results(results))
     return 0
 
 
 def cmd_netgen(args: argparse.Namespace) -> int:
-    from flowlights.networks.grid import write_grid_scenario
-
     cfg = write_grid_scenario(
         args.out,
         args.rows,
@@ -470,12 +430,7 @@ def cmd_netgen(args: argparse.Namespace) -> int:
 def _dataclass_options(parser: argparse.ArgumentParser, name: str, budget: tuple[str, ...] = ()) -> None:
     """One option per field of a settings dataclass, with its default, help and choices (one home for them);
     the fields in ``budget`` exclude each other."""
-    import dataclasses
-    import typing
-
-    from flowlights.training import train
-
-    cls = getattr(train, name)
+    cls = getattr(settings_module, name)
     hints = typing.get_type_hints(cls)
     group = parser.add_mutually_exclusive_group() if budget else parser
     for f in dataclasses.fields(cls):
@@ -501,8 +456,6 @@ def _trust_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _protocol_option(parser: argparse.ArgumentParser) -> None:
-    from flowlights.params.protocols import PROTOCOLS
-
     parser.add_argument(
         "--protocol",
         default=None,
@@ -786,11 +739,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sumo-rl-venv", type=Path, default=None, help="that venv (default: in the flowlights cache)")
     bench.set_defaults(func=cmd_bench)
 
-    scale = sub.add_parser("bench-scale", help="generated NxN grids: overhead per light and decision, peak memory")
-    scale.add_argument("--sizes", type=int, nargs="+", default=[10, 32])
-    scale.add_argument("--vehs-per-hour", type=float, default=120.0, help="flow on every entry road (default 120)")
-    scale.add_argument("--end", type=float, default=3600.0, help="episode length in s (default 3600)")
-    scale.set_defaults(func=cmd_bench_scale)
+    scale_parser = sub.add_parser(
+        "bench-scale", help="generated NxN grids: overhead per light and decision, peak memory"
+    )
+    scale_parser.add_argument("--sizes", type=int, nargs="+", default=[10, 32])
+    scale_parser.add_argument(
+        "--vehs-per-hour", type=float, default=120.0, help="flow on every entry road (default 120)"
+    )
+    scale_parser.add_argument("--end", type=float, default=3600.0, help="episode length in s (default 3600)")
+    scale_parser.set_defaults(func=cmd_bench_scale)
 
     rl = sub.add_parser("bench-rllib", help="environment steps per second inside RLlib training")
     rl.add_argument("experiment", nargs="?", default="grid4x4_shared", help="experiment config or bundled name")
@@ -828,13 +785,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# the optional packages (setup.cfg's extras) by import name, and the extra that installs each
+EXTRA_OF = {
+    "ray": "rllib",
+    "torch": "rllib",
+    "matplotlib": "viz",
+    "PIL": "viz",
+    "imageio": "viz",
+    "moviepy": "viz",
+    "redis": "deploy",
+    "confluent_kafka": "deploy",
+    "stable_baselines3": "sb3",
+    "sb3_contrib": "sb3",
+    "supersuit": "sb3",
+}
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID` prints where a long or stuck run is, and it goes on
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     if getattr(args, "trust_code", False):
-        from flowlights.training.trust import allow_trusted_code
-
         allow_trusted_code()
     try:
         return args.func(args)
@@ -844,6 +815,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("flowlights: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:  # an optional package: name the extra that installs it
+        top = (exc.name or "").split(".")[0]
+        if top not in EXTRA_OF:
+            raise
+        extra = EXTRA_OF[top]
+        print(
+            f"flowlights: error: `flowlights {args.command}` needs {top}, which the {extra} extra installs: "
+            f"pip install 'flowlights[{extra}]' (from a checkout: pip install -e '.[{extra}]')",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

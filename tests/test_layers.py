@@ -99,3 +99,43 @@ def test_every_kept_import_path_is_the_module_in_its_new_home():
         assert module is importlib.import_module(new), old
         assert module.__spec__.name == new, f"{new}'s spec was overwritten by {old}'s"
         assert not (REPO / "flowlights" / old.split(".", 1)[1].replace(".", "/")).with_suffix(".py").exists(), old
+
+
+REASONS = re.compile(r"#\s*(optional|backend|lazy):\s*(.+)")
+
+
+def _core_dependencies() -> set[str]:
+    """The import names of setup.cfg's install_requires (eclipse-sumo's is ``sumo``)."""
+    block = re.search(r"install_requires =\n((?:[ \t]+.*\n)+)", (REPO / "setup.cfg").read_text()).group(1)
+    names = {re.split(r"[=<>\[ ;]", line.strip())[0] for line in block.splitlines() if line.strip()}
+    return {{"eclipse-sumo": "sumo", "pyyaml": "yaml"}.get(n, n) for n in names}
+
+
+def test_an_import_inside_a_function_says_why_it_is_not_at_the_top():
+    """Imports sit at the top of their module; inside a function only an optional dependency (or a module that
+    needs one), the SUMO backend that runs, or what the package root loads on first use — each saying so."""
+    core = _core_dependencies()
+    unexplained = []
+    for path in sorted((REPO / "flowlights").rglob("*.py")):
+        lines = path.read_text().splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for inner in ast.walk(node):
+                if not isinstance(inner, (ast.Import, ast.ImportFrom)):
+                    continue
+                module = inner.module if isinstance(inner, ast.ImportFrom) else inner.names[0].name
+                top = module.split(".")[0]
+                where = f"{path.relative_to(REPO)}:{inner.lineno} ({module})"
+                found = REASONS.search(lines[inner.lineno - 1]) or REASONS.search(lines[inner.lineno - 2])
+                if found is None:
+                    unexplained.append(f"{where}: no '# optional: PACKAGE (EXTRA)' comment")
+                elif found.group(1) == "optional":
+                    named = found.group(2).split(" (")[0].replace(",", " ").split()
+                    if top in core or not named or any(n in core for n in named):
+                        unexplained.append(f"{where}: {found.group(2)!r} is a core dependency, not optional")
+                elif found.group(1) == "backend" and top not in ("libsumo", "traci"):
+                    unexplained.append(f"{where}: only libsumo and traci load per backend")
+                elif found.group(1) == "lazy" and path != REPO / "flowlights" / "__init__.py":
+                    unexplained.append(f"{where}: only the package root loads on first use")
+    assert not unexplained, "imports inside functions that belong at the top:\n" + "\n".join(unexplained)

@@ -16,6 +16,8 @@ from typing import Any, Optional
 
 from flowlights.common.markdown import markdown_table
 from flowlights.errors import ConfigError
+from flowlights.training.experiment import load_experiment
+from flowlights.training.train import TrainSettings, algorithm
 
 
 @dataclass
@@ -41,9 +43,6 @@ def bench_rllib(
 ) -> ThroughputResult:
     """Train ``iterations`` + 1 PPO iterations of the experiment and time all but the first
     (``training``: settings that override the experiment's, e.g. ``{"minibatch_size": 1800}``)."""
-    from flowlights.training.experiment import load_experiment
-    from flowlights.training.train import TrainSettings, algorithm
-
     if iterations < 1:
         raise ConfigError(f"--iterations={iterations!r} must be >= 1 (one more runs first, untimed, to warm up).")
     experiment = load_experiment(experiment_path)

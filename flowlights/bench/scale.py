@@ -18,6 +18,7 @@ from pathlib import Path
 from flowlights.bench.timing import EpisodeTiming, peak_rss_mib, plain_sumo_command, time_command, time_env_episode
 from flowlights.common.markdown import markdown_table
 from flowlights.common.progress import Progress
+from flowlights.envs.factory import make_env
 from flowlights.errors import ConfigError
 from flowlights.networks.generated import cache_dir
 from flowlights.networks.grid import write_grid_scenario
@@ -50,8 +51,6 @@ def grid_scenario(size: int, vehs_per_hour: float, end: float) -> Path:
 
 def run_episode(cfg: Path, seed: int) -> dict:
     """One episode in THIS process (call it in a fresh one so that the peak memory is its own)."""
-    from flowlights.envs.factory import make_env
-
     env = make_env(sumocfg=str(cfg))
     try:
         with Progress(env.sim.end - env.sim.begin, f"  {len(env.possible_agents)} lights") as bar:

@@ -16,12 +16,11 @@ from typing import Optional, Sequence
 
 import flowlights
 from flowlights.bench.soak import env_round, format_results, soak
+from flowlights.training.experiment import experiment_from_dict
+from flowlights.training.train import TrainSettings, algorithm
 
 
 def training_soak(iterations: int) -> object:
-    from flowlights.training.experiment import experiment_from_dict
-    from flowlights.training.train import TrainSettings, algorithm
-
     experiment = experiment_from_dict(
         {
             "exp_tag": "soak",

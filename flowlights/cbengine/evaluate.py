@@ -19,16 +19,20 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from flowlights.baselines import make_controller
+from flowlights.baselines.base import controller_env_kwargs
+from flowlights.cbengine import kit_modules
+from flowlights.cbengine.gym_env import CBEngineEnv
 from flowlights.cbengine.kit_structures import kit_structures
 from flowlights.errors import ConfigError
 from flowlights.networks.cbengine_formats import read_simulator_cfg
+from flowlights.params import EnvParams, SumoParams, split_kwargs
+from flowlights.training.trained_policy import TrainedPolicy
 
 
 def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any], Any]:
     """Import a participant's ``agent.py`` and ``gym_cfg.py`` as they are; (the agent, gym_cfg's ``cfg``, and the
     folder's ``CBEngine_round3`` class when gym_cfg asks for ``custom_observation``, else None)."""
-    import flowlights  # noqa: F401  - registers CBEngine-v0 and the ``gym`` alias the kit's files import
-
     found: dict[str, Path] = {}
     for path in sorted(Path(folder).rglob("*.py")):
         if path.name in ("agent.py", "gym_cfg.py", "CBEngine_round3.py") and path.name not in found:
@@ -64,8 +68,6 @@ def load_agent_folder(folder: Path) -> tuple[Any, dict[str, Any], Any]:
             raise ConfigError(
                 f"gym_cfg asks for custom_observation but there is no CBEngine_round3.py under {str(folder)!r}."
             )
-        from flowlights.cbengine import kit_modules
-
         kit_modules.install()  # CBEngine_rllib (flowlights' RLlib env with eng) and citypb, as the kit imports them
         round3_class = getattr(importlib.import_module("CBEngine_round3"), "CBEngine_round3", None)
         if round3_class is None:
@@ -99,9 +101,6 @@ class ControllerAgent:
 
 def controller_options(controller: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """A controller's env needs, split into EnvParams and SumoParams fields (the world's env_options, sim_options)."""
-    from flowlights.baselines.base import controller_env_kwargs
-    from flowlights.params import EnvParams, SumoParams, split_kwargs
-
     merged = controller_env_kwargs(controller, {})
     sim, env = split_kwargs(
         {k: v for k, v in merged.items() if k not in ("backend", "gui", "seed")}, SumoParams, EnvParams
@@ -114,11 +113,7 @@ def as_controller(controller: Any) -> Any:
     if not isinstance(controller, (str, Path)):
         return controller
     if Path(controller).exists():
-        from flowlights.training.trained_policy import TrainedPolicy
-
         return TrainedPolicy(Path(controller))
-    from flowlights.baselines import make_controller
-
     return make_controller(str(controller))
 
 
@@ -175,8 +170,6 @@ def run_agent(
 ) -> dict[str, Any]:
     """The kit's run_simulation: step the agent through the scenario, scoring every ``metric_period`` seconds.
     ``round3_class``: the folder's own ``CBEngine_round3`` (custom observations), run instead of the Gym env."""
-    from flowlights.cbengine.gym_env import CBEngineEnv
-
     if isinstance(agent, ControllerAgent):
         env_part, sim_part = controller_options(agent.controller)
         env_options = {

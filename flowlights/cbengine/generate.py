@@ -6,6 +6,7 @@ For trying an agent folder without the competition's data, and for the tests (no
 
 from __future__ import annotations
 
+import argparse
 import random
 from pathlib import Path
 
@@ -106,8 +107,6 @@ def write_grid(
 
 
 def main() -> int:
-    import argparse
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
     parser.add_argument("--rows", type=int, default=3)

@@ -66,7 +66,7 @@ class _NoEngine(types.ModuleType):
 
 def install() -> None:
     """Register the modules (idempotent; a real ``CBEngine_rllib`` or ``citypb`` already imported is left alone)."""
-    from flowlights.cbengine.rllib_env import CBEngineRLlibEnv
+    from flowlights.cbengine.rllib_env import CBEngineRLlibEnv  # optional: ray (rllib extra), which rllib_env imports
 
     class CBEngine_rllib(CBEngineRLlibEnv):  # noqa: N801 - the kit's name
         """The kit's base class: flowlights' RLlib env, with ``eng``."""

@@ -20,6 +20,7 @@ import numpy as np
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
 
 from flowlights.cbengine.gym_env import CBEngineEnv
+from flowlights.cbengine.kit_structures import kit_structures
 from flowlights.errors import ConfigError
 
 REWARDS = ("pressure", "queue_length")
@@ -69,8 +70,6 @@ class CBEngineRLlibEnv(MultiAgentEnv):
         self.action_spaces = {a: gymnasium.spaces.Discrete(9) for a in self.possible_agents}
         self.observation_space = gymnasium.spaces.Dict(self.observation_spaces)
         self.action_space = gymnasium.spaces.Dict(self.action_spaces)
-        from flowlights.cbengine.kit_structures import kit_structures
-
         self.intersections, self.roads, self.agent_signals = kit_structures(self.world.roadnet)
 
     def set_log(self, flag: Any) -> None:

@@ -8,13 +8,16 @@ Vehicles are followed second by second (SUMO's departed/arrived lists) so none i
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
+from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
 from flowlights.networks.cbengine_network import PHASE_MOVEMENTS, PHASES, CBEngineScenario, load_scenario, phase_state
+from flowlights.params import EnvParams, SumoParams
 from flowlights.params.protocols import get_protocol
 
 NO_ROAD, EMPTY_LANE = -1, -2
@@ -46,9 +49,6 @@ class CBEngineWorld:
     ) -> None:
         """``env_options``/``sim_options``: EnvParams/SumoParams fields beyond the protocol's (e.g.
         ``{"tripinfo_output": "trips.xml"}``, ``{"sumo_args": [...]}``)."""
-        from flowlights.envs.traffic_light_env import TrafficLightEnv
-        from flowlights.params import EnvParams, SumoParams
-
         self.scenario: CBEngineScenario = load_scenario(simulator_cfg_file)
         self.roadnet = self.scenario.roadnet
         options = {"observation": ("phase",), "reward": "queue", **dict(env_options or {})}
@@ -60,8 +60,6 @@ class CBEngineWorld:
             )
         env_params = EnvParams(protocol="cbengine", **options)
         if step_seconds != 10.0:  # CBEngine's step is 10 s; another one is the user's explicit choice
-            import dataclasses
-
             cbengine = get_protocol("cbengine").env  # its change interval (yellow, all-red), on another step
             env_params = dataclasses.replace(
                 env_params,

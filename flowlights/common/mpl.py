@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flowlights.errors import ConfigError
+
 
 def pyplot(purpose: str = "plots") -> Any:
     """matplotlib.pyplot on the Agg backend; ``purpose`` names what needs it in the error."""
     try:
-        import matplotlib
+        import matplotlib  # optional: matplotlib (viz extra)
     except ImportError as exc:
-        from flowlights.errors import ConfigError
-
         raise ConfigError(f"{purpose} need matplotlib: pip install -e '.[viz]' (or pip install matplotlib).") from exc
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # optional: matplotlib (viz extra)
 
     return plt

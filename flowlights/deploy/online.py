@@ -77,7 +77,7 @@ class OnlineLearner(LightDecider):
     def _ready(self, observation: np.ndarray) -> None:
         if getattr(self, "optimizer", None) is not None:
             return
-        import torch
+        import torch  # optional: torch (rllib extra)
 
         if self.module is None:
             self.module = self._load_module(observation)
@@ -90,12 +90,12 @@ class OnlineLearner(LightDecider):
         self.generator = torch.Generator().manual_seed(self.seed)
 
     def _logits(self, obs: Any) -> Any:
-        from ray.rllib.core.columns import Columns
+        from ray.rllib.core.columns import Columns  # optional: ray (rllib extra)
 
         return self.module.forward_train({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS]
 
     def __call__(self, reading: dict[str, Any]) -> int:
-        import torch
+        import torch  # optional: torch (rllib extra)
 
         obs = self.observation(reading)
         self._ready(obs)
@@ -115,8 +115,8 @@ class OnlineLearner(LightDecider):
 
     def update(self) -> float:
         """One actor-critic step on the decisions collected; returns the loss."""
-        import torch
-        from ray.rllib.core.columns import Columns
+        import torch  # optional: torch (rllib extra)
+        from ray.rllib.core.columns import Columns  # optional: ray (rllib extra)
 
         obs = torch.as_tensor(np.stack([s[0] for s in self.steps]))
         actions = torch.as_tensor([s[1] for s in self.steps])

@@ -9,21 +9,21 @@ from typing import Any, Callable, Iterator, Optional
 
 from flowlights.baselines import make_controller
 from flowlights.baselines.base import Controller
+from flowlights.deploy.dashboard import serve_dashboard
 from flowlights.deploy.deployed import DeployedController
 from flowlights.errors import ConfigError
 from flowlights.evaluation.evaluate import evaluate, write_report
+from flowlights.training.ray_session import ray_session
 
 
 @contextlib.contextmanager
 def ray_running(num_cpus: Optional[int] = None) -> Iterator[None]:
     """Use the Ray already running in this process, else start a quiet local one for the deployment."""
-    import ray
+    import ray  # optional: ray (rllib extra)
 
     if ray.is_initialized():
         yield
         return
-    from flowlights.training.ray_session import ray_session
-
     with ray_session(num_cpus=num_cpus):
         yield
 
@@ -81,8 +81,6 @@ def deploy(
     )
     with ray_running(), contextlib.ExitStack() as stack:
         if dashboard is not None:
-            from flowlights.deploy.dashboard import serve_dashboard
-
             hub = stack.enter_context(
                 serve_dashboard(deployed, dashboard, topic=deployed.display_topic, host=dashboard_host)
             )

@@ -26,6 +26,7 @@ from flowlights.common.markdown import markdown_table
 from flowlights.deploy.bus import open_bus, partition_address
 from flowlights.deploy.deployed import DeployedController
 from flowlights.deploy.run import deploy
+from flowlights.envs.factory import make_env
 from flowlights.evaluation.evaluate import evaluate
 
 COMPARED = ("mean_delay", "mean_travel_time", "throughput", "resco_delay")
@@ -157,8 +158,6 @@ def soak(
     """Run the soak; its figures (``passed`` says whether every check held)."""
     end = 3600.0 * hours
     reference = evaluate(scenario, controller, end=end, progress=False)
-    from flowlights.envs.factory import make_env
-
     env = make_env(scenario=scenario)
     lights = list(env.possible_agents)
     env.close()

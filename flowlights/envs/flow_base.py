@@ -26,6 +26,7 @@ import gymnasium as gym
 import numpy as np
 
 from flowlights.errors import ConfigError
+from flowlights.params import EnvParams, SumoParams
 from flowlights.params.validation import one_home
 from flowlights.signals.timing import to_steps
 from flowlights.sim.kernel import Kernel, NetworkKernel, TrafficLightKernel, VehicleKernel
@@ -77,8 +78,6 @@ class FlowRuntime:
     """The simulation side shared by Env and MultiEnv: network, kernel, initial vehicles, the step loop."""
 
     def __init__(self, env_params: Any, sim_params: Any, network: Any, simulator: str = "traci") -> None:
-        from flowlights.params import SumoParams
-
         self.env_params = env_params
         self.network = network
         self.net_params = network.net_params
@@ -134,8 +133,6 @@ class FlowRuntime:
 
     def _timing(self, name: str) -> float:
         """Yellow / all-red for raw states: EnvParams' (one home), or TrafficLightParams' when it agrees."""
-        from flowlights.params import EnvParams
-
         value = getattr(self.env_params, name)
         tls_value = getattr(getattr(self.network, "traffic_lights", None), name, None)
         if tls_value is None:

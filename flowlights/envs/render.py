@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sumolib
+
+from flowlights.common.mpl import pyplot
 
 PRIORITY = "GgsyYuroO"  # most permissive first
 SIGNAL_COLOURS = {
@@ -26,10 +29,7 @@ class NetworkRenderer:
     def __init__(
         self, net_file: str, links: dict[str, list[tuple[int, str]]], size: tuple[int, int] = (640, 640)
     ) -> None:
-        import sumolib
-        from matplotlib.collections import LineCollection
-
-        from flowlights.common.mpl import pyplot
+        from matplotlib.collections import LineCollection  # optional: matplotlib (viz extra)
 
         plt = pyplot("rgb_array rendering")
 
@@ -88,7 +88,7 @@ class NetworkRenderer:
 
     def set_queues(self, queues: dict[str, int], shapes: dict[str, list], vehicle_gap: float = 7.5) -> None:
         """A bar along each approach lane, back from its stop line, as long as its queue (``vehicle_gap`` m each)."""
-        from matplotlib.collections import LineCollection
+        from matplotlib.collections import LineCollection  # optional: matplotlib (viz extra)
 
         segments = []
         for lane, count in queues.items():
@@ -104,6 +104,6 @@ class NetworkRenderer:
         self.ax.add_collection(self.queue_bars)
 
     def close(self) -> None:
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # optional: matplotlib (viz extra)
 
         plt.close(self.fig)

@@ -12,6 +12,8 @@ import gymnasium as gym
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
 
 from flowlights.envs.factory import make_env
+from flowlights.envs.flow_base import reset_accepts_seed, space_of
+from flowlights.envs.multiagent.base import MultiEnv
 
 
 class RLlibMultiEnv(MultiAgentEnv):
@@ -72,9 +74,6 @@ class FlowRLlibEnv(MultiAgentEnv):
     SINGLE = "agent"
 
     def __init__(self, env: Any) -> None:
-        from flowlights.envs.flow_base import reset_accepts_seed, space_of
-        from flowlights.envs.multiagent.base import MultiEnv
-
         super().__init__()
         self.env = env
         self.multi = isinstance(env, MultiEnv)

@@ -7,6 +7,7 @@ Observations and rewards come from the registries in ``flowlights.features.obser
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 from gymnasium import spaces
 
 from flowlights.envs.multi_env import MultiEnv
+from flowlights.envs.render import NetworkRenderer
 from flowlights.errors import ConfigError
 from flowlights.features.junction import VEHICLE_SPACE, JunctionView, green_lanes
 from flowlights.features.observations import cluster_status, get_features
@@ -23,7 +25,7 @@ from flowlights.networks.detectors import plan_detectors, read_detectors, write_
 from flowlights.networks.generated import cache_dir
 from flowlights.networks.movements import lane_sum_matrix, light_movements, served_matrix
 from flowlights.networks.network_file import NetworkFile
-from flowlights.params import EnvParams, SumoParams
+from flowlights.params import EnvParams, SumoParams, _one_home
 from flowlights.sim.approach import StopLineCounter
 from flowlights.sim.detector_reader import DetectorReader
 from flowlights.sim.held_back import HeldBackCounter
@@ -44,11 +46,6 @@ def read_flow_additional_params(env_params: EnvParams) -> EnvParams:
     """Flow's traffic-light ``additional_params`` in this env's fields: switch_time -> min_green,
     num_observed -> nearest_vehicles, discrete -> action_mode "switch" (keep/switch, as Flow's env);
     the others are reported with a warning, never dropped in silence."""
-    import dataclasses
-    import warnings
-
-    from flowlights.params import _one_home
-
     if env_params.evaluate:
         warnings.warn(
             "EnvParams.evaluate=True has no meaning in TrafficLightEnv (its reward is EnvParams.reward; "
@@ -183,8 +180,6 @@ class TrafficLightEnv(MultiEnv):
                 )
             return None, {}
         if not reads:
-            import warnings
-
             warnings.warn(
                 f"EnvParams.detectors={choice!r} is set but no observation or reward reads detectors; "
                 "use the detector_count / detector_queue observations or the detector_queue reward.",
@@ -415,8 +410,6 @@ class TrafficLightEnv(MultiEnv):
         if self.render_mode != "rgb_array":
             return None
         if self._renderer is None:
-            from flowlights.envs.render import NetworkRenderer
-
             links = {
                 t: [(i, pairs[0][0]) for i, pairs in sorted(self.topology.lights[t].links.items())]
                 for t in self.controlled

@@ -14,6 +14,7 @@ from gymnasium.spaces import Box
 
 from flowlights.envs.flow_base import Env
 from flowlights.errors import ConfigError
+from flowlights.params.experiment import InitialConfig, NetParams
 
 ADDITIONAL_ENV_PARAMS = {"max_accel": 1, "max_decel": 1, "ring_length": [220, 270]}
 
@@ -34,8 +35,6 @@ def accel_box(env_params: Any, size: int) -> Box:
 
 def redraw_ring(env: Any) -> None:
     """A new ring of a length drawn from ``ring_length`` = [min, max] (Flow: bunching 50, min_gap 0), SUMO restarted."""
-    from flowlights.params.experiment import InitialConfig, NetParams
-
     low, high = env.env_params.additional_params["ring_length"]
     length = int(env.np_random.integers(int(low), int(high) + 1))
     params = {**env.net_params.additional_params, "length": length}

@@ -17,6 +17,7 @@ from typing import Any
 from flowlights.errors import ConfigError
 from flowlights.evaluation.evaluate import evaluate
 from flowlights.training.checkpoints import run_checkpoints as saved_checkpoints
+from flowlights.training.trained_policy import TrainedPolicy
 
 VALIDATION_SEED = 200
 HELD_OUT = range(100, 105)
@@ -51,8 +52,6 @@ def select_checkpoint(
     records under ``run/validation/<checkpoint>``) and choose the lowest mean ``metric`` (the earlier on a tie).
 
     Returns ``{"selected": name, "seeds": [...], "metric": metric, "scores": {name: mean}}``."""
-    from flowlights.training.trained_policy import TrainedPolicy
-
     check_validation_seeds(seed, episodes)
     scores: dict[str, float] = {}
     for checkpoint in run_checkpoints(run):

@@ -13,6 +13,7 @@ yellow + 2 s all-red, green 5-60 s):
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -21,6 +22,8 @@ import numpy as np
 
 from flowlights.common.markdown import markdown_table
 from flowlights.evaluation.evaluate import evaluate
+from flowlights.training.train import TrainSettings, train
+from flowlights.training.trained_policy import TrainedPolicy
 
 SCENARIO = "arterial1x4"
 COUPLINGS = [["A0", "B0"], ["C0", "D0"]]
@@ -69,9 +72,6 @@ def classical() -> dict[str, dict[str, float]]:
 
 
 def learned(minutes: float, out: Path) -> dict[str, dict[str, float]]:
-    from flowlights.training.train import TrainSettings, train
-    from flowlights.training.trained_policy import TrainedPolicy
-
     results = {}
     for k, (name, extra) in enumerate(LEARNED.items()):
         cfg = out / f"corridor_{k}.yaml"
@@ -104,8 +104,6 @@ def main(minutes: Optional[float], out: Path, json_path: Optional[Path]) -> dict
 
 def cli(argv: Optional[Sequence[str]] = None) -> int:
     """``flowlights benchmark coordination [--minutes M] [--out DIR] [--json PATH]``."""
-    import argparse
-
     parser = argparse.ArgumentParser(prog="flowlights benchmark coordination", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--minutes", type=float, default=None, help="PPO budget per learned variant (none: classical only)"

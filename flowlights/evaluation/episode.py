@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from traci.exceptions import TraCIException
 
 from flowlights.baselines.base import Controller, controller_env_kwargs
 from flowlights.common.progress import Progress
@@ -51,8 +52,6 @@ def write_trace(rows: list[tuple[float, str, float, float]], path: Path) -> None
 def pending_waits(api: Any, pending: list[str]) -> list[float]:
     """How long each vehicle still waiting to enter the network has waited; [] where SUMO cannot say
     (SUMO before 1.11 has no depart delay for them: their wait is then left out, and counted as unknown)."""
-    from traci.exceptions import TraCIException
-
     try:
         return [float(api.vehicle.getDepartDelay(v)) for v in pending]
     except TraCIException:

@@ -6,6 +6,7 @@ episode, human vehicles' speed std (what damps a ring's stop-and-go waves), and 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import statistics
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any, Optional
 import numpy as np
 
 from flowlights.training.flow_classes import build_flow_env
+from flowlights.viz.video import annotate, write_video
 
 
 def run_rollouts(
@@ -30,7 +32,7 @@ def run_rollouts(
     """Run ``num_rollouts`` episodes (seeds ``seed``, ``seed+1``, ...); ``policy`` a FlowPolicy, else
     ``actions(obs) -> actions`` (e.g. zero accelerations: the RL vehicles then do nothing). With
     ``gui`` and ``video_dir``: sumo-gui's view after every env step, as ``video_dir/rollout_<k>.mp4``."""
-    from flowlights.envs.rllib_env import FlowRLlibEnv
+    from flowlights.envs.rllib_env import FlowRLlibEnv  # optional: ray (rllib extra), which rllib_env imports
 
     flow_params = dict(experiment.flow_params)
     if horizon is not None:
@@ -103,9 +105,7 @@ def _screenshot(env: Any, folder: Path, index: int) -> tuple[Path, str]:
 
 
 def _encode(shots: list[tuple[Path, str]], out: Path, fps: float) -> Path:
-    from PIL import Image
-
-    from flowlights.viz.video import annotate, write_video
+    from PIL import Image  # optional: pillow (viz extra)
 
     frames = [annotate(np.asarray(Image.open(path).convert("RGB")), [label]) for path, label in shots if path.is_file()]
     return write_video(frames, out, fps=min(max(fps, 1.0), 30.0))
@@ -131,8 +131,6 @@ def format_rollouts(results: list[dict[str, float]]) -> str:
 
 def all_human(experiment: Any) -> Any:
     """The same experiment with every RL vehicle driven like the first human type (Flow's baseline ring)."""
-    import copy
-
     veh = copy.deepcopy(experiment.flow_params["veh"])
     specs = veh.specs()
     human = next((s for s in specs if not s.is_rl), None)

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from flowlights.errors import ConfigError
-from flowlights.evaluation.evaluate import summarise, write_report
+from flowlights.evaluation.evaluate import evaluate, summarise, write_report
+from flowlights.training.trained_policy import TrainedPolicy
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,7 @@ def default_workers() -> int:
 def _episode(job: Job, seed: int) -> dict[str, Any]:
     """One episode; a baseline that cannot run here (a ConfigError, or any failure on this network) gives
     ``{"error": message}`` instead; a trained policy's failure is raised."""
-    from flowlights.evaluation.evaluate import evaluate
-
     if job.checkpoint is not None:
-        from flowlights.training.trained_policy import TrainedPolicy
-
         controller: Any = TrainedPolicy(job.checkpoint)
     else:
         controller = job.controller

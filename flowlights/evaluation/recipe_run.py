@@ -35,6 +35,7 @@ from flowlights.training.recipe import (
     reward_scale,
 )
 from flowlights.training.train import TrainSettings, train
+from flowlights.viz.plots import plot_validation_curve
 
 Log = Callable[[str], None]
 
@@ -255,8 +256,6 @@ def run_recipe(
 
 
 def _plot(run_dir: Path, selection: dict[str, Any], classical: dict[str, float]) -> None:
-    from flowlights.viz.plots import plot_validation_curve
-
     points = sorted((selection["minutes"][n], score) for n, score in selection["scores"].items())
     plot_validation_curve(run_dir / "validation_curve.png", points, classical)
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from flowlights.baselines.base import CONTROLLERS
 from flowlights.errors import ConfigError
 from flowlights.evaluation.checkpoint_selection import (
     VALIDATION_SEED,
@@ -24,8 +25,14 @@ from flowlights.evaluation.checkpoint_selection import (
 from flowlights.evaluation.evaluate import evaluate
 from flowlights.evaluation.learning_report import training_minutes
 from flowlights.evaluation.resco_reference import LEARNERS, OUR_NAME, PUBLISHED, best_learner
+from flowlights.features.observations import get_features
+from flowlights.features.rewards import get_reward
 from flowlights.networks.network_file import resco_dir
 from flowlights.training.checkpoints import checkpoint_path
+from flowlights.training.experiment import experiment_from_dict
+from flowlights.training.imitation import check_controller_fits, check_imitating_algorithm
+from flowlights.training.train import TrainSettings, last_progress, train
+from flowlights.training.trained_policy import TrainedPolicy
 
 BASELINES = ("max_pressure", "greedy", "program", "fixed")
 # RESCO has no actuated; under our safe protocols it is the bar to beat (max_pressure_gap: max-pressure with its gap-out)
@@ -137,12 +144,6 @@ def check_setups(
     observation or env setting, or ``imitate`` no controller or one deciding unlike the trained policy (e.g. a
     green-choosing controller for a keep/switch set-up), or ``imitate_rounds`` without ``imitate`` (TrainSettings'
     own checks), or validation episodes that would reach the held-out seeds."""
-    from flowlights.baselines.base import CONTROLLERS
-    from flowlights.features.observations import get_features
-    from flowlights.features.rewards import get_reward
-    from flowlights.training.imitation import check_controller_fits, check_imitating_algorithm
-    from flowlights.training.train import TrainSettings
-
     TrainSettings(imitate=imitate, imitate_rounds=imitate_rounds)
     if select_episodes:
         check_validation_seeds(VALIDATION_SEED, select_episodes)
@@ -196,8 +197,6 @@ def policy_cell(
 ) -> dict[str, Any]:
     """A trained policy (a run folder: its last checkpoint, or a checkpoint folder) on the evaluation seeds, on its
     own scenario: mean resco_delay."""
-    from flowlights.training.trained_policy import TrainedPolicy
-
     return _delay_summary(
         evaluate(None, TrainedPolicy(policy), episodes=episodes, seed=seed, progress=False, out=out, backend=backend)
     )
@@ -229,8 +228,6 @@ def baseline_cell(
 
 def training_experiment(scenario: str, protocol: str, setup: dict[str, Any]) -> Any:
     """The experiment trained on ``scenario``: ``setup`` on the RESCO scenario under ``protocol``."""
-    from flowlights.training.experiment import experiment_from_dict
-
     return experiment_from_dict(
         {
             "exp_tag": f"resco_{protocol}_{scenario}",
@@ -262,8 +259,6 @@ def trained_cell(
 ) -> dict[str, Any]:
     """Train for ``minutes`` with ``training_seed`` (``resume``: continue that stopped run up to ``minutes`` in
     all), then evaluate the greedy policy on the evaluation seeds (``held_out_cell``)."""
-    from flowlights.training.train import TrainSettings, last_progress, train
-
     experiment = None if resume else training_experiment(scenario, protocol, setup)
     left = minutes - (training_minutes(resume) if resume else 0.0)
     if left <= 0:

@@ -5,11 +5,27 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
+import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from flowlights.cli import main
+from flowlights.envs.factory import make_env
 from flowlights.errors import ConfigError
+from flowlights.evaluation.evaluate import evaluate, format_report
+from flowlights.evaluation.flow_rollouts import format_rollouts, run_rollouts
+from flowlights.networks.network_file import SCENARIO_KEYS
+from flowlights.training.experiment import load_experiment
+from flowlights.training.flow_classes import is_flow_env
+from flowlights.training.flow_policy import FlowPolicy
+from flowlights.training.trained_policy import TrainedPolicy
+from flowlights.training.trust import allow_trusted_code
+from flowlights.viz.display import display
+from flowlights.viz.replay import replay
 
 # Flow's examples/train.py flag -> flowlights train's (with RLlib, Flow's num_steps counts iterations, num_cpus
 # the parallel workers, rollout_size the environment steps in a training batch)
@@ -25,8 +41,6 @@ FLOW_RUN_GLOBALS = ("N_ROLLOUTS", "N_CPUS", "HORIZON")
 def module_run_settings(path: Path) -> dict[str, int]:
     """A Flow config module's N_ROLLOUTS, N_CPUS and HORIZON where it assigns them a plain number — read from its
     source, not run (running it is the training's job)."""
-    import ast
-
     found: dict[str, int] = {}
     try:
         tree = ast.parse(Path(path).read_text())
@@ -46,8 +60,6 @@ def module_run_settings(path: Path) -> dict[str, int]:
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 
@@ -164,19 +176,8 @@ def is_flow_visualizer(argv: Sequence[str]) -> bool:
 
 def visualize(argv: Sequence[str]) -> int:
     """Flow's visualizer_rllib.py: replay ``--num_rollouts`` episodes of the checkpoint, in sumo-gui or without a window."""
-    import warnings
-
-    from flowlights.envs.factory import make_env
-    from flowlights.evaluation.evaluate import evaluate, format_report
-    from flowlights.networks.network_file import SCENARIO_KEYS
-    from flowlights.training.experiment import load_experiment
-    from flowlights.training.flow_classes import is_flow_env
-    from flowlights.training.trained_policy import TrainedPolicy
-
     args = visualizer_parser().parse_args(list(argv))
     if args.trust_code:
-        from flowlights.training.trust import allow_trusted_code
-
         allow_trusted_code()
     for flag, given in (("--run", args.run), ("--evaluate", args.evaluate)):
         if given:
@@ -207,8 +208,6 @@ def visualize(argv: Sequence[str]) -> int:
         )
         print(format_report(report))
         return 0
-    from flowlights.viz.replay import replay
-
     for episode in range(args.num_rollouts):
         video = args.result_dir / f"replay_{episode}.mp4" if args.save_render else None
         written = replay(policy, video=video, seed=args.seed + episode, **kwargs)
@@ -219,14 +218,7 @@ def visualize(argv: Sequence[str]) -> int:
 
 def flow_rollouts(args: argparse.Namespace, checkpoint: Path) -> int:
     """A Flow env class's rollouts with the trained policy (sumo-gui with --render_mode sumo_gui), Flow's summary."""
-    from flowlights.evaluation.flow_rollouts import format_rollouts, run_rollouts
-    from flowlights.training.flow_policy import FlowPolicy
-
     policy = FlowPolicy(checkpoint)
-    import contextlib
-
-    from flowlights.viz.display import display
-
     gui = args.render_mode == "sumo_gui" or args.save_render  # --save_render: sumo-gui's view, headless under Xvfb
     with display() if gui else contextlib.nullcontext():
         results = run_rollouts(
@@ -249,8 +241,6 @@ def flow_rollouts(args: argparse.Namespace, checkpoint: Path) -> int:
 
 def main_visualizer(argv: Optional[Sequence[str]] = None) -> int:
     """scripts/visualizer_rllib.py: Flow's interface when Flow's arguments are used, else ``flowlights visualize``."""
-    from flowlights.cli import main
-
     argv = list(sys.argv[1:] if argv is None else argv)
     if not is_flow_visualizer(argv):
         return main(["visualize", *argv])
@@ -263,8 +253,6 @@ def main_visualizer(argv: Optional[Sequence[str]] = None) -> int:
 
 def main_train(argv: Optional[Sequence[str]] = None) -> int:
     """scripts/train_rllib.py: ``flowlights train`` with Flow's train.py flags translated."""
-    from flowlights.cli import main
-
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         translated = train_args(argv, note=lambda line: print(f"train_rllib.py: {line}", file=sys.stderr))

@@ -18,9 +18,10 @@ from flowlights import params as own
 from flowlights.errors import ConfigError
 from flowlights.flow import controllers
 from flowlights.networks.demand import InFlows  # noqa: F401  (Flow's flow.core.params.InFlows)
+from flowlights.params import experiment
 from flowlights.params.experiment import VehicleParams as OwnVehicleParams
 from flowlights.params.validation import one_home
-from flowlights.sim.kernel.vehicle import SPEED_MODES
+from flowlights.sim.kernel.vehicle import SPEED_MODES, VehicleSpec
 
 # Flow name -> flowlights field (same meaning)
 SUMO_RENAMED = {"sim_step": "step_length", "teleport_time": "time_to_teleport", "render": "gui"}
@@ -231,8 +232,6 @@ class VehicleParams(OwnVehicleParams):
         color: Any = None,
         **attributes: Any,
     ) -> "VehicleParams":
-        from flowlights.sim.kernel.vehicle import VehicleSpec
-
         car_following = car_following_params or SumoCarFollowingParams()
         lane_change = lane_change_params or SumoLaneChangeParams()
         vtype = dict(car_following.controller_params)
@@ -281,8 +280,7 @@ def InitialConfig(**kwargs: Any) -> Any:  # noqa: N802  (Flow's class name)
     """Flow's InitialConfig (shuffle, spacing, min_gap, perturbation, x0, bunching, lanes_distribution,
     edges_distribution, additional_params) and flowlights' ``warmup``; placing initial vehicles means
     something to Flow env classes only (TrafficLightEnv says so when it is given them)."""
-    from flowlights.params.experiment import InitialConfig as Own
-
+    Own = experiment.InitialConfig  # noqa: N806  (flowlights' own class of Flow's name)
     own_fields = {f.name for f in dataclasses.fields(Own)}
     unknown = sorted(set(kwargs) - own_fields)
     if unknown:
@@ -296,8 +294,7 @@ def InitialConfig(**kwargs: Any) -> Any:  # noqa: N802  (Flow's class name)
 def TrafficLightParams(baseline: bool = False, **kwargs: Any) -> Any:  # noqa: N802  (Flow's class name)
     """Flow's TrafficLightParams: ``baseline=True`` (Flow's actuated baseline everywhere) is
     ``flowlights evaluate --controller actuated`` here, said once; flowlights' fields are kept."""
-    from flowlights.params.experiment import TrafficLightParams as Own
-
+    Own = experiment.TrafficLightParams  # noqa: N806  (flowlights' own class of Flow's name)
     if baseline:
         _no_meaning(
             "baseline=True",
@@ -311,8 +308,7 @@ def NetParams(inflows: Any = None, additional_params: Any = None, template: Any 
     """Flow's NetParams: ``inflows``, ``additional_params`` (the network generator's options) and
     ``template`` — a .net.xml path, or Flow's dict ``{"net": ..., "rou": [...], "vtype": ...}`` — onto
     flowlights' NetParams (``scenario=``, ``sumocfg=``... keep working)."""
-    from flowlights.params.experiment import NetParams as Own
-
+    Own = experiment.NetParams  # noqa: N806  (flowlights' own class of Flow's name)
     values = dict(kwargs)
     if inflows is not None:
         values["inflows"] = inflows

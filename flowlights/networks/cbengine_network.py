@@ -37,6 +37,7 @@ from flowlights.networks.cbengine_formats import (
     SimulatorConfig,
     read_flows,
     read_roadnet,
+    read_simulator_cfg,
 )
 from flowlights.networks.flow_network import xml_element
 from flowlights.networks.generated import cache_dir
@@ -147,8 +148,6 @@ class CBEngineScenario:
 
 def load_scenario(cfg_path: str | Path, folder: Optional[Path] = None) -> CBEngineScenario:
     """Read a CBEngine simulator.cfg and build (once per content of its files) the SUMO scenario."""
-    from flowlights.networks.cbengine_formats import read_simulator_cfg
-
     config = read_simulator_cfg(cfg_path)
     roadnet = read_roadnet(config.road_file)
     flows = tuple(read_flows(config.flow_file, roadnet.roads))

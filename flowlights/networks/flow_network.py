@@ -13,15 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
+import sumolib
 
 from flowlights.errors import ConfigError
 from flowlights.networks.generated import cache_dir
+from flowlights.params.experiment import InitialConfig, TrafficLightParams
 from flowlights.sim.sumo_home import sumo_binary
 
 VEHICLE_LENGTH = 5.0  # Flow's spacing unit when placing initial vehicles
@@ -58,8 +60,6 @@ class Network:
     def __init__(
         self, name: str, vehicles: Any, net_params: Any, initial_config: Any = None, traffic_lights: Any = None
     ) -> None:
-        from flowlights.params.experiment import InitialConfig, TrafficLightParams
-
         self.orig_name = name
         self.name = name
         self.vehicles = vehicles
@@ -202,8 +202,6 @@ class Network:
     # -- geometry read back from the built net ----------------------------------------------------
     def lane_data(self) -> dict[str, dict[str, Any]]:
         """Per edge (internal ones too): length, speed limit, number of lanes, from the built net."""
-        import sumolib
-
         if self._built is None:
             raise ConfigError("build() the network first.")
         net = sumolib.net.readNet(str(self._built.net_file), withInternal=True)
@@ -330,6 +328,4 @@ def _route_options(
 
 
 def _flows(inflows: Any) -> list[dict[str, Any]]:
-    from dataclasses import asdict
-
     return [asdict(f) for f in getattr(inflows, "flows", [])] if inflows is not None else []

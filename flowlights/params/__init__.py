@@ -14,6 +14,8 @@ from typing import Any, Optional, Sequence
 from flowlights.errors import ConfigError
 from flowlights.params.protocols import get_protocol
 from flowlights.params.validation import check_types, one_home
+from flowlights.signals.coupling import parse_couplings
+from flowlights.sim.lanes import check_needs
 
 BACKENDS = ("libsumo", "traci")
 DECISIONS = ("fixed", "event")
@@ -183,8 +185,6 @@ class EnvParams:
         self.observation = tuple(self.observation)
         if not self.observation:
             raise ConfigError("observation=[] gives the agents nothing to see; name features, e.g. ['phase', 'queue'].")
-        from flowlights.sim.lanes import check_needs  # imports traci's constants: only when used
-
         if isinstance(self.measures, str):
             self.measures = (self.measures,)
         self.measures = tuple(sorted(check_needs(self.measures, "EnvParams.measures")))
@@ -228,8 +228,6 @@ class EnvParams:
 
     def _check_groups(self) -> None:
         """couplings / clusters in their canonical form (tuples, str ids); shapes checked here, ids in the env."""
-        from flowlights.signals.coupling import parse_couplings
-
         if isinstance(self.couplings, (str, bytes)) or not isinstance(self.couplings, (list, tuple)):
             raise ConfigError(
                 f"couplings={self.couplings!r} must be a list of (influencer, follower) pairs, e.g. [('A0', 'B0')]."

@@ -14,6 +14,7 @@ from typing import Any, Optional, Sequence, Union
 from flowlights.errors import ConfigError
 from flowlights.networks.demand import InFlows
 from flowlights.params.validation import check_types
+from flowlights.sim.kernel.vehicle import VehicleSpec
 
 
 @dataclass
@@ -52,8 +53,6 @@ class VehicleParams:
 
     def specs(self) -> list[Any]:
         """Each type with its controllers and initial vehicles (SUMO-driven, none placed, unless Flow's add said so)."""
-        from flowlights.sim.kernel.vehicle import VehicleSpec
-
         return [self._specs.get(t["id"]) or VehicleSpec(t["id"], vtype=dict(t)) for t in self.types]
 
     @property

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sumolib
 
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.sim.pedestrians import STANDING
@@ -17,8 +18,6 @@ class Cameras:
     """One light's approaches and the crossings over each, built once per network."""
 
     def __init__(self, env: TrafficLightEnv, tls: str) -> None:
-        import sumolib
-
         view, lanes, topology = env.views[tls], env.topology.lights[tls].incoming_lanes, env.topology
         self.rows: dict[str, list[int]] = {}
         for lane, row in zip(lanes, view.in_idx):

@@ -12,6 +12,8 @@ as restarted.
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import sys
 import time
 from collections import Counter
@@ -21,9 +23,11 @@ from typing import Any, Optional
 
 from flowlights.baselines.base import Controller, signal_reading
 from flowlights.deploy.bus import KafkaBus, partition_address
+from flowlights.deploy.dashboard import serve_dashboard
 from flowlights.deploy.deployed import network_frame
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
+from flowlights.evaluation.evaluate import evaluate, write_report
 from flowlights.networks.topology import green_sectors
 from flowlights.regularflow.cameras import Cameras
 from flowlights.regularflow.messages import checked
@@ -316,16 +320,9 @@ def run_regularflow(
 ) -> dict[str, Any]:
     """Run ``scenario`` with its lights decided by Regularflow scripts over Kafka; the report of
     ``flowlights evaluate`` plus a ``regularflow`` section, written to ``out`` with ``decisions.csv``."""
-    import contextlib
-    import csv
-
-    from flowlights.evaluation.evaluate import evaluate, write_report
-
     managers = RegularflowManagers(clusters, bus, display, wait_for_lights=wait_for_lights)
     with contextlib.ExitStack() as stack:
         if dashboard is not None:
-            from flowlights.deploy.dashboard import serve_dashboard
-
             stack.enter_context(serve_dashboard(managers, dashboard, topic=display, host=dashboard_host))
         try:
             report = evaluate(

@@ -13,6 +13,7 @@ Links green in both states stay green; the rest is shown as asked.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from typing import Any, Optional
 
 from flowlights.errors import ConfigError
@@ -108,8 +109,6 @@ class RawStateGuard:
 def junction_foes(net_file: str) -> dict[str, dict[int, set[int]]]:
     """Per junction, each link's foes as SUMO's junction model records them (``<request foes=...>``:
     crossing or merging paths; links leaving the same lane are not foes)."""
-    import xml.etree.ElementTree as ET
-
     found: dict[str, dict[int, set[int]]] = {}
     for _, node in ET.iterparse(str(net_file)):
         if node.tag == "junction" and node.get("type") != "internal":

@@ -11,9 +11,12 @@ import contextlib
 import io
 import itertools
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any, Optional, Protocol, Sequence
+
+from traci.exceptions import FatalTraCIError, TraCIException
 
 from flowlights.errors import ConfigError, ScenarioRejected, SimulationError
 from flowlights.sim.sumo_home import sumo_binary
@@ -69,11 +72,7 @@ class SumoOptions(Protocol):
 
 def sumo_exceptions() -> tuple[type[BaseException], ...]:
     """What SUMO's clients raise when SUMO fails: TraCI's errors, a closed socket, libsumo's errors."""
-    from traci.exceptions import FatalTraCIError, TraCIException
-
     found: list[type[BaseException]] = [FatalTraCIError, TraCIException, ConnectionError, OSError]
-    import sys
-
     libsumo = sys.modules.get("libsumo")  # only when the libsumo backend has loaded it
     error = getattr(libsumo, "TraCIException", None)
     if isinstance(error, type):
@@ -183,7 +182,7 @@ class SumoSimulation:
                 "running in this one; close() it first, or use backend='traci' for several at once."
             )
         with contextlib.redirect_stdout(io.StringIO()):  # libsumo prints a pyarrow notice on import
-            import libsumo
+            import libsumo  # backend: libsumo loads only in the process that runs it
 
         try:
             libsumo.start(cmd)
@@ -195,7 +194,7 @@ class SumoSimulation:
         self.api = libsumo
 
     def _start_traci(self, cmd: list[str]) -> None:
-        import traci
+        import traci  # backend: traci loads only in the process that runs it
 
         self._label = f"flowlights-{os.getpid()}-{next(_labels)}"
         with contextlib.redirect_stdout(io.StringIO()):  # traci prints " Retrying in 1 seconds" while SUMO starts

@@ -7,19 +7,22 @@ from pathlib import Path
 
 from flowlights.errors import ConfigError
 
+try:
+    import sumo  # the eclipse-sumo wheel
+except ImportError:  # pragma: no cover - a broken install, or SUMO from elsewhere with SUMO_HOME set
+    sumo = None
+
 
 def sumo_home() -> Path:
     """SUMO's installation folder; sets ``SUMO_HOME`` for SUMO's own Python tools if unset."""
     env = os.environ.get("SUMO_HOME")
     if env and (Path(env) / "bin").is_dir():
         return Path(env)
-    try:
-        import sumo  # the eclipse-sumo wheel
-    except ImportError as exc:  # pragma: no cover - a broken install
+    if sumo is None:  # pragma: no cover - a broken install
         raise ConfigError(
             "SUMO was not found: SUMO_HOME is not set and the 'eclipse-sumo' package is not "
             "installed. Fix: pip install 'eclipse-sumo==1.28.*' (or set SUMO_HOME)."
-        ) from exc
+        )
     home = Path(sumo.SUMO_HOME)
     os.environ.setdefault("SUMO_HOME", str(home))
     return home

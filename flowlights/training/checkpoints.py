@@ -3,6 +3,7 @@ layout that training writes and evaluation reads, free of Ray so that readers im
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flowlights.errors import ConfigError
@@ -39,8 +40,6 @@ def results_dir_of(checkpoint: Path) -> Path:
 
 def is_export(folder: Path) -> bool:
     """A folder ``flowlights export`` wrote: params.json with an ``exported`` record, and ``policies/``."""
-    import json
-
     folder = Path(folder)
     if not (folder / "params.json").is_file() or not (folder / "policies").is_dir():
         return False

@@ -23,7 +23,7 @@ def make_create_env(params: dict[str, Any] | Experiment, version: int = 0) -> tu
         resolve_env_class(env_class, "flow_params['env_name']")  # a wrong name fails here, in the driver
 
         def create_flow_env(config: Any = None) -> Any:
-            from flowlights.envs.rllib_env import FlowRLlibEnv
+            from flowlights.envs.rllib_env import FlowRLlibEnv  # optional: ray (rllib extra), which rllib_env imports
 
             offset = 10_000 * getattr(config, "worker_index", 0) + 1_000 * getattr(config, "vector_index", 0)
             return FlowRLlibEnv(build_flow_env(flow_params, seed_offset=offset))
@@ -32,7 +32,7 @@ def make_create_env(params: dict[str, Any] | Experiment, version: int = 0) -> tu
     kwargs = env_kwargs(flow_params)
 
     def create_env(config: Any = None) -> Any:
-        from flowlights.envs.rllib_env import RLlibMultiEnv
+        from flowlights.envs.rllib_env import RLlibMultiEnv  # optional: ray (rllib extra), which rllib_env imports
 
         # each env runner (and each env in it) gets its own seed range
         offset = 10_000 * getattr(config, "worker_index", 0) + 1_000 * getattr(config, "vector_index", 0)

@@ -20,6 +20,7 @@ from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.networks.scenario_writer import write_scenario
 from flowlights.params.experiment import InitialConfig, TrafficLightParams, VehicleParams
 from flowlights.params.validation import one_home
+from flowlights.training.flow_classes import resolve_network_class
 
 GENERATORS = {"GridNetwork": GridNetwork, "ArterialNetwork": ArterialNetwork}
 DEMAND_KEYS = ("vehs_per_hour", "straight_share", "main_axis_factor")
@@ -69,8 +70,6 @@ def _vehicle_types_file(types: list[dict[str, Any]]) -> str:
 def _flow_network_files(flow_params: dict[str, Any], network: Any, veh: Any, initial: Any, tls: Any) -> Any:
     """A Flow network class (TrafficLightGridNetwork, your own) built to files TrafficLightEnv runs:
     its net, routes, vehicle types and inflows (its initial vehicles are for Flow env classes)."""
-    from flowlights.training.flow_classes import resolve_network_class
-
     cls = resolve_network_class(network, "flow_params['network']")
     net = flow_params["net"]
     if net.inflows is None or not net.inflows.flows:

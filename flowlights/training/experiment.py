@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import yaml
+
 from flowlights.errors import ConfigError
 from flowlights.networks.demand import Flow, InFlows
 from flowlights.networks.network_file import bundled_dir
@@ -251,8 +253,6 @@ def load_experiment(source: str | Path) -> Experiment:
     if path.suffix == ".py":
         return _load_module(path)
     if path.suffix in (".yaml", ".yml"):
-        import yaml
-
         try:
             data = yaml.safe_load(path.read_text())
         except yaml.YAMLError as exc:

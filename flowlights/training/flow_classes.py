@@ -4,10 +4,14 @@ path ``package.module.Class`` / ``package.module:Class`` (YAML/JSON) to your own
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from typing import Any
 
+from flowlights.envs.flow_base import FlowRuntime
 from flowlights.errors import ConfigError
+from flowlights.networks.flow_network import Network
+from flowlights.params.experiment import InitialConfig, TrafficLightParams, VehicleParams
 
 OWN_ENVS = ("TrafficLightEnv",)
 OWN_NETWORKS = ("NetworkFile", "GridNetwork", "ArterialNetwork")
@@ -61,8 +65,6 @@ def _resolve(
 
 def resolve_env_class(value: Any, where: str) -> Any:
     """The env class for ``flow_params['env_name']``: "TrafficLightEnv" (returned as the name) or a Flow env class."""
-    from flowlights.envs.flow_base import FlowRuntime
-
     return _resolve(
         value,
         OWN_ENVS,
@@ -76,8 +78,6 @@ def resolve_env_class(value: Any, where: str) -> Any:
 
 def resolve_network_class(value: Any, where: str) -> Any:
     """``flow_params['network']``: flowlights' own network kinds by name, else a Flow Network class."""
-    from flowlights.networks.flow_network import Network
-
     return _resolve(
         value,
         OWN_NETWORKS,
@@ -102,10 +102,6 @@ def class_path(value: Any) -> Any:
 def build_flow_env(flow_params: dict[str, Any], seed_offset: int = 0, **sim_changes: Any) -> Any:
     """The Flow env a flow_params describes: its network class built from net/veh/initial/tls, then
     ``env_name(env_params, sim_params, network, simulator)`` — Flow's make_create_env."""
-    import dataclasses
-
-    from flowlights.params.experiment import InitialConfig, TrafficLightParams, VehicleParams
-
     where = f"flow_params of {flow_params.get('exp_tag', '?')!r}"
     env_class = resolve_env_class(flow_params["env_name"], f"{where}: env_name")
     network_class = resolve_network_class(flow_params["network"], f"{where}: network")

@@ -37,8 +37,8 @@ class FlowPolicy:
                 )
 
     def act(self, observations: dict[str, Any]) -> dict[str, Any]:
-        import torch
-        from ray.rllib.core.columns import Columns
+        import torch  # optional: torch (rllib extra)
+        from ray.rllib.core.columns import Columns  # optional: ray (rllib extra)
 
         groups: dict[str, list[str]] = {}
         for agent in observations:

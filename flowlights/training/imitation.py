@@ -30,6 +30,7 @@ import numpy as np
 from flowlights.baselines.base import controller_env_kwargs, make_controller
 from flowlights.common.progress import Progress
 from flowlights.errors import ConfigError
+from flowlights.training.trained_policy import forward_greedy
 
 BATCH = 256
 VALUE_LR_FACTOR = 10.0
@@ -100,7 +101,7 @@ def collect(
     decision of every light under the policy ``policy_of(light)`` trains. ``driver``: it acts instead (a DAgger
     round), the controller's decisions are still what is recorded, and the returns are NaN (not the controller's).
     ``seed``: the first episode's (the next ones follow it); default: the experiment's."""
-    from flowlights.envs.rllib_env import RLlibMultiEnv
+    from flowlights.envs.rllib_env import RLlibMultiEnv  # optional: ray (rllib extra), which rllib_env imports
 
     controller = make_controller(controller_name)
     env = RLlibMultiEnv(env_kwargs)
@@ -167,8 +168,8 @@ def fit_module(
     with probability about ``smoothing`` (spread over the other actions), so RL sampling from it explores instead of
     replaying the controller. Returns how many decisions, the share of them the module's greedy action now agrees
     with, and the share of the returns' variance its values explain."""
-    import torch
-    from ray.rllib.core.columns import Columns
+    import torch  # optional: torch (rllib extra)
+    from ray.rllib.core.columns import Columns  # optional: ray (rllib extra)
 
     obs = _stack(demos.observations)
 
@@ -232,8 +233,6 @@ def _fit_on_learner(
 
 def _driver(modules: dict[str, Any], policy_of: Callable[[str], str]) -> Driver:
     """The copy as it now is, acting greedily (argmax) for every light."""
-    from flowlights.training.trained_policy import forward_greedy
-
     return lambda obs: {light: forward_greedy(modules[policy_of(light)], o) for light, o in obs.items()}
 
 

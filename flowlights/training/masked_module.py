@@ -58,7 +58,7 @@ class MaskedPPOTorchRLModule(DefaultPPOTorchRLModule):
 
 
 def _mask_q(out: dict[str, Any], mask: Optional[torch.Tensor]) -> dict[str, Any]:
-    from ray.rllib.algorithms.dqn.dqn_learner import QF_PREDS
+    from ray.rllib.algorithms.dqn.dqn_learner import QF_PREDS  # optional: ray (rllib extra)
 
     if mask is not None:  # -inf: RLlib's DQN then neither explores, chooses nor bootstraps from a masked action
         out[QF_PREDS] = torch.where(mask > 0, out[QF_PREDS], torch.full_like(out[QF_PREDS], float("-inf")))
@@ -66,6 +66,7 @@ def _mask_q(out: dict[str, Any], mask: Optional[torch.Tensor]) -> dict[str, Any]
 
 
 def _dqn_base() -> type:
+    # optional: ray (rllib extra)
     from ray.rllib.algorithms.dqn.torch.default_dqn_torch_rl_module import DefaultDQNTorchRLModule
 
     return DefaultDQNTorchRLModule

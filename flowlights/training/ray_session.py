@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 @contextlib.contextmanager
 def ray_session(address: Optional[str] = None, num_cpus: Optional[int] = None) -> Iterator[None]:
     """Join the cluster at ``address``, or run a local Ray with ``num_cpus`` (default: all cores)."""
-    import ray
+    import ray  # optional: ray (rllib extra)
 
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
     # Ray's C++ core prints an ERROR line at every start of RLlib's env runners ("... constructor arguments in the

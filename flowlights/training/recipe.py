@@ -18,10 +18,14 @@ the reward scale (one over the teacher's mean queue per light, so a decision's r
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from flowlights.errors import ConfigError
+from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import NetParams, TrafficLightParams
+from flowlights.training.experiment import experiment_from_dict
 
 # Python rules a copy can learn from (they label any state, DAgger's need); SUMO's own logics (actuated,
 # delay_based, program) cannot, but are compared against all the same.
@@ -125,9 +129,6 @@ def recipe_scenario(experiment: Any) -> Optional[str]:
     scenario (a name, folder or .sumocfg; ``net.scenario`` or ``net.sumocfg``) with nothing else set — no
     observation, reward, policies or training settings, no other env, sim, net or light setting (a protocol may be
     named). A config that sets any of them is an expert set-up, trained as it is written: None."""
-    from flowlights.params import EnvParams, SumoParams
-    from flowlights.params.experiment import NetParams, TrafficLightParams
-
     fp = experiment.flow_params
     env, sim, net = fp["env"], fp["sim"], fp["net"]
     if getattr(fp["env_name"], "__name__", fp["env_name"]) != "TrafficLightEnv" or not isinstance(env, EnvParams):
@@ -142,8 +143,6 @@ def recipe_scenario(experiment: Any) -> Optional[str]:
 
 
 def _changed(params: Any, default: Any) -> dict[str, Any]:
-    import dataclasses
-
     return {
         f.name: getattr(params, f.name)
         for f in dataclasses.fields(params)
@@ -155,8 +154,6 @@ def recipe_experiment(
     scenario_kwargs: dict[str, Any], protocol: str, choice: RecipeChoice, seeds: SeedSets, tag: str
 ) -> Any:
     """The experiment the recipe trains: the shared policy, its observation and reward, on ``scenario_kwargs``."""
-    from flowlights.training.experiment import experiment_from_dict
-
     return experiment_from_dict(
         {
             "exp_tag": tag,

@@ -6,6 +6,7 @@ from typing import Any
 
 from flowlights.errors import ConfigError
 from flowlights.training.experiment import Experiment
+from flowlights.training.policies import policy_setup
 
 ALGORITHMS = ("PPO", "DQN")
 PPO_DEFAULTS = {
@@ -39,9 +40,10 @@ def module_settings(probe_env: Any, algorithm: str, policies: Any, model_config:
     every policy when the env gives action masks (``EnvParams(action_mask=True)``)."""
     if not probe_env.env_params.action_mask:
         return {"model_config": model_config}
-    from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
-    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+    from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec  # optional: ray (rllib extra)
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec  # optional: ray (rllib extra)
 
+    # optional: ray, torch (rllib extra), which masked_module imports
     from flowlights.training.masked_module import MaskedDQNTorchRLModule, MaskedPPOTorchRLModule
 
     module_class = MaskedPPOTorchRLModule if algorithm == "PPO" else MaskedDQNTorchRLModule
@@ -58,17 +60,17 @@ def build_config(
     seed: int = 0,
 ) -> Any:
     """PPO (default) or DQN on the experiment's env, with its policies and training settings."""
-    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig  # optional: ray (rllib extra)
 
+    # optional: ray (rllib extra), which callbacks imports
     from flowlights.training.callbacks import EpisodeMetricsCallback
-    from flowlights.training.policies import policy_setup
 
     if algorithm not in ALGORITHMS:
         raise ConfigError(f"algorithm {algorithm!r} is not supported; use one of {', '.join(ALGORITHMS)}.")
     if algorithm == "PPO":
-        from ray.rllib.algorithms.ppo import PPOConfig as ConfigClass
+        from ray.rllib.algorithms.ppo import PPOConfig as ConfigClass  # optional: ray (rllib extra)
     else:
-        from ray.rllib.algorithms.dqn import DQNConfig as ConfigClass
+        from ray.rllib.algorithms.dqn import DQNConfig as ConfigClass  # optional: ray (rllib extra)
     training = dict(PPO_DEFAULTS if algorithm == "PPO" else DQN_DEFAULTS)
     settings = dict(experiment.training)
     model = {k: settings.pop(k) for k in MODEL_KEYS if k in settings}

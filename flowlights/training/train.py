@@ -16,12 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from flowlights.baselines.base import CONTROLLERS
 from flowlights.common.progress import Progress
 from flowlights.errors import ConfigError
 from flowlights.sim.statistics import TRAINING_METRICS
 from flowlights.training.checkpoints import checkpoint_path, latest_checkpoint, results_dir_of
+from flowlights.training.create_env import make_create_env
+from flowlights.training.env_kwargs import env_kwargs
 from flowlights.training.experiment import Experiment, load_experiment
-from flowlights.training.rllib_config import ALGORITHMS
+from flowlights.training.flow_classes import is_flow_env
+from flowlights.training.imitation import warm_start
+from flowlights.training.ray_session import ray_session
+from flowlights.training.rllib_config import ALGORITHMS, build_config
 from flowlights.training.trust import mark_trusted
 from flowlights.viz.plots import plot_learning_curve
 
@@ -151,8 +157,6 @@ class TrainSettings:
                 "CONTROLLER with it (and a count >= 0)."
             )
         if self.imitate is not None:
-            from flowlights.baselines.base import CONTROLLERS
-
             CONTROLLERS.get_or_fail(self.imitate)  # a wrong name fails before Ray starts
 
 
@@ -244,13 +248,10 @@ def train(
 def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optional[Path] = None) -> Iterator[Any]:
     """The RLlib algorithm for ``experiment`` (restored from ``checkpoint`` if given), inside a Ray
     session; stopped, and Ray shut down, on exit."""
-    from ray.rllib.algorithms.algorithm import Algorithm
-    from ray.tune.registry import register_env
+    from ray.rllib.algorithms.algorithm import Algorithm  # optional: ray (rllib extra)
+    from ray.tune.registry import register_env  # optional: ray (rllib extra)
 
-    from flowlights.envs.rllib_env import FlowRLlibEnv
-    from flowlights.training.create_env import make_create_env
-    from flowlights.training.ray_session import ray_session
-    from flowlights.training.rllib_config import build_config
+    from flowlights.envs.rllib_env import FlowRLlibEnv  # optional: ray (rllib extra), which rllib_env imports
 
     create_env, env_name = make_create_env(experiment)
     probe = create_env()
@@ -274,10 +275,6 @@ def algorithm(experiment: Experiment, settings: TrainSettings, checkpoint: Optio
 
 def _imitate(algo: Any, experiment: Experiment, settings: TrainSettings, run_dir: Path, progress: bool) -> None:
     """Warm start (``--imitate``): the policies copy the controller first (``flowlights.training.imitation``)."""
-    from flowlights.training.env_kwargs import env_kwargs
-    from flowlights.training.flow_classes import is_flow_env
-    from flowlights.training.imitation import warm_start
-
     if is_flow_env(experiment.flow_params):
         raise ConfigError(
             f"--imitate runs a flowlights controller on the experiment's env; {experiment.flow_params['env_name']!r} "

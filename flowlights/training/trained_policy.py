@@ -27,7 +27,7 @@ from flowlights.training.weights import is_weights_folder, load_weights, quiet_r
 def load_checkpoint(path: str | Path) -> tuple[Path, Any, Any]:
     """(checkpoint folder, its experiment, its RL modules) — the latest checkpoint of a results folder,
     or the one given; no Ray needed. A damaged checkpoint is a one-line ConfigError."""
-    from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule
+    from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule  # optional: ray (rllib extra)
 
     quiet_rllib_notices()
     if is_export(Path(path)):  # weights and JSON: nothing to unpickle
@@ -60,8 +60,8 @@ def module_path(checkpoint: Path, policy: str) -> Path:
 
 def forward_greedy(module: Any, observation: Any) -> int:
     """The module's greedy action for one observation (an array, or a dict of arrays when masked)."""
-    import torch
-    from ray.rllib.core.columns import Columns
+    import torch  # optional: torch (rllib extra)
+    from ray.rllib.core.columns import Columns  # optional: ray (rllib extra)
 
     with torch.no_grad():
         if isinstance(observation, dict):
@@ -79,7 +79,7 @@ def load_rl_module(path: Path) -> Any:
     light's ``_save`` wrote (not) — without RLlib's deprecation notices."""
     if is_weights_folder(Path(path)):
         return load_weights(Path(path))[0]
-    from ray.rllib.core.rl_module.rl_module import RLModule
+    from ray.rllib.core.rl_module.rl_module import RLModule  # optional: ray (rllib extra)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -5,8 +5,12 @@ model settings, plus whatever the writer wants a reader to know). Nothing in suc
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any, Optional
+
+import numpy as np
+from gymnasium import spaces
 
 from flowlights.errors import ConfigError
 
@@ -18,8 +22,6 @@ DEFAULT_HIDDENS = (64, 64)
 def quiet_rllib_notices() -> None:
     """RLlib's deprecation notices on building or loading a module (set after importing it): not the user's
     business."""
-    import logging
-
     for name in ("ray.rllib", "ray._common.deprecation"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
@@ -32,8 +34,7 @@ def build_ppo_module(
 ) -> Any:
     """A fresh RLlib PPO module (policy and value heads) for a flat observation and ``actions`` choices;
     ``model_config`` (RLlib's, e.g. a trained module's own) replaces the default hidden layers."""
-    import numpy as np
-    from gymnasium import spaces
+    # optional: ray (rllib extra)
     from ray.rllib.algorithms.ppo.torch.default_ppo_torch_rl_module import DefaultPPOTorchRLModule
 
     quiet_rllib_notices()
@@ -49,7 +50,7 @@ def build_ppo_module(
 
 def save_weights(module: Any, folder: Path, meta: dict[str, Any]) -> Path:
     """Write ``module``'s tensors and ``meta`` (must hold observation_size and actions) into ``folder``."""
-    import torch
+    import torch  # optional: torch (rllib extra)
 
     folder = Path(folder)
     try:
@@ -63,7 +64,7 @@ def save_weights(module: Any, folder: Path, meta: dict[str, Any]) -> Path:
 
 def load_weights(folder: Path) -> tuple[Any, dict[str, Any]]:
     """(module, meta) from a folder written by :func:`save_weights`; never unpickles."""
-    import torch
+    import torch  # optional: torch (rllib extra)
 
     folder = Path(folder)
     if not (folder / META).is_file() or not (folder / WEIGHTS).is_file():

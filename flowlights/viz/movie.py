@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
+import sumolib
 
 from flowlights.common.progress import Progress
+from flowlights.envs.render import NetworkRenderer
 from flowlights.errors import ConfigError
 from flowlights.viz.video import write_video
 
@@ -76,10 +78,6 @@ def make_movie(
     progress: bool = True,
 ) -> Path:
     """Render the recorded episode of ``run_dir`` to ``out`` (.mp4 or .gif; default RUN_DIR/movie_seed<K>.mp4)."""
-    import sumolib
-
-    from flowlights.envs.render import NetworkRenderer
-
     if not fps > 0 or not speed > 0:
         raise ConfigError(f"fps={fps!r} and speed={speed!r} must be > 0.")
     record_path = find_record(run_dir, seed)

@@ -83,7 +83,7 @@ def replay(
             env.close()
         if not video:
             return None
-        from PIL import Image
+        from PIL import Image  # optional: pillow (viz extra)
 
         frames = [
             annotate(np.asarray(Image.open(path).convert("RGB")), lines) for path, lines in shots if path.is_file()

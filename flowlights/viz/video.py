@@ -13,7 +13,7 @@ from flowlights.errors import ConfigError
 
 def annotate(image: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     """Write ``lines`` on a dark band at the top of the frame."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw  # optional: pillow (viz extra)
 
     picture = Image.fromarray(image).convert("RGB")
     draw = ImageDraw.Draw(picture)
@@ -27,7 +27,7 @@ def annotate(image: np.ndarray, lines: Sequence[str]) -> np.ndarray:
 def write_video(frames: Sequence[np.ndarray], path: Path, fps: float) -> Path:
     """Encode ``frames`` (H x W x 3 uint8) as .mp4 or .gif at ``fps`` frames per second."""
     try:
-        import imageio.v2 as imageio
+        import imageio.v2 as imageio  # optional: imageio (viz extra)
     except ImportError as exc:
         raise ConfigError("videos need the [viz] extra: pip install -e '.[viz]' (imageio, imageio-ffmpeg).") from exc
     if not frames:
