@@ -30,7 +30,8 @@ from flowlights.evaluation.recipe_run import run_recipe
 from flowlights.networks.cbengine_formats import read_simulator_cfg
 from flowlights.networks.grid import write_grid_scenario
 from flowlights.networks.network_file import SCENARIO_KEYS, resco_dir, scenario_keywords
-from flowlights.params import BACKENDS
+from flowlights.params import BACKENDS, EnvParams
+from flowlights.params.options import add_params_options, add_sim_options
 from flowlights.params.protocols import PROTOCOLS, check_named
 from flowlights.regularflow.managers import parse_clusters, run_regularflow
 from flowlights.training import train as settings_module
@@ -488,14 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(default max_pressure)",
     )
     ev.add_argument("--episodes", type=int, default=1)
-    ev.add_argument("--seed", type=int, default=0)
-    ev.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
-    ev.add_argument(
-        "--delta-time", type=float, default=None, help="seconds between decisions (default: the protocol's)"
-    )
+    add_sim_options(ev, "seed", "end", "time_to_teleport", "backend")
+    add_params_options(ev, EnvParams, ["delta_time"], default_text={"delta_time": "the protocol's"})
     _protocol_option(ev)
-    ev.add_argument("--time-to-teleport", type=float, default=-1.0, help="SUMO's; -1 (default, as RESCO) disables")
-    ev.add_argument("--backend", default="libsumo", choices=list(BACKENDS))
     ev.add_argument("--out", type=Path, default=None, help="folder for metrics.json, episodes.csv and SUMO outputs")
     ev.add_argument(
         "--record",
@@ -545,8 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="folder for metrics.json (as evaluate writes it, plus 'deploy')"
     )
     dep.add_argument("--episodes", type=int, default=1)
-    dep.add_argument("--seed", type=int, default=0)
-    dep.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
+    add_sim_options(dep, "seed", "end")
     dep.add_argument("--clusters", default=None, help='JSON, e.g. \'{"cluster0": ["A0", "A1"]}\' (topics per cluster)')
     dep.add_argument("--couplings", default=None, help="JSON, e.g. '[[\"A0\", \"B0\"]]' (influencer, follower)")
     dep.add_argument(
@@ -603,8 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
     rf.add_argument("--display", default="display", help="the display topic (default display)")
     rf.add_argument("--out", type=Path, default=None, help="folder for metrics.json (as evaluate) and decisions.csv")
     rf.add_argument("--episodes", type=int, default=1)
-    rf.add_argument("--seed", type=int, default=0)
-    rf.add_argument("--end", type=float, default=None, help="simulated end time in s (default: the scenario's)")
+    add_sim_options(rf, "seed", "end")
     rf.add_argument("--dashboard", type=int, default=None, metavar="PORT", help="serve the live dashboard on this port")
     rf.add_argument(
         "--dashboard-host",
@@ -638,7 +632,7 @@ def build_parser() -> argparse.ArgumentParser:
     cbe.add_argument("--threshold", type=float, default=1.6, help="stop once the delay index passes this")
     cbe.add_argument("--thread_num", type=int, default=8, help="accepted for compatibility (SUMO steps on one thread)")
     cbe.add_argument("--vehicle_info_path", default="./log", help="CBEngine's info_step logs go to DIR/<flow index>/")
-    cbe.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
+    add_sim_options(cbe, "backend")
     cbe.set_defaults(func=cmd_cbengine_evaluate)
 
     cmp = sub.add_parser("compare", help="one table and one bar chart from several evaluate --out folders")

@@ -19,13 +19,14 @@ from typing import Optional, Sequence
 from flowlights.bench.timing import time_env_episode
 from flowlights.envs.factory import make_env
 from flowlights.networks.network_file import scenario_keywords
+from flowlights.params.options import add_sim_options
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", help="bundled name or .sumocfg")
     parser.add_argument("--all-red", type=float, default=0.0)
-    parser.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
+    add_sim_options(parser, "backend")
     parser.add_argument("--top", type=int, default=20)
     args = parser.parse_args(argv)
     env = make_env(all_red=args.all_red, backend=args.backend, **scenario_keywords(args.scenario))

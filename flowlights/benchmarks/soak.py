@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 
 import flowlights
 from flowlights.bench.soak import env_round, format_results, soak
+from flowlights.params.options import add_sim_options
 from flowlights.training.experiment import experiment_from_dict
 from flowlights.training.train import TrainSettings, algorithm
 
@@ -49,8 +50,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--episodes", type=int, default=200, help="env episodes (0: skip the env soak)")
     parser.add_argument("--iterations", type=int, default=50, help="training iterations (0: skip the training soak)")
     parser.add_argument("--scenario", default="grid2x2")
-    parser.add_argument("--end", type=float, default=3600.0)
-    parser.add_argument("--backend", default="libsumo", choices=["libsumo", "traci"])
+    add_sim_options(parser, "end", "backend", end=3600.0)
     args = parser.parse_args(argv)
     results = []
     if args.episodes:

@@ -33,6 +33,11 @@ class SumoParams:
     sumo_args: extra command-line options, e.g. ``["--additional-files", "x.add.xml"]``.
     restart_instance: start a fresh SUMO every episode instead of reloading the running one (Flow's
     option; slower, but frees everything SUMO held).
+    backend: "libsumo" (fast; one simulation per process) or "traci" (SUMO as a child process; sumo-gui needs it).
+    gui: run sumo-gui (with backend "traci" and a display).
+    step_length: seconds of simulated time per SUMO step.
+    seed: SUMO's random seed (departures and routes the scenario leaves to chance).
+    tripinfo_output: a file for SUMO's tripinfo output (one line per finished trip).
     """
 
     backend: str = "libsumo"
@@ -76,8 +81,8 @@ class EnvParams:
     yellow/all_red: transition between two greens; min_green/max_green: green bounds
     (max_green None or inf disables it). action_mode: "phase" (choose the next green) or
     "switch" (Flow's keep=0 / switch=1). observation: names from ``flowlights.features.observations``;
-    reward: a name from ``flowlights.features.rewards``; neighbor_weight mixes the neighbours' mean
-    reward in. change_cost: what each green change a light begins costs its reward, once (0: nothing), against a
+    reward: a name from ``flowlights.features.rewards``; neighbor_weight: the share of the neighbours' mean
+    reward mixed into each light's. change_cost: what each green change a light begins costs its reward, once (0: nothing), against a
     policy that churns between greens and loses a yellow each time. reward_scale: every reward (change costs
     included) is multiplied by it — e.g. 0.01 on a saturated network, where a light's reward per decision is
     -50 or less: PPO's value function, whose loss RLlib clamps at ``vf_clip_param`` (10), then sees returns it
@@ -85,6 +90,9 @@ class EnvParams:
     action_mask: observations become {"observation", "action_mask"} dicts.
     tls_ids: the traffic lights to control (None = all with two or more greens); the rest keep their
     SUMO program. include_single_green: also make lights whose program has one green agents.
+    max_neighbours: how many neighbouring lights the ``neighbours`` observation shows.
+    nearest_vehicles: how many vehicles nearest the stop line, per incoming lane, the ``nearest_vehicles``
+    observation shows (Flow's ``num_observed``).
     detection_distance: metres upstream of a stop line that ``zone_*`` observations and rewards see
     (along the road, across junctions without lights), as a detector or camera would.
     horizon, sims_per_step, warmup_steps: Flow's episode length, env step and warm-up counted in env
@@ -106,8 +114,8 @@ class EnvParams:
     agent; it heads for the green serving the approaches its influencer's green stops (or the one a
     third element ``{influencer green: follower green}`` names), through its own yellow, all-red and min green.
     clusters: ``{"name": [light ids]}`` (any lights, disjoint): each member's observation gains the
-    ``cluster`` block (its peers' green one-hot and queue fill); cluster_weight mixes the peers' mean
-    reward into each member's (``(1 - neighbor_weight - cluster_weight) * own + ...``).
+    ``cluster`` block (its peers' green one-hot and queue fill); cluster_weight: the share of the peers' mean
+    reward mixed into each member's (``(1 - neighbor_weight - cluster_weight) * own + ...``).
     detectors: camera-like sensors (Regularflow's managers) for the ``detector_*`` observations and
     reward: "generate" places a SUMO lane-area detector on every incoming lane, ``detection_distance``
     metres long (continued upstream along a single-lane chain); a path reads the ``<laneAreaDetector>``s
