@@ -71,6 +71,39 @@ def test_lockstep_deploy_over_kafka_equals_evaluate_with_a_light_killed_and_garb
     assert partitions == {"rf.manager0": 4, "rf.cluster0": 1, "rf.display": 1}, "Regularflow's layout, namespaced"
 
 
+def test_a_partition_several_producers_append_to_loses_no_record():
+    """Four producers append to one partition in step (as lights publish decisions on their cluster topic) while
+    a consumer reads it live: every record arrives. (Tansu serves a fetch past a record not yet readable about
+    once in 2,000 such records; the consumer reads again from the gap.)"""
+    import threading
+
+    lights, rounds, gap = 4, 1000, 0.025
+    with kafka_broker() as url:
+        open_bus(url).declare({"decisions": 1})
+        consumer = open_bus(url).subscribe(["decisions"])
+        start = time.time() + 2.0
+
+        def produce(light: int) -> None:
+            bus = open_bus(url)
+            for seq in range(rounds):
+                time.sleep(max(0.0, start + seq * gap - time.time()))
+                bus.publish_many([("decisions", {"kind": "decision", "light": f"L{light}", "seq": seq, "action": 0})])
+            bus.close()
+
+        producers = [threading.Thread(target=produce, args=(light,)) for light in range(lights)]
+        for thread in producers:
+            thread.start()
+        got, deadline = [], start + rounds * gap + 30
+        while len(got) < lights * rounds and time.time() < deadline:
+            got += [(m["light"], m["seq"]) for _, m in consumer.poll(0.2)]
+        for thread in producers:
+            thread.join()
+    assert len(got) == len(set(got)), "a record delivered twice"
+    lost = {(f"L{light}", seq) for light in range(lights) for seq in range(rounds)} - set(got)
+    assert not lost, f"records lost: {sorted(lost)[:10]} (re-read gaps: {consumer.rereads})"
+    assert consumer.gaps_accepted == 0
+
+
 def test_realtime_deploy_over_kafka_accounts_for_every_decision(tmp_path):
     from flowlights.deploy.run import deploy
 
@@ -79,8 +112,8 @@ def test_realtime_deploy_over_kafka_accounts_for_every_decision(tmp_path):
         report = deploy("grid2x2", "max_pressure", bus=url, realtime=True, speed=5, end=SHORT, progress=False)
     d = report["deploy"]
     assert d["mode"] == "realtime"
-    # every decision is applied or counted missing, light by light; a broker stall longer than the 1 s interval
-    # (2 of 960 decisions in three runs on a 2-core machine) holds a light, rarely
+    # every decision is applied or counted missing, light by light; a bus that stalls longer than the 1 s interval
+    # on this busy 2-core machine may hold a light, rarely
     assert d["decisions_applied"] + d["decisions_missing"] == 4 * SHORT // 5
     assert sum(d["decisions_missing_by_light"].values()) == d["decisions_missing"] <= 4, d
     if d["decisions_missing"] == 0:  # nothing held: the same decisions as evaluate, so the same metrics
