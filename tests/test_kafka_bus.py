@@ -59,6 +59,9 @@ def test_lockstep_deploy_over_kafka_equals_evaluate_with_a_light_killed_and_garb
         assert garbage.flush(10) == 0
         out, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err[-3000:]
+        assert "killed A1's service" in err and "expected" in err, (
+            "the kill is said, so Ray's line about it is no alarm"
+        )
         topics = AdminClient({"bootstrap.servers": servers}).list_topics(timeout=10).topics
         partitions = {name: len(meta.partitions) for name, meta in topics.items() if not name.startswith("_")}
     report = json.loads((tmp_path / "dep" / "metrics.json").read_text())

@@ -12,6 +12,7 @@ A decision is applied once per (light, seq): duplicates and late ones are counte
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -247,6 +248,11 @@ class DeployedController(Controller):
         while self.kills and env.sim.time >= self.kills[0][1]:
             light, at = self.kills.pop(0)
             self.killed.append({"light": light, "time": env.sim.time, "pid": self.kill_light(light)})
+            print(
+                f"killed {light}'s service (pid {self.killed[-1]['pid']}) at {env.sim.time:g} s, as --kill asked; "
+                "Ray's '(raylet) A worker died' line about it is expected, and its supervisor restarts it",
+                file=sys.stderr,
+            )
         if self.stats.started is None:
             self.stats.started = time.monotonic()
         readings = self.inner.sense(env, observations)
