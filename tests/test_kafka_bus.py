@@ -170,5 +170,8 @@ def test_kafka_failures_are_named_errors():
             if got:
                 break
         assert got == [("manager0", {"n": 1})], "a light reads only its own partition"
+        # the producer now knows manager0's partitions and refuses partition 5 before sending: same named error
+        with pytest.raises(BusError, match=r"delivery failed: manager0\[5\]"):
+            bus.publish(partition_address("manager0", 5), {"kind": "reading"})
         consumer.close()
         bus.close()

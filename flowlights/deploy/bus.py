@@ -298,10 +298,18 @@ class KafkaBus(Bus):
                     raise BusError(f"cannot create Kafka topic {topic!r} on {self.servers}: {exc}") from None
 
     def publish_many(self, items: Iterable[tuple[str, Message]]) -> None:
+        from confluent_kafka import KafkaException  # optional: confluent-kafka (deploy extra)
+
         for address, message in items:
             topic, partition = split_address(address)
             where = {} if partition is None else {"partition": partition}
-            self.producer.produce(topic, encode(sign(message, self.key)).encode(), on_delivery=self._delivered, **where)
+            try:
+                self.producer.produce(
+                    topic, encode(sign(message, self.key)).encode(), on_delivery=self._delivered, **where
+                )
+            except KafkaException as exc:  # refused before sending: e.g. a partition its metadata lacks
+                self.failures.append(f"{topic}[{'any' if partition is None else partition}]: {exc.args[0].str()}")
+                break
         left = self.producer.flush(self.timeout)
         failures, self.failures = self.failures, []
         if left:
