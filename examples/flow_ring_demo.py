@@ -14,9 +14,9 @@ import statistics
 import sys
 from pathlib import Path
 
-from flowlights.evaluation.flow_rollouts import all_human, run_rollouts
 from flowlights.evaluation.learning_report import marked, put_section
-from flowlights.training.flow_policy import FlowPolicy
+from flowlights.flow.evaluation.rollouts import all_human, run_rollouts
+from flowlights.flow.training.policy import FlowPolicy
 from flowlights.training.train import TrainSettings, last_progress, train
 
 CONFIG = Path("exp_configs/flow_ring.py")

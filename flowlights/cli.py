@@ -25,8 +25,10 @@ from flowlights.deploy.run import deploy, parse_kills
 from flowlights.errors import FlowlightsError
 from flowlights.evaluation.compare import compare_chart, compare_table, load_reports
 from flowlights.evaluation.evaluate import evaluate, format_report
-from flowlights.evaluation.flow_rollouts import format_rollouts, run_rollouts
 from flowlights.evaluation.recipe_run import run_recipe
+from flowlights.flow.evaluation.rollouts import format_rollouts, run_rollouts
+from flowlights.flow.training.classes import is_flow_env
+from flowlights.flow.training.policy import FlowPolicy
 from flowlights.networks.cbengine_formats import read_simulator_cfg
 from flowlights.networks.grid import write_grid_scenario
 from flowlights.networks.network_file import SCENARIO_KEYS, resco_dir, scenario_keywords
@@ -38,8 +40,6 @@ from flowlights.training import train as settings_module
 from flowlights.training.checkpoints import experiment_folder
 from flowlights.training.experiment import load_experiment
 from flowlights.training.export import export_policy
-from flowlights.training.flow_classes import is_flow_env
-from flowlights.training.flow_policy import FlowPolicy
 from flowlights.training.recipe import SeedSets, recipe_scenario
 from flowlights.training.train import TrainSettings, train
 from flowlights.training.trained_policy import TrainedPolicy

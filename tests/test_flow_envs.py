@@ -13,8 +13,8 @@ import pytest
 from conftest import REPO, sumo_children
 from flowlights.controllers import ContinuousRouter, IDMController, RLController
 from flowlights.core.params import EnvParams, InitialConfig, NetParams, SumoParams, VehicleParams
-from flowlights.envs.multiagent import MultiAgentWaveAttenuationPOEnv
 from flowlights.errors import ConfigError
+from flowlights.flow.envs.multiagent import MultiAgentWaveAttenuationPOEnv
 from flowlights.networks import RingNetwork
 from needs import need_module
 
@@ -129,7 +129,7 @@ def test_light_grid_raw_states_never_skip_yellow_or_all_red(tmp_path):
     import dataclasses
 
     from conftest import read_tls_states, tls_recorder
-    from flowlights.training.flow_classes import build_flow_env
+    from flowlights.flow.training.classes import build_flow_env
 
     params = dict(config.flow_params)
     params["env"] = dataclasses.replace(params["env"], yellow=4.0, all_red=2.0, delta_time=10.0, horizon=120)
@@ -341,7 +341,7 @@ def test_flow_grid_network_runs_under_traffic_light_env_and_its_baselines():
 def test_flow_rollouts_in_sumo_gui(tmp_path):
     """Flow's visualizer default (--render_mode sumo_gui) and --save_render: the rollout runs in sumo-gui (under
     Xvfb here) and its view becomes a video; nothing is left running."""
-    from flowlights.evaluation.flow_rollouts import run_rollouts
+    from flowlights.flow.evaluation.rollouts import run_rollouts
     from flowlights.viz.display import display
 
     experiment = __import__("flowlights.training.experiment", fromlist=["load_experiment"]).load_experiment(

@@ -18,10 +18,17 @@ LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
 
 
 def level_of(module: str) -> int:
-    parts = module.split(".")
-    name = parts[1] if len(parts) > 1 else "__init__"
-    assert name in LEVEL, f"{module}: a new top-level module; give it a layer in docs/design.md's layers block"
-    return LEVEL[name]
+    """The layer of a module: the longest name of the layers block it starts with (``flow.kernel`` before ``flow``)."""
+    parts = module.split(".")[1:] or ["__init__"]
+    for end in range(len(parts), 0, -1):
+        if ".".join(parts[:end]) in LEVEL:
+            return LEVEL[".".join(parts[:end])]
+    raise AssertionError(f"{module}: a new top-level module; give it a layer in docs/design.md's layers block")
+
+
+def test_a_subpackage_named_in_the_layers_takes_that_layer():
+    assert level_of("flowlights.flow.kernel.vehicle") == LEVEL["sim"] < level_of("flowlights.flow.params")
+    assert level_of("flowlights.flow") == LEVEL["cli"]
 
 
 def test_every_import_points_down():

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flowlights.bench.timing import EpisodeTiming, peak_rss_mib, plain_sumo_command, time_command, time_env_episode
+from flowlights.common.cache import cache_dir
 from flowlights.common.markdown import markdown_table
 from flowlights.common.progress import Progress
 from flowlights.envs.factory import make_env
 from flowlights.errors import ConfigError
-from flowlights.networks.generated import cache_dir
 from flowlights.networks.grid import write_grid_scenario
 from flowlights.networks.network_file import resolve_scenario
 from flowlights.params import SumoParams

@@ -10,8 +10,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from flowlights.common.cache import cache_dir
 from flowlights.errors import ConfigError
-from flowlights.networks.generated import cache_dir
 
 SUMO_RL_VERSION = "1.4.5"
 RUNNER = Path(__file__).with_name("sumo_rl_episode.py")

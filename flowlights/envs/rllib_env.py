@@ -12,8 +12,8 @@ import gymnasium as gym
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
 
 from flowlights.envs.factory import make_env
-from flowlights.envs.flow_base import reset_accepts_seed, space_of
-from flowlights.envs.multiagent.base import MultiEnv
+from flowlights.flow.envs.base import reset_accepts_seed, space_of
+from flowlights.flow.envs.multiagent.base import MultiEnv
 
 
 class RLlibMultiEnv(MultiAgentEnv):
@@ -65,7 +65,7 @@ class SpaceForEveryAgent(dict):
 
 
 class FlowRLlibEnv(MultiAgentEnv):
-    """A Flow env class (``flowlights.envs.multiagent.MultiEnv`` or single-agent ``Env``) for RLlib.
+    """A Flow env class (``flowlights.flow.envs.multiagent.MultiEnv`` or single-agent ``Env``) for RLlib.
 
     A single-agent env is one agent named ``agent``. The agents are found by one reset when the env
     is made (Flow's envs name them at run time: lights, RL vehicles, or 'av'/'adversary'); the

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from flowlights.common.cache import cache_dir
 from flowlights.envs.multi_env import MultiEnv
 from flowlights.envs.render import NetworkRenderer
 from flowlights.errors import ConfigError
@@ -22,7 +23,6 @@ from flowlights.features.observations import cluster_status, get_features
 from flowlights.features.rewards import CHANGE_REWARDS, get_reward, reward_needs
 from flowlights.networks.detection import detection_zones
 from flowlights.networks.detectors import plan_detectors, read_detectors, write_detectors
-from flowlights.networks.generated import cache_dir
 from flowlights.networks.movements import lane_sum_matrix, light_movements, served_matrix
 from flowlights.networks.network_file import NetworkFile
 from flowlights.params import EnvParams, SumoParams, _one_home

@@ -17,11 +17,11 @@ from flowlights.cli import main
 from flowlights.envs.factory import make_env
 from flowlights.errors import ConfigError
 from flowlights.evaluation.evaluate import evaluate, format_report
-from flowlights.evaluation.flow_rollouts import format_rollouts, run_rollouts
+from flowlights.flow.evaluation.rollouts import format_rollouts, run_rollouts
+from flowlights.flow.training.classes import is_flow_env
+from flowlights.flow.training.policy import FlowPolicy
 from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.training.experiment import load_experiment
-from flowlights.training.flow_classes import is_flow_env
-from flowlights.training.flow_policy import FlowPolicy
 from flowlights.training.trained_policy import TrainedPolicy
 from flowlights.training.trust import allow_trusted_code
 from flowlights.viz.display import display

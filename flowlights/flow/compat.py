@@ -2,6 +2,6 @@
 PPOTFPolicy`` replaces ``from ray.rllib.agents.ppo.ppo_policy import PPOTFPolicy`` (see
 docs/migrating-from-flow.md)."""
 
-from flowlights.training.flow_policies import PPOTFPolicy, PPOTorchPolicy
+from flowlights.flow.training.policies import PPOTFPolicy, PPOTorchPolicy
 
 __all__ = ["PPOTFPolicy", "PPOTorchPolicy"]

@@ -5,7 +5,7 @@ Two homes, one meaning each, as in Flow:
 - In flowlights' own TrafficLightEnv (vehicles from a scenario's demand) every vehicle is driven
   by SUMO: ``IDMController`` sets SUMO's IDM model with Flow's parameters, the ``Sim*`` controllers
   are SUMO's models, routers leave routing to the scenario's routes.
-- In Flow's env classes (``flowlights.envs.multiagent.MultiEnv`` and ``flowlights.envs.Env``
+- In Flow's env classes (``flowlights.flow.envs.multiagent.MultiEnv`` and ``flowlights.envs.Env``
   subclasses: rings, Flow's grids, your own) they run in Python every simulation step, as Flow
   did: ``IDMController.get_accel`` (with its Gaussian ``noise``) gives the acceleration SUMO
   applies; ``RLController`` vehicles take the agents' accelerations; ``ContinuousRouter`` gives a

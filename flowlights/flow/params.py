@@ -17,11 +17,11 @@ from typing import Any
 from flowlights import params as own
 from flowlights.errors import ConfigError
 from flowlights.flow import controllers
+from flowlights.flow.kernel.vehicle import SPEED_MODES, VehicleSpec
 from flowlights.networks.demand import InFlows  # noqa: F401  (Flow's flow.core.params.InFlows)
 from flowlights.params import experiment
 from flowlights.params.experiment import VehicleParams as OwnVehicleParams
 from flowlights.params.validation import one_home
-from flowlights.sim.kernel.vehicle import SPEED_MODES, VehicleSpec
 
 # Flow name -> flowlights field (same meaning)
 SUMO_RENAMED = {"sim_step": "step_length", "teleport_time": "time_to_teleport", "render": "gui"}

@@ -1,6 +1,6 @@
 """Flow's ``flow.core.rewards`` import path (``from flowlights.core import rewards``)."""
 
-from flowlights.envs.flow_rewards import (  # noqa: F401
+from flowlights.flow.envs.rewards import (  # noqa: F401
     average_velocity,
     avg_delay_specified_vehicles,
     boolean_action_penalty,

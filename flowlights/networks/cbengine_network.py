@@ -27,6 +27,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Optional
 
+from flowlights.common.cache import cache_dir
 from flowlights.errors import ConfigError
 from flowlights.networks.cbengine_formats import (
     LEFT,
@@ -39,9 +40,8 @@ from flowlights.networks.cbengine_formats import (
     read_roadnet,
     read_simulator_cfg,
 )
-from flowlights.networks.flow_network import xml_element
-from flowlights.networks.generated import cache_dir
 from flowlights.networks.network_file import SCENARIO_SCHEMES, NetworkFile
+from flowlights.networks.plain_xml import xml_element
 from flowlights.sim.sumo_home import sumo_binary
 
 CONVERTER_VERSION = 3  # part of the cache key: bump when the SUMO files written change

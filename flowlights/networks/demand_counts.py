@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
+from flowlights.common.cache import cache_dir
 from flowlights.errors import ConfigError
-from flowlights.networks.generated import cache_dir
 from flowlights.networks.network_file import NetworkFile, open_xml
 from flowlights.sim.sumo_home import sumo_binary
 

@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
+from flowlights.common.cache import cache_dir
 from flowlights.errors import ConfigError
 from flowlights.sim.sumo_home import sumo_binary
-
-
-def cache_dir() -> Path:
-    """Where generated networks go: $FLOWLIGHTS_CACHE or ~/.cache/flowlights."""
-    return Path(os.environ.get("FLOWLIGHTS_CACHE", Path.home() / ".cache" / "flowlights"))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -98,7 +98,7 @@ class EnvParams:
     horizon, sims_per_step, warmup_steps: Flow's episode length, env step and warm-up counted in env
     steps of ``sims_per_step`` simulation steps (see ``flow_steps``); they set end, delta_time and warmup.
     additional_params: options for an env class that reads them (Flow's ``EnvParams.additional_params``).
-    evaluate, clip_actions: Flow's flags for Flow env classes (``flowlights.envs.multiagent.MultiEnv``...):
+    evaluate, clip_actions: Flow's flags for Flow env classes (``flowlights.flow.envs.multiagent.MultiEnv``...):
     ``evaluate`` lets compute_reward return the evaluation reward; ``clip_actions`` clips actions to
     the action space before they are applied (TrafficLightEnv's actions are discrete: no meaning there).
     decision: "fixed" (every light decides every ``delta_time``) or "event" (a light is asked only when

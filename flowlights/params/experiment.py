@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Optional, Sequence, Union
 
 from flowlights.errors import ConfigError
+from flowlights.flow.kernel.vehicle import VehicleSpec
 from flowlights.networks.demand import InFlows
 from flowlights.params.validation import check_types
-from flowlights.sim.kernel.vehicle import VehicleSpec
 
 
 @dataclass
@@ -42,7 +42,7 @@ class VehicleParams:
 
     def __post_init__(self) -> None:
         check_types(self)
-        self._specs: dict[str, Any] = {}  # how Flow env classes drive each type (flowlights.sim.kernel.VehicleSpec)
+        self._specs: dict[str, Any] = {}  # how Flow env classes drive each type (flowlights.flow.kernel.VehicleSpec)
 
     def add(self, veh_id: str, **attributes: Any) -> "VehicleParams":
         self.types.append({"id": veh_id, **attributes})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from flowlights.flow.training.classes import build_flow_env, is_flow_env, resolve_env_class
 from flowlights.training.env_kwargs import env_kwargs
 from flowlights.training.experiment import Experiment
-from flowlights.training.flow_classes import build_flow_env, is_flow_env, resolve_env_class
 
 
 def make_create_env(params: dict[str, Any] | Experiment, version: int = 0) -> tuple[Callable[..., Any], str]:

@@ -13,14 +13,14 @@ import warnings
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from flowlights.common.cache import cache_dir
 from flowlights.errors import ConfigError
-from flowlights.networks.generated import cache_dir
+from flowlights.flow.training.classes import resolve_network_class
 from flowlights.networks.grid import ArterialNetwork, GridNetwork
 from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.networks.scenario_writer import write_scenario
 from flowlights.params.experiment import InitialConfig, TrafficLightParams, VehicleParams
 from flowlights.params.validation import one_home
-from flowlights.training.flow_classes import resolve_network_class
 
 GENERATORS = {"GridNetwork": GridNetwork, "ArterialNetwork": ArterialNetwork}
 DEMAND_KEYS = ("vehs_per_hour", "straight_share", "main_axis_factor")
@@ -123,7 +123,7 @@ def env_kwargs(flow_params: dict[str, Any]) -> dict[str, Any]:
     if flow_only:
         warnings.warn(
             f"TrafficLightEnv takes its vehicles from the scenario's demand and drives them with SUMO's models; "
-            f"{'; '.join(flow_only)} is used by Flow env classes only (flowlights.envs.multiagent.MultiEnv...), "
+            f"{'; '.join(flow_only)} is used by Flow env classes only (flowlights.flow.envs.multiagent.MultiEnv...), "
             "not here.",
             UserWarning,
             stacklevel=3,

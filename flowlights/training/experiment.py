@@ -19,18 +19,18 @@ from typing import Any, Callable, Optional
 import yaml
 
 from flowlights.errors import ConfigError
-from flowlights.networks.demand import Flow, InFlows
-from flowlights.networks.network_file import bundled_dir
-from flowlights.params import EnvParams, SumoParams
-from flowlights.params.experiment import InitialConfig, NetParams, TrafficLightParams, VehicleParams, from_dict
-from flowlights.training.flow_classes import (
+from flowlights.flow.training.classes import (
     FLOW_ENVS,
     FLOW_NETWORKS,
     class_path,
     resolve_env_class,
     resolve_network_class,
 )
-from flowlights.training.flow_policies import module_policies
+from flowlights.flow.training.policies import module_policies
+from flowlights.networks.demand import Flow, InFlows
+from flowlights.networks.network_file import bundled_dir
+from flowlights.params import EnvParams, SumoParams
+from flowlights.params.experiment import InitialConfig, NetParams, TrafficLightParams, VehicleParams, from_dict
 from flowlights.training.named_settings import check_named_settings, keys_in_maps, keywords_in_source
 from flowlights.training.trust import require_trust
 

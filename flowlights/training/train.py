@@ -19,12 +19,12 @@ from typing import Any, Iterator, Optional
 from flowlights.baselines.base import CONTROLLERS
 from flowlights.common.progress import Progress
 from flowlights.errors import ConfigError
+from flowlights.flow.training.classes import is_flow_env
 from flowlights.sim.statistics import TRAINING_METRICS
 from flowlights.training.checkpoints import checkpoint_path, latest_checkpoint, results_dir_of
 from flowlights.training.create_env import make_create_env
 from flowlights.training.env_kwargs import env_kwargs
 from flowlights.training.experiment import Experiment, load_experiment
-from flowlights.training.flow_classes import is_flow_env
 from flowlights.training.imitation import warm_start
 from flowlights.training.ray_session import ray_session
 from flowlights.training.rllib_config import ALGORITHMS, build_config

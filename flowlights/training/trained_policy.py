@@ -15,11 +15,11 @@ import numpy as np
 from flowlights.baselines.base import LightDecider, SplitController
 from flowlights.envs.traffic_light_env import TrafficLightEnv
 from flowlights.errors import ConfigError
+from flowlights.flow.training.classes import is_flow_env
 from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.training.checkpoints import is_export, latest_checkpoint, results_dir_of
 from flowlights.training.env_kwargs import env_kwargs
 from flowlights.training.experiment import load_experiment
-from flowlights.training.flow_classes import is_flow_env
 from flowlights.training.policies import policy_setup
 from flowlights.training.weights import is_weights_folder, load_weights, quiet_rllib_notices
 

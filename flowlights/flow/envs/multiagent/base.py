@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from flowlights.envs.flow_base import FlowRuntime, space_of
+from flowlights.flow.envs.base import FlowRuntime, space_of
 
 
 class MultiEnv(FlowRuntime):

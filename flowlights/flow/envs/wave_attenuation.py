@@ -12,8 +12,8 @@ from typing import Any, Optional
 import numpy as np
 from gymnasium.spaces import Box
 
-from flowlights.envs.flow_base import Env
 from flowlights.errors import ConfigError
+from flowlights.flow.envs.base import Env
 from flowlights.params.experiment import InitialConfig, NetParams
 
 ADDITIONAL_ENV_PARAMS = {"max_accel": 1, "max_decel": 1, "ring_length": [220, 270]}

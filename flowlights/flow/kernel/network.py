@@ -6,7 +6,7 @@ from typing import Any
 
 
 class NetworkKernel:
-    """Reads a built network (``flowlights.networks.flow_network.Network``) with Flow's method names."""
+    """Reads a built network (``flowlights.flow.networks.network.Network``) with Flow's method names."""
 
     def __init__(self, network: Any, edges: dict[str, dict[str, Any]]) -> None:
         self.network = network

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from flowlights.errors import ConfigError
-from flowlights.networks.flow_network import VEHICLE_LENGTH, Network
+from flowlights.flow.networks.network import VEHICLE_LENGTH, Network
 
 RING_PARAMS = ("length", "lanes", "speed_limit", "resolution")
 SIDES = ("bottom", "right", "top", "left")  # counter-clockwise from the bottom node

@@ -1,6 +1,6 @@
 """Env: Flow's base environment (``flow.envs.base.Env``) on SUMO through libsumo or TraCI, as a Gymnasium env.
 
-A Flow env class subclasses it (or ``flowlights.envs.multiagent.MultiEnv``) and defines, as in Flow,
+A Flow env class subclasses it (or ``flowlights.flow.envs.multiagent.MultiEnv``) and defines, as in Flow,
 ``observation_space`` and ``action_space`` (properties or methods), ``_apply_rl_actions``,
 ``get_state``, ``compute_reward(rl_actions, **kwargs)`` and optionally ``additional_command``. It
 reaches the simulation through ``self.k`` (Flow's kernel: ``k.vehicle``, ``k.traffic_light``,
@@ -26,10 +26,10 @@ import gymnasium as gym
 import numpy as np
 
 from flowlights.errors import ConfigError
+from flowlights.flow.kernel import Kernel, NetworkKernel, TrafficLightKernel, VehicleKernel
 from flowlights.params import EnvParams, SumoParams
 from flowlights.params.validation import one_home
 from flowlights.signals.timing import to_steps
-from flowlights.sim.kernel import Kernel, NetworkKernel, TrafficLightKernel, VehicleKernel
 from flowlights.sim.simulation import SumoSimulation
 
 SUMO_END = 1e7  # Flow envs end by horizon, not by SUMO's end time

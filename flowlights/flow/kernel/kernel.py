@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowlights.sim.kernel.network import NetworkKernel
-from flowlights.sim.kernel.traffic_light import TrafficLightKernel
-from flowlights.sim.kernel.vehicle import VehicleKernel
+from flowlights.flow.kernel.network import NetworkKernel
+from flowlights.flow.kernel.traffic_light import TrafficLightKernel
+from flowlights.flow.kernel.vehicle import VehicleKernel
 from flowlights.sim.simulation import SumoSimulation
 
 

@@ -15,9 +15,9 @@ from typing import Any, Optional
 import numpy as np
 from gymnasium.spaces import Box, Discrete
 
-from flowlights.envs import flow_rewards as rewards
-from flowlights.envs.flow_base import Env
 from flowlights.errors import ConfigError
+from flowlights.flow.envs import rewards
+from flowlights.flow.envs.base import Env
 
 ADDITIONAL_ENV_PARAMS = {"switch_time": 2.0, "tl_type": "controlled", "discrete": False}
 ADDITIONAL_PO_ENV_PARAMS = {"num_observed": 2, "target_velocity": 30}

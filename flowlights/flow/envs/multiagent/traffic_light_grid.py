@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 from gymnasium.spaces import Box, Discrete
 
-from flowlights.envs import flow_rewards as rewards
-from flowlights.envs.multiagent.base import MultiEnv
-from flowlights.envs.traffic_light_grid import TrafficLightGridPOEnv
+from flowlights.flow.envs import rewards
+from flowlights.flow.envs.multiagent.base import MultiEnv
+from flowlights.flow.envs.traffic_light_grid import TrafficLightGridPOEnv
 
 ADDITIONAL_ENV_PARAMS = {"num_local_lights": 4, "num_local_edges": 4}
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from flowlights.errors import ConfigError
-from flowlights.networks.flow_network import Network
+from flowlights.flow.networks.network import Network
 
 GRID_KEYS = (
     "row_num",

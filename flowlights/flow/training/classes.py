@@ -8,24 +8,26 @@ import dataclasses
 import importlib
 from typing import Any
 
-from flowlights.envs.flow_base import FlowRuntime
 from flowlights.errors import ConfigError
-from flowlights.networks.flow_network import Network
+from flowlights.flow.envs.base import FlowRuntime
+from flowlights.flow.networks.network import Network
 from flowlights.params.experiment import InitialConfig, TrafficLightParams, VehicleParams
 
 OWN_ENVS = ("TrafficLightEnv",)
 OWN_NETWORKS = ("NetworkFile", "GridNetwork", "ArterialNetwork")
 FLOW_ENVS = {
-    name: "flowlights.envs"
+    name: "flowlights.flow.envs"
     for name in ("TrafficLightGridEnv", "TrafficLightGridPOEnv", "WaveAttenuationEnv", "WaveAttenuationPOEnv")
 }
 FLOW_ENVS.update(
     {
-        name: "flowlights.envs.multiagent"
+        name: "flowlights.flow.envs.multiagent"
         for name in ("MultiTrafficLightGridPOEnv", "MultiWaveAttenuationPOEnv", "MultiAgentWaveAttenuationPOEnv")
     }
 )
-FLOW_NETWORKS = {name: "flowlights.networks" for name in ("RingNetwork", "MultiRingNetwork", "TrafficLightGridNetwork")}
+FLOW_NETWORKS = {
+    name: "flowlights.flow.networks" for name in ("RingNetwork", "MultiRingNetwork", "TrafficLightGridNetwork")
+}
 
 
 def _import(path: str, where: str) -> Any:
@@ -71,7 +73,7 @@ def resolve_env_class(value: Any, where: str) -> Any:
         FLOW_ENVS,
         FlowRuntime,
         "an env",
-        "flowlights.envs.multiagent.MultiEnv (or flowlights.envs.Env)",
+        "flowlights.flow.envs.multiagent.MultiEnv (or flowlights.envs.Env)",
         where,
     )
 

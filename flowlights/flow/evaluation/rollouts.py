@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from flowlights.training.flow_classes import build_flow_env
+from flowlights.flow.training.classes import build_flow_env
 from flowlights.viz.video import annotate, write_video
 
 

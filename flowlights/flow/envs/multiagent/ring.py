@@ -11,8 +11,8 @@ from typing import Any, Optional
 import numpy as np
 from gymnasium.spaces import Box
 
-from flowlights.envs.multiagent.base import MultiEnv
-from flowlights.envs.wave_attenuation import (
+from flowlights.flow.envs.multiagent.base import MultiEnv
+from flowlights.flow.envs.wave_attenuation import (
     ADDITIONAL_ENV_PARAMS,
     accel_box,
     leader_observation,

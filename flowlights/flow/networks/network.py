@@ -16,29 +16,18 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
-from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import sumolib
 
+from flowlights.common.cache import cache_dir
 from flowlights.errors import ConfigError
-from flowlights.networks.generated import cache_dir
+from flowlights.networks.plain_xml import xml_element
 from flowlights.params.experiment import InitialConfig, TrafficLightParams
 from flowlights.sim.sumo_home import sumo_binary
 
 VEHICLE_LENGTH = 5.0  # Flow's spacing unit when placing initial vehicles
 NETCONVERT_KEYS = {"signal_group"}  # Flow-only connection keys netconvert does not know
-
-
-def xml_element(tag: str, attrs: dict[str, Any]) -> str:
-    """One self-closing XML element with quoted attributes (None values left out; shapes as x,y pairs)."""
-
-    def text(key: str, value: Any) -> str:
-        if key == "shape":
-            value = " ".join(f"{x:.4f},{y:.4f}" for x, y in value)
-        return f"{key}={quoteattr(str(value))}"
-
-    return f"  <{tag} " + " ".join(text(k, v) for k, v in attrs.items() if v is not None) + "/>\n"
 
 
 @dataclass
