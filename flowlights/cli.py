@@ -17,9 +17,8 @@ from typing import Any, Optional, Sequence
 import yaml
 
 from flowlights.baselines import make_controller
-from flowlights.bench import rllib_throughput, scale, speed
-from flowlights.bench.sumo_rl_reference import default_venv, sumo_rl_python
-from flowlights.benchmarks import listing, run
+from flowlights.benchmarks import listing, rllib_throughput, run, scale, speed
+from flowlights.benchmarks.sumo_rl_reference import default_venv, sumo_rl_python
 from flowlights.cbengine.evaluate import cbengine_evaluate, flow_index
 from flowlights.deploy.run import deploy, parse_kills
 from flowlights.errors import FlowlightsError

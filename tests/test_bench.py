@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from flowlights.bench.scale import bench_size
-from flowlights.bench.speed import bench_scenario, format_results
-from flowlights.bench.sumo_rl_reference import sumo_rl_python, time_sumo_rl_episode
+from flowlights.benchmarks.scale import bench_size
+from flowlights.benchmarks.speed import bench_scenario, format_results
+from flowlights.benchmarks.sumo_rl_reference import sumo_rl_python, time_sumo_rl_episode
 from flowlights.networks.network_file import resolve_scenario
 from flowlights.params import EnvParams
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from flowlights.deploy.soak import memory_growth, soak
+from flowlights.benchmarks.deploy_soak import memory_growth, soak
 
 
 def test_short_soak_counts_every_fault_and_equals_evaluate():

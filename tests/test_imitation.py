@@ -13,10 +13,10 @@ from needs import need_module
 need_module("ray.rllib", "rllib")
 
 from conftest import TINY, flowlights  # noqa: E402
+from flowlights.benchmarks.resco_cells import copy_cell, held_out_cell, measured_again  # noqa: E402
 from flowlights.errors import ConfigError  # noqa: E402
 from flowlights.evaluation.checkpoint_selection import check_validation_seeds, select_checkpoint  # noqa: E402
 from flowlights.evaluation.evaluate import evaluate  # noqa: E402
-from flowlights.evaluation.resco_benchmark import copy_cell, held_out_cell, measured_again  # noqa: E402
 from flowlights.training.imitation import Demonstrations, collect, fit_module  # noqa: E402
 from flowlights.training.trained_policy import TrainedPolicy  # noqa: E402
 

@@ -146,3 +146,14 @@ def test_an_import_inside_a_function_says_why_it_is_not_at_the_top():
                 elif found.group(1) == "lazy" and path != REPO / "flowlights" / "__init__.py":
                     unexplained.append(f"{where}: only the package root loads on first use")
     assert not unexplained, "imports inside functions that belong at the top:\n" + "\n".join(unexplained)
+
+
+def test_a_kept_module_path_runs_with_python_m():
+    """``python -m flowlights.evaluation.recipe_benchmark`` (a command in earlier pages) runs the module's new home."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "flowlights.evaluation.recipe_benchmark", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "usage: flowlights benchmark recipe" in done.stdout, done.stderr

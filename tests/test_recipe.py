@@ -153,7 +153,7 @@ def test_dagger_stops_once_the_copy_agrees_two_rounds_running():
 def test_results_page_is_generated_from_the_recorded_runs(tmp_path):
     """A finished run recorded as a cell appears on the generated page: the trained mean, the best classical
     controller, the paired interval, the teacher; a second training seed makes the mean over both."""
-    from flowlights.evaluation.recipe_benchmark import add_run, summarise_cell
+    from flowlights.benchmarks.recipe import add_run, summarise_cell
 
     seeds = [100, 101, 102]
     classical = {

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowlights.errors import ConfigError
-from flowlights.evaluation.resco_benchmark import (
+from flowlights.benchmarks.resco_cells import (
     SCENARIO_SETUPS,
     TRAINING_SETUP,
     as_json,
@@ -23,6 +22,7 @@ from flowlights.evaluation.resco_benchmark import (
     trained_summary,
     with_seed,
 )
+from flowlights.errors import ConfigError
 
 
 def _cell(mean: float) -> dict:

@@ -15,3 +15,15 @@ def test_a_new_page_says_it_is_generated_and_a_section_is_replaced_not_repeated(
     assert text.startswith("# Results: cbengine\n") and "do not edit by hand" in text
     assert "| 3 | 4 |" in text and "| 1 | 2 |" not in text and text.count("<!-- results:cbengine -->") == 1
     assert "kept" in text
+
+
+def test_every_section_ends_with_the_date_and_the_machine(tmp_path):
+    import os
+    import time
+
+    page = tmp_path / "deploy.md"
+    put_section(page, "x", marked("results", "x", "| a |\n|---|\n| 1 |"), kind="results")
+    section = page.read_text().split("<!-- results:x -->")[1]
+    stamp_line = section.strip().splitlines()[-2]
+    assert stamp_line.startswith(f"Date: {time.strftime('%Y-%m-%d')}; machine: ")
+    assert f"({os.cpu_count()} cores" in stamp_line and "SUMO 1." in stamp_line and "Python 3." in stamp_line

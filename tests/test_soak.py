@@ -4,7 +4,7 @@ runs the long version)."""
 from __future__ import annotations
 
 import flowlights
-from flowlights.bench.soak import env_round, process_stats, soak
+from flowlights.benchmarks.soak_rounds import env_round, process_stats, soak
 
 
 def test_process_stats_see_a_child_and_a_file(tmp_path):

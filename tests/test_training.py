@@ -317,7 +317,7 @@ print(json.dumps(seen))
 
 
 def test_rllib_throughput_bench_counts_env_steps(tmp_path):
-    from flowlights.bench.rllib_throughput import bench_rllib, format_results
+    from flowlights.benchmarks.rllib_throughput import bench_rllib, format_results
 
     cfg = write_yaml(tmp_path / "tiny.yaml", TINY.replace("POLICIES", "shared"))
     result = bench_rllib(cfg, env_runners=0, iterations=1)

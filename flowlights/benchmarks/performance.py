@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from flowlights.bench import rllib_throughput, scale, speed
-from flowlights.bench.sumo_rl_reference import default_venv, sumo_rl_python
+from flowlights.benchmarks import rllib_throughput, scale, speed
+from flowlights.benchmarks.sumo_rl_reference import default_venv, sumo_rl_python
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ import pstats
 import sys
 from typing import Optional, Sequence
 
-from flowlights.bench.timing import time_env_episode
+from flowlights.benchmarks.timing import time_env_episode
 from flowlights.envs.factory import make_env
 from flowlights.networks.network_file import scenario_keywords
 from flowlights.params.options import add_sim_options

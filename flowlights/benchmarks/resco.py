@@ -10,8 +10,8 @@ seeds. Finished cells are skipped (they are read back from the JSON), so the com
 again after a stop. ``--sumo-home DIR`` runs the baselines, and the policies trained here (their run folders on
 this machine), on another SUMO (RESCO tested 1.9.1:
 ``python3 -m venv /tmp/sumo19 && /tmp/sumo19/bin/pip install eclipse-sumo==1.9.1``, then
-``--sumo-home /tmp/sumo19/lib/python3.11/site-packages/sumo``). Writes docs/resco_learning.json (protocol resco; other protocols:
-docs/resco_learning_<protocol>.json) and its tables as a section of docs/results/resco.md.
+``--sumo-home /tmp/sumo19/lib/python3.11/site-packages/sumo``). Writes docs/results/resco.json (protocol resco; other protocols:
+docs/results/resco_<protocol>.json) and its tables as a section of docs/results/resco.md.
 RESCO's scenarios: ../shared/scenarios/resco or $FLOWLIGHTS_RESCO.
 """
 
@@ -26,16 +26,16 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from flowlights.errors import FlowlightsError
-from flowlights.evaluation.learning_report import marked, put_section
-from flowlights.evaluation.resco_benchmark import (
+from flowlights.benchmarks.resco_cells import (
     baselines_table,
     learned_table,
     learned_vs_ours_table,
     load_results,
     run_benchmark,
 )
-from flowlights.evaluation.resco_reference import SCENARIOS
+from flowlights.benchmarks.resco_reference import SCENARIOS
+from flowlights.errors import FlowlightsError
+from flowlights.evaluation.learning_report import marked, put_section
 from flowlights.params.protocols import PROTOCOLS
 
 
@@ -164,7 +164,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument(
         "--runs", type=Path, default=Path("results/resco_benchmark"), help="run folders (not committed)"
     )
-    parser.add_argument("--json", type=Path, default=None, help="default docs/resco_learning.json (resco protocol)")
+    parser.add_argument("--json", type=Path, default=None, help="default docs/results/resco.json (resco protocol)")
     parser.add_argument(
         "--doc", type=Path, default=Path("docs/results/resco.md"), help="where the tables go (a section of it)"
     )
@@ -178,7 +178,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     changes = setup_changes(args.setup, parser) if args.setup else None
     suffix = "" if args.protocol == "resco" else f"_{args.protocol}"
-    json_path = args.json or Path(f"docs/resco_learning{suffix}.json")
+    json_path = args.json or Path(f"docs/results/resco{suffix}.json")
     doc = args.doc
     started = time.time()
 

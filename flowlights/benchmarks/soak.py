@@ -15,7 +15,7 @@ import sys
 from typing import Optional, Sequence
 
 import flowlights
-from flowlights.bench.soak import env_round, format_results, soak
+from flowlights.benchmarks.soak_rounds import env_round, format_results, soak
 from flowlights.params.options import add_sim_options
 from flowlights.training.experiment import experiment_from_dict
 from flowlights.training.train import TrainSettings, algorithm

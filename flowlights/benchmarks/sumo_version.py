@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
+from flowlights.benchmarks.resco_reference import PUBLISHED, SCENARIOS
 from flowlights.common.markdown import markdown_table
-from flowlights.evaluation.resco_reference import PUBLISHED, SCENARIOS
 from flowlights.evaluation.tripinfo import read_tripinfos
 from flowlights.networks.network_file import resco_dir
 from flowlights.sim.sumo_home import sumo_home

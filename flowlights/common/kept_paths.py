@@ -10,8 +10,9 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import sys
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Optional, Sequence
 
 # old path -> the module it names now
@@ -46,6 +47,20 @@ KEPT = {
     "flowlights.training.flow_policies": "flowlights.flow.training.policies",
     "flowlights.training.flow_policy": "flowlights.flow.training.policy",
     "flowlights.evaluation.flow_rollouts": "flowlights.flow.evaluation.rollouts",
+    # benchmarks, before they had one home (``python -m`` works on these too)
+    "flowlights.bench": "flowlights.benchmarks",
+    "flowlights.bench.speed": "flowlights.benchmarks.speed",
+    "flowlights.bench.scale": "flowlights.benchmarks.scale",
+    "flowlights.bench.rllib_throughput": "flowlights.benchmarks.rllib_throughput",
+    "flowlights.bench.soak": "flowlights.benchmarks.soak_rounds",
+    "flowlights.bench.timing": "flowlights.benchmarks.timing",
+    "flowlights.bench.sumo_rl_reference": "flowlights.benchmarks.sumo_rl_reference",
+    "flowlights.evaluation.recipe_benchmark": "flowlights.benchmarks.recipe",
+    "flowlights.evaluation.coordination_benchmark": "flowlights.benchmarks.coordination",
+    "flowlights.evaluation.resco_benchmark": "flowlights.benchmarks.resco_cells",
+    "flowlights.evaluation.resco_reference": "flowlights.benchmarks.resco_reference",
+    "flowlights.deploy.benchmark": "flowlights.benchmarks.deploy",
+    "flowlights.deploy.soak": "flowlights.benchmarks.deploy_soak",
     # flowlights' own earlier homes (docs/environment.md, users' experiment configs)
     "flowlights.observations": "flowlights.features.observations",
     "flowlights.rewards": "flowlights.features.rewards",
@@ -71,6 +86,11 @@ class KeptPaths(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         module.__spec__ = self._own_specs.pop(module.__spec__.name)
+
+    def get_code(self, fullname: str) -> Optional[CodeType]:
+        """The new module's code, for ``python -m OLD.PATH`` (runpy runs it as ``__main__``)."""
+        spec = importlib.util.find_spec(KEPT[fullname])
+        return spec.loader.get_code(KEPT[fullname]) if spec and spec.loader else None
 
 
 def install() -> None:

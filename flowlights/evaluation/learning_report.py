@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
+from flowlights.common.provenance import stamp
 from flowlights.evaluation.evaluate import evaluate
 from flowlights.networks.network_file import SCENARIO_KEYS
 from flowlights.training.train import last_progress
@@ -57,7 +58,7 @@ def learning_section(tag: str, reports: dict[str, dict[str, Any]], run_dir: Path
             f"{s['mean_travel_time']['mean']:.2f} | {s['mean_waiting_time']['mean']:.2f} | "
             f"{s['throughput']['mean']:.0f} | {s['resco_delay']['mean']:.2f} |"
         )
-    lines += ["", f"Learning curve: ![{tag}]({curve})", f"<!-- /learning:{tag} -->", ""]
+    lines += ["", f"Learning curve: ![{tag}]({curve})", "", stamp(), f"<!-- /learning:{tag} -->", ""]
     return "\n".join(lines)
 
 
@@ -78,5 +79,5 @@ def put_section(doc: Path, tag: str, section: str, kind: str = "learning") -> No
 
 
 def marked(kind: str, tag: str, body: str) -> str:
-    """``body`` between the markers ``put_section`` finds again."""
-    return f"<!-- {kind}:{tag} -->\n{body.strip()}\n<!-- /{kind}:{tag} -->\n"
+    """``body`` between the markers ``put_section`` finds again, ending with the date and machine."""
+    return f"<!-- {kind}:{tag} -->\n{body.strip()}\n\n{stamp()}\n<!-- /{kind}:{tag} -->\n"

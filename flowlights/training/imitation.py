@@ -7,7 +7,7 @@ too (to the discounted returns the controller earned), so PPO's first advantages
 
 A copy fitted only on the controller's own episodes can be far worse than the controller: its small disagreements
 take the network to states the controller never visits, where the copy has learned nothing (behaviour cloning's
-compounding error; measured on RESCO's ingolstadt7, docs/results.md). ``rounds`` > 0 adds DAgger (Ross et al.,
+compounding error; measured on RESCO's ingolstadt7, docs/notes/2026-11-23-reproducing-resco.md). ``rounds`` > 0 adds DAgger (Ross et al.,
 2011): each round the copy drives an episode itself while the controller says what it would have done in every
 state the copy reaches; those decisions join the demonstrations and the copy is fitted again.
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from flowlights.common.markdown import markdown_table
 from flowlights.evaluation.evaluate import evaluate
+from flowlights.evaluation.learning_report import marked, put_section
 from flowlights.training.train import TrainSettings, train
 from flowlights.training.trained_policy import TrainedPolicy
 
@@ -32,7 +33,7 @@ SEEDS = 100
 EPISODES = 5
 END = 1800.0
 
-BASE_CONFIG = """# written by flowlights.evaluation.coordination_benchmark
+BASE_CONFIG = """# written by flowlights.benchmarks.coordination
 exp_tag: {tag}
 env_name: TrafficLightEnv
 network: NetworkFile
@@ -88,7 +89,9 @@ def learned(minutes: float, out: Path) -> dict[str, dict[str, float]]:
     return results
 
 
-def main(minutes: Optional[float], out: Path, json_path: Optional[Path]) -> dict[str, dict[str, float]]:
+def main(
+    minutes: Optional[float], out: Path, json_path: Optional[Path], page: Optional[Path] = None
+) -> dict[str, dict[str, float]]:
     rows = classical()
     if minutes:
         rows.update(learned(minutes, out))
@@ -98,7 +101,17 @@ def main(minutes: Optional[float], out: Path, json_path: Optional[Path]) -> dict
     )
     print(table)
     if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps({"minutes": minutes, "rows": rows}, indent=2))
+    if page is not None:
+        command = "flowlights benchmark coordination" + (f" --minutes {minutes:g}" if minutes else "")
+        setup = (
+            f"`{command}`: the bundled 1x4 arterial (busy west-east main road, lights A0 B0 C0 D0), "
+            f"{END:g} s episodes, protocol flowlights, seeds {SEEDS}-{SEEDS + EPISODES - 1} for every variant; "
+            "learned variants: PPO, one shared policy, the same budget each."
+        )
+        put_section(page, "coordination", marked("results", "coordination", f"{setup}\n\n{table}"), kind="results")
+        print(f"wrote {page}")
     return rows
 
 
@@ -109,7 +122,8 @@ def cli(argv: Optional[Sequence[str]] = None) -> int:
         "--minutes", type=float, default=None, help="PPO budget per learned variant (none: classical only)"
     )
     parser.add_argument("--out", type=Path, default=Path("results/coordination"))
-    parser.add_argument("--json", type=Path, default=Path("docs/coordination.json"))
+    parser.add_argument("--json", type=Path, default=Path("docs/results/coordination.json"))
+    parser.add_argument("--page", type=Path, default=Path("docs/results/coordination.md"), help="the generated page")
     args = parser.parse_args(argv)
-    main(args.minutes, args.out, args.json)
+    main(args.minutes, args.out, args.json, args.page)
     return 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from flowlights.baselines.base import CONTROLLERS
+from flowlights.benchmarks.resco_reference import LEARNERS, OUR_NAME, PUBLISHED, best_learner
 from flowlights.errors import ConfigError
 from flowlights.evaluation.checkpoint_selection import (
     VALIDATION_SEED,
@@ -24,7 +25,6 @@ from flowlights.evaluation.checkpoint_selection import (
 )
 from flowlights.evaluation.evaluate import evaluate
 from flowlights.evaluation.learning_report import training_minutes
-from flowlights.evaluation.resco_reference import LEARNERS, OUR_NAME, PUBLISHED, best_learner
 from flowlights.features.observations import get_features
 from flowlights.features.rewards import get_reward
 from flowlights.networks.network_file import resco_dir
@@ -59,7 +59,7 @@ TRAINING_SETUP: dict[str, Any] = {
     },
 }
 
-# Where the common setup failed, the one tried instead (docs/results.md has every set-up tried and what it gave).
+# Where the common setup failed, the one tried instead (docs/notes/ has every set-up tried and what it gave).
 # ingolstadt21: choosing a green on the zone_queue reward, the greedy policy changed green at nearly every decision
 # (7 s greens between yellows) and the network locked up (592.78 s); a keep/switch action, with the time in the green
 # and the neighbours' greens seen, did not lock up but kept vehicles out of the network (197.68 s); RESCO's IDQN

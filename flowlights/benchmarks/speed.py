@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from flowlights.bench.sumo_rl_reference import time_sumo_rl_episode
-from flowlights.bench.timing import plain_sumo_command, time_command, time_env_episode
+from flowlights.benchmarks.sumo_rl_reference import time_sumo_rl_episode
+from flowlights.benchmarks.timing import plain_sumo_command, time_command, time_env_episode
 from flowlights.common.markdown import markdown_table
 from flowlights.envs.factory import make_env
 from flowlights.networks.network_file import resolve_scenario

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from flowlights.bench.timing import EpisodeTiming, peak_rss_mib, plain_sumo_command, time_command, time_env_episode
+from flowlights.benchmarks.timing import EpisodeTiming, peak_rss_mib, plain_sumo_command, time_command, time_env_episode
 from flowlights.common.cache import cache_dir
 from flowlights.common.markdown import markdown_table
 from flowlights.common.progress import Progress
@@ -64,7 +64,7 @@ def run_episode(cfg: Path, seed: int) -> dict:
 def bench_size(size: int, vehs_per_hour: float = 120.0, end: float = 3600.0, seed: int = 0) -> ScaleResult:
     cfg = grid_scenario(size, vehs_per_hour, end)
     done = subprocess.run(
-        [sys.executable, "-m", "flowlights.bench.scale", str(cfg), "--seed", str(seed)],
+        [sys.executable, "-m", "flowlights.benchmarks.scale", str(cfg), "--seed", str(seed)],
         stdout=subprocess.PIPE,
         text=True,
     )  # its progress bar and errors go to our stderr
