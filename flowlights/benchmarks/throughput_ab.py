@@ -1,11 +1,11 @@
-"""Does the faster training set-up learn as well? PPO on RESCO grid4x4 with the issue's set-up (sampling in
+"""Does the faster training set-up learn as well? PPO on RESCO grid4x4 with the earlier default set-up (sampling in
 the driver, minibatch 300: 188 env steps/s) and the fast one (2 env runners, minibatch 1800: 349 env steps/s,
-docs/performance.md), the same wall-clock budget and training seeds; greedy policies on the same held-out seeds.
+docs/results/throughput-ab.md), the same wall-clock budget and training seeds; greedy policies on the same held-out seeds.
 
     flowlights benchmark throughput-ab --minutes 20 --seeds 0 1
 
 Resumable (finished runs under --out are reused). Writes the tables as the section "throughput-ab" of
-docs/performance.md: held-out delays per training seed and their mean, and the training curves at equal env
+docs/results/throughput-ab.md: held-out delays per training seed and their mean, and the training curves at equal env
 steps (does the larger minibatch learn less per step? does the speed make up for it?).
 """
 
@@ -33,7 +33,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="exp_configs/resco_grid4x4.py")
     comparison_arguments(
-        parser, minutes=20.0, seeds=(0, 1), out=Path("results/throughput_ab"), doc=Path("docs/performance.md")
+        parser, minutes=20.0, seeds=(0, 1), out=Path("results/throughput_ab"), doc=Path("docs/results/throughput-ab.md")
     )
     args = parser.parse_args(argv)
     variants = [variant(args.config, name, runners, minibatch) for name, (runners, minibatch) in SETUPS.items()]
