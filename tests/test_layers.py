@@ -105,7 +105,10 @@ def test_every_kept_import_path_is_the_module_in_its_new_home():
         module = importlib.import_module(old)
         assert module is importlib.import_module(new), old
         assert module.__spec__.name == new, f"{new}'s spec was overwritten by {old}'s"
-        assert not (REPO / "flowlights" / old.split(".", 1)[1].replace(".", "/")).with_suffix(".py").exists(), old
+        left = REPO / "flowlights" / old.split(".", 1)[1].replace(".", "/")
+        assert not left.with_suffix(".py").exists() and not (left / "__init__.py").exists(), (
+            f"{old}: a file is left there"
+        )
 
 
 REASONS = re.compile(r"#\s*(optional|backend|lazy):\s*(.+)")
