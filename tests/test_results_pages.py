@@ -27,3 +27,18 @@ def test_every_section_ends_with_the_date_and_the_machine(tmp_path):
     stamp_line = section.strip().splitlines()[-2]
     assert stamp_line.startswith(f"Date: {time.strftime('%Y-%m-%d')}; machine: ")
     assert f"({os.cpu_count()} cores" in stamp_line and "SUMO 1." in stamp_line and "Python 3." in stamp_line
+
+
+def test_a_run_without_the_learned_rows_keeps_the_earlier_ones(tmp_path):
+    import json
+
+    from flowlights.benchmarks.coordination import save_rows
+
+    data = tmp_path / "coordination.json"
+    save_rows(data, 5.0, {"classical": {"mean_delay": 31.0}, "learned": {"mean_delay": 24.0}})
+    save_rows(data, None, {"classical": {"mean_delay": 31.1}})
+    saved = json.loads(data.read_text())
+    assert saved["rows"] == {"classical": {"mean_delay": 31.1}}
+    assert saved["earlier"] == {"minutes": 5.0, "rows": {"learned": {"mean_delay": 24.0}}}
+    save_rows(data, None, {"classical": {"mean_delay": 31.2}})  # kept again, not lost on the second run
+    assert json.loads(data.read_text())["earlier"]["rows"] == {"learned": {"mean_delay": 24.0}}

@@ -89,6 +89,22 @@ def learned(minutes: float, out: Path) -> dict[str, dict[str, float]]:
     return results
 
 
+def save_rows(json_path: Path, minutes: Optional[float], rows: dict[str, dict[str, float]]) -> None:
+    """This run's rows; rows of the previous run that this one did not measure (the learned ones, when run without
+    ``--minutes``) are kept under ``earlier`` with their budget, never dropped."""
+    previous = json.loads(json_path.read_text()) if json_path.is_file() else {}
+    earlier = {**previous.get("earlier", {}).get("rows", {}), **previous.get("rows", {})}
+    kept = {name: row for name, row in earlier.items() if name not in rows}
+    data: dict[str, Any] = {"minutes": minutes, "rows": rows}
+    if kept:
+        data["earlier"] = {
+            "minutes": previous.get("minutes") or previous.get("earlier", {}).get("minutes"),
+            "rows": kept,
+        }
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(data, indent=2))
+
+
 def main(
     minutes: Optional[float], out: Path, json_path: Optional[Path], page: Optional[Path] = None
 ) -> dict[str, dict[str, float]]:
@@ -101,8 +117,7 @@ def main(
     )
     print(table)
     if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps({"minutes": minutes, "rows": rows}, indent=2))
+        save_rows(json_path, minutes, rows)
     if page is not None:
         command = "flowlights benchmark coordination" + (f" --minutes {minutes:g}" if minutes else "")
         setup = (
