@@ -17,6 +17,7 @@ import numpy as np
 
 from flowlights.baselines.base import LightDecider, SplitController, signal_reading
 from flowlights.envs.traffic_light_env import TrafficLightEnv
+from flowlights.features.green_choice import choose_green
 from flowlights.features.junction import lane_room
 from flowlights.networks.detection import detection_zones
 from flowlights.networks.movements import lane_sum_matrix, light_movements, served_matrix
@@ -43,11 +44,8 @@ class MovementScoreDecider(LightDecider):
         if not reading["can_switch"]:
             return green
         counts = {k: np.asarray(v) for k, v in reading.items() if k.startswith(("in_", "fed_", "out_"))}
-        if self.extension is not None and float(self.served[green] @ self.extension(counts)) >= 1.0:
-            return green
-        scores = self.served @ self.score(counts)
-        best = int(np.argmax(scores))
-        return best if scores[best] > scores[green] else green
+        hold = None if self.extension is None else float(self.served[green] @ self.extension(counts))
+        return choose_green(self.served @ self.score(counts), green, True, hold)
 
 
 class MovementScoreController(SplitController):

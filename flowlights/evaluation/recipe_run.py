@@ -28,6 +28,7 @@ from flowlights.training.recipe import (
     IMITATION,
     NOT_CLASSICAL,
     TEACHERS,
+    VERSION,
     Budget,
     RecipeChoice,
     SeedSets,
@@ -239,6 +240,7 @@ def run_recipe(
         classical,
         extra={
             "recipe": {
+                "version": VERSION,
                 "teacher": choice.teacher,
                 "reward_scale": choice.reward_scale,
                 "detection_distance": choice.detection_distance,

@@ -14,6 +14,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from flowlights.common.registry import Registry
+from flowlights.features.green_choice import choose_green
 from flowlights.features.junction import VEHICLE_SPACE, JunctionView
 from flowlights.sim.lanes import ALL_NEEDS, IDS, LaneMeasures, check_needs
 
@@ -176,8 +177,7 @@ def _green_scores(view: JunctionView, movement_scores: np.ndarray) -> np.ndarray
 def green_spillback_score(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Per green: ``greedy_spillback``'s score of it — over the movements it serves, their vehicles within range,
     counted against the green where the movement's exit is full (``_green_scores``' scale)."""
-    blocked, near = _movement_spillback(view, m)
-    return _green_scores(view, np.where(blocked, -near, near))
+    return _green_scores(view, _movement_spillback_score(view, m))
 
 
 @register_observation("green_score", size=lambda v: v.n_greens, needs=("zone",))
@@ -190,15 +190,62 @@ def green_score(view: JunctionView, m: LaneMeasures) -> np.ndarray:
 def green_pressure(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Per green: max-pressure's score — over the movements it serves, the vehicles queued within range on their
     incoming lanes less those queued on the lanes they feed at the next controlled light."""
-    fed = view.movement_fed @ np.nan_to_num(m.zone_queued[view.fed_idx]) if len(view.fed_idx) else 0.0
-    return _green_scores(view, _movement_zone(view, m.zone_queued) - fed)
+    return _green_scores(view, _movement_pressure(view, m))
 
 
 @register_observation("green_approach", size=lambda v: v.n_greens, needs=("zone",))
 def green_approach(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Per green: the gap-out controllers' hold score — moving vehicles (not yet queued) within range on the
     movements it serves; they hold the current green while it is at least one vehicle."""
-    return _green_scores(view, _movement_zone(view, m.zone_near - m.zone_queued))
+    return _green_scores(view, _movement_moving(view, m))
+
+
+def _movement_pressure(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per movement: max-pressure's score — vehicles queued within range on its incoming lanes less those queued on
+    the lanes it feeds at the next controlled light."""
+    fed = view.movement_fed @ np.nan_to_num(m.zone_queued[view.fed_idx]) if len(view.fed_idx) else 0.0
+    return _movement_zone(view, m.zone_queued) - fed
+
+
+def _movement_moving(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per movement: moving vehicles (not yet queued) within range — the gap-out controllers' extension."""
+    return _movement_zone(view, m.zone_near - m.zone_queued)
+
+
+def _movement_spillback_score(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    blocked, near = _movement_spillback(view, m)
+    return np.where(blocked, -near, near)
+
+
+# controller -> (its movement score, its gap-out extension or None): the rule each applies (``choose_green``)
+CHOICE_RULES: dict[str, tuple[Callable[[JunctionView, LaneMeasures], np.ndarray], Optional[FeatureFn]]] = {
+    "greedy": (lambda v, m: _movement_zone(v, m.zone_near), None),
+    "greedy_gap": (lambda v, m: _movement_zone(v, m.zone_near), _movement_moving),
+    "greedy_spillback": (_movement_spillback_score, None),
+    "max_pressure": (_movement_pressure, None),
+    "max_pressure_gap": (_movement_pressure, _movement_moving),
+}
+
+
+def _register_choice(controller: str) -> None:
+    score, extension = CHOICE_RULES[controller]
+
+    def choice(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+        green = view.machine.green
+        hold = None if extension is None else float(view.served[green] @ extension(view, m))
+        return _one_hot(choose_green(view.served @ score(view, m), green, view.machine.can_switch, hold), view.n_greens)
+
+    choice.__doc__ = (
+        f"One-hot of the green ``{controller}`` would show next, by its own rule on the same counts over the "
+        "env's detection range (``choose_green``): a policy that observes it can copy the controller exactly "
+        "and learn where to differ from it."
+    )
+    needs = ("zone", "count", "outgoing") if controller.endswith("spillback") else ("zone",)
+    register_observation(f"choice_{controller}", size=lambda v: v.n_greens, needs=needs)(choice)
+
+
+for _controller in CHOICE_RULES:
+    _register_choice(_controller)
 
 
 @register_observation("held_back", size=lambda v: len(v.in_idx), needs=("held_back",))

@@ -6,8 +6,9 @@ What it does (``flowlights.evaluation.recipe_run`` runs it end to end, ``flowlig
    rule that can label any state: ``TEACHERS``) is the teacher;
 2. one policy shared by every light starts as a copy of the teacher — behaviour cloning on its episodes, then DAgger
    rounds until a share of the budget is spent — while observing what the controllers compare: each one's own
-   per-green scores (``green_score``, ``green_pressure``, ``green_approach``, ``green_spillback_score``), read over
-   the teacher's own detection range;
+   per-green scores (``green_score``, ``green_pressure``, ``green_approach``, ``green_spillback_score``) and what
+   each would choose now (``choice_<controller>``, by the controller's own rule), read over the teacher's own
+   detection range: the copy can then be exact, and PPO learns where to differ from the teacher;
 3. PPO fine-tunes it for the rest of the budget, saving checkpoints at even intervals;
 4. the copy and every checkpoint are evaluated on the validation seeds and the best is kept: the result is never
    worse than the copy there.
@@ -43,8 +44,11 @@ OBSERVATION = [
     "green_pressure",
     "green_approach",
     "green_spillback_score",
+    *(f"choice_{name}" for name in TEACHERS),
 ]
 REWARD = "delay_held"
+# which recipe a result came from (results record it; the first, 2026-12-04, observed the scores but not the choices)
+VERSION = "2026-12-05"
 TRAINING = {
     "lr": 3e-4,
     "gamma": 0.95,
@@ -184,6 +188,7 @@ __all__ = [
     "NOT_CLASSICAL",
     "OBSERVATION",
     "REWARD",
+    "VERSION",
     "RecipeChoice",
     "SeedSets",
     "TEACHERS",
