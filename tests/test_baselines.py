@@ -295,3 +295,24 @@ def test_green_scores_are_what_each_controller_compares(short_link_grid, name):
     assert seen["nonzero"] > 50, seen
     if name in ("greedy", "max_pressure"):
         assert seen["switches"] > 10, seen
+
+
+@pytest.mark.parametrize("name", ["greedy", "greedy_gap", "greedy_spillback", "max_pressure", "max_pressure_gap"])
+def test_choice_feature_is_the_green_the_controller_takes(short_link_grid, name):
+    """``choice_<controller>``, read over the controller's own detection range, is one-hot of the very green the
+    controller takes at every decision (its own rule on its own counts): what lets the training recipe's copy of a
+    teacher be exact. Checked where the controller switches and where it holds."""
+    import numpy as np
+
+    seen = {"switches": 0, "holds": 0}
+
+    def check(env, controller, tls, reading, action, observation):
+        n = env.views[tls].n_greens
+        assert observation.sum() == 1.0 and int(np.argmax(observation)) == action, (tls, observation, action)
+        assert observation.shape == (n,)
+        seen["switches" if action != reading["green"] else "holds"] += 1
+
+    drive(
+        name, short_link_grid, check, observation=[f"choice_{name}"], detection_distance=make_controller(name).distance
+    )
+    assert seen["switches"] > 10 and seen["holds"] > 10, seen

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from conftest import REPO
-from flowlights.training.recipe import TEACHERS
+from flowlights.training.recipe import TEACHERS, VERSION
 
 README = (REPO / "README.md").read_text()
 
@@ -50,6 +50,11 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
     classical = comparison["recipe"]["validation"]["classical"]
     assert "actuated" in classical and "random" not in classical
     assert comparison["recipe"]["teacher"] == min((t for t in TEACHERS if t in classical), key=classical.__getitem__)
+    assert comparison["recipe"]["version"] == VERSION
+    # the copy observes what its teacher would choose: it agrees with it on (all but) every decision
+    imitation = json.loads((run / "imitation.json").read_text())
+    assert imitation["controller"] == comparison["recipe"]["teacher"]
+    assert imitation["policies"]["shared"]["agreement"] >= 0.999, imitation["policies"]
     scores = selection["scores"]
     assert "iter_000000" in scores and len(scores) >= 2  # the copy and at least one PPO checkpoint
     assert selection["selected"] == min(scores, key=scores.__getitem__)

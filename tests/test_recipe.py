@@ -17,7 +17,7 @@ from flowlights.evaluation.comparison import build_comparison, comparison_table,
 from flowlights.evaluation.episode import run_controller_episode
 from flowlights.evaluation.lockup import LOCKUP_SECONDS
 from flowlights.evaluation.tripinfo import read_tripinfos
-from flowlights.training.recipe import SeedSets
+from flowlights.training.recipe import VERSION, SeedSets
 
 
 def test_seed_sets_are_disjoint_and_training_lies_apart():
@@ -172,6 +172,7 @@ def test_results_page_is_generated_from_the_recorded_runs(tmp_path):
             classical,
             extra={
                 "recipe": {
+                    "version": VERSION,
                     "teacher": "greedy_gap",
                     "budget_minutes": 10,
                     "wall_minutes": 9.1,
@@ -187,3 +188,10 @@ def test_results_page_is_generated_from_the_recorded_runs(tmp_path):
     text = page.read_text()
     assert "| grid2x2 | 41.00 ± 1.00 | 2 | actuated 43.00 | -4.7% |" in text, text
     assert "flowlights train --scenario grid2x2" in text and "greedy_gap" in text
+    assert text.startswith(f"# Results: the training recipe of {VERSION}\n")
+    # a run of another recipe is refused, not averaged with these: the file and the page stay as they were
+    comparison["recipe"]["version"] = "2000-01-01"
+    (run / "comparison.json").write_text(json.dumps(comparison))
+    with pytest.raises(ConfigError, match=f"recipe of {VERSION}.*recipe of 2000-01-01.*--results"):
+        add_run(run, tmp_path / "recipe.json", page)
+    assert page.read_text() == text
