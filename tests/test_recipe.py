@@ -16,6 +16,7 @@ from flowlights.errors import ConfigError
 from flowlights.evaluation.comparison import build_comparison, comparison_table, paired_difference
 from flowlights.evaluation.episode import run_controller_episode
 from flowlights.evaluation.lockup import LOCKUP_SECONDS
+from flowlights.evaluation.recipe_run import COPY, choose_over_copy
 from flowlights.evaluation.tripinfo import read_tripinfos
 from flowlights.training.recipe import VERSION, SeedSets
 
@@ -42,6 +43,25 @@ def test_paired_difference_is_the_mean_of_per_seed_differences_with_a_t_interval
     assert out["ci95"] == pytest.approx([d.mean() - half, d.mean() + half])
     with pytest.raises(ValueError):
         paired_difference([1.0, 2.0], [1.0])
+
+
+def test_a_checkpoint_replaces_the_copy_only_when_it_is_better_seed_by_seed_beyond_noise():
+    copy = [18.0, 17.8, 18.7, 17.8, 17.3]
+    lucky = [16.9, 18.1, 17.9, 17.9, 17.0]  # best mean, but two seeds worse: its interval reaches above zero
+    steady = [17.7, 17.5, 18.4, 17.5, 17.0]  # 0.3 s better on every seed
+    worse = [19.0, 18.8, 19.7, 18.8, 18.3]
+    assert choose_over_copy({COPY: copy, "iter_000010": lucky, "iter_000020": worse}) == (
+        COPY,
+        {"iter_000010": paired_difference(lucky, copy), "iter_000020": paired_difference(worse, copy)},
+    )
+    selected, paired = choose_over_copy({COPY: copy, "iter_000010": lucky, "iter_000020": steady})
+    assert statistics.fmean(lucky) < statistics.fmean(steady) and selected == "iter_000020"
+    assert paired["iter_000020"]["ci95"][1] < 0 < paired["iter_000010"]["ci95"][1]
+    much = [x - 1.0 for x in steady]  # of two that beat the copy beyond noise, the lower mean
+    assert choose_over_copy({COPY: copy, "iter_000010": steady, "iter_000020": much})[0] == "iter_000020"
+    assert choose_over_copy({COPY: copy})[0] == COPY
+    with pytest.raises(ConfigError, match="iter_000000"):
+        choose_over_copy({"iter_000010": steady})
 
 
 def _arrival_gaps(tripinfo, end):

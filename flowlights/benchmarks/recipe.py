@@ -27,6 +27,7 @@ from flowlights.training.recipe import VERSION
 
 RESCO_CLASSICAL = ("FIXED", "MAXWAVE", "MAXPRESSURE")
 FIRST_VERSION = "2026-12-04"  # results of the first recipe did not record its version
+GUARDED_CHOICE = "2026-12-05c"  # from this version a checkpoint replaces the copy only beyond validation noise
 
 
 def recipe_version(comparison: dict[str, Any]) -> str:
@@ -198,6 +199,12 @@ def write_page(data: dict[str, Any], page: Path) -> None:
         if versions(data) == [FIRST_VERSION]
         else "every controller's per-green scores and the green each would choose"
     )
+    chosen = (
+        "the best is kept"
+        if max(versions(data), default=VERSION) < GUARDED_CHOICE
+        else "the copy is kept unless a checkpoint beats it there seed by seed with a paired 95% interval below zero "
+        "(then the best of those)"
+    )
     lines = [
         f"# Results: the training recipe of {', '.join(versions(data)) or VERSION}",
         "",
@@ -206,8 +213,8 @@ def write_page(data: dict[str, Any], page: Path) -> None:
         "**Set-up.** One recipe for every network (`flowlights.training.recipe`): the classical controllers on the "
         "validation seeds choose the teacher (the best one a policy can copy); one shared policy copies it "
         f"(behaviour cloning, then DAgger rounds) while observing {observed}; PPO "
-        "fine-tunes it; the copy and the PPO checkpoints are evaluated on the validation seeds and the best is "
-        "kept. Budget per training seed: the wall time below, teacher choice, imitation, PPO and checkpoint "
+        "fine-tunes it; the copy and the PPO checkpoints are evaluated on the validation seeds and "
+        f"{chosen}. Budget per training seed: the wall time below, teacher choice, imitation, PPO and checkpoint "
         "choice included, on a 2-core machine. Seeds: training (SUMO seeds from 1000 per training seed), "
         "validation 200-204 (every choice), test 100-119 (only these figures). Figures are resco_delay in s "
         "(RESCO's delay, lower is better) on the 20 test episodes; the trained figure is the mean over training "

@@ -3,7 +3,8 @@
 1. the controllers a policy can copy, on the validation seeds, choose the teacher (their runs kept in
    ``<out>/<tag>/classical_validation``: measured once per scenario and protocol, reused by every training seed);
 2. imitation, DAgger and PPO within the budget (``flowlights.training.train``);
-3. the copy and every checkpoint on the validation seeds: the best is the trained policy (``selection.json``); then
+3. the copy and every checkpoint on the validation seeds: the copy is the trained policy unless a checkpoint beats it
+   there seed by seed with a paired 95% interval below zero, then the best such checkpoint (``selection.json``); then
    every other classical controller on the same seeds, for the levels to beat (``validation_curve.png``, and the
    minutes the policy took to beat the best of them);
 4. the trained policy and every classical controller on the test seeds: ``comparison.json`` and its table.
@@ -21,7 +22,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from flowlights.baselines.base import CONTROLLERS
 from flowlights.errors import ConfigError
-from flowlights.evaluation.comparison import build_comparison, comparison_table, write_comparison
+from flowlights.evaluation.comparison import build_comparison, comparison_table, paired_difference, write_comparison
 from flowlights.evaluation.parallel import Job, default_workers, run_jobs
 from flowlights.training.checkpoints import run_checkpoints
 from flowlights.training.recipe import (
@@ -135,11 +136,28 @@ def _checkpoint_minutes(run_dir: Path, recipe_started: float) -> dict[str, float
     }
 
 
+COPY = "iter_000000"  # the checkpoint the imitation saves before PPO begins
+
+
+def choose_over_copy(episodes: dict[str, list[float]]) -> tuple[str, dict[str, dict[str, Any]]]:
+    """The policy to keep from each candidate's per-seed validation scores (same seeds for all, lower is better): the
+    copy, unless a PPO checkpoint beats it with a paired 95% interval below zero — then the lowest mean of those (the
+    earlier on a tie). Five validation episodes cannot tell apart policies a few tenths of a second apart, and the
+    best mean of several candidates is then mostly luck; the copy is the teacher's level, so it is the safe default.
+    Also returns each checkpoint's paired difference to the copy."""
+    if COPY not in episodes:
+        raise ConfigError(f"the copy ({COPY}) was not evaluated on the validation seeds: nothing to compare with.")
+    paired = {name: paired_difference(x, episodes[COPY]) for name, x in episodes.items() if name != COPY}
+    better = [name for name, diff in paired.items() if diff["ci95"][1] < 0]
+    selected = min(better, key=lambda n: statistics.fmean(episodes[n])) if better else COPY
+    return selected, paired
+
+
 def select_on_validation(
     run_dir: Path, seeds: SeedSets, recipe_started: float, log: Log = _stderr, workers: Optional[int] = None
 ) -> dict[str, Any]:
-    """The copy and every checkpoint on the validation seeds; the lowest mean resco_delay is chosen (the earlier on a
-    tie). ``minutes``: the wall time from the recipe's start at which each was saved."""
+    """The copy and every checkpoint on the validation seeds, one kept by ``choose_over_copy``. ``minutes``: the wall
+    time from the recipe's start at which each was saved."""
     checkpoints = run_checkpoints(run_dir)
     log(
         f"validation: the copy and {len(checkpoints) - 1} PPO checkpoint(s) on seeds "
@@ -147,12 +165,15 @@ def select_on_validation(
     )
     jobs = [Job(c.name, checkpoint=str(c)) for c in checkpoints]
     reports = run_jobs(jobs, seeds.validation, workers, out=run_dir / "validation", log=log)
-    scores = {name: mean_of(r) for name, r in reports.items()}
+    episodes = {name: [float(e["resco_delay"]) for e in r["episodes"]] for name, r in reports.items()}
+    selected, paired = choose_over_copy(episodes)
     return {
-        "selected": min(scores, key=scores.__getitem__),
+        "selected": selected,
+        "rule": "the copy unless a checkpoint beats it with a paired 95% interval below zero; then the best of those",
         "seeds": list(seeds.validation),
         "metric": "resco_delay",
-        "scores": scores,
+        "scores": {name: mean_of(r) for name, r in reports.items()},
+        "against_copy": paired,
         "minutes": _checkpoint_minutes(run_dir, recipe_started),
     }
 
@@ -222,8 +243,7 @@ def run_recipe(
     (run_dir / "selection.json").write_text(json.dumps(selection, indent=2))
     chosen = run_dir / "checkpoints" / selection["selected"]
     log(
-        f"chosen on validation: {selection['selected']} ({selection['scores'][selection['selected']]:.2f}); "
-        f"recipe wall time {selection['wall_minutes']:.1f} min; first beat {best_name} "
+        f"chosen on validation: {_chosen_why(selection)}; recipe wall time {selection['wall_minutes']:.1f} min; first beat {best_name} "
         f"({choice.validation[best_name]:.2f}) on validation after "
         + (f"{selection['minutes_to_beat']:.1f} min" if selection["minutes_to_beat"] is not None else "- (never)")
     )
@@ -257,9 +277,32 @@ def run_recipe(
     return run_dir
 
 
+def _chosen_why(selection: dict[str, Any]) -> str:
+    """The chosen policy, its validation score and why it was kept, for the log."""
+    name, scores = selection["selected"], selection["scores"]
+    if name != COPY:
+        low, high = selection["against_copy"][name]["ci95"]
+        return f"{name} ({scores[name]:.2f}; against the copy {scores[COPY]:.2f}, paired 95% [{low:+.2f}, {high:+.2f}])"
+    best = min(scores, key=scores.__getitem__)
+    if best == COPY:
+        return f"the copy ({scores[COPY]:.2f}; no checkpoint did better)"
+    return (
+        f"the copy ({scores[COPY]:.2f}; no checkpoint beat it with a paired 95% interval below zero, "
+        f"the best {best} {scores[best]:.2f})"
+    )
+
+
 def _plot(run_dir: Path, selection: dict[str, Any], classical: dict[str, float]) -> None:
     points = sorted((selection["minutes"][n], score) for n, score in selection["scores"].items())
     plot_validation_curve(run_dir / "validation_curve.png", points, classical)
 
 
-__all__ = ["classical_reports", "choose_teacher", "minutes_to_beat", "run_recipe", "select_on_validation"]
+__all__ = [
+    "COPY",
+    "classical_reports",
+    "choose_over_copy",
+    "choose_teacher",
+    "minutes_to_beat",
+    "run_recipe",
+    "select_on_validation",
+]
