@@ -222,13 +222,15 @@ RECIPE_OPTIONS = ("minutes", "seed")  # what the recipe takes of TrainSettings' 
 
 def cmd_train_recipe(args: argparse.Namespace) -> int:
     """``flowlights train --scenario S``: the training recipe, ending with the comparison on the test seeds."""
-    args.validation_episodes = args.validation_episodes or 5
-    args.test_episodes = args.test_episodes or 20
-    if not 1 <= args.validation_episodes <= 100 or not 1 <= args.test_episodes <= 100:
+    args.validation_episodes = 5 if args.validation_episodes is None else args.validation_episodes
+    args.test_episodes = 20 if args.test_episodes is None else args.test_episodes
+    if not 2 <= args.validation_episodes <= 100:
         raise FlowlightsError(
-            f"--validation-episodes {args.validation_episodes} and --test-episodes {args.test_episodes} "
-            "must each be between 1 and 100 (validation seeds 200.., test seeds 100..)."
+            f"--validation-episodes {args.validation_episodes} must be between 2 and 100 (validation seeds 200..): "
+            "a checkpoint replaces the copy only when it beats it seed by seed, which needs at least 2."
         )
+    if not 1 <= args.test_episodes <= 100:
+        raise FlowlightsError(f"--test-episodes {args.test_episodes} must be between 1 and 100 (test seeds 100..).")
     if args.exp_config or args.resume:
         raise FlowlightsError(
             "--scenario runs the training recipe on a network; give either it or an experiment "
@@ -655,7 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--validation-episodes",
         type=int,
         default=None,
-        help="with --scenario: validation seeds 200.. (every choice; default 5)",
+        help="with --scenario: validation seeds 200.. (every choice; at least 2, default 5)",
     )
     tr.add_argument(
         "--test-episodes",

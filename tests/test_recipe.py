@@ -122,6 +122,13 @@ def test_train_scenario_refuses_options_the_recipe_sets_itself():
     assert done.returncode == 2 and "either it or an experiment config" in done.stderr, done.stderr
     done = flowlights("train", "grid2x2_shared", "--test-episodes", "5")
     assert done.returncode == 2 and "give it with --scenario" in done.stderr, done.stderr
+    for option, value, why in [
+        ("--validation-episodes", "1", "at least 2"),  # the checkpoint choice is paired, seed by seed
+        ("--validation-episodes", "0", "between 2 and 100"),  # 0 is not the default
+        ("--test-episodes", "0", "between 1 and 100"),
+    ]:
+        done = flowlights("train", "--scenario", "grid2x2", option, value)
+        assert done.returncode == 2 and f"{option} {value} must be" in done.stderr and why in done.stderr, done.stderr
 
 
 def test_a_config_that_chooses_no_set_up_runs_the_recipe():
