@@ -24,7 +24,7 @@ from flowlights.deploy.run import deploy, parse_kills
 from flowlights.errors import FlowlightsError
 from flowlights.evaluation.compare import compare_chart, compare_table, load_reports
 from flowlights.evaluation.evaluate import evaluate, format_report
-from flowlights.evaluation.recipe_run import run_recipe
+from flowlights.evaluation.recipe_run import fewest_episodes_to_replace_the_copy, run_recipe
 from flowlights.flow.evaluation.rollouts import format_rollouts, run_rollouts
 from flowlights.flow.training.classes import is_flow_env
 from flowlights.flow.training.policy import FlowPolicy
@@ -224,10 +224,12 @@ def cmd_train_recipe(args: argparse.Namespace) -> int:
     """``flowlights train --scenario S``: the training recipe, ending with the comparison on the test seeds."""
     args.validation_episodes = 5 if args.validation_episodes is None else args.validation_episodes
     args.test_episodes = 20 if args.test_episodes is None else args.test_episodes
-    if not 2 <= args.validation_episodes <= 100:
+    fewest = fewest_episodes_to_replace_the_copy()
+    if not fewest <= args.validation_episodes <= 100:
         raise FlowlightsError(
-            f"--validation-episodes {args.validation_episodes} must be between 2 and 100 (validation seeds 200..): "
-            "a checkpoint replaces the copy only when it beats it seed by seed, which needs at least 2."
+            f"--validation-episodes {args.validation_episodes} must be between {fewest} and 100 (validation seeds "
+            f"200..): a checkpoint replaces the copy only when it beats it on enough seeds for a sign test at 5%, "
+            f"which needs at least {fewest}."
         )
     if not 1 <= args.test_episodes <= 100:
         raise FlowlightsError(f"--test-episodes {args.test_episodes} must be between 1 and 100 (test seeds 100..).")
@@ -657,7 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--validation-episodes",
         type=int,
         default=None,
-        help="with --scenario: validation seeds 200.. (every choice; at least 2, default 5)",
+        help="with --scenario: validation seeds 200.. (every choice; at least 5, the default)",
     )
     tr.add_argument(
         "--test-episodes",

@@ -28,6 +28,7 @@ from flowlights.training.recipe import VERSION
 RESCO_CLASSICAL = ("FIXED", "MAXWAVE", "MAXPRESSURE")
 FIRST_VERSION = "2026-12-04"  # results of the first recipe did not record its version
 GUARDED_CHOICE = "2026-12-05c"  # from this version a checkpoint replaces the copy only beyond validation noise
+SIGN_TEST_CHOICE = "2026-12-05d"  # ... judged by a sign test (a paired t interval before)
 
 
 def recipe_version(comparison: dict[str, Any]) -> str:
@@ -199,12 +200,19 @@ def write_page(data: dict[str, Any], page: Path) -> None:
         if versions(data) == [FIRST_VERSION]
         else "every controller's per-green scores and the green each would choose"
     )
-    chosen = (
-        "the best is kept"
-        if max(versions(data), default=VERSION) < GUARDED_CHOICE
-        else "the copy is kept unless a checkpoint beats it there seed by seed with a paired 95% interval below zero "
-        "(then the best of those)"
-    )
+    latest = max(versions(data), default=VERSION)
+    if latest < GUARDED_CHOICE:
+        chosen = "the best is kept"
+    elif latest < SIGN_TEST_CHOICE:
+        chosen = (
+            "the copy is kept unless a checkpoint beats it there seed by seed with a paired 95% interval below zero "
+            "(then the best of those)"
+        )
+    else:
+        chosen = (
+            "the copy is kept unless a checkpoint beats it on so many of the seeds that a one-sided sign test puts "
+            "the chance of that below 5% (on 5 seeds: all 5; then the best of those)"
+        )
     lines = [
         f"# Results: the training recipe of {', '.join(versions(data)) or VERSION}",
         "",

@@ -4,7 +4,7 @@
    ``<out>/<tag>/classical_validation``: measured once per scenario and protocol, reused by every training seed);
 2. imitation, DAgger and PPO within the budget (``flowlights.training.train``);
 3. the copy and every checkpoint on the validation seeds: the copy is the trained policy unless a checkpoint beats it
-   there seed by seed with a paired 95% interval below zero, then the best such checkpoint (``selection.json``); then
+   on enough of them (a one-sided sign test at 5%), then the best such checkpoint (``selection.json``); then
    every other classical controller on the same seeds, for the levels to beat (``validation_curve.png``, and the
    minutes the policy took to beat the best of them);
 4. the trained policy and every classical controller on the test seeds: ``comparison.json`` and its table.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import statistics
 import sys
 import time
@@ -139,16 +140,37 @@ def _checkpoint_minutes(run_dir: Path, recipe_started: float) -> dict[str, float
 COPY = "iter_000000"  # the checkpoint the imitation saves before PPO begins
 
 
+SIGN_TEST_LEVEL = 0.05  # a checkpoint replaces the copy when chance alone would beat it as often less often than this
+
+
+def sign_test(wins: int, episodes: int) -> float:
+    """One-sided sign test: the chance of winning at least ``wins`` of ``episodes`` paired episodes by luck alone."""
+    return sum(math.comb(episodes, k) for k in range(wins, episodes + 1)) / 2**episodes
+
+
+def fewest_episodes_to_replace_the_copy() -> int:
+    """The fewest validation episodes on which a checkpoint can pass the sign test at all (winning every one)."""
+    return next(n for n in range(1, 64) if sign_test(n, n) < SIGN_TEST_LEVEL)
+
+
 def choose_over_copy(episodes: dict[str, list[float]]) -> tuple[str, dict[str, dict[str, Any]]]:
     """The policy to keep from each candidate's per-seed validation scores (same seeds for all, lower is better): the
-    copy, unless a PPO checkpoint beats it with a paired 95% interval below zero — then the lowest mean of those (the
-    earlier on a tie). Five validation episodes cannot tell apart policies a few tenths of a second apart, and the
-    best mean of several candidates is then mostly luck; the copy is the teacher's level, so it is the safe default.
-    Also returns each checkpoint's paired difference to the copy."""
+    copy, unless a PPO checkpoint beats it on so many of the seeds that a one-sided sign test puts the chance of
+    that below 5% (on 5 seeds: all 5) — then the lowest mean of those (the earlier on a tie). Five validation
+    episodes cannot tell apart policies a few tenths of a second apart, and the best mean of several candidates is
+    then mostly luck; the copy is the teacher's level, so it is the safe default. A sign test, not a t interval: one
+    jammed episode of the copy must not hide a checkpoint that is better on every seed. Also returns each
+    checkpoint's paired difference to the copy, its wins and the sign test's p."""
     if COPY not in episodes:
         raise ConfigError(f"the copy ({COPY}) was not evaluated on the validation seeds: nothing to compare with.")
-    paired = {name: paired_difference(x, episodes[COPY]) for name, x in episodes.items() if name != COPY}
-    better = [name for name, diff in paired.items() if diff["ci95"][1] < 0]
+    copy = episodes[COPY]
+    paired: dict[str, dict[str, Any]] = {}
+    for name, scores in episodes.items():
+        if name != COPY:
+            wins = sum(x < c for x, c in zip(scores, copy, strict=True))
+            p = sign_test(wins, len(copy))
+            paired[name] = {**paired_difference(scores, copy), "wins": wins, "episodes": len(copy), "p": p}
+    better = [name for name, diff in paired.items() if diff["p"] < SIGN_TEST_LEVEL]
     selected = min(better, key=lambda n: statistics.fmean(episodes[n])) if better else COPY
     return selected, paired
 
@@ -169,7 +191,8 @@ def select_on_validation(
     selected, paired = choose_over_copy(episodes)
     return {
         "selected": selected,
-        "rule": "the copy unless a checkpoint beats it with a paired 95% interval below zero; then the best of those",
+        "rule": "the copy unless a checkpoint beats it on enough seeds (one-sided sign test, p < 0.05); then the best "
+        "of those",
         "seeds": list(seeds.validation),
         "metric": "resco_delay",
         "scores": {name: mean_of(r) for name, r in reports.items()},
@@ -281,14 +304,17 @@ def _chosen_why(selection: dict[str, Any]) -> str:
     """The chosen policy, its validation score and why it was kept, for the log."""
     name, scores = selection["selected"], selection["scores"]
     if name != COPY:
-        low, high = selection["against_copy"][name]["ci95"]
-        return f"{name} ({scores[name]:.2f}; against the copy {scores[COPY]:.2f}, paired 95% [{low:+.2f}, {high:+.2f}])"
+        diff = selection["against_copy"][name]
+        return (
+            f"{name} ({scores[name]:.2f}; against the copy {scores[COPY]:.2f}, better on {diff['wins']} of "
+            f"{diff['episodes']} seeds, sign test p {diff['p']:.3f})"
+        )
     best = min(scores, key=scores.__getitem__)
     if best == COPY:
         return f"the copy ({scores[COPY]:.2f}; no checkpoint did better)"
     return (
-        f"the copy ({scores[COPY]:.2f}; no checkpoint beat it with a paired 95% interval below zero, "
-        f"the best {best} {scores[best]:.2f})"
+        f"the copy ({scores[COPY]:.2f}; no checkpoint beat it on enough seeds for a sign test at 5%, the best mean "
+        f"{best} {scores[best]:.2f})"
     )
 
 
@@ -302,7 +328,9 @@ __all__ = [
     "classical_reports",
     "choose_over_copy",
     "choose_teacher",
+    "fewest_episodes_to_replace_the_copy",
     "minutes_to_beat",
     "run_recipe",
     "select_on_validation",
+    "sign_test",
 ]
