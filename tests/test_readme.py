@@ -42,6 +42,7 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "best classical" in done.stdout and "| trained |" in done.stdout
     assert "core_worker.cc" not in done.stderr, "Ray's start-up ERROR line, which is no error, reads as a failure"
+    assert "logging.cc" not in done.stderr, "Ray's start-up log-level line reads as part of a failure"
     run = next((tmp_path / "recipe_flowlights_grid2x2").glob("recipe_flowlights_grid2x2_*"))
     comparison = json.loads((run / "comparison.json").read_text())
     selection = json.loads((run / "selection.json").read_text())
