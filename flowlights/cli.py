@@ -488,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--controller",
         default="max_pressure",
-        help="fixed, webster, actuated, delay_based, max_pressure, max_pressure_gap, greedy, greedy_gap, greedy_spillback, sotl or random "
+        help="fixed, webster, actuated, delay_based, max_pressure, max_pressure_gap, greedy, greedy_gap, greedy_clear, greedy_spillback, sotl or random "
         "(default max_pressure)",
     )
     ev.add_argument("--episodes", type=int, default=1)
@@ -512,7 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     dep.add_argument(
         "--controller",
         default="max_pressure",
-        help="a deployable baseline: fixed, webster, max_pressure, max_pressure_gap, greedy, greedy_gap, greedy_spillback, sotl",
+        help="a deployable baseline: fixed, webster, max_pressure, max_pressure_gap, greedy, greedy_gap, greedy_clear, greedy_spillback, sotl",
     )
     dep.add_argument("--bus", default="ray", help="ray (default, no server), redis://HOST:PORT or kafka://HOST:PORT")
     dep.add_argument(

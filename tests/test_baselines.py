@@ -259,6 +259,37 @@ def test_greedy_gap_leaves_a_green_only_when_nothing_approaches_on_it_within_50_
     assert seen["switches"] > 10 and seen["holds"] > 10, seen
 
 
+@pytest.mark.parametrize("max_green", [60.0, None])
+def test_greedy_clear_leaves_a_green_only_when_it_is_clear_within_50_m_or_has_run_60_s(unbalanced_grid, max_green):
+    """Read from the controller's own counts at every decision: greedy_clear leaves a green only when no vehicle,
+    queued or moving, is within its 50 m on it, or when the green has run its 60 s; then for the green serving the
+    most vehicles. It holds greens that greedy_gap would have left (vehicles queued, none moving). With no max green
+    (RESCO's protocol), its own 60 s limit is what ends a green on the busy axis."""
+    import numpy as np
+
+    seen = {"switches": 0, "holds_on_a_queue": 0, "limit": 0}
+
+    def check(env, controller, tls, reading, action, observation):
+        served, green = controller.served[tls], reading["green"]
+        near = float(served[green] @ np.asarray(reading["in_near"]))
+        moving = float(served[green] @ (np.asarray(reading["in_near"]) - np.asarray(reading["in_queued"])))
+        scores = served @ np.asarray(reading["in_near"])
+        if action != green:
+            assert reading["can_switch"] and (near < 1 or reading["time_in_green"] >= 60.0), (tls, reading)
+            assert scores[action] == scores.max() > scores[green]
+            seen["switches"] += 1
+            seen["limit"] += int(near >= 1)
+        elif reading["can_switch"] and scores.max() > scores[green] and moving < 1:
+            assert near >= 1 and reading["time_in_green"] < 60.0, (tls, reading)
+            seen["holds_on_a_queue"] += 1
+
+    assert make_controller("greedy_clear").distance == 50.0
+    drive("greedy_clear", unbalanced_grid, check, max_green=max_green)
+    assert seen["switches"] > 10 and seen["holds_on_a_queue"] > 10, seen
+    if max_green is None:
+        assert seen["limit"] > 0, seen
+
+
 SCORES = {  # controller -> (observation, its per-movement score from the controller's own counts)
     "greedy": ("green_score", lambda r: r["in_near"]),
     "max_pressure": ("green_pressure", lambda r: r["in_queued"] - r["fed_queued"]),
@@ -297,7 +328,9 @@ def test_green_scores_are_what_each_controller_compares(short_link_grid, name):
         assert seen["switches"] > 10, seen
 
 
-@pytest.mark.parametrize("name", ["greedy", "greedy_gap", "greedy_spillback", "max_pressure", "max_pressure_gap"])
+@pytest.mark.parametrize(
+    "name", ["greedy", "greedy_gap", "greedy_clear", "greedy_spillback", "max_pressure", "max_pressure_gap"]
+)
 def test_choice_feature_is_the_green_the_controller_takes(short_link_grid, name):
     """``choice_<controller>``, read over the controller's own detection range, is one-hot of the very green the
     controller takes at every decision (its own rule on its own counts): what lets the training recipe's copy of a
@@ -312,7 +345,8 @@ def test_choice_feature_is_the_green_the_controller_takes(short_link_grid, name)
         assert observation.shape == (n,)
         seen["switches" if action != reading["green"] else "holds"] += 1
 
-    drive(
-        name, short_link_grid, check, observation=[f"choice_{name}"], detection_distance=make_controller(name).distance
-    )
+    # greedy_clear holds these queues to max green, which switches for it: with none, its own 60 s limit decides
+    more = {"max_green": None} if name == "greedy_clear" else {}
+    distance = make_controller(name).distance
+    drive(name, short_link_grid, check, observation=[f"choice_{name}"], detection_distance=distance, **more)
     assert seen["switches"] > 10 and seen["holds"] > 10, seen

@@ -53,7 +53,7 @@ def test_evaluate_writes_metrics_and_compare_draws_a_chart(tmp_path):
     [
         (
             ["--controller", "smart"],
-            "unknown controller 'smart'; use --checkpoint PATH or one of: actuated, delay_based, fixed, greedy, greedy_gap, greedy_spillback, max_pressure, max_pressure_gap, program, random, sotl, webster",
+            "unknown controller 'smart'; use --checkpoint PATH or one of: actuated, delay_based, fixed, greedy, greedy_clear, greedy_gap, greedy_spillback, max_pressure, max_pressure_gap, program, random, sotl, webster",
         ),
         (["--scenario", "nowhere/x.sumocfg"], "sumocfg 'nowhere/x.sumocfg' does not exist"),
         (["--scenario", "EMPTY"], "holds 0 .sumocfg files; it needs exactly one"),

@@ -6,18 +6,19 @@ approach, upstream across junctions without lights (``flowlights.networks.detect
 ``flowlights.sim.approach``. A green serves a movement when any of the movement's links is green
 (G or g) in it. After min green the light takes the best-scoring green; a tie keeps the current one.
 A controller with an ``extension`` score first holds the current green while that score of its
-movements is at least 1 (gap-out, as actuated control: max green still ends the green).
+movements is at least 1 (gap-out, as actuated control: max green still ends the green), for at most
+``hold_limit`` seconds of green when it sets one.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
 from flowlights.baselines.base import LightDecider, SplitController, signal_reading
 from flowlights.envs.traffic_light_env import TrafficLightEnv
-from flowlights.features.green_choice import choose_green
+from flowlights.features.green_choice import choose_green, hold_score
 from flowlights.features.junction import lane_room
 from flowlights.networks.detection import detection_zones
 from flowlights.networks.movements import lane_sum_matrix, light_movements, served_matrix
@@ -34,17 +35,22 @@ class MovementScoreDecider(LightDecider):
     """Scores each movement from the light's counts (``score``: a MovementScoreController's
     ``movement_scores``), each green by the movements it serves; after min green, the best green
     (a tie keeps the current one). With ``extension`` (a movement score too), the current green is
-    held while its movements' extension sums to at least 1."""
+    held while its movements' extension sums to at least 1 (for at most ``hold_limit`` seconds of green)."""
 
-    def __init__(self, served: np.ndarray, score: Any, extension: Any = None) -> None:
-        self.served, self.score, self.extension = served, score, extension
+    def __init__(
+        self, served: np.ndarray, score: Any, extension: Any = None, hold_limit: Optional[float] = None
+    ) -> None:
+        self.served, self.score, self.extension, self.hold_limit = served, score, extension, hold_limit
 
     def __call__(self, reading: dict[str, Any]) -> int:
         green = reading["green"]
         if not reading["can_switch"]:
             return green
         counts = {k: np.asarray(v) for k, v in reading.items() if k.startswith(("in_", "fed_", "out_"))}
-        hold = None if self.extension is None else float(self.served[green] @ self.extension(counts))
+        hold = None
+        if self.extension is not None:
+            extension = float(self.served[green] @ self.extension(counts))
+            hold = hold_score(extension, float(reading["time_in_green"]), self.hold_limit)
         return choose_green(self.served @ self.score(counts), green, True, hold)
 
 
@@ -54,11 +60,13 @@ class MovementScoreController(SplitController):
     range on a movement's incoming lanes, all / those that waited; ``fed_near``, ``fed_queued``: the
     same on the lanes it feeds at the next controlled light; with ``spillback``, ``out_full``: 1 where
     a lane the movement leads into is full, ``lane_room``). ``extension``, a static function of the
-    same counts or None, holds the current green while its movements' sum is >= 1."""
+    same counts or None, holds the current green while its movements' sum is >= 1 — for at most ``hold_limit``
+    seconds of green, when not None."""
 
     env_overrides = {"action_mode": "phase"}
     distance = 200.0
     extension: Any = None
+    hold_limit: Optional[float] = None
     spillback = False
 
     def prepare(self, env: TrafficLightEnv) -> None:
@@ -110,4 +118,5 @@ class MovementScoreController(SplitController):
         return readings
 
     def decider(self, tls: str) -> LightDecider:
-        return MovementScoreDecider(self.served[tls], type(self).movement_scores, type(self).extension)
+        cls = type(self)
+        return MovementScoreDecider(self.served[tls], cls.movement_scores, cls.extension, cls.hold_limit)

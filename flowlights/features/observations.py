@@ -14,7 +14,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from flowlights.common.registry import Registry
-from flowlights.features.green_choice import choose_green
+from flowlights.features.green_choice import CLEAR_HOLD_LIMIT, choose_green, hold_score
 from flowlights.features.junction import VEHICLE_SPACE, JunctionView
 from flowlights.sim.lanes import ALL_NEEDS, IDS, LaneMeasures, check_needs
 
@@ -217,22 +217,33 @@ def _movement_spillback_score(view: JunctionView, m: LaneMeasures) -> np.ndarray
     return np.where(blocked, -near, near)
 
 
-# controller -> (its movement score, its gap-out extension or None): the rule each applies (``choose_green``)
-CHOICE_RULES: dict[str, tuple[Callable[[JunctionView, LaneMeasures], np.ndarray], Optional[FeatureFn]]] = {
-    "greedy": (lambda v, m: _movement_zone(v, m.zone_near), None),
-    "greedy_gap": (lambda v, m: _movement_zone(v, m.zone_near), _movement_moving),
-    "greedy_spillback": (_movement_spillback_score, None),
-    "max_pressure": (_movement_pressure, None),
-    "max_pressure_gap": (_movement_pressure, _movement_moving),
+# controller -> (its movement score, its gap-out extension or None, its hold limit in seconds of green or None): the
+# rule each applies (``choose_green``)
+CHOICE_RULES: dict[
+    str, tuple[Callable[[JunctionView, LaneMeasures], np.ndarray], Optional[FeatureFn], Optional[float]]
+] = {
+    "greedy": (lambda v, m: _movement_zone(v, m.zone_near), None, None),
+    "greedy_gap": (lambda v, m: _movement_zone(v, m.zone_near), _movement_moving, None),
+    "greedy_clear": (
+        lambda v, m: _movement_zone(v, m.zone_near),
+        lambda v, m: _movement_zone(v, m.zone_near),
+        CLEAR_HOLD_LIMIT,
+    ),
+    "greedy_spillback": (_movement_spillback_score, None, None),
+    "max_pressure": (_movement_pressure, None, None),
+    "max_pressure_gap": (_movement_pressure, _movement_moving, None),
 }
 
 
 def _register_choice(controller: str) -> None:
-    score, extension = CHOICE_RULES[controller]
+    score, extension, hold_limit = CHOICE_RULES[controller]
 
     def choice(view: JunctionView, m: LaneMeasures) -> np.ndarray:
         green = view.machine.green
-        hold = None if extension is None else float(view.served[green] @ extension(view, m))
+        hold = None
+        if extension is not None:
+            in_green = view.machine.time_in_green(view.step_length)
+            hold = hold_score(float(view.served[green] @ extension(view, m)), in_green, hold_limit)
         return _one_hot(choose_green(view.served @ score(view, m), green, view.machine.can_switch, hold), view.n_greens)
 
     choice.__doc__ = (
