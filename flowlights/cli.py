@@ -24,7 +24,7 @@ from flowlights.deploy.run import deploy, parse_kills
 from flowlights.errors import FlowlightsError
 from flowlights.evaluation.compare import compare_chart, compare_table, load_reports
 from flowlights.evaluation.evaluate import evaluate, format_report
-from flowlights.evaluation.recipe_run import fewest_episodes_to_replace_the_copy, run_recipe
+from flowlights.evaluation.recipe_run import run_recipe
 from flowlights.flow.evaluation.rollouts import format_rollouts, run_rollouts
 from flowlights.flow.training.classes import is_flow_env
 from flowlights.flow.training.policy import FlowPolicy
@@ -223,13 +223,16 @@ RECIPE_OPTIONS = ("minutes", "seed")  # what the recipe takes of TrainSettings' 
 def cmd_train_recipe(args: argparse.Namespace) -> int:
     """``flowlights train --scenario S``: the training recipe, ending with the comparison on the test seeds."""
     args.validation_episodes = 5 if args.validation_episodes is None else args.validation_episodes
+    args.confirmation_episodes = 10 if args.confirmation_episodes is None else args.confirmation_episodes
     args.test_episodes = 20 if args.test_episodes is None else args.test_episodes
-    fewest = fewest_episodes_to_replace_the_copy()
-    if not fewest <= args.validation_episodes <= 100:
+    if not 1 <= args.validation_episodes <= 100:
         raise FlowlightsError(
-            f"--validation-episodes {args.validation_episodes} must be between {fewest} and 100 (validation seeds "
-            f"200..): a checkpoint replaces the copy only when it beats it on enough seeds for a sign test at 5%, "
-            f"which needs at least {fewest}."
+            f"--validation-episodes {args.validation_episodes} must be between 1 and 100 (validation seeds 200..)."
+        )
+    if not 1 <= args.confirmation_episodes <= 100:
+        raise FlowlightsError(
+            f"--confirmation-episodes {args.confirmation_episodes} must be between 1 and 100 (the seeds right "
+            "after the validation seeds)."
         )
     if not 1 <= args.test_episodes <= 100:
         raise FlowlightsError(f"--test-episodes {args.test_episodes} must be between 1 and 100 (test seeds 100..).")
@@ -252,6 +255,7 @@ def cmd_train_recipe(args: argparse.Namespace) -> int:
         args.seed,
         validation=tuple(range(200, 200 + args.validation_episodes)),
         test=tuple(range(100, 100 + args.test_episodes)),
+        confirmation_episodes=args.confirmation_episodes,
     )
     run_dir = run_recipe(
         args.scenario,
@@ -281,7 +285,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             args.exp_config, args.scenario = None, scenario
             args.protocol = args.protocol or (experiment.protocol if experiment.protocol != "flowlights" else None)
             return cmd_train_recipe(args)
-    for name in ("validation_episodes", "test_episodes"):
+    for name in ("validation_episodes", "confirmation_episodes", "test_episodes"):
         if getattr(args, name) is not None:
             raise FlowlightsError(
                 f"--{name.replace('_', '-')} sets the training recipe's seeds: give it with --scenario."
@@ -659,7 +663,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--validation-episodes",
         type=int,
         default=None,
-        help="with --scenario: validation seeds 200.. (every choice; at least 5, the default)",
+        help="with --scenario: validation seeds 200.. (every choice; default 5)",
+    )
+    tr.add_argument(
+        "--confirmation-episodes",
+        type=int,
+        default=None,
+        help="with --scenario: fresh validation seeds right after those, on which the best checkpoint must beat the "
+        "copy to replace it (default 10)",
     )
     tr.add_argument(
         "--test-episodes",

@@ -31,6 +31,8 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
         "2.5",
         "--validation-episodes",
         "5",
+        "--confirmation-episodes",
+        "3",
         "--test-episodes",
         "3",
         "--out",
@@ -58,9 +60,17 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
     assert imitation["policies"]["shared"]["agreement"] >= 0.999, imitation["policies"]
     scores = selection["scores"]
     assert "iter_000000" in scores and len(scores) >= 2  # the copy and at least one PPO checkpoint
-    # the copy, unless a checkpoint beat it on every one of the 5 validation seeds (the sign test at 5%)
-    beyond_luck = [n for n, diff in selection["against_copy"].items() if diff["wins"] == 5]
-    assert selection["selected"] == min(beyond_luck, key=scores.__getitem__, default="iter_000000")
+    # the best checkpoint, when better than the copy on the validation seeds, duels it on fresh seeds
+    best = min((n for n in scores if n != "iter_000000"), key=scores.__getitem__)
+    assert selection["candidate"] == (best if scores[best] < scores["iter_000000"] else None)
+    if selection["candidate"] is None:
+        assert selection["selected"] == "iter_000000" and "confirmation" not in selection
+    else:
+        fresh = selection["confirmation"]
+        assert fresh["seeds"] == [205, 206, 207] and not set(fresh["seeds"]) & set(comparison["test_seeds"])
+        won = fresh["scores"][best] < fresh["scores"]["iter_000000"]
+        assert selection["selected"] == (best if won else "iter_000000")
+    assert comparison["confirmation_seeds"] == [205, 206, 207]
     assert set(comparison["controllers"]) == {"trained", *classical}
     trained = comparison["controllers"]["trained"]
     assert len(trained["resco_delay"]["episodes"]) == 3 and isinstance(trained["lockups"], int)

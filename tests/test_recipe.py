@@ -16,7 +16,7 @@ from flowlights.errors import ConfigError
 from flowlights.evaluation.comparison import build_comparison, comparison_table, paired_difference
 from flowlights.evaluation.episode import run_controller_episode
 from flowlights.evaluation.lockup import LOCKUP_SECONDS
-from flowlights.evaluation.recipe_run import COPY, choose_over_copy, fewest_episodes_to_replace_the_copy, sign_test
+from flowlights.evaluation.recipe_run import COPY, best_checkpoint, duel
 from flowlights.evaluation.tripinfo import read_tripinfos
 from flowlights.training.recipe import VERSION, SeedSets
 
@@ -30,7 +30,14 @@ def test_seed_sets_are_disjoint_and_training_lies_apart():
         SeedSets(validation=(100, 101), test=tuple(range(100, 120)))
     with pytest.raises(ConfigError, match="1000"):
         SeedSets(validation=(1500,))
-    assert set(seeds.as_dict()) == {"training_seeds", "validation_seeds", "test_seeds"}
+    # the confirmation seeds come right after the validation seeds, fresh, and never reach the test seeds
+    assert seeds.confirmation == tuple(range(205, 215))
+    assert SeedSets(validation=(200, 201), confirmation_episodes=3).confirmation == (202, 203, 204)
+    with pytest.raises(ConfigError, match="confirmation seeds 95..104"):
+        SeedSets(validation=tuple(range(90, 95)), test=tuple(range(100, 120)))
+    with pytest.raises(ConfigError, match="must be >= 1"):
+        SeedSets(confirmation_episodes=0)
+    assert set(seeds.as_dict()) == {"training_seeds", "validation_seeds", "confirmation_seeds", "test_seeds"}
 
 
 def test_paired_difference_is_the_mean_of_per_seed_differences_with_a_t_interval():
@@ -45,30 +52,32 @@ def test_paired_difference_is_the_mean_of_per_seed_differences_with_a_t_interval
         paired_difference([1.0, 2.0], [1.0])
 
 
-def test_a_checkpoint_replaces_the_copy_only_when_it_wins_on_enough_seeds():
+def test_the_best_checkpoint_duels_the_copy_on_fresh_seeds():
+    """The checkpoint with the lowest validation mean is the candidate, only when that mean is below the copy's; it
+    replaces the copy when its mean on the fresh confirmation seeds is lower too (a jam there loses the duel)."""
     copy = [18.0, 17.8, 18.7, 17.8, 17.3]
-    lucky = [16.9, 18.1, 17.9, 17.9, 17.0]  # best mean, but better on 3 seeds of 5: chance does that half the time
-    steady = [17.7, 17.5, 18.4, 17.5, 17.0]  # 0.3 s better on every seed
+    lucky = [16.9, 18.1, 17.9, 17.9, 17.0]
+    steady = [17.7, 17.5, 18.4, 17.5, 17.0]
     worse = [19.0, 18.8, 19.7, 18.8, 18.3]
-    selected, paired = choose_over_copy({COPY: copy, "iter_000010": lucky, "iter_000020": worse})
-    assert selected == COPY and paired["iter_000010"]["wins"] == 3 and paired["iter_000020"]["wins"] == 0
-    assert paired["iter_000010"]["mean"] == pytest.approx(paired_difference(lucky, copy)["mean"])
-    selected, paired = choose_over_copy({COPY: copy, "iter_000010": lucky, "iter_000020": steady})
-    assert statistics.fmean(lucky) < statistics.fmean(steady) and selected == "iter_000020"
-    assert paired["iter_000020"]["p"] == pytest.approx(1 / 32) and paired["iter_000010"]["p"] == pytest.approx(0.5)
-    much = [x - 1.0 for x in steady]  # of two that win on every seed, the lower mean
-    assert choose_over_copy({COPY: copy, "iter_000010": steady, "iter_000020": much})[0] == "iter_000020"
-    # one jammed episode of the copy widens a t interval past zero; a checkpoint better on every seed still wins
-    jammed = [40.2, 37.6, 88.8, 39.2, 47.8]
-    smooth = [26.0, 26.3, 26.5, 25.7, 26.3]
-    selected, paired = choose_over_copy({COPY: jammed, "iter_000010": smooth})
-    assert selected == "iter_000010" and paired["iter_000010"]["ci95"][1] > 0
-    assert choose_over_copy({COPY: copy})[0] == COPY
-    assert choose_over_copy({COPY: copy[:4], "iter_000010": steady[:4]})[0] == COPY  # 4 wins of 4: p 1/16
-    assert [sign_test(k, 5) for k in (5, 4, 0)] == pytest.approx([1 / 32, 6 / 32, 1.0])
-    assert fewest_episodes_to_replace_the_copy() == 5
+    assert statistics.fmean(lucky) < statistics.fmean(steady) < statistics.fmean(copy)
+    assert best_checkpoint({COPY: copy, "iter_000010": steady, "iter_000020": lucky, "iter_000030": worse}) == (
+        "iter_000020"
+    )
+    assert best_checkpoint({COPY: copy, "iter_000010": worse}) is None  # no duel: the copy stays
+    assert best_checkpoint({COPY: copy}) is None
+    assert best_checkpoint({COPY: copy, "iter_000010": steady, "iter_000020": steady}) == "iter_000010"  # a tie
     with pytest.raises(ConfigError, match="iter_000000"):
-        choose_over_copy({"iter_000010": steady})
+        best_checkpoint({"iter_000010": steady})
+    fresh_copy = [17.9, 18.2, 18.1, 17.6, 18.4, 18.0, 17.7, 18.3, 17.8, 18.1]
+    better = [x - 0.4 + 0.5 * (k % 2) for k, x in enumerate(fresh_copy)]  # better on 5 of 10, by 0.15 s on average
+    result = duel(better, fresh_copy)
+    assert result["replaces_the_copy"] and result["wins"] == 5 and result["episodes"] == 10
+    assert result["mean"] == pytest.approx(paired_difference(better, fresh_copy)["mean"]) == pytest.approx(-0.15)
+    jammed = better[:-1] + [60.0]  # better on nine, jammed on one: worse on average
+    assert not duel(jammed, fresh_copy)["replaces_the_copy"]
+    assert not duel(fresh_copy, fresh_copy)["replaces_the_copy"]  # a tie keeps the copy
+    with pytest.raises(ValueError):
+        duel(better[:3], fresh_copy)
 
 
 def _arrival_gaps(tripinfo, end):
@@ -130,8 +139,8 @@ def test_train_scenario_refuses_options_the_recipe_sets_itself():
     done = flowlights("train", "grid2x2_shared", "--test-episodes", "5")
     assert done.returncode == 2 and "give it with --scenario" in done.stderr, done.stderr
     for option, value, why in [
-        ("--validation-episodes", "4", "at least 5"),  # the checkpoint choice's sign test needs 5 seeds
-        ("--validation-episodes", "0", "between 5 and 100"),  # 0 is not the default
+        ("--validation-episodes", "0", "between 1 and 100"),  # 0 is not the default
+        ("--confirmation-episodes", "0", "between 1 and 100"),
         ("--test-episodes", "0", "between 1 and 100"),
     ]:
         done = flowlights("train", "--scenario", "grid2x2", option, value)
@@ -169,6 +178,10 @@ def test_checkpoints_evaluated_fit_the_validation_share_of_the_budget():
     # what it allows fits: (checkpoints + the copy) x episodes x seconds per episode over 2 workers
     seconds = 10 * POLICY_SLOWDOWN
     assert (counts[2] + 1) * 5 * seconds / 2 <= 60 * 30 * budget.validation
+    # ... with the best checkpoint's duel with the copy on 10 fresh seeds on top
+    dueling = checkpoints_within(budget, 30, teacher(8), 5, workers=2, confirmation=10)
+    assert 1 <= dueling < counts[1]
+    assert ((dueling + 1) * 5 + 2 * 10) * 8 * POLICY_SLOWDOWN / 2 <= 60 * 30 * budget.validation
 
 
 def test_dagger_stops_once_the_copy_agrees_two_rounds_running():

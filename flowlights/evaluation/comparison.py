@@ -3,7 +3,7 @@ test seeds, seed by seed, with the paired difference to the best of them and its
 
 Written as ``comparison.json``::
 
-    {"scenario", "protocol", "training_seeds", "validation_seeds", "test_seeds",
+    {"scenario", "protocol", "training_seeds", "validation_seeds", "confirmation_seeds", "test_seeds",
      "controllers": {"trained": {"resco_delay": {"mean", "std", "episodes"}, "mean_delay": {...}, "lockups": N}, ...},
      "best_classical", "paired_difference": {"mean", "ci95"}}
 

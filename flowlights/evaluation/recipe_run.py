@@ -3,8 +3,8 @@
 1. the controllers a policy can copy, on the validation seeds, choose the teacher (their runs kept in
    ``<out>/<tag>/classical_validation``: measured once per scenario and protocol, reused by every training seed);
 2. imitation, DAgger and PPO within the budget (``flowlights.training.train``);
-3. the copy and every checkpoint on the validation seeds: the copy is the trained policy unless a checkpoint beats it
-   on enough of them (a one-sided sign test at 5%), then the best such checkpoint (``selection.json``); then
+3. the copy and every checkpoint on the validation seeds: the best checkpoint, if better than the copy there, replaces
+   the copy when it also does better on fresh validation seeds (``selection.json``); then
    every other classical controller on the same seeds, for the levels to beat (``validation_curve.png``, and the
    minutes the policy took to beat the best of them);
 4. the trained policy and every classical controller on the test seeds: ``comparison.json`` and its table.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import statistics
 import sys
 import time
@@ -117,13 +116,19 @@ POLICY_SLOWDOWN = 2.0  # a policy's evaluation episode against a rule's: the net
 
 
 def checkpoints_within(
-    budget: Budget, minutes: float, teacher: dict[str, Any], episodes: int, workers: Optional[int] = None
+    budget: Budget,
+    minutes: float,
+    teacher: dict[str, Any],
+    episodes: int,
+    workers: Optional[int] = None,
+    confirmation: int = 0,
 ) -> int:
     """How many PPO checkpoints the validation share of the budget can evaluate (with the copy) on ``episodes``
-    validation episodes, from the teacher's own seconds per episode: at most ``budget.checkpoints``, at least 1."""
+    validation episodes, after the best one's duel with the copy on ``confirmation`` more, from the teacher's own
+    seconds per episode: at most ``budget.checkpoints``, at least 1."""
     seconds = statistics.fmean(e.get("wall_seconds", 0.0) for e in teacher["episodes"]) * POLICY_SLOWDOWN
-    affordable = 60 * minutes * budget.validation * (workers or default_workers()) / max(episodes * seconds, 1e-9)
-    return max(1, min(budget.checkpoints, int(affordable) - 1))
+    runs = 60 * minutes * budget.validation * (workers or default_workers()) / max(seconds, 1e-9) - 2 * confirmation
+    return max(1, min(budget.checkpoints, int(runs / episodes) - 1))
 
 
 def _checkpoint_minutes(run_dir: Path, recipe_started: float) -> dict[str, float]:
@@ -140,46 +145,33 @@ def _checkpoint_minutes(run_dir: Path, recipe_started: float) -> dict[str, float
 COPY = "iter_000000"  # the checkpoint the imitation saves before PPO begins
 
 
-SIGN_TEST_LEVEL = 0.05  # a checkpoint replaces the copy when chance alone would beat it as often less often than this
-
-
-def sign_test(wins: int, episodes: int) -> float:
-    """One-sided sign test: the chance of winning at least ``wins`` of ``episodes`` paired episodes by luck alone."""
-    return sum(math.comb(episodes, k) for k in range(wins, episodes + 1)) / 2**episodes
-
-
-def fewest_episodes_to_replace_the_copy() -> int:
-    """The fewest validation episodes on which a checkpoint can pass the sign test at all (winning every one)."""
-    return next(n for n in range(1, 64) if sign_test(n, n) < SIGN_TEST_LEVEL)
-
-
-def choose_over_copy(episodes: dict[str, list[float]]) -> tuple[str, dict[str, dict[str, Any]]]:
-    """The policy to keep from each candidate's per-seed validation scores (same seeds for all, lower is better): the
-    copy, unless a PPO checkpoint beats it on so many of the seeds that a one-sided sign test puts the chance of
-    that below 5% (on 5 seeds: all 5) — then the lowest mean of those (the earlier on a tie). Five validation
-    episodes cannot tell apart policies a few tenths of a second apart, and the best mean of several candidates is
-    then mostly luck; the copy is the teacher's level, so it is the safe default. A sign test, not a t interval: one
-    jammed episode of the copy must not hide a checkpoint that is better on every seed. Also returns each
-    checkpoint's paired difference to the copy, its wins and the sign test's p."""
+def best_checkpoint(episodes: dict[str, list[float]]) -> Optional[str]:
+    """The PPO checkpoint with the lowest mean of its per-seed validation scores (lower is better; the earlier on a
+    tie), when that mean is lower than the copy's; else None: the copy stays without a duel."""
     if COPY not in episodes:
         raise ConfigError(f"the copy ({COPY}) was not evaluated on the validation seeds: nothing to compare with.")
-    copy = episodes[COPY]
-    paired: dict[str, dict[str, Any]] = {}
-    for name, scores in episodes.items():
-        if name != COPY:
-            wins = sum(x < c for x, c in zip(scores, copy, strict=True))
-            p = sign_test(wins, len(copy))
-            paired[name] = {**paired_difference(scores, copy), "wins": wins, "episodes": len(copy), "p": p}
-    better = [name for name, diff in paired.items() if diff["p"] < SIGN_TEST_LEVEL]
-    selected = min(better, key=lambda n: statistics.fmean(episodes[n])) if better else COPY
-    return selected, paired
+    means = {name: statistics.fmean(scores) for name, scores in episodes.items()}
+    checkpoints = [name for name in episodes if name != COPY]
+    best = min(checkpoints, key=means.__getitem__, default=None)
+    return best if best is not None and means[best] < means[COPY] else None
+
+
+def duel(candidate: list[float], copy: list[float]) -> dict[str, Any]:
+    """The best checkpoint against the copy on the fresh confirmation seeds: it replaces the copy when its mean there
+    is lower. Its mean on the validation seeds it was chosen on is the best of several draws, partly luck; on fresh
+    seeds it is an honest estimate, so the rule keeps the better of the two where no choice looked (a checkpoint that
+    jams once there loses). Also the paired difference and the seeds won, for the record."""
+    diff = paired_difference(candidate, copy)
+    wins = sum(x < c for x, c in zip(candidate, copy, strict=True))
+    return {**diff, "wins": wins, "episodes": len(copy), "replaces_the_copy": diff["mean"] < 0}
 
 
 def select_on_validation(
     run_dir: Path, seeds: SeedSets, recipe_started: float, log: Log = _stderr, workers: Optional[int] = None
 ) -> dict[str, Any]:
-    """The copy and every checkpoint on the validation seeds, one kept by ``choose_over_copy``. ``minutes``: the wall
-    time from the recipe's start at which each was saved."""
+    """The copy and every checkpoint on the validation seeds; the best checkpoint, if better than the copy there,
+    duels it on the confirmation seeds (``duel``). ``minutes``: the wall time from the recipe's start at which each
+    was saved."""
     checkpoints = run_checkpoints(run_dir)
     log(
         f"validation: the copy and {len(checkpoints) - 1} PPO checkpoint(s) on seeds "
@@ -188,17 +180,32 @@ def select_on_validation(
     jobs = [Job(c.name, checkpoint=str(c)) for c in checkpoints]
     reports = run_jobs(jobs, seeds.validation, workers, out=run_dir / "validation", log=log)
     episodes = {name: [float(e["resco_delay"]) for e in r["episodes"]] for name, r in reports.items()}
-    selected, paired = choose_over_copy(episodes)
-    return {
-        "selected": selected,
-        "rule": "the copy unless a checkpoint beats it on enough seeds (one-sided sign test, p < 0.05); then the best "
-        "of those",
+    candidate = best_checkpoint(episodes)
+    selection: dict[str, Any] = {
+        "selected": COPY,
+        "rule": "the checkpoint with the lowest validation mean, if lower than the copy's, replaces the copy when its "
+        "mean on the fresh confirmation seeds is lower than the copy's there",
         "seeds": list(seeds.validation),
         "metric": "resco_delay",
         "scores": {name: mean_of(r) for name, r in reports.items()},
-        "against_copy": paired,
+        "candidate": candidate,
         "minutes": _checkpoint_minutes(run_dir, recipe_started),
     }
+    if candidate is not None:
+        confirm = seeds.confirmation
+        log(f"confirmation: {candidate} against the copy on fresh seeds {confirm[0]}..{confirm[-1]}")
+        duo = [Job(name, checkpoint=str(run_dir / "checkpoints" / name)) for name in (candidate, COPY)]
+        fresh = run_jobs(duo, confirm, workers, out=run_dir / "confirmation", log=log)
+        scores = {name: [float(e["resco_delay"]) for e in r["episodes"]] for name, r in fresh.items()}
+        result = duel(scores[candidate], scores[COPY])
+        selection["confirmation"] = {
+            "seeds": list(confirm),
+            "scores": {name: mean_of(r) for name, r in fresh.items()},
+            "against_copy": result,
+        }
+        if result["replaces_the_copy"]:
+            selection["selected"] = candidate
+    return selection
 
 
 def minutes_to_beat(selection: dict[str, Any], level: float) -> Optional[float]:
@@ -253,7 +260,9 @@ def run_recipe(
         imitate_minutes=max(budget.imitation * minutes - elapsed_minutes, 0.1),
     )
     deadline = started + 60 * minutes * (1 - budget.validation)
-    checkpoints = checkpoints_within(budget, minutes, teachers[choice.teacher], len(seeds.validation), workers)
+    checkpoints = checkpoints_within(
+        budget, minutes, teachers[choice.teacher], len(seeds.validation), workers, len(seeds.confirmation)
+    )
     run_dir = train(experiment, settings, out=home, progress=progress, deadline=deadline, checkpoints=checkpoints)
     selection = select_on_validation(run_dir, seeds, started, log, workers)
     selection["wall_minutes"] = round((time.time() - started) / 60, 2)  # the recipe's own time ends here
@@ -302,20 +311,17 @@ def run_recipe(
 
 def _chosen_why(selection: dict[str, Any]) -> str:
     """The chosen policy, its validation score and why it was kept, for the log."""
-    name, scores = selection["selected"], selection["scores"]
-    if name != COPY:
-        diff = selection["against_copy"][name]
-        return (
-            f"{name} ({scores[name]:.2f}; against the copy {scores[COPY]:.2f}, better on {diff['wins']} of "
-            f"{diff['episodes']} seeds, sign test p {diff['p']:.3f})"
-        )
-    best = min(scores, key=scores.__getitem__)
-    if best == COPY:
-        return f"the copy ({scores[COPY]:.2f}; no checkpoint did better)"
-    return (
-        f"the copy ({scores[COPY]:.2f}; no checkpoint beat it on enough seeds for a sign test at 5%, the best mean "
-        f"{best} {scores[best]:.2f})"
+    name, scores, candidate = selection["selected"], selection["scores"], selection["candidate"]
+    if candidate is None:
+        return f"the copy ({scores[COPY]:.2f}; no checkpoint did better on average)"
+    fresh = selection["confirmation"]
+    duel_text = (
+        f"on fresh seeds {fresh['seeds'][0]}..{fresh['seeds'][-1]} {candidate} {fresh['scores'][candidate]:.2f}, "
+        f"the copy {fresh['scores'][COPY]:.2f}"
     )
+    if name == candidate:
+        return f"{name} ({scores[name]:.2f}, the copy {scores[COPY]:.2f}; {duel_text})"
+    return f"the copy ({scores[COPY]:.2f}; the best checkpoint {candidate} {scores[candidate]:.2f}, but {duel_text})"
 
 
 def _plot(run_dir: Path, selection: dict[str, Any], classical: dict[str, float]) -> None:
@@ -326,11 +332,10 @@ def _plot(run_dir: Path, selection: dict[str, Any], classical: dict[str, float])
 __all__ = [
     "COPY",
     "classical_reports",
-    "choose_over_copy",
+    "best_checkpoint",
     "choose_teacher",
-    "fewest_episodes_to_replace_the_copy",
+    "duel",
     "minutes_to_beat",
     "run_recipe",
     "select_on_validation",
-    "sign_test",
 ]
