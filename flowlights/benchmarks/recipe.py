@@ -29,6 +29,7 @@ RESCO_CLASSICAL = ("FIXED", "MAXWAVE", "MAXPRESSURE")
 FIRST_VERSION = "2026-12-04"  # results of the first recipe did not record its version
 GUARDED_CHOICE = "2026-12-05c"  # from this version a checkpoint replaces the copy only beyond validation noise
 SIGN_TEST_CHOICE = "2026-12-05d"  # ... judged by a sign test (a paired t interval before)
+CONFIRMED_CHOICE = "2026-12-06b"  # from this version the best checkpoint duels the copy on fresh validation seeds
 
 
 def recipe_version(comparison: dict[str, Any]) -> str:
@@ -208,10 +209,15 @@ def write_page(data: dict[str, Any], page: Path) -> None:
             "the copy is kept unless a checkpoint beats it there seed by seed with a paired 95% interval below zero "
             "(then the best of those)"
         )
-    else:
+    elif latest < CONFIRMED_CHOICE:
         chosen = (
             "the copy is kept unless a checkpoint beats it on so many of the seeds that a one-sided sign test puts "
             "the chance of that below 5% (on 5 seeds: all 5; then the best of those)"
+        )
+    else:
+        chosen = (
+            "the checkpoint with the lowest mean there, if lower than the copy's, replaces the copy when its mean is "
+            "lower on 10 fresh validation seeds too (205-214, a duel no other choice looked at)"
         )
     lines = [
         f"# Results: the training recipe of {', '.join(versions(data)) or VERSION}",
