@@ -219,6 +219,7 @@ def write_page(data: dict[str, Any], page: Path) -> None:
             "the checkpoint with the lowest mean there, if lower than the copy's, replaces the copy when its mean is "
             "lower on 10 fresh validation seeds too (205-214, a duel no other choice looked at)"
         )
+    duel = " and 205-214 for the duel" if latest >= CONFIRMED_CHOICE else ""
     lines = [
         f"# Results: the training recipe of {', '.join(versions(data)) or VERSION}",
         "",
@@ -230,7 +231,7 @@ def write_page(data: dict[str, Any], page: Path) -> None:
         "fine-tunes it; the copy and the PPO checkpoints are evaluated on the validation seeds and "
         f"{chosen}. Budget per training seed: the wall time below, teacher choice, imitation, PPO and checkpoint "
         "choice included, on a 2-core machine. Seeds: training (SUMO seeds from 1000 per training seed), "
-        "validation 200-204 (every choice), test 100-119 (only these figures). Figures are resco_delay in s "
+        f"validation 200-204{duel} (every choice), test 100-119 (only these figures). Figures are resco_delay in s "
         "(RESCO's delay, lower is better) on the 20 test episodes; the trained figure is the mean over training "
         "seeds; the paired difference is trained minus our best classical controller, episode by episode, with "
         "Student's t 95% interval. A lock-up is an episode with 300 s of simulated time in which vehicles were "
