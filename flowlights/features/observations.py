@@ -183,7 +183,7 @@ def green_spillback_score(view: JunctionView, m: LaneMeasures) -> np.ndarray:
 @register_observation("green_score", size=lambda v: v.n_greens, needs=("zone",))
 def green_score(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Per green: greedy's score (RESCO's MAXWAVE) — the vehicles within range on the movements it serves."""
-    return _green_scores(view, _movement_zone(view, m.zone_near))
+    return _green_scores(view, _movement_near(view, m))
 
 
 @register_observation("green_pressure", size=lambda v: v.n_greens, low=-1.0, needs=("zone",))
@@ -207,6 +207,11 @@ def _movement_pressure(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     return _movement_zone(view, m.zone_queued) - fed
 
 
+def _movement_near(view: JunctionView, m: LaneMeasures) -> np.ndarray:
+    """Per movement: all vehicles within range — greedy's score, and greedy_clear's hold."""
+    return _movement_zone(view, m.zone_near)
+
+
 def _movement_moving(view: JunctionView, m: LaneMeasures) -> np.ndarray:
     """Per movement: moving vehicles (not yet queued) within range — the gap-out controllers' extension."""
     return _movement_zone(view, m.zone_near - m.zone_queued)
@@ -222,13 +227,9 @@ def _movement_spillback_score(view: JunctionView, m: LaneMeasures) -> np.ndarray
 CHOICE_RULES: dict[
     str, tuple[Callable[[JunctionView, LaneMeasures], np.ndarray], Optional[FeatureFn], Optional[float]]
 ] = {
-    "greedy": (lambda v, m: _movement_zone(v, m.zone_near), None, None),
-    "greedy_gap": (lambda v, m: _movement_zone(v, m.zone_near), _movement_moving, None),
-    "greedy_clear": (
-        lambda v, m: _movement_zone(v, m.zone_near),
-        lambda v, m: _movement_zone(v, m.zone_near),
-        CLEAR_HOLD_LIMIT,
-    ),
+    "greedy": (_movement_near, None, None),
+    "greedy_gap": (_movement_near, _movement_moving, None),
+    "greedy_clear": (_movement_near, _movement_near, CLEAR_HOLD_LIMIT),
     "greedy_spillback": (_movement_spillback_score, None, None),
     "max_pressure": (_movement_pressure, None, None),
     "max_pressure_gap": (_movement_pressure, _movement_moving, None),
