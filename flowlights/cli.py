@@ -84,6 +84,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         seed=args.seed,
         out=args.out,
         record=args.record,
+        isolate=True,  # each episode in a fresh libsumo: figures that depend on the seed alone
         backend=args.backend,
         time_to_teleport=args.time_to_teleport,
         **kwargs,

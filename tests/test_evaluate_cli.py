@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from conftest import flowlights
+from conftest import flowlights, resco_cfg
+from flowlights.evaluation.parallel import Job, run_jobs
 
 
 def test_evaluate_writes_metrics_and_compare_draws_a_chart(tmp_path):
@@ -69,3 +70,26 @@ def test_evaluate_bad_input(tmp_path, args, message):
 def test_compare_needs_evaluation_folders(tmp_path):
     done = flowlights("compare", str(tmp_path))
     assert done.returncode == 2 and "holds no metrics.json" in done.stderr
+
+
+def _delays(folder) -> list[float]:
+    return [e["resco_delay"] for e in json.loads((folder / "metrics.json").read_text())["episodes"]]
+
+
+def test_an_episode_depends_on_its_seed_alone(tmp_path):
+    """libsumo carries state from one simulation to the next in a process (on cologne1, whose trips SUMO routes
+    itself): each episode of a multi-episode evaluation, from the CLI or from the recipe's workers, must give what
+    that seed gives alone in a fresh process."""
+    resco_cfg("cologne1")
+    common = ["evaluate", "--scenario", "resco:cologne1", "--protocol", "resco", "--controller", "greedy"]
+    for name, args in {
+        "four": ["--episodes", "4", "--seed", "200"],
+        "alone": ["--episodes", "1", "--seed", "203"],
+    }.items():
+        done = flowlights(*common, *args, "--out", str(tmp_path / name))
+        assert done.returncode == 0, done.stderr
+    alone = _delays(tmp_path / "alone")[0]
+    assert _delays(tmp_path / "four")[3] == alone, "the 4th episode of one evaluation differs from its seed alone"
+    job = Job("greedy", controller="greedy", scenario="resco:cologne1", env_kwargs={"protocol": "resco"})
+    worker = run_jobs([job], [200, 201, 202, 203], workers=1)["greedy"]
+    assert [e["resco_delay"] for e in worker["episodes"]] == _delays(tmp_path / "four")

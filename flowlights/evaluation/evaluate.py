@@ -4,6 +4,7 @@ written as metrics.json (means, stds, every episode, exact settings) and episode
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import tempfile
 from pathlib import Path
@@ -13,6 +14,7 @@ import numpy as np
 
 from flowlights.baselines import make_controller
 from flowlights.baselines.base import Controller
+from flowlights.common.child_process import in_child
 from flowlights.errors import ConfigError
 from flowlights.evaluation.episode import METRICS, run_controller_episode
 from flowlights.evaluation.tripinfo import PEDESTRIAN_METRICS
@@ -39,12 +41,16 @@ def evaluate(
     out: Optional[Path] = None,
     progress: bool = True,
     record: bool = False,
+    isolate: Optional[bool] = None,
     **env_kwargs: Any,
 ) -> dict[str, Any]:
     """Evaluate a controller (a name or a Controller) on seeds seed..seed+episodes-1.
 
     ``scenario`` None: a trained policy's own scenario (its experiment's files). ``record``: write
-    what each episode did into ``out/sumo`` for ``flowlights movie``."""
+    what each episode did into ``out/sumo`` for ``flowlights movie``. ``isolate``: run each libsumo episode in a
+    child process of its own, so that its figures depend on its seed alone (libsumo carries state from one
+    simulation to the next in a process; ``flowlights.common.child_process``); the default isolates a controller
+    given by name, and runs a Controller object here, where the caller can read what it did."""
     if episodes < 1:
         raise ConfigError(f"episodes={episodes!r} must be >= 1.")
     if record and out is None:
@@ -60,13 +66,17 @@ def evaluate(
         scenario = str(next(iter(where.values())))
     else:
         where = scenario_keywords(scenario)
+    if isolate is None:
+        isolate = isinstance(controller, str)
+    isolate = isolate and {**env_kwargs, **ctrl.env_overrides}.get("backend", "libsumo") == "libsumo"
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(out) if out else Path(tmp)
         for k in range(episodes):
-            results.append(
-                run_controller_episode(ctrl, seed + k, workdir / "sumo", progress, record, **where, **env_kwargs)
+            episode = functools.partial(
+                run_controller_episode, ctrl, seed + k, workdir / "sumo", progress, record, **where, **env_kwargs
             )
+            results.append(in_child(episode) if isolate else episode())
     report = {
         "controller": ctrl.name,
         "scenario": str(scenario),

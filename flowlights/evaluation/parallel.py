@@ -3,7 +3,9 @@ process), the episodes of every controller and seed shared out among ``workers``
 
 Each worker is ``python -m flowlights.evaluation.parallel TASKS.json RESULTS.json``, a fresh interpreter: unlike
 multiprocessing's spawn it never re-runs the caller's script (a user's script without ``if __name__ ==
-"__main__"`` stays safe), and unlike fork it inherits no Ray or torch threads."""
+"__main__"`` stays safe), and unlike fork it inherits no Ray or torch threads. A worker runs each episode in a child
+forked for it, so every episode starts a libsumo that has never run before in its process: an episode's figures
+depend on its controller and seed alone, whichever worker ran it and after which other episodes."""
 
 from __future__ import annotations
 
@@ -48,7 +50,9 @@ def _episode(job: Job, seed: int) -> dict[str, Any]:
         controller = job.controller
     started = time.time()
     try:
-        report = evaluate(job.scenario, controller, episodes=1, seed=seed, progress=False, **job.env_kwargs)
+        report = evaluate(
+            job.scenario, controller, episodes=1, seed=seed, progress=False, isolate=True, **job.env_kwargs
+        )
     except ConfigError as error:
         return {"error": str(error)}
     except Exception as error:  # noqa: BLE001 - a baseline that fails on this network is left out, named
@@ -101,10 +105,7 @@ def run_jobs(
     as each job completes."""
     workers = workers or default_workers()
     tasks = [(job, seed) for job in jobs for seed in seeds]
-    if workers == 1 or len(tasks) == 1:
-        results = [_episode(job, seed) for job, seed in tasks]
-    else:
-        results = _in_workers(tasks, workers)
+    results = _in_workers(tasks, min(workers, len(tasks)))  # never here: this process may have run libsumo
     reports = {}
     for k, job in enumerate(jobs):
         episodes = results[k * len(seeds) : (k + 1) * len(seeds)]
@@ -117,7 +118,7 @@ def run_jobs(
             "scenario": job.scenario,
             "episodes": episodes,
             "summary": summarise(episodes),
-            "settings": {"seeds": list(seeds), **job.env_kwargs},
+            "settings": {"seeds": list(seeds), "fresh_process": True, **job.env_kwargs},
         }
         if out is not None:
             write_report(reports[job.name], Path(out) / job.name)
