@@ -93,6 +93,16 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
         cwd=REPO,
     )
     assert done.returncode == 0 and "resco_delay" in done.stdout, done.stderr[-3000:]
+    # made again from the run's own record, the test comparison is the same, episode by episode
+    results = tmp_path / "recipe.json"
+    again = [*("-m", "flowlights.benchmarks.recipe", "--add", str(run), "--retest"), "--results", str(results)]
+    done = subprocess.run(
+        [sys.executable, *again, "--page", str(tmp_path / "recipe.md")], capture_output=True, text=True, cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    retested = json.loads((run / "comparison.json").read_text())
+    assert retested["retested"] and retested["controllers"] == comparison["controllers"]
+    assert json.loads(results.read_text())["flowlights/grid2x2"]["per_seed"]["0"]["retested"] == retested["retested"]
 
 
 def test_test_command_is_what_ci_runs():

@@ -22,7 +22,7 @@ from flowlights.common.markdown import markdown_table
 from flowlights.common.provenance import stamp
 from flowlights.errors import ConfigError
 from flowlights.evaluation.comparison import paired_difference
-from flowlights.evaluation.recipe_run import run_recipe, scenario_tag
+from flowlights.evaluation.recipe_run import retest, run_recipe, scenario_tag
 from flowlights.training.recipe import VERSION
 
 RESCO_CLASSICAL = ("FIXED", "MAXWAVE", "MAXPRESSURE")
@@ -283,13 +283,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         help="instead of training: record a finished 'flowlights train --scenario' run as its cell",
     )
     parser.add_argument("--add-command", default="", help="with --add: the command that made the run")
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="with --add: first make the run's test comparison again (the same chosen policy and seeds), each "
+        "episode in a fresh process",
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (default 0)")
     parser.add_argument("--minutes", type=float, default=30.0, help="budget per training seed (default 30)")
     parser.add_argument("--runs", type=Path, default=Path("results/recipe_benchmark"), help="where the runs go")
     parser.add_argument("--results", type=Path, default=Path("docs/results/recipe.json"))
     parser.add_argument("--page", type=Path, default=Path("docs/results/recipe.md"))
     args = parser.parse_args(argv)
+    if args.retest and args.add is None:
+        parser.error("--retest needs --add RUN: the run whose test comparison to make again")
     if args.add is not None:
+        if args.retest:
+            retest(args.add)
         print(f"recorded {args.add} as {add_run(args.add, args.results, args.page, args.add_command)}")
         return 0
     if not args.scenarios:

@@ -66,7 +66,8 @@ def classical_reports(
     controllers: Optional[Sequence[str]] = None,
 ) -> dict[str, dict[str, Any]]:
     """Every classical controller (or those named in ``controllers``) on ``seeds``, each controller's report cached
-    in ``folder/<name>/metrics.json`` and reused while its seeds are the same; a controller that cannot run here
+    in ``folder/<name>/metrics.json`` and reused while its seeds are the same and each of its episodes ran in a
+    fresh process; a controller that cannot run here
     (under ``protocol``, or on this network) is left out, named."""
     names = [n for n in classical_controllers() if controllers is None or n in controllers]
     reports: dict[str, dict[str, Any]] = {}
@@ -75,7 +76,8 @@ def classical_reports(
         cached = folder / name / "metrics.json"
         if cached.is_file():
             report = json.loads(cached.read_text())
-            if [e["seed"] for e in report["episodes"]] == list(seeds):
+            fresh = report.get("settings", {}).get("fresh_process", False)  # older runs: episodes shared a libsumo
+            if fresh and [e["seed"] for e in report["episodes"]] == list(seeds):
                 reports[name] = report
                 continue
         todo.append(
@@ -273,40 +275,61 @@ def run_recipe(
     selection["best_classical"] = best_name
     selection["minutes_to_beat"] = minutes_to_beat(selection, choice.validation[best_name])
     (run_dir / "selection.json").write_text(json.dumps(selection, indent=2))
-    chosen = run_dir / "checkpoints" / selection["selected"]
     log(
         f"chosen on validation: {_chosen_why(selection)}; recipe wall time {selection['wall_minutes']:.1f} min; first beat {best_name} "
         f"({choice.validation[best_name]:.2f}) on validation after "
         + (f"{selection['minutes_to_beat']:.1f} min" if selection["minutes_to_beat"] is not None else "- (never)")
     )
     _plot(run_dir, selection, choice.validation)
-    classical = classical_reports(scenario, protocol, seeds.test, home / "classical_test", log, workers)
-    trained = run_jobs([Job("trained", checkpoint=str(chosen))], seeds.test, workers, out=run_dir / "test", log=log)[
-        "trained"
-    ]
-    comparison = build_comparison(
-        named,
-        protocol,
-        seeds.as_dict(),
-        trained,
-        classical,
-        extra={
-            "recipe": {
-                "version": VERSION,
-                "teacher": choice.teacher,
-                "reward_scale": choice.reward_scale,
-                "detection_distance": choice.detection_distance,
-                "budget_minutes": minutes,
-                "wall_minutes": selection["wall_minutes"],
-                "chosen": selection["selected"],
-                "minutes_to_beat_best_classical_on_validation": selection["minutes_to_beat"],
-                "validation": {"classical": choice.validation, "checkpoints": selection["scores"]},
-            }
-        },
-    )
+    recipe = {
+        "version": VERSION,
+        "teacher": choice.teacher,
+        "reward_scale": choice.reward_scale,
+        "detection_distance": choice.detection_distance,
+        "budget_minutes": minutes,
+        "wall_minutes": selection["wall_minutes"],
+        "chosen": selection["selected"],
+        "minutes_to_beat_best_classical_on_validation": selection["minutes_to_beat"],
+        "validation": {"classical": choice.validation, "checkpoints": selection["scores"]},
+    }
+    compare_on_test_seeds(run_dir, scenario, named, protocol, seeds.as_dict(), {"recipe": recipe}, log, workers)
+    return run_dir
+
+
+def compare_on_test_seeds(
+    run_dir: Path,
+    scenario: str,
+    named: str,
+    protocol: str,
+    seeds: dict[str, Any],
+    extra: dict[str, Any],
+    log: Log = _stderr,
+    workers: Optional[int] = None,
+) -> dict[str, Any]:
+    """The run's chosen policy (``extra["recipe"]["chosen"]``) and every classical controller on the test seeds
+    (``seeds["test_seeds"]``), compared seed by seed; written to ``run_dir/comparison.json`` and printed. The
+    classical reports are cached beside the run folder, in ``classical_test``."""
+    test = tuple(seeds["test_seeds"])
+    classical = classical_reports(scenario, protocol, test, run_dir.parent / "classical_test", log, workers)
+    chosen = run_dir / "checkpoints" / extra["recipe"]["chosen"]
+    trained = run_jobs([Job("trained", checkpoint=str(chosen))], test, workers, out=run_dir / "test", log=log)
+    comparison = build_comparison(named, protocol, seeds, trained["trained"], classical, extra=extra)
     write_comparison(comparison, run_dir)
     print(comparison_table(comparison))
-    return run_dir
+    return comparison
+
+
+def retest(run_dir: Path, log: Log = _stderr, workers: Optional[int] = None) -> dict[str, Any]:
+    """A finished run's test comparison made again from its own comparison.json (the same chosen policy, seeds and
+    recipe record): for runs whose test episodes shared a libsumo process, before each had its own."""
+    run_dir = Path(run_dir).resolve()
+    old = json.loads((run_dir / "comparison.json").read_text())
+    named = old["scenario"]
+    scenario = str(Path(named).resolve()) if Path(named).exists() else named
+    seeds = {k: v for k, v in old.items() if k.endswith("_seeds")}
+    extra = {"recipe": old["recipe"], "retested": time.strftime("%Y-%m-%d")}
+    log(f"retest of {run_dir.name}: {old['recipe']['chosen']} and the classical controllers on the test seeds")
+    return compare_on_test_seeds(run_dir, scenario, named, old["protocol"], seeds, extra, log, workers)
 
 
 def _chosen_why(selection: dict[str, Any]) -> str:
