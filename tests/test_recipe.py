@@ -224,7 +224,8 @@ def test_results_page_is_generated_from_the_recorded_runs(tmp_path):
                     "budget_minutes": 10,
                     "wall_minutes": 9.1,
                     "minutes_to_beat_best_classical_on_validation": 6.0,
-                }
+                },
+                **({"retested": "2026-12-06"} if seed == 1 else {}),
             },
         )
         (run / "comparison.json").write_text(json.dumps(comparison))
@@ -235,6 +236,10 @@ def test_results_page_is_generated_from_the_recorded_runs(tmp_path):
     text = page.read_text()
     assert "| grid2x2 | 41.00 ± 1.00 | 2 | actuated 43.00 | -4.7% |" in text, text
     assert "flowlights train --scenario grid2x2" in text and "greedy_gap" in text
+    assert (
+        "in a process of its own (its first run shared libsumo processes between episodes): grid2x2 seed 1 (2026-12-06)."
+        in text
+    )
     assert text.startswith(f"# Results: the training recipe of {VERSION}\n")
     # a run of another recipe is refused, not averaged with these: the file and the page stay as they were
     comparison["recipe"]["version"] = "2000-01-01"

@@ -254,6 +254,18 @@ def write_page(data: dict[str, Any], page: Path) -> None:
             "",
         ]
         lines += [f"Command: `{c}`" for c in commands] + ([""] if commands else [])
+        retested = [
+            f"{k.split('/', 1)[1]} seed {seed} ({r['retested']})"
+            for k in sorted(k for k in data if k.startswith(f"{protocol}/"))
+            for seed, r in sorted(data[k]["per_seed"].items())
+            if r.get("retested")
+        ]
+        if retested:
+            lines += [
+                "Test comparison made again from the run's own record, each episode in a process of its own (its "
+                f"first run shared libsumo processes between episodes): {', '.join(retested)}.",
+                "",
+            ]
         lines += [
             markdown_table(header, rows),
             "",
