@@ -80,7 +80,8 @@ def test_masked_dqn_trains_and_never_takes_a_masked_action(tmp_path):
         )
         .replace(
             "training: {train_batch_size_per_learner: 80, minibatch_size: 40, num_epochs: 1, fcnet_hiddens: [16]}",
-            "training: {train_batch_size_per_learner: 32, fcnet_hiddens: [16], num_steps_sampled_before_learning_starts: 40}",
+            "training: {train_batch_size_per_learner: 32, fcnet_hiddens: [16], num_steps_sampled_before_learning_starts: 40,"
+            " min_sample_timesteps_per_iteration: 100}",
         )
     )
     done = flowlights(

@@ -33,6 +33,14 @@ DQN_DEFAULTS = {
     },
 }
 MODEL_KEYS = ("fcnet_hiddens", "fcnet_activation")
+# RLlib's .reporting() settings, accepted in ``training:`` too: how much one iteration samples, trains and waits
+# (DQN samples at least 1000 env steps per iteration unless min_sample_timesteps_per_iteration says otherwise)
+REPORTING_KEYS = (
+    "min_sample_timesteps_per_iteration",
+    "min_train_timesteps_per_iteration",
+    "min_time_s_per_iteration",
+    "metrics_num_episodes_for_smoothing",
+)
 
 
 def module_settings(probe_env: Any, algorithm: str, policies: Any, model_config: Any) -> dict[str, Any]:
@@ -74,6 +82,10 @@ def build_config(
     training = dict(PPO_DEFAULTS if algorithm == "PPO" else DQN_DEFAULTS)
     settings = dict(experiment.training)
     model = {k: settings.pop(k) for k in MODEL_KEYS if k in settings}
+    reporting = {
+        "metrics_num_episodes_for_smoothing": 5,
+        **{k: settings.pop(k) for k in REPORTING_KEYS if k in settings},
+    }
     settings.pop("algorithm", None)
     training.update(settings)
 
@@ -107,7 +119,7 @@ def build_config(
             delay_between_env_runner_restarts_s=1.0,
         )
         .debugging(log_level="ERROR", seed=seed)
-        .reporting(metrics_num_episodes_for_smoothing=5)
+        .reporting(**reporting)
     )
     if algorithm == "PPO" and training.get("minibatch_size", 0) > training["train_batch_size_per_learner"]:
         training["minibatch_size"] = training[
