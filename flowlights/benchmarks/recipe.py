@@ -56,6 +56,11 @@ def cell_key(protocol: str, scenario: str) -> str:
     return f"{protocol}/{scenario_tag(scenario)}"
 
 
+def protocol_keys(data: dict[str, Any], protocol: str) -> list[str]:
+    """The cells of ``protocol`` in the results, sorted by scenario."""
+    return sorted(k for k in data if k.startswith(f"{protocol}/"))
+
+
 def run_cells(
     protocol: str,
     scenarios: Sequence[str],
@@ -156,7 +161,7 @@ def table_rows(data: dict[str, Any], protocol: str) -> tuple[list[str], list[lis
         "minutes to beat best classical (validation)",
     ]
     rows = []
-    for key in sorted(k for k in data if k.startswith(f"{protocol}/")):
+    for key in protocol_keys(data, protocol):
         s = summarise_cell(data[key])
         name = key.split("/", 1)[1]
         low, high = s["paired"]["ci95"]
@@ -183,7 +188,7 @@ def table_rows(data: dict[str, Any], protocol: str) -> tuple[list[str], list[lis
 
 
 def classical_table(data: dict[str, Any], protocol: str) -> str:
-    keys = sorted(k for k in data if k.startswith(f"{protocol}/"))
+    keys = protocol_keys(data, protocol)
     if not keys:
         return ""
     names = sorted({n for k in keys for n in summarise_cell(data[k])["classical"]})
@@ -241,7 +246,7 @@ def write_page(data: dict[str, Any], page: Path) -> None:
     ]
     for protocol in sorted({k.split("/", 1)[0] for k in data}):
         header, rows = table_rows(data, protocol)
-        entries = [data[k] for k in data if k.startswith(f"{protocol}/")]
+        entries = [data[k] for k in protocol_keys(data, protocol)]
         dates = sorted({r["date"] for e in entries for r in e["per_seed"].values()})
         budgets = sorted({r["recipe"]["budget_minutes"] for e in entries for r in e["per_seed"].values()})
         commands = sorted({e.get("command", "") for e in entries} - {""})
@@ -256,7 +261,7 @@ def write_page(data: dict[str, Any], page: Path) -> None:
         lines += [f"Command: `{c}`" for c in commands] + ([""] if commands else [])
         retested = [
             f"{k.split('/', 1)[1]} seed {seed} ({r['retested']})"
-            for k in sorted(k for k in data if k.startswith(f"{protocol}/"))
+            for k in protocol_keys(data, protocol)
             for seed, r in sorted(data[k]["per_seed"].items())
             if r.get("retested")
         ]

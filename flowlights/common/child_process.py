@@ -1,8 +1,8 @@
 """Run a function in a child process forked for it and return its result, or raise its exception.
 
 Evaluation runs each libsumo episode this way: libsumo closed and started again in one process carries state from
-one simulation to the next (on RESCO cologne1 the same seed gave different delays as the first or the second
-simulation of a process; SUMO's own binary repeats itself exactly). A forked child starts from its parent's memory,
+one simulation to the next (on RESCO cologne1 the same seed gave different delays as a process's first or a
+later simulation; SUMO's own binary repeats itself exactly). A forked child starts from its parent's memory,
 so the episode is as fresh as the parent: a process that has not run libsumo itself (the CLI, evaluation workers).
 """
 
