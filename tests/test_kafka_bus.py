@@ -107,25 +107,10 @@ def test_a_partition_several_producers_append_to_loses_no_record():
     assert consumer.gaps_accepted == 0
 
 
-def test_realtime_deploy_over_kafka_accounts_for_every_decision(tmp_path):
-    from flowlights.deploy.run import deploy
-
-    expected = evaluate("grid2x2", "max_pressure", end=SHORT, progress=False)
-    with kafka_broker() as url:
-        report = deploy("grid2x2", "max_pressure", bus=url, realtime=True, speed=5, end=SHORT, progress=False)
-    d = report["deploy"]
-    assert d["mode"] == "realtime"
-    # every decision is applied or counted missing, light by light; a bus that stalls longer than the 1 s interval
-    # on this busy 2-core machine may hold a light, rarely
-    assert d["decisions_applied"] + d["decisions_missing"] == 4 * SHORT // 5
-    assert sum(d["decisions_missing_by_light"].values()) == d["decisions_missing"] <= 4, d
-    if d["decisions_missing"] == 0:  # nothing held: the same decisions as evaluate, so the same metrics
-        assert metrics(report) == metrics(expected)
-    else:
-        assert set(d["decisions_missing_by_light"]) <= {"A0", "A1", "B0", "B1"}
-
-
-def test_realtime_deploy_over_kafka_holds_a_killed_light_then_takes_its_decisions_again(tmp_path):
+def test_realtime_deploy_over_kafka_accounts_for_every_decision_and_holds_a_killed_light(tmp_path):
+    """One real-time run (1 s of wall time per decision): every decision is applied or counted missing, light by
+    light; the killed light is held while it restarts, then decides again; the others are held only on a rare
+    broker stall. (The lockstep test above checks the decisions equal evaluate's.)"""
     from flowlights.deploy.run import deploy
 
     with kafka_broker() as url:
@@ -140,14 +125,15 @@ def test_realtime_deploy_over_kafka_holds_a_killed_light_then_takes_its_decision
             progress=False,
         )
     d = report["deploy"]
-    assert d["services"]["A1"]["restarts"] == 1 and d["mode"] == "realtime"
+    assert d["mode"] == "realtime" and d["services"]["A1"]["restarts"] == 1
+    assert d["decisions_applied"] + d["decisions_missing"] == 4 * SHORT // 5
+    assert sum(d["decisions_missing_by_light"].values()) == d["decisions_missing"], d
     missing = dict(d["decisions_missing_by_light"])
+    assert set(missing) <= {"A0", "A1", "B0", "B1"}, missing
     killed = missing.pop("A1", 0)
-    # A1 is held while it restarts (1 s of wall time per decision at speed 5), then decides again; the others
-    # miss a decision only on a rare broker stall
+    # held while it restarts, and for no more than 20 of the 50 decisions left after the kill: it decides again
     assert 1 <= killed <= 20, d["decisions_missing_by_light"]
     assert sum(missing.values()) <= 2, f"lights that were not killed were held: {missing}"
-    assert d["decisions_applied"] == 4 * SHORT // 5 - d["decisions_missing"]
 
 
 def test_kafka_failures_are_named_errors():

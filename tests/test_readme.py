@@ -30,7 +30,7 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
         "--minutes",
         "2",
         "--validation-episodes",
-        "5",
+        "3",
         "--confirmation-episodes",
         "3",
         "--test-episodes",
@@ -48,7 +48,7 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
     run = next((tmp_path / "recipe_flowlights_grid2x2").glob("recipe_flowlights_grid2x2_*"))
     comparison = json.loads((run / "comparison.json").read_text())
     selection = json.loads((run / "selection.json").read_text())
-    assert comparison["test_seeds"] == [100, 101, 102] and comparison["validation_seeds"] == [200, 201, 202, 203, 204]
+    assert comparison["test_seeds"] == [100, 101, 102] and comparison["validation_seeds"] == [200, 201, 202]
     assert not set(comparison["test_seeds"]) & set(selection["seeds"])
     classical = comparison["recipe"]["validation"]["classical"]
     assert "actuated" in classical and "random" not in classical
@@ -67,10 +67,10 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
         assert selection["selected"] == "iter_000000" and "confirmation" not in selection
     else:
         fresh = selection["confirmation"]
-        assert fresh["seeds"] == [205, 206, 207] and not set(fresh["seeds"]) & set(comparison["test_seeds"])
+        assert fresh["seeds"] == [203, 204, 205] and not set(fresh["seeds"]) & set(comparison["test_seeds"])
         won = fresh["scores"][best] < fresh["scores"]["iter_000000"]
         assert selection["selected"] == (best if won else "iter_000000")
-    assert comparison["confirmation_seeds"] == [205, 206, 207]
+    assert comparison["confirmation_seeds"] == [203, 204, 205]
     assert set(comparison["controllers"]) == {"trained", *classical}
     trained = comparison["controllers"]["trained"]
     assert len(trained["resco_delay"]["episodes"]) == 3 and isinstance(trained["lockups"], int)
