@@ -236,6 +236,7 @@ def test_results_page_is_generated_from_the_recorded_runs(tmp_path):
     text = page.read_text()
     assert "| grid2x2 | 41.00 ± 1.00 | 2 | actuated 43.00 | -4.7% |" in text, text
     assert "flowlights train --scenario grid2x2" in text and "greedy_gap" in text
+    assert "| greedy_gap | 6.00, 6.00 | 9.10, 9.10 |" in text, "minutes to beat, then the recipe's wall time per seed"
     assert (
         "in a process of its own (its first run shared libsumo processes between episodes): grid2x2 seed 1 (2026-12-06)."
         in text

@@ -159,6 +159,7 @@ def table_rows(data: dict[str, Any], protocol: str) -> tuple[list[str], list[lis
         "RESCO best learner",
         "teacher",
         "minutes to beat best classical (validation)",
+        "recipe wall time (min)",
     ]
     rows = []
     for key in protocol_keys(data, protocol):
@@ -182,6 +183,7 @@ def table_rows(data: dict[str, Any], protocol: str) -> tuple[list[str], list[lis
                 f"{learner[0]} {learner[1]:.2f}" if learner else "–",
                 ", ".join(sorted(set(s["teachers"]))),
                 ", ".join(_fmt(m) for m in s["minutes_to_beat"]),
+                ", ".join(_fmt(m) for m in s["wall_minutes"]),
             ]
         )
     return header, rows
@@ -234,8 +236,8 @@ def write_page(data: dict[str, Any], page: Path) -> None:
         "validation seeds choose the teacher (the best one a policy can copy); one shared policy copies it "
         f"(behaviour cloning, then DAgger rounds) while observing {observed}; PPO "
         "fine-tunes it; the copy and the PPO checkpoints are evaluated on the validation seeds and "
-        f"{chosen}. Budget per training seed: the wall time below, teacher choice, imitation, PPO and checkpoint "
-        "choice included, on a 2-core machine. Seeds: training (SUMO seeds from 1000 per training seed), "
+        f"{chosen}. Budget per training seed: the minutes below, teacher choice, imitation, PPO and checkpoint "
+        "choice included, on a 2-core machine (each run's own wall time is in the table). Seeds: training (SUMO seeds from 1000 per training seed), "
         f"validation 200-204{duel} (every choice), test 100-119 (only these figures). Figures are resco_delay in s "
         "(RESCO's delay, lower is better) on the 20 test episodes; the trained figure is the mean over training "
         "seeds; the paired difference is trained minus our best classical controller, episode by episode, with "
