@@ -34,7 +34,7 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
         "--confirmation-episodes",
         "3",
         "--test-episodes",
-        "3",
+        "2",
         "--out",
         str(tmp_path),
     ]
@@ -48,7 +48,7 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
     run = next((tmp_path / "recipe_flowlights_grid2x2").glob("recipe_flowlights_grid2x2_*"))
     comparison = json.loads((run / "comparison.json").read_text())
     selection = json.loads((run / "selection.json").read_text())
-    assert comparison["test_seeds"] == [100, 101, 102] and comparison["validation_seeds"] == [200, 201, 202]
+    assert comparison["test_seeds"] == [100, 101] and comparison["validation_seeds"] == [200, 201, 202]
     assert not set(comparison["test_seeds"]) & set(selection["seeds"])
     classical = comparison["recipe"]["validation"]["classical"]
     assert "actuated" in classical and "random" not in classical
@@ -73,7 +73,7 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
     assert comparison["confirmation_seeds"] == [203, 204, 205]
     assert set(comparison["controllers"]) == {"trained", *classical}
     trained = comparison["controllers"]["trained"]
-    assert len(trained["resco_delay"]["episodes"]) == 3 and isinstance(trained["lockups"], int)
+    assert len(trained["resco_delay"]["episodes"]) == 2 and isinstance(trained["lockups"], int)
     best = comparison["best_classical"]
     diff = [
         t - c
