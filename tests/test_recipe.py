@@ -95,6 +95,17 @@ def _arrival_gaps(tripinfo, end):
     return longest
 
 
+def test_a_copy_worse_than_its_teacher_is_said():
+    """A copy that agrees with its teacher on nearly every decision can still do much worse on a fragile network (on
+    RESCO ingolstadt21: 176.97 against greedy_spillback's 62.47 on the validation seeds); the log says so."""
+    from flowlights.evaluation.recipe_run import copy_shortfall
+
+    said = copy_shortfall(176.97, "greedy_spillback", 62.47)
+    assert said and "176.97" in said and "62.47" in said and "+183%" in said and "--controller greedy_spillback" in said
+    assert copy_shortfall(63.0, "greedy_spillback", 62.47) is None, "within 2% of its teacher: nothing to say"
+    assert copy_shortfall(60.0, "greedy_spillback", 62.47) is None
+
+
 @pytest.mark.parametrize("name", ["sotl", "actuated"])
 def test_lockup_is_a_long_stretch_without_arrivals_in_a_full_network(tmp_path, name):
     """The lock-up flag against SUMO's own trip records: an episode is flagged exactly when its tripinfo shows a

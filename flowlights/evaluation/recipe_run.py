@@ -210,6 +210,22 @@ def select_on_validation(
     return selection
 
 
+COPY_TOLERANCE = 0.02  # a copy this much worse than its teacher on the validation seeds is worth a warning
+
+
+def copy_shortfall(copy: float, teacher: str, teacher_score: float) -> Optional[str]:
+    """A warning when the copy does worse than its teacher on the validation seeds by more than ``COPY_TOLERANCE``:
+    the few decisions where it differs matter on this network, and the teacher itself would do better."""
+    if copy <= teacher_score * (1 + COPY_TOLERANCE):
+        return None
+    return (
+        f"warning: the copy of {teacher} scores {copy:.2f} on the validation seeds against {teacher}'s own "
+        f"{teacher_score:.2f} ({100 * (copy / teacher_score - 1):+.0f}%): the few decisions where it differs from its "
+        f"teacher matter on this network, where the teacher itself (`--controller {teacher}` of flowlights evaluate and "
+        "deploy) does better"
+    )
+
+
 def minutes_to_beat(selection: dict[str, Any], level: float) -> Optional[float]:
     """The wall time at which the policy (the copy or a checkpoint) first beat ``level`` on the validation seeds."""
     beating = [selection["minutes"][n] for n, score in selection["scores"].items() if score < level]
@@ -268,6 +284,9 @@ def run_recipe(
     run_dir = train(experiment, settings, out=home, progress=progress, deadline=deadline, checkpoints=checkpoints)
     selection = select_on_validation(run_dir, seeds, started, log, workers)
     selection["wall_minutes"] = round((time.time() - started) / 60, 2)  # the recipe's own time ends here
+    shortfall = copy_shortfall(selection["scores"][COPY], choice.teacher, choice.validation[choice.teacher])
+    if shortfall:
+        log(shortfall)
     # the other classical controllers on the validation seeds: the levels to beat (reporting, not the budget)
     validation = classical_reports(scenario, protocol, seeds.validation, validation_dir, log, workers)
     choice.validation = {name: mean_of(r) for name, r in validation.items()}
