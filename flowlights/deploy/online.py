@@ -65,8 +65,8 @@ class OnlineLearner(LightDecider):
         observation = reading["observation"]
         if isinstance(observation, dict):
             raise ConfigError(
-                "deploy --train does not learn on masked observations (action_mask=True) yet; "
-                "train the policy without action_mask, or deploy it frozen."
+                "deploy --train does not learn on dict observations (action_mask=True or action_prior) yet; "
+                "train the policy without them, or deploy it frozen."
             )
         return np.asarray(observation, dtype=np.float32)
 

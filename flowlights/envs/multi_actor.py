@@ -17,6 +17,7 @@ import gymnasium as gym
 import numpy as np
 
 from flowlights.envs.factory import make_env
+from flowlights.errors import ConfigError
 
 
 class MultiActorEnv(gym.Env):
@@ -25,6 +26,11 @@ class MultiActorEnv(gym.Env):
     metadata = {"render_modes": []}
 
     def __init__(self, **kwargs: Any) -> None:
+        if kwargs.get("action_prior") is not None:
+            raise ConfigError(
+                f"action_prior={kwargs['action_prior']!r}: MultiActorEnv gives one flat observation per decision; "
+                "drop action_prior (it is for RLlib's PPO module)."
+            )
         self.env = make_env(**{**kwargs, "action_mask": False})
         self.lights = list(self.env.possible_agents)
         self.n_actions = max(self.env.action_space(a).n for a in self.lights)

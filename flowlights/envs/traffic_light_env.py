@@ -19,7 +19,7 @@ from flowlights.envs.multi_env import MultiEnv
 from flowlights.envs.render import NetworkRenderer
 from flowlights.errors import ConfigError
 from flowlights.features.junction import VEHICLE_SPACE, JunctionView, green_lanes
-from flowlights.features.observations import cluster_status, get_features
+from flowlights.features.observations import cluster_status, get_features, prior_feature
 from flowlights.features.rewards import CHANGE_REWARDS, get_reward, reward_needs
 from flowlights.networks.detection import detection_zones
 from flowlights.networks.detectors import plan_detectors, read_detectors, write_detectors
@@ -115,6 +115,7 @@ class TrafficLightEnv(MultiEnv):
         self.render_mode = render_mode
         self._renderer: Any = None
         self.features = get_features(env_params.observation)
+        self.prior = None if env_params.action_prior is None else prior_feature(env_params.action_prior)
         self.reward_fn = get_reward(env_params.reward)
         self.reward_is_change = env_params.reward in CHANGE_REWARDS
         self.sensor = self._make_sensor()
@@ -142,7 +143,7 @@ class TrafficLightEnv(MultiEnv):
         incoming = [lane for light in lights for lane in light.incoming_lanes]
         lanes = list(dict.fromkeys(incoming + [lane for light in lights for lane in light.outgoing_lanes]))
         needs = set(self.env_params.measures) | reward_needs(self.env_params.reward)
-        for feature in self.features:
+        for feature in [*self.features, *([self.prior] if self.prior else [])]:
             needs |= feature.needs
         direct = self.sim_params.backend == "libsumo"  # direct calls are cheap in-process; TraCI subscribes
         return LaneSensor(lanes, watched=lanes if OUTGOING in needs else incoming, needs=needs, direct=direct)
@@ -296,11 +297,12 @@ class TrafficLightEnv(MultiEnv):
             box = spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
             n = max(n_actions.values()) if p.pad_observations else n_actions[tls]
             self._act_spaces[tls] = spaces.Discrete(n)
+            parts: dict[str, spaces.Space] = {}
             if p.action_mask:
-                mask = spaces.Box(0, 1, shape=(n,), dtype=np.int8)
-                self._obs_spaces[tls] = spaces.Dict({"observation": box, "action_mask": mask})
-            else:
-                self._obs_spaces[tls] = box
+                parts["action_mask"] = spaces.Box(0, 1, shape=(n,), dtype=np.int8)
+            if p.action_prior is not None:
+                parts["action_prior"] = spaces.Box(0.0, 1.0, shape=(n,), dtype=np.float32)
+            self._obs_spaces[tls] = spaces.Dict({"observation": box, **parts}) if parts else box
 
     def observation_space(self, agent: str) -> spaces.Space:
         return self._obs_spaces[agent]
@@ -339,10 +341,20 @@ class TrafficLightEnv(MultiEnv):
             vector = np.zeros(self._obs_width[tls], dtype=np.float32)  # zero padding beyond the light's own features
             blocks = np.concatenate([f.fn(view, self._measures) for f in self.features])
             vector[: blocks.size] = blocks
-            obs[tls] = (
-                {"observation": vector, "action_mask": self.action_mask(tls)} if self.env_params.action_mask else vector
-            )
+            obs[tls] = self._with_parts(tls, vector)
         return obs
+
+    def _with_parts(self, tls: str, vector: np.ndarray) -> Any:
+        """The observation vector, or with ``action_mask`` / ``action_prior`` the dict of it and them."""
+        p = self.env_params
+        if not p.action_mask and self.prior is None:
+            return vector
+        parts: dict[str, np.ndarray] = {"observation": vector}
+        if p.action_mask:
+            parts["action_mask"] = self.action_mask(tls)
+        if self.prior is not None:
+            parts["action_prior"] = self.action_prior(tls)
+        return parts
 
     def cluster_layout(self, tls: str) -> dict[str, Any] | None:
         """Where a light's observation holds its cluster peers' statuses: {"at": first index, "width": per
@@ -364,6 +376,15 @@ class TrafficLightEnv(MultiEnv):
         own = self.controller.machines[tls].action_mask()
         n = self._act_spaces[tls].n
         return own if own.size == n else np.concatenate([own, np.zeros(n - own.size, dtype=np.int8)])
+
+    def action_prior(self, tls: str) -> np.ndarray:
+        """What ``EnvParams.action_prior``'s controller would choose for light ``tls`` now, one-hot over the (padded)
+        actions."""
+        assert self.prior is not None and self._measures is not None
+        prior = np.zeros(self._act_spaces[tls].n, dtype=np.float32)
+        choice = self.prior.fn(self.views[tls], self._measures)
+        prior[: choice.size] = choice
+        return prior
 
     def compute_reward(self, rl_actions: dict[str, Any], **kwargs: Any) -> dict[str, float]:
         assert self._measures is not None

@@ -14,6 +14,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from flowlights.common.registry import Registry
+from flowlights.errors import ConfigError
 from flowlights.features.green_choice import CLEAR_HOLD_LIMIT, choose_green, hold_score
 from flowlights.features.junction import VEHICLE_SPACE, JunctionView
 from flowlights.sim.lanes import ALL_NEEDS, IDS, LaneMeasures, check_needs
@@ -258,6 +259,17 @@ def _register_choice(controller: str) -> None:
 
 for _controller in CHOICE_RULES:
     _register_choice(_controller)
+
+
+def prior_feature(controller: str) -> Feature:
+    """The ``choice_<controller>`` feature behind ``EnvParams(action_prior=controller)``: the controller's choice,
+    one-hot over the greens, that comes with each observation as ``action_prior``."""
+    if controller not in CHOICE_RULES:
+        raise ConfigError(
+            f"action_prior={controller!r}: only a controller whose rule the env can apply to any state can be a "
+            f"prior; use one of {', '.join(CHOICE_RULES)}."
+        )
+    return OBSERVATIONS.get_or_fail(f"choice_{controller}")
 
 
 @register_observation("held_back", size=lambda v: len(v.in_idx), needs=("held_back",))

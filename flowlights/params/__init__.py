@@ -88,6 +88,10 @@ class EnvParams:
     -50 or less: PPO's value function, whose loss RLlib clamps at ``vf_clip_param`` (10), then sees returns it
     can learn. pad_observations: one common shape for every light (shared policies).
     action_mask: observations become {"observation", "action_mask"} dicts.
+    action_prior: a classical controller (greedy, max_pressure, ...: one whose rule the env applies to any state)
+    whose choice now, one-hot over the actions, comes with each observation: {"observation", "action_prior"} dicts.
+    A PPO policy adds ``PRIOR_WEIGHT`` times it to its logits, so it starts as that controller exactly and
+    learns where to differ from it (``action_mode="phase"`` only).
     tls_ids: the traffic lights to control (None = all with two or more greens); the rest keep their
     SUMO program. include_single_green: also make lights whose program has one green agents.
     max_neighbours: how many neighbouring lights the ``neighbours`` observation shows.
@@ -139,6 +143,7 @@ class EnvParams:
     reward_scale: float = 1.0
     pad_observations: bool = False
     action_mask: bool = False
+    action_prior: Optional[str] = None
     tls_ids: Optional[Sequence[str]] = None
     include_single_green: bool = False
     max_neighbours: int = 4
@@ -188,6 +193,11 @@ class EnvParams:
             )
         if self.action_mode not in ACTION_MODES:
             raise ConfigError(f"action_mode={self.action_mode!r} is unknown; use one of {ACTION_MODES}.")
+        if self.action_prior is not None and self.action_mode != "phase":
+            raise ConfigError(
+                f"action_prior={self.action_prior!r} is a choice of green, so it needs action_mode='phase' "
+                f"(got {self.action_mode!r})."
+            )
         if isinstance(self.observation, str):
             self.observation = (self.observation,)
         self.observation = tuple(self.observation)

@@ -44,9 +44,15 @@ REPORTING_KEYS = (
 
 
 def module_settings(probe_env: Any, algorithm: str, policies: Any, model_config: Any) -> dict[str, Any]:
-    """RLlib's ``.rl_module(...)`` arguments: the default module, or the masked PPO / DQN module for
-    every policy when the env gives action masks (``EnvParams(action_mask=True)``)."""
-    if not probe_env.env_params.action_mask:
+    """RLlib's ``.rl_module(...)`` arguments: the default module, or the dict-observation PPO / DQN module for
+    every policy when the env gives action masks or a prior (``EnvParams(action_mask=True)``, ``action_prior``)."""
+    params = probe_env.env_params
+    if params.action_prior is not None and algorithm != "PPO":
+        raise ConfigError(
+            f"action_prior={params.action_prior!r} shifts a policy's logits, which {algorithm} has not; "
+            "train with PPO or drop action_prior."
+        )
+    if not params.action_mask and params.action_prior is None:
         return {"model_config": model_config}
     from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec  # optional: ray (rllib extra)
     from ray.rllib.core.rl_module.rl_module import RLModuleSpec  # optional: ray (rllib extra)
