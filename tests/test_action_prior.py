@@ -1,5 +1,6 @@
 """``EnvParams(action_prior=controller)``: the controller's choice comes with each observation, and PPO's module adds
-it to its logits, so an untrained policy is that controller exactly and training starts from it."""
+it to its logits, so an untrained policy is that controller exactly and training starts from it (trained with a
+mask too in ``test_masked_training``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ need_module("ray.rllib", "rllib")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-
-from conftest import TINY, flowlights  # noqa: E402
 
 
 def _untrained_module(env, agent):
@@ -78,40 +77,6 @@ def obs_of_last(env):
     """One light's observation as the env gives it (after the episode: a fresh reset)."""
     obs, _ = env.reset(seed=5)
     return next(iter(obs.values()))
-
-
-def test_ppo_trains_with_a_prior_and_its_checkpoint_decides(tmp_path):
-    """A config with action_prior trains with the prior module; the trained policy loads from its checkpoint and,
-    after one small PPO step, still takes the controller's choice at nearly every decision."""
-    from flowlights.baselines.base import make_controller
-    from flowlights.envs.factory import make_env
-    from flowlights.training.trained_policy import TrainedPolicy
-
-    cfg = tmp_path / "prior.yaml"
-    cfg.write_text(
-        TINY.replace("POLICIES", "shared").replace(
-            "env: {delta_time: 5, reward: queue}",
-            "env: {delta_time: 5, reward: queue, action_prior: max_pressure, pad_observations: true, "
-            f"detection_distance: {make_controller('max_pressure').distance}}}",
-        )
-    )
-    done = flowlights("train", str(cfg), "--iterations", "1", "--num-env-runners", "0", "--out", str(tmp_path / "runs"))
-    assert done.returncode == 0, done.stderr[-3000:]
-    policy = TrainedPolicy(next((tmp_path / "runs").iterdir()))
-    assert type(policy.modules["shared"]).__name__ == "MaskedPPOTorchRLModule"
-    env = make_env(**{**policy.scenario_kwargs, **policy.env_overrides})
-    agree = total = 0
-    try:
-        observations, _ = env.reset(seed=3)
-        policy.reset(env)
-        while env.agents:
-            actions = policy.act(env, observations)
-            agree += sum(int(np.argmax(observations[a]["action_prior"])) == act for a, act in actions.items())
-            total += len(actions)
-            observations, *_ = env.step(actions)
-    finally:
-        env.close()
-    assert total > 100 and agree / total > 0.9, (agree, total)
 
 
 def test_a_prior_needs_a_rule_phase_actions_and_ppo():

@@ -1,5 +1,5 @@
-"""Action masks in training: with action_mask=True, PPO trains the masked module; neither its
-exploration nor its greedy choice ever takes an action the signal controller masks."""
+"""Action masks in training: with action_mask=True, PPO and DQN train the masked module; neither its
+exploration nor its greedy choice ever takes an action the signal controller masks (PPO's with a prior too)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,13 @@ import torch  # noqa: E402
 from conftest import TINY, flowlights, ray_processes, sumo_children  # noqa: E402
 
 
-def test_masked_ppo_trains_and_never_takes_a_masked_action(tmp_path):
+def test_masked_ppo_with_a_prior_trains_and_never_takes_a_masked_action(tmp_path):
+    """With action_mask and action_prior (max_pressure's choice) PPO trains the dict-observation module: it never
+    takes a masked action, exploring or not, and after one small PPO step from the prior the trained policy still
+    takes max_pressure's choice at nearly every decision (``test_action_prior``: exactly, untrained)."""
     from ray.rllib.core.columns import Columns
 
+    from flowlights.baselines.base import make_controller
     from flowlights.envs.factory import make_env
     from flowlights.training.trained_policy import TrainedPolicy
 
@@ -24,7 +28,8 @@ def test_masked_ppo_trains_and_never_takes_a_masked_action(tmp_path):
     cfg.write_text(
         TINY.replace("POLICIES", "shared").replace(
             "env: {delta_time: 5, reward: queue}",
-            "env: {delta_time: 5, reward: queue, action_mask: true, min_green: 10}",
+            "env: {delta_time: 5, reward: queue, action_mask: true, min_green: 10, action_prior: max_pressure, "
+            f"pad_observations: true, detection_distance: {make_controller('max_pressure').distance}}}",
         )
     )
     done = flowlights("train", str(cfg), "--iterations", "2", "--num-env-runners", "0", "--out", str(tmp_path / "runs"))
@@ -38,14 +43,16 @@ def test_masked_ppo_trains_and_never_takes_a_masked_action(tmp_path):
     mask = torch.zeros(500, 2)
     mask[:250, 0] = 1  # only action 0 allowed
     mask[250:, 1] = 1  # only action 1 allowed
-    logits = module.forward_exploration({Columns.OBS: {"observation": obs, "action_mask": mask}})[
-        Columns.ACTION_DIST_INPUTS
-    ]
+    prior = torch.zeros(500, 2)
+    prior[:, 1] = 1  # the prior's choice masked on half of them
+    logits = module.forward_exploration(
+        {Columns.OBS: {"observation": obs, "action_mask": mask, "action_prior": prior}}
+    )[Columns.ACTION_DIST_INPUTS]
     sampled = torch.distributions.Categorical(logits=logits).sample()
     assert torch.all(sampled[:250] == 0) and torch.all(sampled[250:] == 1), "exploration sampled a masked action"
 
     env = make_env(**{**policy.scenario_kwargs, **policy.env_overrides})
-    checked = masked = 0
+    checked = masked = agree = 0
     try:
         observations, _ = env.reset(seed=3)
         policy.reset(env)
@@ -56,10 +63,12 @@ def test_masked_ppo_trains_and_never_takes_a_masked_action(tmp_path):
                 assert allowed[action] == 1, f"{agent} chose masked action {action} (mask {allowed})"
                 checked += 1
                 masked += int(np.sum(allowed == 0) > 0)
+                agree += int(np.argmax(observations[agent]["action_prior"]) == action)
             observations, *_ = env.step(actions)
     finally:
         env.close()
     assert checked > 100 and masked > 10, "decisions with a masked action were met and none was chosen"
+    assert agree / checked > 0.9, (agree, checked)
     assert set(ray_processes()) <= before and sumo_children() == []
 
 
