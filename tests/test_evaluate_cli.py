@@ -93,3 +93,19 @@ def test_an_episode_depends_on_its_seed_alone(tmp_path):
     job = Job("greedy", controller="greedy", scenario="resco:cologne1", env_kwargs={"protocol": "resco"})
     worker = run_jobs([job], [200, 201, 202, 203], workers=1)["greedy"]
     assert [e["resco_delay"] for e in worker["episodes"]] == _delays(tmp_path / "four")
+
+
+def test_a_job_past_its_deadline_is_left_out_and_the_others_run():
+    """``Job(deadline=...)``: its episodes not begun by then are skipped and the job is left out of the reports
+    (logged), while a job without a deadline runs all its episodes — how the recipe keeps its validation within the
+    budget while the copy is always evaluated."""
+    import time
+
+    lines = []
+    jobs = [
+        Job("kept", controller="greedy", scenario="grid2x2", env_kwargs={"end": 120}),
+        Job("late", controller="max_pressure", scenario="grid2x2", env_kwargs={"end": 120}, deadline=time.time() - 1),
+    ]
+    reports = run_jobs(jobs, [1, 2], workers=2, log=lines.append)
+    assert list(reports) == ["kept"] and len(reports["kept"]["episodes"]) == 2
+    assert any("late: left out" in line for line in lines), lines

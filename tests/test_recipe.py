@@ -176,7 +176,7 @@ def test_a_config_that_chooses_no_set_up_runs_the_recipe():
 
 def test_checkpoints_evaluated_fit_the_validation_share_of_the_budget():
     """Slower episodes leave time for fewer checkpoints; never more than the budget's count, never fewer than one."""
-    from flowlights.evaluation.recipe_run import POLICY_SLOWDOWN, checkpoints_within
+    from flowlights.evaluation.recipe_run import POLICY_SLOWDOWN, checkpoints_within, duel_seconds
     from flowlights.training.recipe import Budget
 
     def teacher(seconds):
@@ -190,9 +190,10 @@ def test_checkpoints_evaluated_fit_the_validation_share_of_the_budget():
     seconds = 10 * POLICY_SLOWDOWN
     assert (counts[2] + 1) * 5 * seconds / 2 <= 60 * 30 * budget.validation
     # ... with the best checkpoint's duel with the copy on 10 fresh seeds on top
-    dueling = checkpoints_within(budget, 30, teacher(8), 5, workers=2, confirmation=10)
-    assert 1 <= dueling < counts[1]
-    assert ((dueling + 1) * 5 + 2 * 10) * 8 * POLICY_SLOWDOWN / 2 <= 60 * 30 * budget.validation
+    dueling = checkpoints_within(budget, 30, teacher(4), 5, workers=2, confirmation=10)
+    assert 1 <= dueling < checkpoints_within(budget, 30, teacher(4), 5, workers=2)
+    assert ((dueling + 1) * 5 + 2 * 10) * 4 * POLICY_SLOWDOWN / 2 <= 60 * 30 * budget.validation
+    assert duel_seconds(teacher(4), 10, workers=2) == 2 * 10 * 4 * POLICY_SLOWDOWN / 2
 
 
 def test_dagger_stops_once_the_copy_agrees_two_rounds_running():

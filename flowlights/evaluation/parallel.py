@@ -28,13 +28,15 @@ from flowlights.training.trained_policy import TrainedPolicy
 @dataclass(frozen=True)
 class Job:
     """One controller on one scenario: ``controller`` a baseline's name, or ``checkpoint`` a trained policy (a run
-    folder or checkpoint folder, evaluated on its own scenario and settings)."""
+    folder or checkpoint folder, evaluated on its own scenario and settings). ``deadline`` (a ``time.time()``): its
+    episodes not begun by then are skipped, and the job is left out of ``run_jobs``' reports."""
 
     name: str
     controller: Optional[str] = None
     checkpoint: Optional[str] = None
     scenario: Optional[str] = None
     env_kwargs: dict[str, Any] = field(default_factory=dict)
+    deadline: Optional[float] = None
 
 
 def default_workers() -> int:
@@ -43,7 +45,10 @@ def default_workers() -> int:
 
 def _episode(job: Job, seed: int) -> dict[str, Any]:
     """One episode; a baseline that cannot run here (a ConfigError, or any failure on this network) gives
-    ``{"error": message}`` instead; a trained policy's failure is raised."""
+    ``{"error": message}`` instead; a trained policy's failure is raised. Past the job's deadline:
+    ``{"skipped": "deadline"}``."""
+    if job.deadline is not None and time.time() > job.deadline:
+        return {"skipped": "deadline"}
     if job.checkpoint is not None:
         controller: Any = TrainedPolicy(job.checkpoint)
     else:
@@ -101,14 +106,19 @@ def run_jobs(
     log: Any = None,
 ) -> dict[str, dict[str, Any]]:
     """Every job on every seed; returns {job name: report} (``summary`` and ``episodes`` in seed order, as
-    ``evaluate`` gives them; ``{"error": message}`` for a job that cannot run); with ``out`` each report is also written to ``out/<name>``. ``log``: called with a line
-    as each job completes."""
+    ``evaluate`` gives them; ``{"error": message}`` for a job that cannot run); a job whose deadline came before all
+    its episodes began is left out (and logged). With ``out`` each report is also written to ``out/<name>``.
+    ``log``: called with a line as each job completes."""
     workers = workers or default_workers()
     tasks = [(job, seed) for job in jobs for seed in seeds]
     results = _in_workers(tasks, min(workers, len(tasks)))  # never here: this process may have run libsumo
     reports = {}
     for k, job in enumerate(jobs):
         episodes = results[k * len(seeds) : (k + 1) * len(seeds)]
+        if any("skipped" in e for e in episodes):
+            if log is not None:
+                log(f"  {job.name}: left out, its deadline came before all its episodes began")
+            continue
         failed = next((e["error"] for e in episodes if "error" in e), None)
         if failed is not None:
             reports[job.name] = {"controller": job.name, "error": failed}

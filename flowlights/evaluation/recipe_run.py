@@ -114,7 +114,20 @@ def choose_teacher(validation: dict[str, dict[str, Any]]) -> RecipeChoice:
     )
 
 
-POLICY_SLOWDOWN = 2.0  # a policy's evaluation episode against a rule's: the network's forward pass at every decision
+# a policy's evaluation episode against a rule's: loading the module in a fresh process and its forward pass at
+# every decision (grid2x2: 3.8-6.0 s against greedy_clear's 1.5-2.0 s; arterial4x4's checkpoints 14-26 s against
+# max_pressure's 4-6 s)
+POLICY_SLOWDOWN = 3.0
+
+
+def policy_episode_seconds(teacher: dict[str, Any]) -> float:
+    """A policy's validation episode, estimated from the teacher's own episodes' wall time."""
+    return statistics.fmean(e.get("wall_seconds", 0.0) for e in teacher["episodes"]) * POLICY_SLOWDOWN
+
+
+def duel_seconds(teacher: dict[str, Any], confirmation: int, workers: Optional[int] = None) -> float:
+    """The wall time the best checkpoint's duel with the copy takes (both on ``confirmation`` seeds), estimated."""
+    return 2 * confirmation * policy_episode_seconds(teacher) / (workers or default_workers())
 
 
 def checkpoints_within(
@@ -128,7 +141,7 @@ def checkpoints_within(
     """How many PPO checkpoints the validation share of the budget can evaluate (with the copy) on ``episodes``
     validation episodes, after the best one's duel with the copy on ``confirmation`` more, from the teacher's own
     seconds per episode: at most ``budget.checkpoints``, at least 1."""
-    seconds = statistics.fmean(e.get("wall_seconds", 0.0) for e in teacher["episodes"]) * POLICY_SLOWDOWN
+    seconds = policy_episode_seconds(teacher)
     runs = 60 * minutes * budget.validation * (workers or default_workers()) / max(seconds, 1e-9) - 2 * confirmation
     return max(1, min(budget.checkpoints, int(runs / episodes) - 1))
 
@@ -169,17 +182,24 @@ def duel(candidate: list[float], copy: list[float]) -> dict[str, Any]:
 
 
 def select_on_validation(
-    run_dir: Path, seeds: SeedSets, recipe_started: float, log: Log = _stderr, workers: Optional[int] = None
+    run_dir: Path,
+    seeds: SeedSets,
+    recipe_started: float,
+    log: Log = _stderr,
+    workers: Optional[int] = None,
+    deadline: Optional[float] = None,
 ) -> dict[str, Any]:
     """The copy and every checkpoint on the validation seeds; the best checkpoint, if better than the copy there,
     duels it on the confirmation seeds (``duel``). ``minutes``: the wall time from the recipe's start at which each
-    was saved."""
+    was saved. The copy is always evaluated; a checkpoint whose episodes did not all begin by ``deadline`` (a
+    ``time.time()``) is left out of the choice (``not_evaluated``), so the budget holds when episodes are slower
+    than estimated."""
     checkpoints = run_checkpoints(run_dir)
     log(
         f"validation: the copy and {len(checkpoints) - 1} PPO checkpoint(s) on seeds "
         f"{seeds.validation[0]}..{seeds.validation[-1]}"
     )
-    jobs = [Job(c.name, checkpoint=str(c)) for c in checkpoints]
+    jobs = [Job(c.name, checkpoint=str(c), deadline=None if c.name == COPY else deadline) for c in checkpoints]
     reports = run_jobs(jobs, seeds.validation, workers, out=run_dir / "validation", log=log)
     episodes = {name: [float(e["resco_delay"]) for e in r["episodes"]] for name, r in reports.items()}
     candidate = best_checkpoint(episodes)
@@ -192,6 +212,7 @@ def select_on_validation(
         "scores": {name: mean_of(r) for name, r in reports.items()},
         "candidate": candidate,
         "minutes": _checkpoint_minutes(run_dir, recipe_started),
+        "not_evaluated": [c.name for c in checkpoints if c.name not in reports],
     }
     if candidate is not None:
         confirm = seeds.confirmation
@@ -282,7 +303,9 @@ def run_recipe(
         budget, minutes, teachers[choice.teacher], len(seeds.validation), workers, len(seeds.confirmation)
     )
     run_dir = train(experiment, settings, out=home, progress=progress, deadline=deadline, checkpoints=checkpoints)
-    selection = select_on_validation(run_dir, seeds, started, log, workers)
+    # checkpoints are evaluated until the time the duel needs is all that is left of the budget
+    validated_by = started + 60 * minutes - duel_seconds(teachers[choice.teacher], len(seeds.confirmation), workers)
+    selection = select_on_validation(run_dir, seeds, started, log, workers, validated_by)
     selection["wall_minutes"] = round((time.time() - started) / 60, 2)  # the recipe's own time ends here
     shortfall = copy_shortfall(selection["scores"][COPY], choice.teacher, choice.validation[choice.teacher])
     if shortfall:

@@ -4,13 +4,16 @@ What it does (``flowlights.evaluation.recipe_run`` runs it end to end, ``flowlig
 
 1. the classical controllers are measured on the validation seeds; the best of those a policy can copy (a Python
    rule that can label any state: ``TEACHERS``) is the teacher;
-2. one policy shared by every light starts as a copy of the teacher — behaviour cloning on its episodes, then DAgger
-   rounds until a share of the budget is spent — while observing what the controllers compare: each one's own
+2. one policy shared by every light starts as the teacher exactly: the teacher's choice comes with each observation
+   (``EnvParams.action_prior``) and leads the policy's logits, so its greedy decisions are the teacher's before any
+   training; behaviour cloning on the teacher's episodes (then DAgger rounds, until a share of the budget is spent)
+   fits its value function and sharpens the lead. It observes what the controllers compare: each one's own
    per-green scores (``green_score``, ``green_pressure``, ``green_approach``, ``green_spillback_score``) and what
    each would choose now (``choice_<controller>``, by the controller's own rule), read over the teacher's own
-   detection range: the copy can then be exact, and PPO learns where to differ from the teacher;
+   detection range, so PPO can learn where to differ from the teacher;
 3. PPO fine-tunes it for the rest of the budget, saving checkpoints at even intervals;
-4. the copy and every checkpoint are evaluated on the validation seeds; the checkpoint with the lowest mean there,
+4. the copy and every checkpoint (those whose episodes begin before only the duel's time is left of the budget) are
+   evaluated on the validation seeds; the checkpoint with the lowest mean there,
    if lower than the copy's, then duels the copy on fresh validation seeds (``SeedSets.confirmation``) and replaces
    it when its mean there is lower: the best of several means on five episodes is partly luck, and fresh seeds do
    not share it, so the result is not worse than the copy where no choice looked.
@@ -58,7 +61,10 @@ REWARD = "delay_held"
 # 1% of actuated on the validation seeds where greedy_gap, the teacher until then, was 9% behind
 # 2026-12-06b: the best checkpoint replaces the copy when it does better on 10 fresh validation seeds (the sign
 # test kept the copy on grid2x2 although every checkpoint beat its mean: a stronger copy is beaten by less)
-VERSION = "2026-12-06b"
+# 2026-12-07: the teacher's choice leads the policy's logits (action_prior): the copy is the teacher exactly (a copy
+# fitted without it agreed on 99.8% of decisions on ingolstadt21 and was 51% worse than its teacher there); the
+# checkpoints are evaluated only until the duel's time is all that is left of the budget
+VERSION = "2026-12-07"
 # lr 3e-3: the copy is exact from the first fit, and PPO must leave it within the budget (grid2x2, 10 min, training
 # seed 0, validation seeds: chosen checkpoint 42.66 s, against 43.33 at lr 1e-3, 42.81 at lr 1e-3 with minibatches
 # of 250, 44.51 and 45.90 at 3e-4; the copy 46.87)
@@ -200,6 +206,7 @@ def recipe_experiment(
                 "reward": REWARD,
                 "pad_observations": True,
                 "detection_distance": choice.detection_distance,
+                "action_prior": choice.teacher,  # the policy's logits lead with the teacher's choice: an exact copy
                 "reward_scale": choice.reward_scale,
             },
             "net": dict(scenario_kwargs),
