@@ -95,3 +95,34 @@ def test_a_prior_needs_a_rule_phase_actions_and_ppo():
             module_settings(env, "DQN", {"shared"}, None)
     finally:
         env.close()
+
+
+def test_a_policy_with_a_prior_keeps_learning_when_deployed(tmp_path):
+    """``flowlights deploy --train``'s learner on a policy with a prior (the recipe's): it decides from the dict
+    observation — the prior's choice while untrained — and its actor-critic step moves the weights."""
+    import flowlights
+    from flowlights.deploy.online import OnlineLearner
+
+    env = flowlights.parallel_env(
+        scenario="grid2x2", end=300, observation=["phase", "zone_queue"], pad_observations=True, action_prior="greedy"
+    )
+    try:
+        obs, _ = env.reset(seed=1)
+        light = env.agents[0]
+        module = _untrained_module(env, light)
+        module.save_to_path(str(tmp_path / "module"))
+        learner = OnlineLearner(tmp_path / "module", light, batch=8, learn=False)
+        greedy_like = OnlineLearner(tmp_path / "module", light, batch=8, learn=True, lr=1e-2)
+        before = {k: v.clone() for k, v in learner._load_module(None).state_dict().items()}
+        decisions = 0
+        while env.agents and decisions < 40:
+            reading = {"observation": {k: v.tolist() for k, v in obs[light].items()}, "reward": -1.0}
+            assert learner(reading) == int(np.argmax(obs[light]["action_prior"]))
+            greedy_like(reading)
+            decisions += 1
+            obs, *_ = env.step({a: int(np.argmax(obs[a]["action_prior"])) for a in obs})
+    finally:
+        env.close()
+    assert greedy_like.updates >= 4
+    after = greedy_like.module.state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before), "the learner's weights moved"

@@ -21,7 +21,7 @@ def test_masked_ppo_with_a_prior_trains_and_never_takes_a_masked_action(tmp_path
 
     from flowlights.baselines.base import make_controller
     from flowlights.envs.factory import make_env
-    from flowlights.training.trained_policy import TrainedPolicy
+    from flowlights.training.trained_policy import TrainedPolicy, load_rl_module, module_path
 
     before = set(ray_processes())
     cfg = tmp_path / "masked.yaml"
@@ -39,6 +39,9 @@ def test_masked_ppo_with_a_prior_trains_and_never_takes_a_masked_action(tmp_path
     policy = TrainedPolicy(run_dir)
     module = policy.modules["shared"]
     assert type(module).__name__ == "MaskedPPOTorchRLModule"
+    # one policy's module on its own, as each deployed light loads it: rebuilt for the dict observations
+    alone = load_rl_module(module_path(policy.checkpoint, "shared"))
+    assert alone.masked_observation_space == module.masked_observation_space
     obs = torch.rand(500, module.observation_space.shape[0])
     mask = torch.zeros(500, 2)
     mask[:250, 0] = 1  # only action 0 allowed

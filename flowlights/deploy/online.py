@@ -20,6 +20,15 @@ from flowlights.errors import ConfigError
 from flowlights.training.trained_policy import load_rl_module
 
 
+def _batch(observations: list[Any]) -> Any:
+    """A torch batch of observations: arrays, or dicts of arrays (the policy's module splits them)."""
+    import torch  # optional: torch (rllib extra)
+
+    if isinstance(observations[0], dict):
+        return {k: torch.as_tensor(np.stack([o[k] for o in observations])) for k in observations[0]}
+    return torch.as_tensor(np.stack(observations))
+
+
 class OnlineLearner(LightDecider):
     """One light's policy, learning online. ``reading["reward"]``: the reward of its previous decision."""
 
@@ -46,13 +55,13 @@ class OnlineLearner(LightDecider):
         return {**self.__dict__, "module": None, "optimizer": None, "generator": None}
 
     def _reset_trajectory(self) -> None:
-        self.last: Optional[tuple[np.ndarray, int]] = None
-        self.steps: list[tuple[np.ndarray, int, float, np.ndarray]] = []
+        self.last: Optional[tuple[Any, int]] = None
+        self.steps: list[tuple[Any, int, float, Any]] = []
 
     def reset(self) -> None:
         self._reset_trajectory()  # the module keeps what it learned: only the episode's trajectory goes
 
-    def _load_module(self, observation: np.ndarray) -> Any:
+    def _load_module(self, observation: Any) -> Any:
         """The module to start from (here: the trained policy's, from its checkpoint folder)."""
         return load_rl_module(self.path)
 
@@ -60,21 +69,19 @@ class OnlineLearner(LightDecider):
         """Start from this light's own latest save (a restarted service) instead of the trained policy."""
         self.path = Path(folder)
 
-    def observation(self, reading: dict[str, Any]) -> np.ndarray:
-        """What the policy sees in a reading (here: the observation the simulation side computed)."""
+    def observation(self, reading: dict[str, Any]) -> Any:
+        """What the policy sees in a reading (here: the observation the simulation side computed: an array, or a
+        dict of arrays with ``action_mask`` / ``action_prior``)."""
         observation = reading["observation"]
         if isinstance(observation, dict):
-            raise ConfigError(
-                "deploy --train does not learn on dict observations (action_mask=True or action_prior) yet; "
-                "train the policy without them, or deploy it frozen."
-            )
+            return {k: np.asarray(v, dtype=np.float32) for k, v in observation.items()}
         return np.asarray(observation, dtype=np.float32)
 
     def reward(self, reading: dict[str, Any]) -> Optional[float]:
         """The reward of the previous decision (None at an episode's start)."""
         return reading.get("reward")
 
-    def _ready(self, observation: np.ndarray) -> None:
+    def _ready(self, observation: Any) -> None:
         if getattr(self, "optimizer", None) is not None:
             return
         import torch  # optional: torch (rllib extra)
@@ -105,7 +112,7 @@ class OnlineLearner(LightDecider):
             if len(self.steps) >= self.batch:
                 self.update()
         with torch.no_grad():
-            logits = self._logits(torch.as_tensor(obs[None]))
+            logits = self._logits(_batch([obs]))
             if self.learn:  # sampled: the light explores as it learns
                 action = int(torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=self.generator).item())
             else:
@@ -118,10 +125,10 @@ class OnlineLearner(LightDecider):
         import torch  # optional: torch (rllib extra)
         from ray.rllib.core.columns import Columns  # optional: ray (rllib extra)
 
-        obs = torch.as_tensor(np.stack([s[0] for s in self.steps]))
+        obs = _batch([s[0] for s in self.steps])
         actions = torch.as_tensor([s[1] for s in self.steps])
         rewards = torch.as_tensor([s[2] for s in self.steps], dtype=torch.float32)
-        following = torch.as_tensor(np.stack([s[3] for s in self.steps]))
+        following = _batch([s[3] for s in self.steps])
         self.module.train()
         values = self.module.compute_values({Columns.OBS: obs}).reshape(-1)
         with torch.no_grad():

@@ -49,6 +49,11 @@ def _check_dict_space(name: str, space: Any, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name} needs {{'observation', {wanted}}} observations, got {space}.")
 
 
+def _with_dict_space(module: Any, ctor: tuple[tuple, dict[str, Any]]) -> tuple[tuple, dict[str, Any]]:
+    args, kwargs = ctor
+    return args, {**kwargs, "observation_space": module.masked_observation_space}
+
+
 class MaskedPPOTorchRLModule(DefaultPPOTorchRLModule):
     """DefaultPPOTorchRLModule on the ``"observation"`` part, its logits shifted by ``PRIOR_WEIGHT`` times
     ``"action_prior"`` and masked by ``"action_mask"`` (whichever the observations hold)."""
@@ -57,6 +62,10 @@ class MaskedPPOTorchRLModule(DefaultPPOTorchRLModule):
         _check_dict_space("MaskedPPOTorchRLModule", observation_space, PARTS)
         self.masked_observation_space = observation_space
         super().__init__(*args, observation_space=observation_space["observation"], **kwargs)
+
+    def get_ctor_args_and_kwargs(self) -> tuple[tuple, dict[str, Any]]:
+        """What a saved module is rebuilt from: the dict observation space, not the plain part the networks see."""
+        return _with_dict_space(self, super().get_ctor_args_and_kwargs())
 
     def setup(self) -> None:
         super().setup()
@@ -106,6 +115,9 @@ class MaskedDQNTorchRLModule(_dqn_base()):  # type: ignore[misc]
         _check_dict_space("MaskedDQNTorchRLModule", observation_space, ("action_mask",))
         self.masked_observation_space = observation_space
         super().__init__(*args, observation_space=observation_space["observation"], **kwargs)
+
+    def get_ctor_args_and_kwargs(self) -> tuple[tuple, dict[str, Any]]:
+        return _with_dict_space(self, super().get_ctor_args_and_kwargs())
 
     def compute_q_values(self, batch: dict[str, Any]) -> dict[str, Any]:
         mask, plain = split_masked(batch)
