@@ -42,6 +42,13 @@ def test_masked_ppo_with_a_prior_trains_and_never_takes_a_masked_action(tmp_path
     # one policy's module on its own, as each deployed light loads it: rebuilt for the dict observations
     alone = load_rl_module(module_path(policy.checkpoint, "shared"))
     assert alone.masked_observation_space == module.masked_observation_space
+    # ... and exported as weights and JSON: the same module, decisions and all
+    from flowlights.training.export import export_policy
+
+    exported = load_rl_module(module_path(export_policy(run_dir, tmp_path / "shared_export"), "shared"))
+    assert {k: v.shape for k, v in exported.masked_observation_space.items()} == {
+        k: v.shape for k, v in module.masked_observation_space.items()
+    }
     obs = torch.rand(500, module.observation_space.shape[0])
     mask = torch.zeros(500, 2)
     mask[:250, 0] = 1  # only action 0 allowed
@@ -53,6 +60,8 @@ def test_masked_ppo_with_a_prior_trains_and_never_takes_a_masked_action(tmp_path
     )[Columns.ACTION_DIST_INPUTS]
     sampled = torch.distributions.Categorical(logits=logits).sample()
     assert torch.all(sampled[:250] == 0) and torch.all(sampled[250:] == 1), "exploration sampled a masked action"
+    batch = {Columns.OBS: {"observation": obs, "action_mask": mask, "action_prior": prior}}
+    assert torch.equal(exported.forward_inference(batch)[Columns.ACTION_DIST_INPUTS], logits)
 
     env = make_env(**{**policy.scenario_kwargs, **policy.env_overrides})
     checked = masked = agree = 0

@@ -17,7 +17,7 @@ from flowlights.errors import ConfigError
 from flowlights.training.trained_policy import load_checkpoint
 from flowlights.training.weights import FORMAT, save_weights
 
-EXPORTABLE = ("DefaultPPOTorchRLModule",)
+EXPORTABLE = ("DefaultPPOTorchRLModule", "MaskedPPOTorchRLModule")
 
 
 def export_policy(run: str | Path, out: str | Path) -> Path:
@@ -39,8 +39,8 @@ def export_policy(run: str | Path, out: str | Path) -> Path:
         kind = type(module).__name__
         if kind not in EXPORTABLE:
             raise ConfigError(
-                f"policy {policy!r} is a {kind}; export writes {', '.join(EXPORTABLE)} modules (masked policies: "
-                "share the run folder, loaded with --trust-code)."
+                f"policy {policy!r} is a {kind}; export writes {', '.join(EXPORTABLE)} modules (PPO's; a DQN "
+                "policy: share the run folder, loaded with --trust-code)."
             )
         meta = {
             "policy": policy,
@@ -48,6 +48,8 @@ def export_policy(run: str | Path, out: str | Path) -> Path:
             "observation_size": int(module.observation_space.shape[0]),
             "actions": int(module.action_space.n),
             "model_config": dict(module.model_config),
+            # the dict observations' other parts (action_mask, action_prior), which the module reads
+            "parts": sorted(set(getattr(module, "masked_observation_space", {"observation": None})) - {"observation"}),
         }
         save_weights(module, out / "policies" / policy, meta)
         policies.append(policy)

@@ -31,15 +31,27 @@ def build_ppo_module(
     actions: int,
     hiddens: tuple[int, ...] = DEFAULT_HIDDENS,
     model_config: Optional[dict[str, Any]] = None,
+    parts: tuple[str, ...] = (),
 ) -> Any:
     """A fresh RLlib PPO module (policy and value heads) for a flat observation and ``actions`` choices;
-    ``model_config`` (RLlib's, e.g. a trained module's own) replaces the default hidden layers."""
+    ``model_config`` (RLlib's, e.g. a trained module's own) replaces the default hidden layers. ``parts``
+    (``action_mask``, ``action_prior``): the observations are dicts holding them too, and the module is the one
+    that reads them (``flowlights.training.masked_module``)."""
     # optional: ray (rllib extra)
     from ray.rllib.algorithms.ppo.torch.default_ppo_torch_rl_module import DefaultPPOTorchRLModule
 
     quiet_rllib_notices()
-    return DefaultPPOTorchRLModule(
-        observation_space=spaces.Box(-np.inf, np.inf, (int(observation_size),), dtype=np.float32),
+    box = spaces.Box(-np.inf, np.inf, (int(observation_size),), dtype=np.float32)
+    module_class: Any = DefaultPPOTorchRLModule
+    observation_space: spaces.Space = box
+    if parts:
+        from flowlights.training.masked_module import MaskedPPOTorchRLModule  # optional: ray, torch (rllib extra)
+
+        module_class = MaskedPPOTorchRLModule
+        part = spaces.Box(0.0, 1.0, (int(actions),), dtype=np.float32)
+        observation_space = spaces.Dict({"observation": box, **{name: part for name in parts}})
+    return module_class(
+        observation_space=observation_space,
         action_space=spaces.Discrete(int(actions)),
         inference_only=False,
         model_config=dict(model_config)
@@ -80,6 +92,7 @@ def load_weights(folder: Path) -> tuple[Any, dict[str, Any]]:
         meta["actions"],
         tuple(meta.get("hiddens", DEFAULT_HIDDENS)),
         meta.get("model_config"),
+        tuple(meta.get("parts", ())),
     )
     try:
         module.load_state_dict(torch.load(folder / WEIGHTS, weights_only=True))
