@@ -174,26 +174,21 @@ def test_a_config_that_chooses_no_set_up_runs_the_recipe():
     assert others and all(recipe_scenario(load_experiment(p)) is None for p in others)
 
 
-def test_checkpoints_evaluated_fit_the_validation_share_of_the_budget():
-    """Slower episodes leave time for fewer checkpoints; never more than the budget's count, never fewer than one."""
-    from flowlights.evaluation.recipe_run import POLICY_SLOWDOWN, checkpoints_within, duel_seconds
-    from flowlights.training.recipe import Budget
+def test_validation_runs_the_copy_and_the_last_checkpoint_then_the_others_while_time_is_left(tmp_path):
+    """The copy and PPO's last checkpoint are evaluated whatever the time; the other checkpoints from the latest
+    back, each with the deadline (``run_jobs`` leaves out one whose episodes have not all begun by then). The duel's
+    time is estimated from the teacher's episodes."""
+    from flowlights.evaluation.recipe_run import COPY, POLICY_SLOWDOWN, duel_seconds, validation_jobs
 
-    def teacher(seconds):
-        return {"episodes": [{"wall_seconds": seconds}] * 5}
-
-    budget = Budget()
-    counts = [checkpoints_within(budget, 30, teacher(s), 5, workers=2) for s in (0.5, 8, 10, 1000)]
-    assert counts[0] == budget.checkpoints and counts[-1] == 1
-    assert counts == sorted(counts, reverse=True) and len(set(counts)) > 2, counts
-    # what it allows fits: (checkpoints + the copy) x episodes x seconds per episode over 2 workers
-    seconds = 10 * POLICY_SLOWDOWN
-    assert (counts[2] + 1) * 5 * seconds / 2 <= 60 * 30 * budget.validation
-    # ... with the best checkpoint's duel with the copy on 10 fresh seeds on top
-    dueling = checkpoints_within(budget, 30, teacher(4), 5, workers=2, confirmation=10)
-    assert 1 <= dueling < checkpoints_within(budget, 30, teacher(4), 5, workers=2)
-    assert ((dueling + 1) * 5 + 2 * 10) * 4 * POLICY_SLOWDOWN / 2 <= 60 * 30 * budget.validation
-    assert duel_seconds(teacher(4), 10, workers=2) == 2 * 10 * 4 * POLICY_SLOWDOWN / 2
+    names = [COPY, "iter_000012", "iter_000024", "iter_000036"]
+    jobs = validation_jobs([tmp_path / n for n in names], deadline=123.0)
+    assert [j.name for j in jobs] == [COPY, "iter_000036", "iter_000024", "iter_000012"]
+    assert [j.deadline for j in jobs] == [None, None, 123.0, 123.0]
+    assert all(j.checkpoint == str(tmp_path / j.name) for j in jobs)
+    with pytest.raises(ConfigError, match="iter_000000"):
+        validation_jobs([tmp_path / "iter_000012"], deadline=None)
+    teacher = {"episodes": [{"wall_seconds": 4.0}] * 5}
+    assert duel_seconds(teacher, 10, workers=2) == 2 * 10 * 4 * POLICY_SLOWDOWN / 2
 
 
 def test_dagger_stops_once_the_copy_agrees_two_rounds_running():

@@ -120,6 +120,9 @@ def choose_teacher(validation: dict[str, dict[str, Any]]) -> RecipeChoice:
 POLICY_SLOWDOWN = 3.0
 
 
+COPY = "iter_000000"  # the checkpoint the imitation saves before PPO begins
+
+
 def policy_episode_seconds(teacher: dict[str, Any]) -> float:
     """A policy's validation episode, estimated from the teacher's own episodes' wall time."""
     return statistics.fmean(e.get("wall_seconds", 0.0) for e in teacher["episodes"]) * POLICY_SLOWDOWN
@@ -130,20 +133,18 @@ def duel_seconds(teacher: dict[str, Any], confirmation: int, workers: Optional[i
     return 2 * confirmation * policy_episode_seconds(teacher) / (workers or default_workers())
 
 
-def checkpoints_within(
-    budget: Budget,
-    minutes: float,
-    teacher: dict[str, Any],
-    episodes: int,
-    workers: Optional[int] = None,
-    confirmation: int = 0,
-) -> int:
-    """How many PPO checkpoints the validation share of the budget can evaluate (with the copy) on ``episodes``
-    validation episodes, after the best one's duel with the copy on ``confirmation`` more, from the teacher's own
-    seconds per episode: at most ``budget.checkpoints``, at least 1."""
-    seconds = policy_episode_seconds(teacher)
-    runs = 60 * minutes * budget.validation * (workers or default_workers()) / max(seconds, 1e-9) - 2 * confirmation
-    return max(1, min(budget.checkpoints, int(runs / episodes) - 1))
+def validation_jobs(checkpoints: Sequence[Path], deadline: Optional[float]) -> list[Job]:
+    """The evaluations of the choice, in the order they run: the copy and the last checkpoint (what PPO ended with)
+    whatever the time, then the other checkpoints from the latest back, each left out if its episodes have not all
+    begun by ``deadline``: the most trained first, as many as the budget's time allows."""
+    by_name = {c.name: c for c in checkpoints}
+    if COPY not in by_name:
+        raise ConfigError(f"the copy ({COPY}) is not among the checkpoints: nothing to compare with.")
+    trained = sorted((n for n in by_name if n != COPY), reverse=True)
+    order = [COPY, *trained]
+    return [
+        Job(name, checkpoint=str(by_name[name]), deadline=None if k < 2 else deadline) for k, name in enumerate(order)
+    ]
 
 
 def _checkpoint_minutes(run_dir: Path, recipe_started: float) -> dict[str, float]:
@@ -155,9 +156,6 @@ def _checkpoint_minutes(run_dir: Path, recipe_started: float) -> dict[str, float
     return {
         c.name: round((rl_offset + at.get(int(c.name.split("_")[1]), 0.0)) / 60, 2) for c in run_checkpoints(run_dir)
     }
-
-
-COPY = "iter_000000"  # the checkpoint the imitation saves before PPO begins
 
 
 def best_checkpoint(episodes: dict[str, list[float]]) -> Optional[str]:
@@ -191,16 +189,18 @@ def select_on_validation(
 ) -> dict[str, Any]:
     """The copy and every checkpoint on the validation seeds; the best checkpoint, if better than the copy there,
     duels it on the confirmation seeds (``duel``). ``minutes``: the wall time from the recipe's start at which each
-    was saved. The copy is always evaluated; a checkpoint whose episodes did not all begin by ``deadline`` (a
-    ``time.time()``) is left out of the choice (``not_evaluated``), so the budget holds when episodes are slower
-    than estimated."""
+    was saved. The copy and the last checkpoint are always evaluated, the others from the latest back until
+    ``deadline`` (a ``time.time()``; ``validation_jobs``): one not evaluated by then is left out of the choice
+    (``not_evaluated``), so the budget holds however slow a policy's episodes are."""
     checkpoints = run_checkpoints(run_dir)
     log(
         f"validation: the copy and {len(checkpoints) - 1} PPO checkpoint(s) on seeds "
         f"{seeds.validation[0]}..{seeds.validation[-1]}"
     )
-    jobs = [Job(c.name, checkpoint=str(c), deadline=None if c.name == COPY else deadline) for c in checkpoints]
-    reports = run_jobs(jobs, seeds.validation, workers, out=run_dir / "validation", log=log)
+    reports = run_jobs(
+        validation_jobs(checkpoints, deadline), seeds.validation, workers, out=run_dir / "validation", log=log
+    )
+    reports = {c.name: reports[c.name] for c in checkpoints if c.name in reports}  # in the order they were saved
     episodes = {name: [float(e["resco_delay"]) for e in r["episodes"]] for name, r in reports.items()}
     candidate = best_checkpoint(episodes)
     selection: dict[str, Any] = {
@@ -299,10 +299,9 @@ def run_recipe(
         imitate_minutes=max(budget.imitation * minutes - elapsed_minutes, 0.1),
     )
     deadline = started + 60 * minutes * (1 - budget.validation)
-    checkpoints = checkpoints_within(
-        budget, minutes, teachers[choice.teacher], len(seeds.validation), workers, len(seeds.confirmation)
+    run_dir = train(
+        experiment, settings, out=home, progress=progress, deadline=deadline, checkpoints=budget.checkpoints
     )
-    run_dir = train(experiment, settings, out=home, progress=progress, deadline=deadline, checkpoints=checkpoints)
     # checkpoints are evaluated until the time the duel needs is all that is left of the budget
     validated_by = started + 60 * minutes - duel_seconds(teachers[choice.teacher], len(seeds.confirmation), workers)
     selection = select_on_validation(run_dir, seeds, started, log, workers, validated_by)
