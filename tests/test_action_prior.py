@@ -44,7 +44,8 @@ def test_an_untrained_policy_with_a_prior_decides_as_its_controller(name):
     env = flowlights.parallel_env(
         scenario="grid2x2",
         end=600,
-        observation=["phase", "zone_queue"],
+        # greedy_spillback's observation holds its choice too: the prior is then taken from it
+        observation=["phase", "zone_queue", *([f"choice_{name}"] if name == "greedy_spillback" else [])],
         pad_observations=True,
         action_prior=name,
         detection_distance=controller.distance,

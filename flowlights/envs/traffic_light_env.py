@@ -339,13 +339,15 @@ class TrafficLightEnv(MultiEnv):
         for tls in self.agents:
             view = self.views[tls]
             vector = np.zeros(self._obs_width[tls], dtype=np.float32)  # zero padding beyond the light's own features
-            blocks = np.concatenate([f.fn(view, self._measures) for f in self.features])
+            computed = {f.name: f.fn(view, self._measures) for f in self.features}
+            blocks = np.concatenate([computed[f.name] for f in self.features])
             vector[: blocks.size] = blocks
-            obs[tls] = self._with_parts(tls, vector)
+            obs[tls] = self._with_parts(tls, vector, computed)
         return obs
 
-    def _with_parts(self, tls: str, vector: np.ndarray) -> Any:
-        """The observation vector, or with ``action_mask`` / ``action_prior`` the dict of it and them."""
+    def _with_parts(self, tls: str, vector: np.ndarray, computed: dict[str, np.ndarray]) -> Any:
+        """The observation vector, or with ``action_mask`` / ``action_prior`` the dict of it and them (the prior
+        taken from ``computed`` when the observation already holds the controller's choice)."""
         p = self.env_params
         if not p.action_mask and self.prior is None:
             return vector
@@ -353,7 +355,7 @@ class TrafficLightEnv(MultiEnv):
         if p.action_mask:
             parts["action_mask"] = self.action_mask(tls)
         if self.prior is not None:
-            parts["action_prior"] = self.action_prior(tls)
+            parts["action_prior"] = self.action_prior(tls, computed.get(self.prior.name))
         return parts
 
     def cluster_layout(self, tls: str) -> dict[str, Any] | None:
@@ -377,12 +379,13 @@ class TrafficLightEnv(MultiEnv):
         n = self._act_spaces[tls].n
         return own if own.size == n else np.concatenate([own, np.zeros(n - own.size, dtype=np.int8)])
 
-    def action_prior(self, tls: str) -> np.ndarray:
+    def action_prior(self, tls: str, choice: np.ndarray | None = None) -> np.ndarray:
         """What ``EnvParams.action_prior``'s controller would choose for light ``tls`` now, one-hot over the (padded)
-        actions."""
+        actions; ``choice``: that one-hot over the light's own greens, when already computed."""
         assert self.prior is not None and self._measures is not None
         prior = np.zeros(self._act_spaces[tls].n, dtype=np.float32)
-        choice = self.prior.fn(self.views[tls], self._measures)
+        if choice is None:
+            choice = self.prior.fn(self.views[tls], self._measures)
         prior[: choice.size] = choice
         return prior
 
