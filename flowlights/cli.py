@@ -37,6 +37,7 @@ from flowlights.params.protocols import PROTOCOLS, check_named
 from flowlights.regularflow.managers import parse_clusters, run_regularflow
 from flowlights.training import train as settings_module
 from flowlights.training.checkpoints import experiment_folder
+from flowlights.training.env_kwargs import env_kwargs
 from flowlights.training.experiment import load_experiment
 from flowlights.training.export import export_policy
 from flowlights.training.recipe import SeedSets, recipe_scenario
@@ -61,18 +62,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         check_named(kwargs)
     controller = args.controller
     scenario = args.scenario
-    if args.checkpoint and is_flow_env(load_experiment(experiment_folder(args.checkpoint)).flow_params):
+    experiment = load_experiment(experiment_folder(args.checkpoint)) if args.checkpoint else None
+    if experiment is not None and is_flow_env(experiment.flow_params):
         policy = FlowPolicy(args.checkpoint)  # a Flow env class: Flow's rollouts and summary
         print(format_rollouts(run_rollouts(policy.experiment, policy, num_rollouts=args.episodes, seed=args.seed)))
         return 0
-    if args.checkpoint:
-        controller = TrainedPolicy(args.checkpoint)
-        trained_under = controller.env_overrides.get("protocol", "flowlights")
-        if args.protocol is not None and args.protocol != trained_under:
+    if experiment is not None:
+        trained_under = env_kwargs(experiment.flow_params).get("protocol", "flowlights")
+        if args.protocol is not None and args.protocol != trained_under:  # said before the modules load
             raise FlowlightsError(
                 f"--protocol {args.protocol}: this policy was trained under protocol {trained_under!r} "
                 f"(its params.json); evaluate it under that one (drop --protocol)."
             )
+        controller = TrainedPolicy(args.checkpoint)
         if args.end is None and controller.scenario_kwargs.get("end") is not None:
             kwargs["end"] = controller.scenario_kwargs["end"]  # the episode length it was trained on
     elif scenario is None:

@@ -108,11 +108,12 @@ def test_a_partition_several_producers_append_to_loses_no_record():
 
 
 def test_realtime_deploy_over_kafka_accounts_for_every_decision_and_holds_a_killed_light(tmp_path):
-    """One real-time run (1 s of wall time per decision): every decision is applied or counted missing, light by
-    light; the killed light is held while it restarts, then decides again; the others are held only on a rare
-    broker stall. (The lockstep test above checks the decisions equal evaluate's.)"""
+    """One real-time run (1 s of wall time per decision, 50 decisions per light): every decision is applied or
+    counted missing, light by light; the killed light is held while it restarts, then decides again; the others are
+    held only on a rare broker stall. (The lockstep test above checks the decisions equal evaluate's.)"""
     from flowlights.deploy.run import deploy
 
+    end, kill_at = 250, 100.0
     with kafka_broker() as url:
         report = deploy(
             "grid2x2",
@@ -120,18 +121,18 @@ def test_realtime_deploy_over_kafka_accounts_for_every_decision_and_holds_a_kill
             bus=url,
             realtime=True,
             speed=5,
-            end=SHORT,
-            kills=[("A1", 150.0)],
+            end=end,
+            kills=[("A1", kill_at)],
             progress=False,
         )
     d = report["deploy"]
     assert d["mode"] == "realtime" and d["services"]["A1"]["restarts"] == 1
-    assert d["decisions_applied"] + d["decisions_missing"] == 4 * SHORT // 5
+    assert d["decisions_applied"] + d["decisions_missing"] == 4 * end // 5
     assert sum(d["decisions_missing_by_light"].values()) == d["decisions_missing"], d
     missing = dict(d["decisions_missing_by_light"])
     assert set(missing) <= {"A0", "A1", "B0", "B1"}, missing
     killed = missing.pop("A1", 0)
-    # held while it restarts, and for no more than 20 of the 50 decisions left after the kill: it decides again
+    # held while it restarts, and for no more than 20 of the 30 decisions left after the kill: it decides again
     assert 1 <= killed <= 20, d["decisions_missing_by_light"]
     assert sum(missing.values()) <= 2, f"lights that were not killed were held: {missing}"
 

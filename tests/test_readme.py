@@ -17,7 +17,7 @@ README = (REPO / "README.md").read_text()
 
 
 def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
-    """The README's main job, quick variant (2 minutes, fewer seeds): ``flowlights train --scenario`` as a user
+    """The README's main job, quick variant (1.5 minutes, fewer seeds): ``flowlights train --scenario`` as a user
     runs it. The teacher is the best copyable controller on the validation seeds, the policy the best of the copy
     and the checkpoints on the same seeds, and comparison.json pairs it with every classical controller on the test
     seeds, which no choice used."""
@@ -28,7 +28,7 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
         "--scenario",
         "grid2x2",
         "--minutes",
-        "2",
+        "1.5",
         "--validation-episodes",
         "3",
         "--confirmation-episodes",

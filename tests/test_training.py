@@ -181,8 +181,9 @@ def test_smoke_train_checkpoint_resume_evaluate(tmp_path, policies, runners):
     assert "deprecat" not in done.stderr.lower(), (
         f"third-party deprecation notices in our output: {done.stderr[-2000:]}"
     )
-    done = flowlights("evaluate", "--checkpoint", str(run_dir), "--protocol", "resco")
-    assert done.returncode == 2 and "trained under protocol 'flowlights'" in done.stderr
+    if policies == "shared":  # (the same check for any policy mapping: once)
+        done = flowlights("evaluate", "--checkpoint", str(run_dir), "--protocol", "resco")
+        assert done.returncode == 2 and "trained under protocol 'flowlights'" in done.stderr
     report = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert report["controller"] == "trained:tiny:iter_000002"
     assert report["episodes"][0]["throughput"] > 20 and report["settings"]["end"] == 200
