@@ -40,7 +40,7 @@ from flowlights.training.checkpoints import experiment_folder
 from flowlights.training.env_kwargs import env_kwargs
 from flowlights.training.experiment import load_experiment
 from flowlights.training.export import export_policy
-from flowlights.training.recipe import SeedSets, recipe_scenario
+from flowlights.training.recipe import MIN_CONFIRMATION, SeedSets, recipe_scenario
 from flowlights.training.train import TrainSettings, train
 from flowlights.training.trained_policy import TrainedPolicy
 from flowlights.training.trust import allow_trusted_code
@@ -232,10 +232,10 @@ def cmd_train_recipe(args: argparse.Namespace) -> int:
         raise FlowlightsError(
             f"--validation-episodes {args.validation_episodes} must be between 1 and 100 (validation seeds 200..)."
         )
-    if not 1 <= args.confirmation_episodes <= 100:
+    if not MIN_CONFIRMATION <= args.confirmation_episodes <= 100:
         raise FlowlightsError(
-            f"--confirmation-episodes {args.confirmation_episodes} must be between 1 and 100 (the seeds right "
-            "after the validation seeds)."
+            f"--confirmation-episodes {args.confirmation_episodes} must be between {MIN_CONFIRMATION} and 100 (the "
+            "seeds right after the validation seeds; on fewer the duel's signed-rank test cannot reach 5%)."
         )
     if not 1 <= args.test_episodes <= 100:
         raise FlowlightsError(f"--test-episodes {args.test_episodes} must be between 1 and 100 (test seeds 100..).")
@@ -673,7 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="with --scenario: fresh validation seeds right after those, on which the best checkpoint must beat the "
-        "copy to replace it (default 10)",
+        f"copy beyond noise to replace it (default 10, at least {MIN_CONFIRMATION})",
     )
     tr.add_argument(
         "--test-episodes",

@@ -32,7 +32,7 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
         "--validation-episodes",
         "3",
         "--confirmation-episodes",
-        "3",
+        "5",
         "--test-episodes",
         "2",
         "--out",
@@ -67,10 +67,11 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
         assert selection["selected"] == "iter_000000" and "confirmation" not in selection
     else:
         fresh = selection["confirmation"]
-        assert fresh["seeds"] == [203, 204, 205] and not set(fresh["seeds"]) & set(comparison["test_seeds"])
-        won = fresh["scores"][best] < fresh["scores"]["iter_000000"]
-        assert selection["selected"] == (best if won else "iter_000000")
-    assert comparison["confirmation_seeds"] == [203, 204, 205]
+        assert fresh["seeds"] == [203, 204, 205, 206, 207] and not set(fresh["seeds"]) & set(comparison["test_seeds"])
+        duel = fresh["against_copy"]
+        won = fresh["scores"][best] < fresh["scores"]["iter_000000"] and duel["p_value"] < 0.05
+        assert duel["replaces_the_copy"] == won and selection["selected"] == (best if won else "iter_000000")
+    assert comparison["confirmation_seeds"] == [203, 204, 205, 206, 207]
     assert set(comparison["controllers"]) == {"trained", *classical}
     trained = comparison["controllers"]["trained"]
     assert len(trained["resco_delay"]["episodes"]) == 2 and isinstance(trained["lockups"], int)

@@ -32,11 +32,11 @@ def test_seed_sets_are_disjoint_and_training_lies_apart():
         SeedSets(validation=(1500,))
     # the confirmation seeds come right after the validation seeds, fresh, and never reach the test seeds
     assert seeds.confirmation == tuple(range(205, 215))
-    assert SeedSets(validation=(200, 201), confirmation_episodes=3).confirmation == (202, 203, 204)
+    assert SeedSets(validation=(200, 201), confirmation_episodes=5).confirmation == (202, 203, 204, 205, 206)
     with pytest.raises(ConfigError, match="confirmation seeds 95..104"):
         SeedSets(validation=tuple(range(90, 95)), test=tuple(range(100, 120)))
-    with pytest.raises(ConfigError, match="must be >= 1"):
-        SeedSets(confirmation_episodes=0)
+    with pytest.raises(ConfigError, match="must be >= 5"):  # on four seeds the duel could never be won
+        SeedSets(confirmation_episodes=4)
     assert set(seeds.as_dict()) == {"training_seeds", "validation_seeds", "confirmation_seeds", "test_seeds"}
 
 
@@ -54,7 +54,8 @@ def test_paired_difference_is_the_mean_of_per_seed_differences_with_a_t_interval
 
 def test_the_best_checkpoint_duels_the_copy_on_fresh_seeds():
     """The checkpoint with the lowest validation mean is the candidate, only when that mean is below the copy's; it
-    replaces the copy when its mean on the fresh confirmation seeds is lower too (a jam there loses the duel)."""
+    replaces the copy when its mean on the fresh confirmation seeds is lower too (a jam there loses the duel) and the
+    signed ranks say it is better beyond the seeds' noise."""
     copy = [18.0, 17.8, 18.7, 17.8, 17.3]
     lucky = [16.9, 18.1, 17.9, 17.9, 17.0]
     steady = [17.7, 17.5, 18.4, 17.5, 17.0]
@@ -69,15 +70,35 @@ def test_the_best_checkpoint_duels_the_copy_on_fresh_seeds():
     with pytest.raises(ConfigError, match="iter_000000"):
         best_checkpoint({"iter_000010": steady})
     fresh_copy = [17.9, 18.2, 18.1, 17.6, 18.4, 18.0, 17.7, 18.3, 17.8, 18.1]
-    better = [x - 0.4 + 0.5 * (k % 2) for k, x in enumerate(fresh_copy)]  # better on 5 of 10, by 0.15 s on average
-    result = duel(better, fresh_copy)
-    assert result["replaces_the_copy"] and result["wins"] == 5 and result["episodes"] == 10
-    assert result["mean"] == pytest.approx(paired_difference(better, fresh_copy)["mean"]) == pytest.approx(-0.15)
-    jammed = better[:-1] + [60.0]  # better on nine, jammed on one: worse on average
-    assert not duel(jammed, fresh_copy)["replaces_the_copy"]
-    assert not duel(fresh_copy, fresh_copy)["replaces_the_copy"]  # a tie keeps the copy
+    clear = [x - 0.3 - 0.02 * k for k, x in enumerate(fresh_copy)]  # better on every seed
+    result = duel(clear, fresh_copy)
+    assert result["replaces_the_copy"] and result["wins"] == 10 and result["episodes"] == 10
+    assert result["mean"] == pytest.approx(paired_difference(clear, fresh_copy)["mean"]) == pytest.approx(-0.39)
+    assert result["p_value"] == pytest.approx(1 / 2**10)  # one sign pattern of 1024 ranks as low
+    # a lead within the seeds' noise keeps the copy: 0.21 s on average, ahead on 7 of 10, behind by 0.45 on one
+    noisy = [c + d for c, d in zip(fresh_copy, [-0.13, -0.68, 0.0, -0.38, -0.28, -0.4, 0.45, -0.36, 0.04, -0.33])]
+    result = duel(noisy, fresh_copy)
+    assert result["mean"] < 0 and result["wins"] == 7 and not result["replaces_the_copy"]
+    assert result["p_value"] == pytest.approx(_exact_signed_rank_p(noisy, fresh_copy)) and result["p_value"] > 0.05
+    # the copy jammed once: a t interval would straddle zero, the ranks still see a win on every seed
+    copy_jammed = fresh_copy[:-1] + [60.0]
+    assert paired_difference(clear, copy_jammed)["ci95"][1] > 0 and duel(clear, copy_jammed)["replaces_the_copy"]
+    jammed = clear[:-1] + [60.0]  # better on nine, jammed on one: the signed ranks favour it, its mean does not
+    assert duel(jammed, fresh_copy)["p_value"] < 0.05 and not duel(jammed, fresh_copy)["replaces_the_copy"]
+    tie = duel(fresh_copy, fresh_copy)  # a tie keeps the copy
+    assert not tie["replaces_the_copy"] and tie["p_value"] == 1.0
     with pytest.raises(ValueError):
-        duel(better[:3], fresh_copy)
+        duel(clear[:3], fresh_copy)
+
+
+def _exact_signed_rank_p(a, b):
+    """The one-sided signed-rank p-value by counting every sign pattern (no ties among the nonzero differences)."""
+    diffs = [x - y for x, y in zip(a, b) if x != y]
+    order = sorted(range(len(diffs)), key=lambda i: abs(diffs[i]))
+    ranks = {i: r + 1 for r, i in enumerate(order)}
+    observed = sum(ranks[i] for i, d in enumerate(diffs) if d > 0)
+    patterns = [sum(r for i, r in ranks.items() if mask >> i & 1) for mask in range(2 ** len(diffs))]
+    return sum(w <= observed for w in patterns) / len(patterns)
 
 
 def _arrival_gaps(tripinfo, end):
@@ -151,7 +172,7 @@ def test_train_scenario_refuses_options_the_recipe_sets_itself():
     assert done.returncode == 2 and "give it with --scenario" in done.stderr, done.stderr
     for option, value, why in [
         ("--validation-episodes", "0", "between 1 and 100"),  # 0 is not the default
-        ("--confirmation-episodes", "0", "between 1 and 100"),
+        ("--confirmation-episodes", "4", "between 5 and 100"),  # the duel could never be won
         ("--test-episodes", "0", "between 1 and 100"),
     ]:
         done = flowlights("train", "--scenario", "grid2x2", option, value)

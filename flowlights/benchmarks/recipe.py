@@ -31,6 +31,7 @@ GUARDED_CHOICE = "2026-12-05c"  # from this version a checkpoint replaces the co
 SIGN_TEST_CHOICE = "2026-12-05d"  # ... judged by a sign test (a paired t interval before)
 CONFIRMED_CHOICE = "2026-12-06b"  # from this version the best checkpoint duels the copy on fresh validation seeds
 PRIOR_COPY = "2026-12-07"  # from this version the teacher's choice leads the policy's logits: the copy is exact
+RANKED_DUEL = "2026-12-07b"  # from this version the duel is won only beyond noise (a signed-rank test)
 
 
 def recipe_version(comparison: dict[str, Any]) -> str:
@@ -222,10 +223,16 @@ def write_page(data: dict[str, Any], page: Path) -> None:
             "the copy is kept unless a checkpoint beats it on so many of the seeds that a one-sided sign test puts "
             "the chance of that below 5% (on 5 seeds: all 5; then the best of those)"
         )
-    else:
+    elif latest < RANKED_DUEL:
         chosen = (
             "the checkpoint with the lowest mean there, if lower than the copy's, replaces the copy when its mean is "
             "lower on 10 fresh validation seeds too (205-214, a duel no other choice looked at)"
+        )
+    else:
+        chosen = (
+            "the checkpoint with the lowest mean there, if lower than the copy's, replaces the copy when its mean is "
+            "lower on 10 fresh validation seeds too (205-214, a duel no other choice looked at) and a one-sided "
+            "Wilcoxon signed-rank test over them says it is better at 5%"
         )
     duel = " and 205-214 for the duel" if latest >= CONFIRMED_CHOICE else ""
     copies = (
