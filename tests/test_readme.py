@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from conftest import REPO
-from flowlights.training.recipe import TEACHERS, VERSION
+from flowlights.training.recipe import DUEL_LEVEL, TEACHERS, VERSION
 
 README = (REPO / "README.md").read_text()
 
@@ -69,7 +69,7 @@ def test_main_job_is_the_recipe_and_ends_with_the_comparison(tmp_path):
         fresh = selection["confirmation"]
         assert fresh["seeds"] == [203, 204, 205, 206, 207] and not set(fresh["seeds"]) & set(comparison["test_seeds"])
         duel = fresh["against_copy"]
-        won = fresh["scores"][best] < fresh["scores"]["iter_000000"] and duel["p_value"] < 0.05
+        won = fresh["scores"][best] < fresh["scores"]["iter_000000"] and duel["p_value"] < DUEL_LEVEL
         assert duel["replaces_the_copy"] == won and selection["selected"] == (best if won else "iter_000000")
     assert comparison["confirmation_seeds"] == [203, 204, 205, 206, 207]
     assert set(comparison["controllers"]) == {"trained", *classical}

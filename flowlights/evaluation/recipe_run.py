@@ -26,6 +26,7 @@ from flowlights.evaluation.comparison import build_comparison, comparison_table,
 from flowlights.evaluation.parallel import Job, default_workers, run_jobs
 from flowlights.training.checkpoints import run_checkpoints
 from flowlights.training.recipe import (
+    DUEL_LEVEL,
     IMITATION,
     NOT_CLASSICAL,
     TEACHERS,
@@ -167,9 +168,6 @@ def best_checkpoint(episodes: dict[str, list[float]]) -> Optional[str]:
     checkpoints = [name for name in episodes if name != COPY]
     best = min(checkpoints, key=means.__getitem__, default=None)
     return best if best is not None and means[best] < means[COPY] else None
-
-
-DUEL_LEVEL = 0.05  # the one-sided significance level of the duel's signed-rank test
 
 
 def duel(candidate: list[float], copy: list[float]) -> dict[str, Any]:

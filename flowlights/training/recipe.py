@@ -95,7 +95,8 @@ class Budget:
     checkpoints: int = 6  # PPO checkpoints at even intervals, evaluated from the latest back while time is left
 
 
-# the fewest duel seeds on which a one-sided signed-rank test can reach 5% (a win on all five: 1/2**5)
+DUEL_LEVEL = 0.05  # the one-sided significance level of the duel's signed-rank test
+# the fewest duel seeds on which that test can reach DUEL_LEVEL (a win on all five: 1/2**5)
 MIN_CONFIRMATION = 5
 
 
@@ -237,6 +238,8 @@ __all__ = [
     "OBSERVATION",
     "REWARD",
     "VERSION",
+    "DUEL_LEVEL",
+    "MIN_CONFIRMATION",
     "RecipeChoice",
     "SeedSets",
     "TEACHERS",
