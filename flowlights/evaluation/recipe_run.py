@@ -189,7 +189,7 @@ def duel(candidate: list[float], copy: list[float]) -> dict[str, Any]:
 def signed_rank_p(a: Sequence[float], b: Sequence[float]) -> float:
     """The one-sided p-value of Wilcoxon's signed-rank test that ``a`` is lower than ``b`` seed by seed (exact for
     few seeds); 1.0 when they never differ."""
-    from scipy.stats import wilcoxon  # the rllib extra brings scipy; only a recipe run needs it
+    from scipy.stats import wilcoxon  # optional: scipy (rllib extra); only a recipe run needs it
 
     if not any(x != y for x, y in zip(a, b, strict=True)):
         return 1.0
